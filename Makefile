@@ -1,0 +1,37 @@
+# Two commands: `make run` sets up and starts the app; `make test` sets up and runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: run test bench browser clean
+
+# The app's environment: created if needed, re-installed when requirements change.
+$(VENV)/.runtime-installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+# The test environment: the app's plus pytest, playwright and hypothesis.
+$(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Debian's Chromium for the browser tests (playwright cannot download browsers here).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+run: $(VENV)/.runtime-installed
+	$(BIN)/python -m streamlit run app.py
+
+test: $(VENV)/.dev-installed browser
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.dev-installed browser
+	$(BIN)/python benchmarks/run_benchmarks.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,31 @@
+"""MNIST CNN Explorer: draw a digit, watch a CNN classify it, and look inside the network."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui.sidebar import render_sidebar
+from ui.state import init_session_state
+
+# The app's pages, in menu order: (file in pages/, title, icon, default?).
+PAGES = [
+    ("draw.py", "Draw a digit", ":material/draw:", True),
+    ("my_digits.py", "My digits", ":material/collections:", False),
+    ("feature_maps.py", "Feature maps", ":material/layers:", False),
+    ("kernels.py", "Kernels", ":material/grid_on:", False),
+    ("convolution.py", "Convolution demo", ":material/blur_on:", False),
+    ("architecture.py", "Architecture", ":material/account_tree:", False),
+    ("mistakes.py", "Test-set explorer", ":material/error:", False),
+    ("training.py", "Training", ":material/model_training:", False),
+]
+PAGES_DIR = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="MNIST CNN Explorer", page_icon=":material/draw:", layout="wide")
+init_session_state()
+navigation = st.navigation([
+    st.Page(PAGES_DIR / file, title=title, icon=icon, default=default)
+    for file, title, icon, default in PAGES
+    if (PAGES_DIR / file).exists()
+])
+render_sidebar()
+navigation.run()

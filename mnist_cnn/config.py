@@ -1,0 +1,26 @@
+"""Paths and limits of the app, in one place (environment variables override the paths)."""
+
+import os
+from pathlib import Path
+
+# The project root: the folder that holds app.py, data/ and models/.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The bundled MNIST file (Keras layout) and its expected sha256.
+DATA_PATH = Path(os.environ.get("MNIST_CNN_DATA", PROJECT_ROOT / "data" / "mnist.npz"))
+DATA_SHA256 = "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64"
+
+# Where stored models live; the bundled default is `<MODELS_DIR>/<DEFAULT_MODEL_NAME>.keras`.
+MODELS_DIR = Path(os.environ.get("MNIST_CNN_MODELS", PROJECT_ROOT / "models"))
+DEFAULT_MODEL_NAME = "default"
+
+# Where the user's labelled drawings are kept (SQLite), created on first use.
+USER_DATA_DIR = Path(os.environ.get("MNIST_CNN_USER_DATA", PROJECT_ROOT / "user_data"))
+
+# Bounds on what one visitor may ask the shared server to do.
+MAX_EPOCHS = 30                # retraining from the UI: at most this many epochs
+MAX_TRAIN_SUBSET = 60_000      # at most the full training set
+MIN_TRAIN_SUBSET = 500         # smaller subsets learn nothing worth showing
+MAX_BATCH_SIZE = 1024
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024   # uploads larger than this are refused
+MAX_UPLOAD_PIXELS = 25_000_000       # decoded images larger than this are refused

@@ -1,0 +1,52 @@
+"""The sidebar shown on every page: the active model, its test accuracy, and problems in the store."""
+
+import streamlit as st
+
+from mnist_cnn import config
+from ui.state import get_store, init_session_state
+
+
+def describe_model(stored) -> str:
+    """A short label for a model: name, architecture and accuracy."""
+    accuracy = stored.metadata.get("test_accuracy")
+    accuracy_text = f"{accuracy:.2%}" if isinstance(accuracy, (int, float)) else "?"
+    suffix = " (bundled)" if stored.is_default else ""
+    return f"{stored.name}{suffix} · {accuracy_text}"
+
+
+def render_model_picker() -> None:
+    """A selectbox over the stored models, bound to the session's active model."""
+    init_session_state()
+    models, problems = get_store().scan()
+    with st.sidebar:
+        st.subheader("Active model")
+        if not models:
+            st.error("No usable model in the store. Restore models/default.keras (git checkout -- models/).")
+        else:
+            names = [stored.name for stored in models]
+            if st.session_state["active_model_name"] not in names:
+                st.session_state["active_model_name"] = (config.DEFAULT_MODEL_NAME
+                                                         if config.DEFAULT_MODEL_NAME in names else names[0])
+            by_name = {stored.name: stored for stored in models}
+            st.selectbox("Model", names, key="active_model_name",
+                         format_func=lambda name: describe_model(by_name[name]),
+                         help="Every page uses this model. Train more from the Retrain panel.")
+            active = by_name[st.session_state["active_model_name"]]
+            meta = active.metadata
+            accuracy = meta.get("test_accuracy")
+            columns = st.columns(2)
+            columns[0].metric("Test accuracy", f"{accuracy:.2%}" if accuracy is not None else "?")
+            columns[1].metric("Parameters", f"{meta.get('parameter_count', 0):,}")
+            st.caption(f"Architecture: `{meta.get('architecture', '?')}`")
+        for problem in problems:
+            st.warning(f"Skipped model file **{problem.name}**: {problem.message}")
+
+
+def render_sidebar() -> None:
+    """Everything the sidebar shows on every page."""
+    render_model_picker()
+    try:
+        from ui.retrain import render_retrain_panel
+    except ImportError:
+        return
+    render_retrain_panel()

@@ -1,0 +1,103 @@
+"""Cached models and data, and the session state every page shares."""
+
+import numpy as np
+import streamlit as st
+
+from mnist_cnn import config
+from mnist_cnn.data import DataError, load_mnist
+from mnist_cnn.store import ModelStore, ModelStoreError, StoredModel, load_keras_model
+
+# Session-state keys and their defaults, set once per session.
+SESSION_DEFAULTS = {
+    "active_model_name": config.DEFAULT_MODEL_NAME,  # the model every page uses
+    "drawing_input": None,        # (28, 28) float32 of the last drawing, shared across pages
+    "drawing_source": None,       # what drawing_input came from ("canvas" or "upload")
+    "feature_map_index": None,    # a test digit to open on the feature-map page
+}
+
+
+def init_session_state() -> None:
+    """Set every session-state default once."""
+    for key, value in SESSION_DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+
+
+def get_store() -> ModelStore:
+    """The model store (cheap to create; reads the folder on each call)."""
+    return ModelStore()
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the model…")
+def load_model_cached(model_path: str, file_hash: str):
+    """Load a .keras file once per process and content; never mutate what this returns."""
+    return load_keras_model(model_path)
+
+
+@st.cache_data(show_spinner=False)
+def hash_model_file(model_path: str, modified_ns: int, size: int) -> str:
+    """The sha256 of a model file, recomputed only when the file changes."""
+    from mnist_cnn.data import compute_sha256
+
+    return compute_sha256(model_path)
+
+
+def file_hash(stored: StoredModel) -> str:
+    """A stored model's file hash, cached on its modification time and size."""
+    status = stored.model_path.stat()
+    return hash_model_file(str(stored.model_path), status.st_mtime_ns, status.st_size)
+
+
+def active_stored_model() -> StoredModel | None:
+    """The StoredModel the session uses, falling back to the default if the chosen one is gone."""
+    init_session_state()
+    store = get_store()
+    models = {stored.name: stored for stored in store.list_models()}
+    name = st.session_state["active_model_name"]
+    if name not in models:
+        st.session_state["active_model_name"] = name = config.DEFAULT_MODEL_NAME
+    return models.get(name)
+
+
+def active_model():
+    """(StoredModel, keras.Model) for the session, or (None, None) after showing why it failed."""
+    stored = active_stored_model()
+    if stored is None:
+        st.error(f"No usable model found in {get_store().directory}. Restore the bundled default "
+                 f"(git checkout -- models/) or train one with `python -m mnist_cnn train`.")
+        return None, None
+    try:
+        return stored, load_model_cached(str(stored.model_path), file_hash(stored))
+    except ModelStoreError as error:
+        st.error(f"The model {stored.name!r} could not be loaded: {error}")
+        return stored, None
+
+
+def require_model():
+    """Like active_model(), but stop the page when there is no usable model."""
+    stored, model = active_model()
+    if model is None:
+        st.stop()
+    return stored, model
+
+
+@st.cache_data(show_spinner="Loading MNIST…")
+def load_test_set_cached() -> tuple[np.ndarray, np.ndarray]:
+    """The 10,000 MNIST test images (uint8) and labels."""
+    _, (x_test, y_test) = load_mnist()
+    return x_test, y_test
+
+
+@st.cache_data(show_spinner="Loading MNIST…")
+def load_training_set_cached() -> tuple[np.ndarray, np.ndarray]:
+    """The 60,000 MNIST training images (uint8) and labels."""
+    (x_train, y_train), _ = load_mnist()
+    return x_train, y_train
+
+
+def test_set_or_message():
+    """(x_test, y_test), or (None, None) after a clear message when MNIST cannot be loaded."""
+    try:
+        return load_test_set_cached()
+    except DataError as error:
+        st.error(f"This page needs the MNIST test set, which could not be loaded. {error}")
+        return None, None
