@@ -101,3 +101,24 @@ def test_set_or_message():
     except DataError as error:
         st.error(f"This page needs the MNIST test set, which could not be loaded. {error}")
         return None, None
+
+
+@st.cache_data(max_entries=4, show_spinner="Evaluating the model on the 10,000 test digits…")
+def evaluate_model_cached(model_path: str, file_hash: str):
+    """The Evaluation of a model file on the full test set, computed once per file content."""
+    from mnist_cnn.evaluation import evaluate_model
+
+    model = load_model_cached(model_path, file_hash)
+    x_test, y_test = load_test_set_cached()
+    return evaluate_model(model, x_test, y_test)
+
+
+def active_evaluation():
+    """The active model's test-set Evaluation, or None after a clear message."""
+    stored, model = active_model()
+    if model is None:
+        return None
+    x_test, _ = test_set_or_message()
+    if x_test is None:
+        return None
+    return evaluate_model_cached(str(stored.model_path), file_hash(stored))
