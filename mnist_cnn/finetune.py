@@ -1,0 +1,114 @@
+"""Fine-tune a trained model on MNIST plus the user's own drawings, and report accuracy before and after."""
+
+import threading
+from dataclasses import asdict, dataclass, field
+
+import keras
+import numpy as np
+
+from mnist_cnn.evaluation import evaluate_model
+from mnist_cnn.training import TrainingConfig, TrainingProgress, TrainingResult, train_model
+
+# Fewer user drawings than this cannot be split into a training part and a held-out part.
+MIN_USER_DIGITS = 4
+
+
+@dataclass
+class FineTuneConfig:
+    """Settings of one fine-tuning run (defaults: gentle, so MNIST accuracy is kept)."""
+
+    epochs: int = 2                  # passes over the mixed set
+    batch_size: int = 128
+    learning_rate: float = 1e-4      # a tenth of training's: adjust the weights, do not overwrite them
+    mnist_images: int = 12_000       # MNIST training images replayed so the network does not forget MNIST
+    user_repeats: int = 40           # each user drawing appears this many times, so a few dozen count
+    holdout_fraction: float = 0.25   # share of the user's drawings kept aside to measure the gain
+    augment: bool = True             # small rotations/shifts/zooms, so repeats are not identical
+    seed: int = 0
+
+    def validate(self) -> None:
+        """Raise ValueError for settings that cannot run."""
+        if not 1 <= self.epochs <= 10:
+            raise ValueError("Fine-tuning epochs must be between 1 and 10.")
+        if not 0 < self.learning_rate < 0.01:
+            raise ValueError("The fine-tuning learning rate must be between 0 and 0.01.")
+        if not 1 <= self.user_repeats <= 500:
+            raise ValueError("user_repeats must be between 1 and 500.")
+        if not 0 <= self.holdout_fraction < 1:
+            raise ValueError("holdout_fraction must be in [0, 1).")
+
+    def to_dict(self) -> dict:
+        """The settings as a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass
+class FineTuneResult:
+    """The fine-tuned model, its training history, and accuracies before and after."""
+
+    training: TrainingResult
+    before: dict = field(default_factory=dict)   # {"mnist_test_accuracy": ..., "user_holdout_accuracy": ...}
+    after: dict = field(default_factory=dict)
+    holdout_count: int = 0
+
+
+def split_user_digits(labels: np.ndarray, holdout_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, holdout): a random share of each digit's drawings is held out (at least one if it has two)."""
+    rng = np.random.default_rng(seed)
+    train, holdout = [], []
+    for digit in np.unique(labels):
+        indices = rng.permutation(np.flatnonzero(labels == digit))
+        count = int(round(len(indices) * holdout_fraction))
+        if holdout_fraction > 0 and len(indices) >= 2:
+            count = max(count, 1)
+        holdout.extend(indices[:count])
+        train.extend(indices[count:])
+    return np.sort(np.array(train, dtype=int)), np.sort(np.array(holdout, dtype=int))
+
+
+def make_mixed_set(mnist_x, mnist_y, user_x, user_y, settings: FineTuneConfig):
+    """MNIST replay images plus the user's drawings repeated, as uint8 (n, 28, 28) and labels (n,)."""
+    rng = np.random.default_rng(settings.seed)
+    picked = rng.choice(len(mnist_x), size=min(settings.mnist_images, len(mnist_x)), replace=False)
+    images = np.concatenate([mnist_x[picked], np.repeat(user_x, settings.user_repeats, axis=0)])
+    labels = np.concatenate([mnist_y[picked], np.repeat(user_y, settings.user_repeats)]).astype(np.uint8)
+    return images, labels
+
+
+def measure(model: keras.Model, x_test, y_test, holdout_x, holdout_y) -> dict:
+    """MNIST test accuracy and accuracy on the held-out user drawings (None if there are none)."""
+    return {
+        "mnist_test_accuracy": evaluate_model(model, x_test, y_test).accuracy,
+        "user_holdout_accuracy": (evaluate_model(model, holdout_x, holdout_y).accuracy
+                                  if len(holdout_y) else None),
+    }
+
+
+def copy_model(model: keras.Model) -> keras.Model:
+    """An independent copy of a model (the cached original is never changed)."""
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def finetune_model(base_model: keras.Model, architecture: str, mnist_train, mnist_test, user_digits,
+                   settings: FineTuneConfig | None = None, progress: TrainingProgress | None = None,
+                   cancel_event: threading.Event | None = None) -> FineTuneResult:
+    """Fine-tune a copy of base_model on MNIST + user digits; raises TrainingCancelled or ValueError."""
+    settings = settings or FineTuneConfig()
+    settings.validate()
+    (mnist_x, mnist_y), (x_test, y_test), (user_x, user_y) = mnist_train, mnist_test, user_digits
+    if len(user_y) < MIN_USER_DIGITS:
+        raise ValueError(f"Save at least {MIN_USER_DIGITS} labelled drawings before fine-tuning "
+                         f"(you have {len(user_y)}).")
+    train_index, holdout_index = split_user_digits(user_y, settings.holdout_fraction, settings.seed)
+    holdout_x, holdout_y = user_x[holdout_index], user_y[holdout_index]
+    before = measure(base_model, x_test, y_test, holdout_x, holdout_y)
+    images, labels = make_mixed_set(mnist_x, mnist_y, user_x[train_index], user_y[train_index], settings)
+    training_config = TrainingConfig(architecture=architecture, epochs=settings.epochs,
+                                     batch_size=settings.batch_size, learning_rate=settings.learning_rate,
+                                     augment=settings.augment, validation_split=0.0, seed=settings.seed)
+    result = train_model(images, labels, training_config, progress, cancel_event,
+                         initial_model=copy_model(base_model))
+    after = measure(result.model, x_test, y_test, holdout_x, holdout_y)
+    return FineTuneResult(result, before, after, len(holdout_y))

@@ -1,0 +1,46 @@
+"""Tests for fine-tuning on the user's drawings: it learns their style and keeps MNIST accuracy."""
+
+import cv2
+import numpy as np
+import pytest
+
+from mnist_cnn.finetune import FineTuneConfig, finetune_model, split_user_digits
+
+
+def write_in_a_personal_style(images: np.ndarray) -> np.ndarray:
+    """Rotate digits 50 degrees and thicken them: a 'hand' the MNIST network has never seen."""
+    rotation = cv2.getRotationMatrix2D((13.5, 13.5), -50, 1.0)
+    styled = [cv2.dilate(cv2.warpAffine(image, rotation, (28, 28)), np.ones((2, 2), np.uint8))
+              for image in images]
+    return np.stack(styled)
+
+
+def test_split_holds_out_a_share_of_every_digit():
+    labels = np.repeat(np.arange(10), 4)
+    train, holdout = split_user_digits(labels, 0.25, seed=0)
+    assert len(holdout) == 10 and len(train) == 30
+    assert sorted(labels[holdout].tolist()) == list(range(10))
+    assert set(train).isdisjoint(holdout)
+
+
+def test_finetune_raises_accuracy_on_the_users_digits_and_keeps_mnist(mnist, tiny_trained_model):
+    (x_train, y_train), (x_test, y_test) = mnist
+    rng = np.random.default_rng(1)
+    user_index = np.concatenate([rng.choice(np.flatnonzero(y_test[5000:] == d), 12, replace=False) + 5000
+                                 for d in range(10)])
+    user_x, user_y = write_in_a_personal_style(x_test[user_index]), y_test[user_index]
+    settings = FineTuneConfig(epochs=3, mnist_images=3000, user_repeats=30, holdout_fraction=0.34,
+                              learning_rate=1e-3, seed=0)
+    result = finetune_model(tiny_trained_model, "keras_example", (x_train[:20000], y_train[:20000]),
+                            (x_test[:2000], y_test[:2000]), (user_x, user_y), settings)
+    assert result.holdout_count == 40
+    assert result.after["user_holdout_accuracy"] > result.before["user_holdout_accuracy"] + 0.1
+    assert result.after["mnist_test_accuracy"] >= result.before["mnist_test_accuracy"] - 0.002
+    assert len(result.training.history["loss"]) == 3
+
+
+def test_too_few_drawings_is_a_clear_error(mnist, tiny_trained_model):
+    (x_train, y_train), (x_test, y_test) = mnist
+    with pytest.raises(ValueError, match="at least 4 labelled drawings"):
+        finetune_model(tiny_trained_model, "keras_example", (x_train, y_train), (x_test, y_test),
+                       (x_test[:2], y_test[:2]))

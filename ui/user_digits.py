@@ -1,0 +1,52 @@
+"""Streamlit glue for the user's labelled drawings: the shared store and the 'label this drawing' controls."""
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from mnist_cnn import config
+from mnist_cnn.user_digits import UserDigitsError, UserDigitStore
+
+
+@st.cache_resource
+def get_user_digit_store(path: str) -> UserDigitStore:
+    """One UserDigitStore per database file and process (it opens a connection per operation)."""
+    return UserDigitStore(path)
+
+
+def user_digit_store() -> UserDigitStore:
+    """The store at the configured user-data folder."""
+    return get_user_digit_store(str(config.USER_DATA_DIR / "my_digits.sqlite3"))
+
+
+def save_labelled_drawing(label: int, model_input: np.ndarray, drawing: np.ndarray | None, source: str) -> None:
+    """Store a labelled drawing and confirm it, or explain why it could not be stored."""
+    try:
+        user_digit_store().add(label, model_input, drawing, source)
+    except (UserDigitsError, OSError) as error:
+        st.error(f"The drawing could not be saved: {error}")
+        return
+    st.session_state["last_saved_drawing"] = hashlib.sha1(model_input.tobytes()).hexdigest()
+    st.toast(f"Saved as a {label}. See it on the My digits page.", icon=":material/check:")
+
+
+def render_label_controls(model_input: np.ndarray, drawing: np.ndarray | None, predicted_digit: int,
+                          source: str = "canvas") -> None:
+    """'Teach it your handwriting': confirm the prediction or give the right digit, and save the drawing."""
+    fingerprint = hashlib.sha1(model_input.tobytes()).hexdigest()
+    with st.container(border=True):
+        st.markdown("**Teach it your handwriting**: save this drawing with its right label, then fine-tune "
+                    "from the sidebar's Retrain panel.")
+        if st.session_state.get("last_saved_drawing") == fingerprint:
+            st.success("This drawing is saved. Draw another one!", icon=":material/check:")
+            return
+        confirm, correct_column, save_column = st.columns([2, 2, 1], vertical_alignment="bottom")
+        if confirm.button(f"Yes, it is a {predicted_digit}", icon=":material/thumb_up:", key="label_confirm"):
+            save_labelled_drawing(predicted_digit, model_input, drawing, source)
+            st.rerun(scope="fragment")
+        right_digit = correct_column.selectbox("No, it is a", list(range(10)), index=None,
+                                               placeholder="pick the digit", key="label_correct")
+        if save_column.button("Save", key="label_save", disabled=right_digit is None):
+            save_labelled_drawing(int(right_digit), model_input, drawing, source)
+            st.rerun(scope="fragment")
