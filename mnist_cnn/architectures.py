@@ -149,7 +149,7 @@ ARCHITECTURES = {
         Architecture("batchnorm_cnn", "Our default: five batch-normalised conv layers, strided downsampling, "
                      "global pooling; trained with augmentation (most accurate, slowest).", build_batchnorm_cnn),
         Architecture("keras_example", "The keras-io example: conv 32 → pool → conv 64 → pool → dropout → "
-                     "dense 10 (34,826 parameters, fast).", build_keras_example),
+                     "dense 10 (small and fast).", build_keras_example),
         Architecture("four_conv_dense64", "Four 3×3 'same' conv layers (16, 32, 64, 64) with pooling, "
                      "then dense 64.", build_four_conv_dense64),
         Architecture("two_conv_dense128_dropout", "Conv 32 → pool → conv 64 → pool → dense 128 → "

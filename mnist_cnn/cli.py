@@ -1,4 +1,4 @@
-"""Command line: `python -m mnist_cnn train|evaluate|list` drives the same code as the app."""
+"""Command line: `python -m mnist_cnn train|evaluate|list|architectures` drives the same code as the app."""
 
 import argparse
 import sys
@@ -91,6 +91,16 @@ def run_list(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def run_architectures(arguments: argparse.Namespace) -> int:
+    """Print every registered architecture with its parameter count and description."""
+    from mnist_cnn.architectures import ARCHITECTURES
+
+    print("| architecture | parameters | description |\n|---|---:|---|")
+    for name, architecture in ARCHITECTURES.items():
+        print(f"| `{name}` | {architecture.build().count_params():,} | {architecture.description} |")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser for the three commands."""
     from mnist_cnn.architectures import ARCHITECTURES
@@ -116,6 +126,8 @@ def make_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(handler=run_evaluate)
     listing = commands.add_parser("list", help="list the stored models")
     listing.set_defaults(handler=run_list)
+    architectures = commands.add_parser("architectures", help="list the architectures (Markdown table)")
+    architectures.set_defaults(handler=run_architectures)
     return parser
 
 
