@@ -41,14 +41,28 @@ def run_train(arguments: argparse.Namespace) -> int:
     progress = TrainingProgress(
         on_batch=lambda e, b, n, logs: print_progress_bar(e, settings.epochs, b, n, logs, started),
         on_epoch=on_epoch)
-    result = train_model(x_train, y_train, settings, progress)
+    store = ModelStore(arguments.models_dir)
+    initial_model, earlier_stages, earlier = None, [], {}
+    if arguments.init_from:
+        base = store.get(arguments.init_from)
+        initial_model = store.load(arguments.init_from)
+        settings.architecture = base.metadata.get("architecture", settings.architecture)
+        earlier = base.metadata
+        earlier_stages = base.metadata.get("stages", [{key: base.metadata.get(key) for key in
+                                                      ("trained_with", "hyperparameters", "training_seconds")}])
+    result = train_model(x_train, y_train, settings, progress, initial_model=initial_model)
     evaluation = evaluate_model(result.model, x_test, y_test)
     print(f"test loss {evaluation.mean_loss:.4f}  test accuracy {evaluation.accuracy:.4f}")
-    store = ModelStore(arguments.models_dir)
     name = arguments.name or store.new_name(settings.architecture)
-    metadata = build_metadata(result.model, settings.architecture, settings.to_dict(), result.history,
-                              result.epoch_seconds, result.training_seconds, evaluation.mean_loss,
-                              evaluation.accuracy, trained_with="python -m mnist_cnn " + " ".join(sys.argv[1:]))
+    command = "python -m mnist_cnn " + " ".join(sys.argv[1:])
+    stages = earlier_stages + [{"trained_with": command, "hyperparameters": settings.to_dict(),
+                                "training_seconds": round(result.training_seconds, 1)}]
+    history = {key: earlier.get("history", {}).get(key, []) + values for key, values in result.history.items()}
+    epoch_seconds = earlier.get("epoch_seconds", []) + result.epoch_seconds
+    metadata = build_metadata(result.model, settings.architecture, settings.to_dict(), history,
+                              epoch_seconds, result.training_seconds, evaluation.mean_loss,
+                              evaluation.accuracy, trained_with=command, stages=stages,
+                              total_training_seconds=round(sum(s["training_seconds"] or 0 for s in stages), 1))
     stored = store.save(result.model, metadata, name, replace_default=arguments.replace_default)
     print(f"saved {stored.model_path} and {stored.metadata_path.name}")
     return 0
@@ -118,6 +132,7 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--validation-split", type=float, default=0.1)
     train.add_argument("--subset", type=int, default=None, help="train on this many random images")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--init-from", default=None, help="continue training this stored model")
     train.add_argument("--name", default=None, help="store name (default: architecture-time)")
     train.add_argument("--replace-default", action="store_true", help="allow --name default (maintainers)")
     train.set_defaults(handler=run_train)
