@@ -1,0 +1,155 @@
+"""Feature maps page: follow your drawing, or any test digit, through every conv layer of the active model."""
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from mnist_cnn.charts import make_probability_chart
+from mnist_cnn.evaluation import find_mistakes
+from mnist_cnn.feature_maps import compute_feature_maps, list_feature_layers, prepare_image
+from mnist_cnn.network_figures import make_channel_heatmap, make_feature_map_grid, upscale_for_display
+from ui.display import show_figure
+from ui.state import active_evaluation, require_model, test_set_or_message
+
+# Input sources, colour-scale choices, and the session keys this page keeps across pages.
+MY_DRAWING, TEST_DIGIT = "My drawing", "Test digit"
+SHARED_SCALE, CHANNEL_SCALE = "Shared per layer", "Per channel"
+SOURCE_KEY, INDEX_KEY = "feature_maps_source", "feature_maps_test_index"
+DRAW_PAGE = Path(__file__).parent / "draw.py"
+
+
+def remember(key: str, default):
+    """Give a widget key its last value, even after the widget was off-screen on another page."""
+    saved = f"_{key}_saved"
+    st.session_state.setdefault(saved, default)
+    st.session_state.setdefault(key, st.session_state[saved])
+
+
+def save(key: str) -> None:
+    """Keep a widget's value in a key Streamlit does not clear when the page changes."""
+    st.session_state[f"_{key}_saved"] = st.session_state[key]
+
+
+def set_test_index(index: int) -> None:
+    """Show test digit `index` (used by the shortcut buttons)."""
+    st.session_state[SOURCE_KEY] = TEST_DIGIT
+    st.session_state[INDEX_KEY] = int(index)
+    save(SOURCE_KEY)
+    save(INDEX_KEY)
+
+
+def pick_random_digit(count: int) -> None:
+    """Jump to a random test digit."""
+    set_test_index(np.random.default_rng().integers(count))
+
+
+def pick_next_mistake() -> None:
+    """Jump to the next misclassified test digit after the current one (wrapping around)."""
+    evaluation = active_evaluation()
+    if evaluation is None:
+        return
+    mistakes = np.sort(find_mistakes(evaluation))
+    if len(mistakes) == 0:
+        st.toast("This model gets every test digit right.")
+        return
+    later = mistakes[mistakes > st.session_state[INDEX_KEY]]
+    set_test_index(later[0] if len(later) else mistakes[0])
+
+
+def choose_input(x_test, y_test):
+    """The input controls: returns (image (28, 28) float32, true label or None, caption)."""
+    handed_over = st.session_state.get("feature_map_index")
+    if handed_over is not None:  # another page (the test-set explorer) asked for this digit
+        set_test_index(handed_over)
+        st.session_state["feature_map_index"] = None
+    drawing = st.session_state.get("drawing_input")
+    remember(SOURCE_KEY, MY_DRAWING if drawing is not None else TEST_DIGIT)
+    remember(INDEX_KEY, 0)
+    source = st.radio("Input", [MY_DRAWING, TEST_DIGIT], key=SOURCE_KEY, horizontal=True,
+                      on_change=save, args=(SOURCE_KEY,))
+    if source == MY_DRAWING:
+        if drawing is None:
+            st.info("Draw a digit on the Draw page first, or pick a test digit.")
+            if DRAW_PAGE.exists():
+                st.page_link(str(DRAW_PAGE), label="Go to the Draw page", icon=":material/draw:")
+            st.stop()
+        return np.asarray(drawing, dtype="float32"), None, "your drawing"
+    if x_test is None:
+        st.stop()
+    columns = st.columns([2, 1, 1.4], vertical_alignment="bottom")
+    index = columns[0].number_input(f"Test digit index (0–{len(x_test) - 1})", 0, len(x_test) - 1, step=1,
+                                    key=INDEX_KEY, on_change=save, args=(INDEX_KEY,))
+    columns[1].button("Random", icon=":material/casino:", on_click=pick_random_digit, args=(len(x_test),),
+                      width="stretch")
+    columns[2].button("Next misclassified", icon=":material/skip_next:", on_click=pick_next_mistake,
+                      width="stretch", help="The next test digit after this one that the model gets wrong.")
+    return x_test[index].astype("float32") / 255.0, int(y_test[index]), f"test digit #{index}"
+
+
+def show_input_and_prediction(model, image, true_label, caption) -> None:
+    """The input image, its true label and the model's prediction with all ten probabilities."""
+    probabilities = np.asarray(model(prepare_image(image), training=False))[0]
+    prediction = int(probabilities.argmax())
+    columns = st.columns([1, 1, 3])
+    columns[0].image(upscale_for_display(image, 5), caption=caption, width=140)
+    columns[1].metric("True digit", "?" if true_label is None else true_label)
+    columns[1].metric("Prediction", prediction, f"{probabilities[prediction]:.1%} confident", delta_color="off",
+                      delta_arrow="off")
+    if true_label is not None:
+        columns[1].markdown(":green[**right**]" if prediction == true_label else ":red[**wrong**]")
+    columns[2].altair_chart(make_probability_chart(probabilities, true_label, height=180), width="stretch")
+
+
+@st.fragment
+def show_enlarged_channel(maps: dict, layers: list) -> None:
+    """One channel of one layer, large, with each pixel's value on hover."""
+    with st.expander("Enlarge one channel", expanded=False, icon=":material/zoom_in:"):
+        columns = st.columns(2)
+        by_name = {layer.name: layer for layer in layers}
+        layer = by_name[columns[0].selectbox("Layer", list(by_name), key="feature_maps_enlarge_layer",
+                                             format_func=lambda name: by_name[name].description)]
+        channels = layer.output_shape[-1]
+        channel = columns[1].number_input(f"Channel (0–{channels - 1})", 0, channels - 1, step=1,
+                                          key=f"feature_maps_enlarge_channel_{layer.name}")
+        layer_maps = maps[layer.output_layer]
+        shared = st.session_state.get("feature_maps_scale", SHARED_SCALE) == SHARED_SCALE
+        limits = (float(layer_maps.min()), float(layer_maps.max())) if shared else (None, None)
+        st.altair_chart(make_channel_heatmap(layer_maps[:, :, channel], f"{layer.name}, channel {channel}",
+                                             *limits), width="content")
+        st.caption("Hover a pixel for its value. Bright = this filter found its pattern there.")
+
+
+stored, model = require_model()
+st.title("Feature maps")
+st.caption("Each convolution layer applies many small filters to its input; each filter makes one feature map, "
+           "bright where it finds its pattern. Follow a digit from edges in the first layer to strokes and shapes "
+           "deeper in.")
+x_test, y_test = test_set_or_message()
+image, true_label, caption = choose_input(x_test, y_test)
+show_input_and_prediction(model, image, true_label, caption)
+
+has_pooling = any(layer.kind == "pool" for layer in list_feature_layers(model, include_pooling=True))
+controls = st.columns([1.3, 1, 2], vertical_alignment="center")
+show_pooling = controls[0].toggle("Show pooling layers", value=False, disabled=not has_pooling,
+                                  help=None if has_pooling else "This model has no pooling layers: it downsamples "
+                                                                "with strided convolutions.")
+scale = controls[1].radio("Colour scale", [SHARED_SCALE, CHANNEL_SCALE], key="feature_maps_scale",
+                          help="Shared: one scale for the whole layer, so channels can be compared. "
+                               "Per channel: each map stretched to its own range, to see faint patterns.")
+layers = list_feature_layers(model, include_pooling=show_pooling)
+if not layers:
+    st.warning("This model has no convolution layers, so there are no feature maps to show.")
+    st.stop()
+if any(len(layer.steps) > 1 for layer in layers):
+    controls[2].caption("In a conv → batch norm → ReLU stage, the maps shown are the stage's output after the "
+                        "ReLU: exactly what the next layer sees.")
+maps = compute_feature_maps(model, image, [layer.output_layer for layer in layers])
+show_enlarged_channel(maps, layers)
+
+for layer in layers:
+    height, width, channels = layer.output_shape
+    kind = "convolution" if layer.kind == "conv" else "pooling"
+    st.subheader(f"{layer.name} · {height}×{width}×{channels}", divider="gray")
+    st.caption(f"{kind}: {' → '.join(layer.steps)} · {channels} channels of {height}×{width}")
+    show_figure(make_feature_map_grid(maps[layer.output_layer], per_channel=scale == CHANNEL_SCALE), dpi=150)
