@@ -1,0 +1,152 @@
+"""Load benchmark: several browser sessions each draw digits at once, while a training job runs on the server."""
+
+import asyncio
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+
+from bench_draw import RECORD_POINTER_UP_JS, WAIT_FOR_PREDICTION_JS  # noqa: E402
+from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH, copy_bundled_models, start_streamlit  # noqa: E402
+
+# The classroom: this many browser sessions, each drawing this many digits, while a training job runs.
+SESSIONS = 10
+DRAWINGS_PER_SESSION = 20
+PREDICTION_TIMEOUT_MS = 60_000
+
+
+def read_peak_memory_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process, in MB, or 0 if it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"VmHWM:\s+(\d+) kB", status)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+def find_children(pid: int) -> list[int]:
+    """The direct child processes of pid (the training worker, for the server)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+async def find_canvas_box(page) -> dict:
+    """The canvas's bounding box once it is mounted and still."""
+    previous = None
+    for _ in range(400):
+        box = await page.locator("canvas").first.bounding_box()
+        if box is not None and box == previous:
+            return box
+        previous = box
+        await page.wait_for_timeout(150)
+    raise RuntimeError("the canvas did not appear")
+
+
+async def draw_stroke(page, box: dict, offset: float) -> None:
+    """A vertical stroke down the canvas (a '1')."""
+    x = box["x"] + box["width"] * (0.45 + offset)
+    await page.mouse.move(x, box["y"] + box["height"] * 0.15)
+    await page.mouse.down()
+    await page.mouse.move(x + 4, box["y"] + box["height"] * 0.85, steps=20)
+    await page.mouse.up()
+
+
+async def run_session(browser, url: str, drawings: int) -> dict:
+    """One visitor: open the app, draw `drawings` digits (clearing in between), time each prediction."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    page.set_default_timeout(PREDICTION_TIMEOUT_MS)
+    latencies, lost = [], 0
+    await page.goto(url)
+    await page.locator("canvas").first.wait_for()
+    await page.evaluate(RECORD_POINTER_UP_JS)
+    prediction = page.get_by_test_id("stMetric").filter(has_text="Prediction")
+    for number in range(drawings):
+        if number:
+            await page.get_by_role("button", name="Clear").click()
+            await prediction.wait_for(state="detached")
+        await draw_stroke(page, await find_canvas_box(page), 0.02 * (number % 5 - 2))
+        waited = await page.evaluate(WAIT_FOR_PREDICTION_JS, PREDICTION_TIMEOUT_MS)
+        if waited is None:
+            lost += 1
+        else:
+            latencies.append(waited / 1000.0)
+    errors = await page.locator('[data-testid="stException"]').count()
+    await context.close()
+    return {"latencies": latencies, "lost": lost, "errors": errors}
+
+
+async def start_training_job(browser, url: str) -> None:
+    """Start a full-set training job (the sidebar's defaults) from its own browser session."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    await page.goto(url)
+    sidebar = page.get_by_test_id("stSidebar")
+    await sidebar.get_by_text("Retrain", exact=True).click()
+    await sidebar.get_by_role("button", name="Start training").click(timeout=120_000)
+    await sidebar.get_by_text(re.compile(r"Training in progress")).wait_for(timeout=60_000)
+    await context.close()
+
+
+async def run_load(url: str, sessions: int, drawings: int, with_training: bool) -> dict:
+    """Drive `sessions` concurrent visitors; return their latencies, lost strokes and errors."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+        if with_training:
+            await start_training_job(browser, url)
+        results = await asyncio.gather(*(run_session(browser, url, drawings) for _ in range(sessions)))
+        await browser.close()
+    return {"sessions": results}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def measure_load(sessions: int = SESSIONS, drawings: int = DRAWINGS_PER_SESSION, with_training: bool = True) -> dict:
+    """Start a private server, run the load, and summarise latency, errors and the server's peak memory."""
+    with tempfile.TemporaryDirectory() as folder:
+        process, url = start_streamlit(copy_bundled_models(Path(folder) / "models"), Path(folder) / "data")
+        started = time.perf_counter()
+        try:
+            outcome = asyncio.run(run_load(url, sessions, drawings, with_training))
+            children = find_children(process.pid)
+            server_mb = read_peak_memory_mb(process.pid)
+            worker_mb = max((read_peak_memory_mb(child) for child in children), default=0.0)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    latencies = [value for result in outcome["sessions"] for value in result["latencies"]]
+    return {
+        "sessions": sessions, "drawings_per_session": drawings, "with_training": with_training,
+        "predictions": len(latencies), "lost": sum(r["lost"] for r in outcome["sessions"]),
+        "errors": sum(r["errors"] for r in outcome["sessions"]),
+        "median_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
+        "p95_ms": 1000 * percentile(latencies, 0.95) if latencies else float("nan"),
+        "server_peak_mb": server_mb, "training_worker_peak_mb": worker_mb,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+if __name__ == "__main__":
+    figures = measure_load()
+    for key, value in figures.items():
+        print(f"{key:26s} {value:.1f}" if isinstance(value, float) else f"{key:26s} {value}")

@@ -1,0 +1,117 @@
+"""Run every benchmark and print one Markdown table of the app's figures, with the machine they came from."""
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def describe_machine() -> str:
+    """CPU model, cores, memory, Python, TensorFlow and Keras versions."""
+    import keras
+    import tensorflow as tf
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                         if line.startswith("MemTotal")))
+    return (f"{cpu}, {os.cpu_count()} cores, {memory_kb / 2**20:.0f} GiB RAM, {platform.system()}; "
+            f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}")
+
+
+def measure_cold_start() -> dict:
+    """Seconds from `streamlit run app.py` to the Draw page's canvas being visible in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH, copy_bundled_models, start_streamlit
+
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        process, url = start_streamlit(copy_bundled_models(Path(folder) / "models"), Path(folder) / "data")
+        server_ready = time.perf_counter() - started
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+                page = browser.new_page()
+                page.goto(url)
+                page.locator("canvas").first.wait_for(timeout=120_000)
+                interactive = time.perf_counter() - started
+                browser.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return {"server_ready_seconds": server_ready, "interactive_seconds": interactive}
+
+
+def build_table(figures: dict) -> list[tuple[str, str]]:
+    """Rows (figure, value) of the benchmark table."""
+    evaluation, latency = figures["evaluation"], figures["latency"]
+    robustness, browser, load = figures["robustness"], figures["browser"], figures["load"]
+    cold, quick, epochs = figures["cold_start"], figures["quick_retrain"], figures["epoch_seconds"]
+    rows = [
+        ("Active (bundled) model: MNIST test accuracy", f"{evaluation['accuracy']:.2%}"),
+        ("Evaluation of all 10,000 test digits", f"{evaluation['best_seconds']:.2f} s (best of 3)"),
+        ("Canvas-style redrawn test digits: accuracy", f"{robustness['canvas_accuracy']:.2%} "
+                                                       f"(n = {robustness['count']})"),
+        ("Preprocessing + inference, one drawing", f"median {latency['median_ms']:.1f} ms, "
+                                                   f"p95 {latency['p95_ms']:.1f} ms (n = {latency['count']})"),
+        ("Browser stroke → prediction, idle", f"median {browser['median_ms']:.0f} ms, p95 {browser['p95_ms']:.0f} ms "
+                                              f"(n = {browser['count']})"),
+        (f"Browser stroke → prediction, {load['sessions']} sessions × {load['drawings_per_session']} drawings"
+         f"{' + a training job' if load['with_training'] else ''}",
+         f"median {load['median_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms; {load['predictions']} predictions, "
+         f"{load['lost']} lost, {load['errors']} errors"),
+        ("Cold start → Draw page interactive", f"{cold['interactive_seconds']:.1f} s "
+                                               f"(server healthy after {cold['server_ready_seconds']:.1f} s)"),
+        ("Server peak memory under that load", f"{load['server_peak_mb']:.0f} MB "
+                                               f"(+ training worker {load['training_worker_peak_mb']:.0f} MB)"),
+        ("Quick retrain: keras_example, full training set", f"{quick['wall_seconds']:.0f} s Start → saved, "
+                                                            f"test accuracy {quick['test_accuracy']:.2%}"),
+    ]
+    rows += [(f"Training, seconds per full epoch: `{name}`", f"{seconds:.1f} s") for name, seconds in epochs.items()]
+    return rows
+
+
+def main() -> None:
+    """Run all benchmarks, print the table, and optionally write it to a file."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--output", help="also write the table (Markdown) to this file")
+    arguments = parser.parse_args()
+
+    import bench_draw
+    import bench_evaluation
+    import bench_load
+    import bench_training
+
+    started = time.perf_counter()
+    figures = {
+        "evaluation": bench_evaluation.measure_evaluation_seconds(),
+        "latency": bench_draw.measure_inference_latency(),
+        "robustness": bench_draw.measure_canvas_robustness(),
+        "epoch_seconds": bench_training.measure_epoch_seconds(),
+        "quick_retrain": bench_training.measure_quick_retrain(),
+        "cold_start": measure_cold_start(),
+        "browser": bench_draw.measure_browser_latency(),
+        "load": bench_load.measure_load(),
+    }
+    lines = [f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on: {describe_machine()}.",
+             f"Command: `make bench` ({time.perf_counter() - started:.0f} s).", "",
+             "| figure | value |", "|---|---|"]
+    lines += [f"| {name} | {value} |" for name, value in build_table(figures)]
+    table = "\n".join(lines)
+    print("\n" + table)
+    if arguments.output:
+        Path(arguments.output).write_text(table + "\n")
+
+
+if __name__ == "__main__":
+    main()
