@@ -1,0 +1,232 @@
+"""Tests of test-set evaluation, mistake filters and paging, and the explorer's charts and figures."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st_hypothesis
+
+from mnist_cnn.evaluation import (MISTAKE_ORDERS, Evaluation, compare_evaluations, compute_class_metrics,
+                                  compute_confusion_matrix, compute_probabilities, count_pages,
+                                  draw_sample_indices, evaluate_model, find_mistakes, make_forward_function,
+                                  order_indices, select_page)
+from mnist_cnn.explorer_charts import (CELL_SELECTION, make_class_metrics_frame, make_confusion_chart,
+                                       make_confusion_frame)
+from mnist_cnn.explorer_figures import (RIGHT_COLOUR, WRONG_COLOUR, make_digit_grid_figure,
+                                        make_sample_grid_figure, upscale_digit)
+
+# How many test digits the small-model tests evaluate.
+TEST_SUBSET = 600
+
+
+def make_evaluation(labels, predictions, confidences=None, seed=0) -> Evaluation:
+    """A synthetic Evaluation whose argmax is `predictions`, with the given (or random) top probabilities."""
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    count = len(labels)
+    rng = np.random.default_rng(seed)
+    if confidences is None:
+        confidences = rng.uniform(0.35, 0.99, count)
+    probabilities = np.full((count, 10), 0.0, dtype="float32")
+    probabilities += ((1 - np.asarray(confidences)) / 9)[:, None]
+    probabilities[np.arange(count), predictions] = confidences
+    losses = -np.log(probabilities[np.arange(count), labels])
+    return Evaluation(labels, probabilities, predictions, losses)
+
+
+@pytest.fixture(scope="module")
+def small_evaluation(tiny_trained_model, mnist):
+    """The tiny trained model evaluated on the first TEST_SUBSET test digits, with those digits."""
+    _, (x_test, y_test) = mnist
+    images, labels = x_test[:TEST_SUBSET], y_test[:TEST_SUBSET]
+    return evaluate_model(tiny_trained_model, images, labels), images, labels
+
+
+def test_confusion_matrix_of_a_small_model_is_consistent(small_evaluation):
+    evaluation, _, labels = small_evaluation
+    confusion = compute_confusion_matrix(evaluation.labels, evaluation.predictions)
+    correct = int(np.sum(evaluation.predictions == labels))
+    assert confusion.sum() == TEST_SUBSET
+    assert np.trace(confusion) == correct
+    assert evaluation.error_count == TEST_SUBSET - correct
+    assert evaluation.accuracy == pytest.approx(correct / TEST_SUBSET)
+    np.testing.assert_array_equal(confusion.sum(axis=1), np.bincount(labels, minlength=10))
+    np.testing.assert_array_equal(confusion.sum(axis=0), np.bincount(evaluation.predictions, minlength=10))
+
+
+def test_evaluation_matches_a_direct_forward_pass(small_evaluation, tiny_trained_model):
+    evaluation, images, labels = small_evaluation
+    direct = np.asarray(tiny_trained_model(images[..., None].astype("float32") / 255.0, training=False))
+    np.testing.assert_allclose(evaluation.probabilities, direct, atol=1e-5)
+    np.testing.assert_array_equal(evaluation.predictions, direct.argmax(axis=1))
+    expected_losses = -np.log(np.clip(direct[np.arange(len(labels)), labels], 1e-7, 1))
+    np.testing.assert_allclose(evaluation.losses, expected_losses, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(evaluation.confidences, direct.max(axis=1), atol=1e-5)
+
+
+def test_probabilities_do_not_depend_on_batch_size_or_input_type(tiny_trained_model, mnist):
+    _, (x_test, _) = mnist
+    images = x_test[:53]
+    whole = compute_probabilities(tiny_trained_model, images, batch_size=500)
+    in_pieces = compute_probabilities(tiny_trained_model, images, batch_size=7)
+    from_floats = compute_probabilities(tiny_trained_model, images[..., None].astype("float32") / 255.0)
+    assert whole.shape == (53, 10)
+    np.testing.assert_allclose(whole, in_pieces, atol=1e-5)
+    np.testing.assert_allclose(whole, from_floats, atol=1e-6)
+    np.testing.assert_allclose(whole.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_empty_input_and_bad_arguments(tiny_trained_model):
+    assert compute_probabilities(tiny_trained_model, np.zeros((0, 28, 28), np.uint8)).shape == (0, 10)
+    with pytest.raises(ValueError):
+        compute_probabilities(tiny_trained_model, np.zeros((2, 28, 28), np.uint8), batch_size=0)
+    with pytest.raises(ValueError):
+        evaluate_model(tiny_trained_model, np.zeros((3, 28, 28), np.uint8), np.zeros(2, int))
+
+
+def test_forward_function_is_traced_once_per_model(tiny_trained_model):
+    first = make_forward_function(tiny_trained_model)
+    assert make_forward_function(tiny_trained_model) is first
+    compute_probabilities(tiny_trained_model, np.zeros((5, 28, 28), np.uint8))
+    compute_probabilities(tiny_trained_model, np.zeros((9, 28, 28), np.uint8))
+    assert first.experimental_get_tracing_count() == 1
+
+
+def test_cached_forward_pass_sees_new_weights(random_images):
+    from mnist_cnn.architectures import build_model
+
+    model = build_model("keras_example")  # untrained; its own copy, so changing its weights is fine
+    before = compute_probabilities(model, random_images)
+    model.set_weights([weights * 1.5 + 0.01 for weights in model.get_weights()])  # as training would
+    after = compute_probabilities(model, random_images)
+    direct = np.asarray(model(random_images, training=False))
+    np.testing.assert_allclose(after, direct, atol=1e-6)
+    assert not np.allclose(before, after)
+
+
+@given(st_hypothesis.lists(st_hypothesis.tuples(st_hypothesis.integers(0, 9), st_hypothesis.integers(0, 9)),
+                           min_size=0, max_size=80))
+@settings(max_examples=60, deadline=None)
+def test_each_filter_returns_exactly_the_matching_indices(pairs):
+    labels = np.array([pair[0] for pair in pairs], dtype=int)
+    predictions = np.array([pair[1] for pair in pairs], dtype=int)
+    evaluation = make_evaluation(labels, predictions)
+    for true_digit, predicted_digit in itertools.product([None, *range(10)], repeat=2):
+        expected = {index for index, (label, prediction) in enumerate(pairs)
+                    if label != prediction
+                    and (true_digit is None or label == true_digit)
+                    and (predicted_digit is None or prediction == predicted_digit)}
+        found = find_mistakes(evaluation, true_digit, predicted_digit)
+        assert len(found) == len(set(found.tolist()))
+        assert set(found.tolist()) == expected
+
+
+def test_mistakes_are_ordered_by_confidence():
+    labels = np.array([1, 2, 3, 4, 5, 6])
+    predictions = np.array([7, 2, 8, 9, 5, 0])  # wrong at 0, 2, 3, 5
+    evaluation = make_evaluation(labels, predictions, confidences=np.array([0.6, 0.99, 0.9, 0.4, 0.8, 0.7]))
+    assert find_mistakes(evaluation).tolist() == [2, 5, 0, 3]
+    assert find_mistakes(evaluation, order="least_confident").tolist() == [3, 0, 5, 2]
+    assert find_mistakes(evaluation, order="test_index").tolist() == [0, 2, 3, 5]
+    assert set(MISTAKE_ORDERS) == {"most_confident", "least_confident", "test_index"}
+    with pytest.raises(ValueError):
+        order_indices(evaluation, np.array([0]), "alphabetical")
+
+
+@given(st_hypothesis.integers(0, 500), st_hypothesis.integers(1, 50))
+@settings(max_examples=80, deadline=None)
+def test_every_item_is_on_exactly_one_page(item_count, page_size):
+    items = np.arange(item_count) * 3
+    pages = count_pages(item_count, page_size)
+    shown = np.concatenate([select_page(items, page, page_size) for page in range(1, pages + 1)])
+    np.testing.assert_array_equal(shown, items)
+    assert all(len(select_page(items, page, page_size)) <= page_size for page in range(1, pages + 1))
+    if item_count:
+        assert len(select_page(items, pages, page_size)) > 0  # no empty last page
+
+
+def test_paging_rejects_pages_outside_the_range():
+    assert count_pages(0, 20) == 1
+    assert count_pages(41, 20) == 3
+    with pytest.raises(ValueError):
+        select_page(np.arange(10), 0, 5)
+    with pytest.raises(ValueError):
+        select_page(np.arange(10), 3, 5)
+    with pytest.raises(ValueError):
+        count_pages(10, 0)
+
+
+def test_sample_indices_are_distinct_reproducible_and_in_range():
+    first = draw_sample_indices(10_000, 32, seed=7)
+    assert len(first) == len(set(first.tolist())) == 32
+    assert first.min() >= 0 and first.max() < 10_000
+    np.testing.assert_array_equal(first, draw_sample_indices(10_000, 32, seed=7))
+    assert not np.array_equal(first, draw_sample_indices(10_000, 32, seed=8))
+    assert len(draw_sample_indices(5, 32, seed=0)) == 5
+    with pytest.raises(ValueError):
+        draw_sample_indices(-1, 3, seed=0)
+
+
+def test_comparison_splits_the_digits_by_who_gets_them_right():
+    labels = np.array([0, 1, 2, 3, 4, 5])
+    first = make_evaluation(labels, np.array([0, 1, 9, 9, 4, 9]))
+    second = make_evaluation(labels, np.array([0, 9, 2, 9, 4, 5]))
+    comparison = compare_evaluations(first, second)
+    assert comparison["only_first_right"].tolist() == [1]
+    assert comparison["only_second_right"].tolist() == [2, 5]
+    assert comparison["both_wrong"].tolist() == [3]
+
+
+def test_class_metrics_from_a_known_confusion_matrix():
+    confusion = np.zeros((10, 10), int)
+    confusion[4, 4], confusion[4, 9], confusion[9, 9] = 8, 2, 5
+    metrics = compute_class_metrics(confusion)
+    assert metrics["recall"][4] == pytest.approx(0.8)
+    assert metrics["precision"][9] == pytest.approx(5 / 7)
+    assert metrics["support"][4] == 10
+    frame = make_class_metrics_frame(confusion)
+    assert list(frame["digit"]) == list(range(10))
+    assert frame.loc[4, "errors"] == 2
+    assert frame.loc[4, "most often mistaken for"] == "9 (2×)"
+    assert frame.loc[9, "most often mistaken for"] == "–"
+    assert frame.loc[4, "accuracy"] == pytest.approx(0.8)
+    assert frame.loc[9, "precision"] == pytest.approx(5 / 7)
+
+
+def test_confusion_chart_tells_the_diagonal_apart_and_is_selectable():
+    confusion = np.random.default_rng(0).integers(0, 30, (10, 10))
+    np.fill_diagonal(confusion, 900)
+    frame = make_confusion_frame(confusion, selected=(4, 9))
+    assert len(frame) == 100
+    assert frame["count"].sum() == confusion.sum()
+    assert frame.set_index(["true", "predicted"]).loc[(4, 9), "count"] == confusion[4, 9]
+    diagonal = frame[frame["true"] == frame["predicted"]]
+    off_diagonal = frame[frame["true"] != frame["predicted"]]
+    assert set(diagonal["fill"]).isdisjoint(set(off_diagonal["fill"]))
+    assert frame["selected"].sum() == 1
+    spec = make_confusion_chart(confusion).to_dict()
+    assert CELL_SELECTION in str(spec["params"])
+    with pytest.raises(ValueError):
+        make_confusion_frame(np.zeros((3, 3)))
+
+
+def test_upscaled_digits_keep_every_pixel():
+    image = np.arange(28 * 28, dtype=np.uint16).reshape(28, 28) % 256
+    big = upscale_digit(image.astype(np.uint8), 4)
+    assert big.shape == (112, 112) and big.dtype == np.uint8
+    np.testing.assert_array_equal(big[::4, ::4], image)
+    assert upscale_digit(np.ones((28, 28, 1), "float32"), 2).max() == 255
+    with pytest.raises(ValueError):
+        upscale_digit(np.zeros((2, 28, 28)), 2)
+
+
+def test_sample_grid_colours_right_and_wrong_titles():
+    images = np.zeros((5, 28, 28), np.uint8)
+    figure = make_sample_grid_figure(images, np.array([1, 2, 3, 4, 5]), np.array([1, 2, 9, 4, 0]), columns=3)
+    titles = [ax.title for ax in figure.axes if ax.get_title()]
+    assert [title.get_text() for title in titles] == ["1 → 1 ✓", "2 → 2 ✓", "3 → 9 ✗", "4 → 4 ✓", "5 → 0 ✗"]
+    colours = [title.get_color() for title in titles]
+    assert colours == [RIGHT_COLOUR, RIGHT_COLOUR, WRONG_COLOUR, RIGHT_COLOUR, WRONG_COLOUR]
+    assert len(figure.axes) == 6  # 2 rows of 3, the last one empty
+    with pytest.raises(ValueError):
+        make_digit_grid_figure(images, ["a"], ["red"])
