@@ -77,8 +77,10 @@ def make_mixed_set(mnist_x, mnist_y, user_x, user_y, settings: FineTuneConfig):
 
 def measure(model: keras.Model, x_test, y_test, holdout_x, holdout_y) -> dict:
     """MNIST test accuracy and accuracy on the held-out user drawings (None if there are none)."""
+    mnist = evaluate_model(model, x_test, y_test)
     return {
-        "mnist_test_accuracy": evaluate_model(model, x_test, y_test).accuracy,
+        "mnist_test_accuracy": mnist.accuracy,
+        "mnist_test_loss": mnist.mean_loss,
         "user_holdout_accuracy": (evaluate_model(model, holdout_x, holdout_y).accuracy
                                   if len(holdout_y) else None),
     }
