@@ -1,0 +1,71 @@
+"""The Draw page in headless Chromium: a stroke reads 1, a loop reads 0, Clear removes the prediction."""
+
+import math
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+# Generous: the first prediction loads TensorFlow and the model on a busy 2-core machine.
+PREDICTION_TIMEOUT_MS = 90_000
+
+
+def open_canvas(page, url):
+    """Open the app (the Draw page is the default) and return the canvas's bounding box."""
+    page.goto(url)
+    canvas = page.locator("canvas").first
+    expect(canvas).to_be_visible(timeout=PREDICTION_TIMEOUT_MS)
+    page.wait_for_timeout(500)  # let the canvas attach its pointer handlers
+    return canvas.bounding_box()
+
+
+def draw_path(page, points):
+    """Press at the first point, drag through the others, release."""
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*point, steps=3)
+    page.mouse.up()
+
+
+def vertical_stroke(box):
+    """A straight vertical line through most of the canvas's height."""
+    x = box["x"] + box["width"] / 2
+    return [(x, box["y"] + box["height"] * fraction) for fraction in (0.15, 0.5, 0.85)]
+
+
+def closed_loop(box):
+    """An upright ellipse around the canvas's centre, closed and slightly overlapping."""
+    centre_x, centre_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    return [(centre_x + 0.22 * box["width"] * math.sin(2 * math.pi * step / 36),
+             centre_y - 0.33 * box["height"] * math.cos(2 * math.pi * step / 36)) for step in range(39)]
+
+
+def prediction(page):
+    """The value of the Prediction metric (the sidebar has metrics of its own)."""
+    return page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")
+
+
+def test_vertical_stroke_reads_one(app_server, page):
+    box = open_canvas(page, app_server)
+    draw_path(page, vertical_stroke(box))
+    expect(prediction(page)).to_have_text("1", timeout=PREDICTION_TIMEOUT_MS)
+
+
+def test_closed_loop_reads_zero(app_server, page):
+    box = open_canvas(page, app_server)
+    draw_path(page, closed_loop(box))
+    expect(prediction(page)).to_have_text("0", timeout=PREDICTION_TIMEOUT_MS)
+    # The steps and the saliency overlay come with the prediction.
+    expect(page.get_by_text("centred by mass")).to_be_visible()
+    expect(page.get_by_text("What made the network say 0")).to_be_visible()
+
+
+def test_clear_removes_the_prediction(app_server, page):
+    box = open_canvas(page, app_server)
+    draw_path(page, vertical_stroke(box))
+    expect(prediction(page)).to_be_visible(timeout=PREDICTION_TIMEOUT_MS)
+    page.get_by_role("button", name="Clear").click()
+    expect(prediction(page)).to_have_count(0, timeout=PREDICTION_TIMEOUT_MS)
+    expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()

@@ -1,0 +1,86 @@
+"""The Draw page's non-canvas parts in AppTest: the empty-canvas hint and uploads (bad files and good ones)."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP_PATH = str(Path(__file__).resolve().parent.parent / "app.py")
+RUN_TIMEOUT = 120  # seconds: the first run imports TensorFlow and loads the model
+
+
+@pytest.fixture
+def draw_page():
+    """The app, opened on the Draw page."""
+    app = AppTest.from_file(APP_PATH, default_timeout=RUN_TIMEOUT)
+    app.run()
+    app.switch_page("pages/draw.py")
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def prediction_metrics(app):
+    """The Prediction metrics on the page (the sidebar has metrics of its own)."""
+    return [metric for metric in app.metric if metric.label == "Prediction"]
+
+
+def upload(app, name, data, mime="application/octet-stream"):
+    """Upload one file through the page's uploader and rerun."""
+    app.file_uploader(key="digit_upload").upload(name, data, mime)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def encode_png(image):
+    """PNG bytes of a gray image."""
+    ok, data = cv2.imencode(".png", image)
+    assert ok
+    return data.tobytes()
+
+
+def test_empty_canvas_shows_a_hint_and_no_prediction(draw_page):
+    assert draw_page.title[0].value == "Draw a digit"
+    assert not prediction_metrics(draw_page)
+    assert any("Draw a digit" in info.value for info in draw_page.info)
+    assert draw_page.button(key="clear_canvas").label == "Clear"
+    assert draw_page.slider(key="pen_width").value == 24  # 8% of the 300-px canvas
+
+
+def test_uploader_accepts_only_image_types(draw_page):
+    uploader = draw_page.file_uploader(key="digit_upload")
+    assert set(uploader.allowed_type) >= {".png", ".jpg", ".jpeg", ".bmp"} or \
+        set(uploader.allowed_type) >= {"png", "jpg", "jpeg", "bmp"}
+
+
+@pytest.mark.parametrize("name, data, words", [
+    ("notes.png", b"these are my shopping notes, not a picture", "not a PNG, JPEG or BMP"),
+    ("empty.png", b"", "empty"),
+    ("broken.png", encode_png(np.full((60, 60), 255, np.uint8))[:40], "damaged"),
+], ids=["not-an-image", "empty", "truncated"])
+def test_a_bad_upload_shows_a_clear_message(draw_page, name, data, words):
+    upload(draw_page, name, data)
+    messages = [error.value for error in draw_page.error]
+    assert any(words in message and name in message for message in messages), messages
+    assert not prediction_metrics(draw_page)
+
+
+def test_a_blank_picture_says_there_is_nothing_to_classify(draw_page):
+    upload(draw_page, "blank.png", encode_png(np.full((80, 80), 255, np.uint8)), "image/png")
+    assert not prediction_metrics(draw_page)
+    assert any("blank" in info.value for info in draw_page.info)
+
+
+def test_a_photo_of_a_digit_is_classified_and_shared(draw_page):
+    picture = np.full((200, 160), 235, np.uint8)  # dark pen on light paper
+    cv2.line(picture, (82, 30), (78, 170), 20, 9, lineType=cv2.LINE_AA)
+    upload(draw_page, "one.png", encode_png(picture), "image/png")
+    metrics = prediction_metrics(draw_page)
+    assert len(metrics) == 1 and metrics[0].value in [str(digit) for digit in range(10)]
+    assert any(metric.label == "Confidence" for metric in draw_page.metric)
+    shared = draw_page.session_state["drawing_input"]
+    assert shared.shape == (28, 28) and shared.dtype == np.float32
+    assert draw_page.session_state["drawing_source"] == "upload"
