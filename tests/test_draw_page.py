@@ -84,3 +84,38 @@ def test_a_photo_of_a_digit_is_classified_and_shared(draw_page):
     shared = draw_page.session_state["drawing_input"]
     assert shared.shape == (28, 28) and shared.dtype == np.float32
     assert draw_page.session_state["drawing_source"] == "upload"
+
+
+def upload_a_one(app):
+    """Upload a photo of a dark '1' on light paper."""
+    picture = np.full((200, 160), 235, np.uint8)
+    cv2.line(picture, (82, 30), (78, 170), 20, 9, lineType=cv2.LINE_AA)
+    return upload(app, "one.png", encode_png(picture), "image/png")
+
+
+def test_confirming_the_prediction_saves_the_labelled_drawing(draw_page, tmp_path, monkeypatch):
+    from mnist_cnn import config
+    from mnist_cnn.user_digits import UserDigitStore
+
+    monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
+    upload_a_one(draw_page)
+    predicted = int(prediction_metrics(draw_page)[0].value)
+    draw_page.button(key="label_confirm_upload").click().run()
+    assert not draw_page.exception
+    saved = UserDigitStore(tmp_path / "my_digits.sqlite3").list_digits()
+    assert [digit.label for digit in saved] == [predicted]
+    assert saved[0].digit.max() > 200 and saved[0].source == "upload"
+    assert any("saved" in success.value for success in draw_page.success)
+
+
+def test_correcting_the_label_saves_the_right_digit(draw_page, tmp_path, monkeypatch):
+    from mnist_cnn import config
+    from mnist_cnn.user_digits import UserDigitStore
+
+    monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
+    upload_a_one(draw_page)
+    correction = next(box for box in draw_page.selectbox if box.label == "No, it is a")
+    correction.select(7).run()
+    draw_page.button(key="label_save_upload").click().run()
+    assert not draw_page.exception
+    assert [d.label for d in UserDigitStore(tmp_path / "my_digits.sqlite3").list_digits()] == [7]
