@@ -18,52 +18,70 @@ def print_progress_bar(epoch: int, epochs: int, batch: int, batches: int, logs: 
     sys.stdout.flush()
 
 
-def run_train(arguments: argparse.Namespace) -> int:
-    """Train, evaluate on the full test set, and save to the model store."""
-    from mnist_cnn.data import load_mnist, scale_images
-    from mnist_cnn.evaluation import evaluate_model
-    from mnist_cnn.store import ModelStore, build_metadata
-    from mnist_cnn.training import TrainingConfig, TrainingProgress, train_model
+def make_training_config(arguments: argparse.Namespace):
+    """The TrainingConfig that the train command's arguments describe."""
+    from mnist_cnn.training import TrainingConfig
 
-    settings = TrainingConfig(architecture=arguments.arch, epochs=arguments.epochs,
-                              batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
-                              lr_schedule=arguments.lr_schedule, augment=arguments.augment,
-                              validation_split=arguments.validation_split,
-                              train_subset=arguments.subset, seed=arguments.seed)
-    (x_train, y_train), (x_test, y_test) = load_mnist()
-    started = time.perf_counter()
+    return TrainingConfig(architecture=arguments.arch, epochs=arguments.epochs,
+                          batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
+                          lr_schedule=arguments.lr_schedule, augment=arguments.augment,
+                          validation_split=arguments.validation_split,
+                          train_subset=arguments.subset, seed=arguments.seed)
+
+
+def make_terminal_progress(settings, started: float):
+    """A TrainingProgress that draws a bar per batch and prints one line per epoch."""
+    from mnist_cnn.training import TrainingProgress
 
     def on_epoch(epoch, logs):
         print(f"\repoch {epoch}/{settings.epochs}: loss {logs['loss']:.4f} acc {logs['accuracy']:.4f} "
-              f"val_loss {logs.get('val_loss', float('nan')):.4f} val_acc {logs.get('val_accuracy', float('nan')):.4f} "
-              f"({logs['seconds']:.0f}s)" + " " * 20, flush=True)
+              f"val_loss {logs.get('val_loss', float('nan')):.4f} "
+              f"val_acc {logs.get('val_accuracy', float('nan')):.4f} ({logs['seconds']:.0f}s)" + " " * 20,
+              flush=True)
 
-    progress = TrainingProgress(
+    return TrainingProgress(
         on_batch=lambda e, b, n, logs: print_progress_bar(e, settings.epochs, b, n, logs, started),
         on_epoch=on_epoch)
+
+
+def describe_stages(earlier: dict, settings, seconds: float) -> list:
+    """The training stages of a model: those of the model it continued (if any), then this run."""
+    stages = earlier.get("stages") or ([{key: earlier.get(key) for key in
+                                         ("trained_with", "hyperparameters", "training_seconds")}]
+                                       if earlier else [])
+    command = "python -m mnist_cnn " + " ".join(sys.argv[1:])
+    return stages + [{"trained_with": command, "hyperparameters": settings.to_dict(),
+                      "training_seconds": round(seconds, 1)}]
+
+
+def run_train(arguments: argparse.Namespace) -> int:
+    """Train (fresh, or continuing --init-from), evaluate on the full test set, and save to the store."""
+    from mnist_cnn.data import load_mnist
+    from mnist_cnn.evaluation import evaluate_model
+    from mnist_cnn.store import ModelStore, build_metadata
+    from mnist_cnn.training import train_model
+
+    settings = make_training_config(arguments)
     store = ModelStore(arguments.models_dir)
-    initial_model, earlier_stages, earlier = None, [], {}
-    if arguments.init_from:
-        base = store.get(arguments.init_from)
+    initial_model, earlier = None, {}
+    if arguments.init_from:  # continue a stored model: it keeps its own architecture
+        earlier = store.get(arguments.init_from).metadata
         initial_model = store.load(arguments.init_from)
-        settings.architecture = base.metadata.get("architecture", settings.architecture)
-        earlier = base.metadata
-        earlier_stages = base.metadata.get("stages", [{key: base.metadata.get(key) for key in
-                                                      ("trained_with", "hyperparameters", "training_seconds")}])
+        settings.architecture = earlier.get("architecture", settings.architecture)
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    progress = make_terminal_progress(settings, time.perf_counter())
     result = train_model(x_train, y_train, settings, progress, initial_model=initial_model)
     evaluation = evaluate_model(result.model, x_test, y_test)
     print(f"test loss {evaluation.mean_loss:.4f}  test accuracy {evaluation.accuracy:.4f}")
-    name = arguments.name or store.new_name(settings.architecture)
-    command = "python -m mnist_cnn " + " ".join(sys.argv[1:])
-    stages = earlier_stages + [{"trained_with": command, "hyperparameters": settings.to_dict(),
-                                "training_seconds": round(result.training_seconds, 1)}]
+    stages = describe_stages(earlier, settings, result.training_seconds)
     history = {key: earlier.get("history", {}).get(key, []) + values for key, values in result.history.items()}
-    epoch_seconds = earlier.get("epoch_seconds", []) + result.epoch_seconds
     metadata = build_metadata(result.model, settings.architecture, settings.to_dict(), history,
-                              epoch_seconds, result.training_seconds, evaluation.mean_loss,
-                              evaluation.accuracy, trained_with=command, stages=stages,
+                              earlier.get("epoch_seconds", []) + result.epoch_seconds, result.training_seconds,
+                              evaluation.mean_loss, evaluation.accuracy, trained_with=stages[-1]["trained_with"],
+                              stages=stages,
                               total_training_seconds=round(sum(s["training_seconds"] or 0 for s in stages), 1))
-    stored = store.save(result.model, metadata, name, replace_default=arguments.replace_default)
+    stored = store.save(result.model, metadata, arguments.name or store.new_name(settings.architecture),
+                        replace_default=arguments.replace_default)
     print(f"saved {stored.model_path} and {stored.metadata_path.name}")
     return 0
 
