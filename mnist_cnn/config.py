@@ -24,3 +24,9 @@ MIN_TRAIN_SUBSET = 500         # smaller subsets learn nothing worth showing
 MAX_BATCH_SIZE = 1024
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024   # uploads larger than this are refused
 MAX_UPLOAD_PIXELS = 25_000_000       # decoded images larger than this are refused
+
+# Bounds on a training job started from the UI (with MAX_EPOCHS, MIN/MAX_TRAIN_SUBSET and MAX_BATCH_SIZE).
+MIN_BATCH_SIZE = 8
+MIN_LEARNING_RATE = 1e-5
+MAX_LEARNING_RATE = 0.05
+MAX_JOB_SECONDS = 30 * 60      # a job still running after this long is cancelled

@@ -1,0 +1,461 @@
+"""One background training job per server: a niced worker process, live progress, cancel, atomic save."""
+
+import contextlib
+import importlib
+import multiprocessing
+import os
+import queue
+import sys
+import threading
+import time
+import types
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from mnist_cnn import config
+
+# Job states. A job is "running" from start() until its worker has finished, been cancelled or failed.
+RUNNING, FINISHED, CANCELLED, FAILED = "running", "finished", "cancelled", "failed"
+
+# Kinds of work a job can do: kind -> "module:function" run in the worker process as
+# function(spec, store, reporter) -> {"model_name", "test_accuracy", "test_loss"}. Fine-tuning plugs in here.
+WORK_KINDS = {"train": "mnist_cnn.jobs:run_training_work"}
+
+CANCEL_GRACE_SECONDS = 1.0      # after Cancel, a worker that has not stopped by itself is terminated
+BATCH_MESSAGE_SECONDS = 0.1     # the worker reports batch progress at most this often
+MAX_TRACE_POINTS = 600          # the live per-batch curve keeps at most this many points
+STALE_TEMPORARY_SECONDS = 300   # leftover .tmp-* files in the store older than this are removed on start
+
+
+class JobBusyError(RuntimeError):
+    """A training job is already running on this server; only one may run at a time."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a job should do; bounds are checked against mnist_cnn.config by validate()."""
+
+    architecture: str = "keras_example"
+    epochs: int = 12
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    lr_schedule: str = "cosine"          # "constant" or "cosine"
+    augment: bool = False
+    train_subset: int | None = None      # None = the full training set
+    validation_split: float = 0.1
+    seed: int = 0
+    kind: str = "train"                  # a key of WORK_KINDS
+    base_model_name: str | None = None   # continue training this stored model instead of a fresh one
+    options: dict = field(default_factory=dict)  # settings for other kinds of work (JSON-ready)
+
+    def validate(self) -> None:
+        """Raise ValueError with a clear message when a setting is outside the server's bounds."""
+        from mnist_cnn.architectures import ARCHITECTURES
+        from mnist_cnn.store import NAME_PATTERN
+
+        if self.kind not in WORK_KINDS:
+            raise ValueError(f"Unknown kind of job {self.kind!r}.")
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"Unknown architecture {self.architecture!r}; "
+                             f"choose one of {', '.join(ARCHITECTURES)}.")
+        if not 1 <= self.epochs <= config.MAX_EPOCHS:
+            raise ValueError(f"Epochs must be between 1 and {config.MAX_EPOCHS}.")
+        if not config.MIN_BATCH_SIZE <= self.batch_size <= config.MAX_BATCH_SIZE:
+            raise ValueError(f"Batch size must be between {config.MIN_BATCH_SIZE} and {config.MAX_BATCH_SIZE}.")
+        if not config.MIN_LEARNING_RATE <= self.learning_rate <= config.MAX_LEARNING_RATE:
+            raise ValueError(f"Learning rate must be between {config.MIN_LEARNING_RATE:g} "
+                             f"and {config.MAX_LEARNING_RATE:g}.")
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError("The learning-rate schedule must be 'constant' or 'cosine'.")
+        if self.train_subset is not None and not (
+                config.MIN_TRAIN_SUBSET <= self.train_subset <= config.MAX_TRAIN_SUBSET):
+            raise ValueError(f"The training subset must have between {config.MIN_TRAIN_SUBSET:,} "
+                             f"and {config.MAX_TRAIN_SUBSET:,} images.")
+        if not 0 <= self.validation_split < 0.5:
+            raise ValueError("The validation split must be in [0, 0.5).")
+        if self.base_model_name is not None and not NAME_PATTERN.match(self.base_model_name):
+            raise ValueError(f"Invalid base model name {self.base_model_name!r}.")
+
+    def training_images(self) -> int:
+        """How many images one epoch trains on (after the validation split)."""
+        total = self.train_subset or config.MAX_TRAIN_SUBSET
+        return total - int(round(total * self.validation_split))
+
+    def to_training_config(self):
+        """The mnist_cnn.training.TrainingConfig of this spec."""
+        from mnist_cnn.training import TrainingConfig
+
+        return TrainingConfig(architecture=self.architecture, epochs=self.epochs, batch_size=self.batch_size,
+                              learning_rate=self.learning_rate, lr_schedule=self.lr_schedule,
+                              augment=self.augment, validation_split=self.validation_split,
+                              train_subset=self.train_subset, seed=self.seed)
+
+    def to_dict(self) -> dict:
+        """The spec as a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """A consistent copy of a job's state, safe to read from any thread."""
+
+    job_id: str
+    spec: JobSpec
+    status: str                     # RUNNING, FINISHED, CANCELLED or FAILED
+    phase: str                      # what the worker does now: "starting", "loading data", "training", ...
+    epoch: int                      # the current epoch, from 1 (0 before training starts)
+    batch: int                      # the last finished batch of the current epoch
+    batches_per_epoch: int
+    history: dict                   # metric -> one value per finished epoch (loss, accuracy, val_*, seconds)
+    batch_trace: list               # [{"epoch": fractional epoch, "loss": ..., "accuracy": ...}, ...]
+    started_at: float               # time.time() when the job started
+    elapsed_seconds: float
+    eta_seconds: float | None       # estimated seconds of training left (None until it can be estimated)
+    cancel_requested: bool
+    result_model_name: str | None = None
+    test_accuracy: float | None = None
+    test_loss: float | None = None
+    message: str = ""               # why it failed or was cancelled, or a note about the result
+
+    @property
+    def is_running(self) -> bool:
+        """True while the job occupies the server."""
+        return self.status == RUNNING
+
+    @property
+    def epoch_fraction(self) -> float:
+        """Progress through the current epoch, 0 to 1."""
+        return min(self.batch / self.batches_per_epoch, 1.0) if self.batches_per_epoch else 0.0
+
+    @property
+    def overall_fraction(self) -> float:
+        """Progress through all epochs, 0 to 1 (1 once finished)."""
+        if self.status == FINISHED:
+            return 1.0
+        if not self.epoch:
+            return 0.0
+        return min((self.epoch - 1 + self.epoch_fraction) / self.spec.epochs, 1.0)
+
+
+class WorkerReporter:
+    """The worker's side of the job: phases, progress and results go to the server through a queue."""
+
+    def __init__(self, messages, cancel_event, saving_event):
+        self.messages = messages
+        self.cancel_event = cancel_event
+        self.saving_event = saving_event
+        self.last_batch_message = 0.0
+
+    def phase(self, name: str) -> None:
+        """Report a new phase ("loading data", "training", "evaluating", ...); stop here if cancelled."""
+        self.raise_if_cancelled()
+        self.messages.put(("phase", name))
+
+    def raise_if_cancelled(self) -> None:
+        """Raise TrainingCancelled when the server asked to cancel."""
+        from mnist_cnn.training import TrainingCancelled
+
+        if self.cancel_event.is_set():
+            raise TrainingCancelled("Training was cancelled; nothing was saved.")
+
+    def on_batch(self, epoch: int, batch: int, batches: int, logs: dict) -> None:
+        """Send batch progress, at most every BATCH_MESSAGE_SECONDS and always at an epoch's end."""
+        now = time.monotonic()
+        if batch < batches and now - self.last_batch_message < BATCH_MESSAGE_SECONDS:
+            return
+        self.last_batch_message = now
+        metrics = {name: float(logs[name]) for name in ("loss", "accuracy") if name in logs}
+        self.messages.put(("batch", epoch, batch, batches, metrics))
+
+    def on_epoch(self, epoch: int, logs: dict) -> None:
+        """Send an epoch's metrics (training and validation)."""
+        self.messages.put(("epoch", epoch, {name: float(value) for name, value in logs.items()}))
+
+    def training_progress(self):
+        """A TrainingProgress that reports to the server."""
+        from mnist_cnn.training import TrainingProgress
+
+        return TrainingProgress(on_batch=self.on_batch, on_epoch=self.on_epoch)
+
+    def save(self, store, model, metadata: dict, name: str):
+        """Save to the store unless cancelled; once saving has begun the server never kills the worker."""
+        self.saving_event.set()
+        if self.cancel_event.is_set():
+            self.saving_event.clear()
+            self.raise_if_cancelled()
+        self.messages.put(("phase", "saving"))
+        return store.save(model, metadata, name)
+
+
+def run_training_work(spec: JobSpec, store, reporter: WorkerReporter) -> dict:
+    """Load MNIST, train (fresh or from spec.base_model_name), evaluate on the full test set, save."""
+    reporter.phase("loading data")
+    from mnist_cnn.data import load_mnist
+    from mnist_cnn.evaluation import evaluate_model
+    from mnist_cnn.store import build_metadata
+    from mnist_cnn.training import train_model
+
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    initial_model = None
+    if spec.base_model_name:  # continue training a stored model: it keeps its own architecture
+        base = store.get(spec.base_model_name)
+        spec = replace(spec, architecture=base.metadata.get("architecture", spec.architecture))
+        initial_model = store.load(spec.base_model_name)
+    reporter.phase("training")
+    result = train_model(x_train, y_train, spec.to_training_config(), reporter.training_progress(),
+                         reporter.cancel_event, initial_model=initial_model)
+    reporter.phase("evaluating")
+    evaluation = evaluate_model(result.model, x_test, y_test)  # the full 10,000 test digits
+    metadata = build_metadata(result.model, spec.architecture, spec.to_training_config().to_dict(),
+                              result.history, result.epoch_seconds, result.training_seconds,
+                              evaluation.mean_loss, evaluation.accuracy, trained_with="the Retrain panel",
+                              base_model=spec.base_model_name)
+    stored = reporter.save(store, result.model, metadata, store.new_name(spec.architecture))
+    return {"model_name": stored.name, "test_accuracy": evaluation.accuracy, "test_loss": evaluation.mean_loss}
+
+
+def import_work_function(target: str):
+    """The function named by "module:function"."""
+    module_name, function_name = target.split(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def run_worker(target: str, spec_dict: dict, models_dir: str, messages, cancel_event, saving_event) -> None:
+    """The worker process: lower its priority, do the work, report how it ended."""
+    try:
+        os.nice(10)  # interactive requests in the server win over training
+    except OSError:
+        pass
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    reporter = WorkerReporter(messages, cancel_event, saving_event)
+    try:
+        from mnist_cnn.store import ModelStore
+        from mnist_cnn.training import TrainingCancelled
+
+        reporter.phase("starting TensorFlow")
+        outcome = import_work_function(target)(JobSpec(**spec_dict), ModelStore(Path(models_dir)), reporter)
+        messages.put(("finished", outcome))
+    except TrainingCancelled:
+        messages.put(("cancelled", "Cancelled; nothing was saved."))
+    except Exception as error:  # reported to the UI as the job's failure
+        messages.put(("failed", f"{type(error).__name__}: {str(error)[:500]}"))
+
+
+def remove_temporary_files(directory: Path, older_than: float | None = None, newer_than: float | None = None):
+    """Remove the store's .tmp-* files (left by an interrupted save) by modification time."""
+    for path in Path(directory).glob(".tmp-*"):
+        try:
+            modified = path.stat().st_mtime
+            if (older_than is None or modified < older_than) and (newer_than is None or modified >= newer_than):
+                path.unlink()
+        except OSError:
+            pass
+
+
+@contextlib.contextmanager
+def main_module_hidden():
+    """Keep "spawn" from re-running the parent's __main__ in the worker.
+
+    Streamlit makes the running page script (app.py) the __main__ module, and spawn would run it again in the
+    child, in bare mode. A bare module without a file gives spawn nothing to re-run.
+    """
+    original = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = original
+
+
+class Job:
+    """The server's record of one job; its fields change only under the manager's lock."""
+
+    def __init__(self, spec: JobSpec, models_dir: Path):
+        self.job_id = uuid.uuid4().hex[:12]
+        self.spec = spec
+        self.models_dir = models_dir
+        self.status, self.phase, self.message = RUNNING, "starting", ""
+        self.epoch = self.batch = self.batches_per_epoch = 0
+        self.history: dict = {}
+        self.batch_trace: list = []
+        self.started_at, self.started_monotonic = time.time(), time.monotonic()
+        self.training_started: float | None = None
+        self.finished_monotonic: float | None = None
+        self.cancel_requested_at: float | None = None
+        self.outcome: dict = {}
+        self.process = self.messages = self.cancel_event = self.saving_event = None
+
+    def estimate_seconds_left(self, now: float) -> float | None:
+        """Seconds of training left, from the pace so far."""
+        total = self.spec.epochs * self.batches_per_epoch
+        done = (self.epoch - 1) * self.batches_per_epoch + self.batch if self.epoch else 0
+        if self.training_started is None or not total or done <= 0:
+            return None
+        return max((now - self.training_started) * (total - done) / done, 0.0)
+
+    def snapshot(self) -> JobSnapshot:
+        """A frozen copy of the job's state."""
+        now = time.monotonic()
+        end = self.finished_monotonic or now
+        return JobSnapshot(
+            job_id=self.job_id, spec=self.spec, status=self.status, phase=self.phase, epoch=self.epoch,
+            batch=self.batch, batches_per_epoch=self.batches_per_epoch,
+            history={name: list(values) for name, values in self.history.items()},
+            batch_trace=list(self.batch_trace), started_at=self.started_at,
+            elapsed_seconds=end - self.started_monotonic,
+            eta_seconds=self.estimate_seconds_left(now) if self.status == RUNNING else None,
+            cancel_requested=self.cancel_requested_at is not None,
+            result_model_name=self.outcome.get("model_name"), test_accuracy=self.outcome.get("test_accuracy"),
+            test_loss=self.outcome.get("test_loss"), message=self.message)
+
+
+class JobManager:
+    """Runs at most one job at a time; start(), current() and cancel() are safe from any thread."""
+
+    def __init__(self, models_dir: Path | None = None, start_method: str = "spawn"):
+        self.models_dir = models_dir
+        self.context = multiprocessing.get_context(start_method)
+        self.lock = threading.Lock()
+        self.job: Job | None = None
+
+    def start(self, spec: JobSpec) -> JobSnapshot:
+        """Start a job, or raise JobBusyError if one is running (one atomic check-and-set)."""
+        spec.validate()
+        with self.lock:
+            if self.job is not None and self.job.status == RUNNING:
+                raise JobBusyError("A training job is already running on this server; wait for it to "
+                                   "finish or cancel it.")
+            models_dir = Path(self.models_dir or config.MODELS_DIR)
+            models_dir.mkdir(parents=True, exist_ok=True)
+            remove_temporary_files(models_dir, older_than=time.time() - STALE_TEMPORARY_SECONDS)
+            job = Job(spec, models_dir)
+            job.messages = self.context.Queue()
+            job.cancel_event, job.saving_event = self.context.Event(), self.context.Event()
+            job.process = self.context.Process(
+                target=run_worker, name=f"training-{job.job_id}", daemon=True,
+                args=(WORK_KINDS[spec.kind], spec.to_dict(), str(models_dir), job.messages,
+                      job.cancel_event, job.saving_event))
+            self.job = job
+            try:
+                with main_module_hidden():
+                    job.process.start()
+            except Exception as error:
+                job.status, job.message = FAILED, f"The training process could not start: {error}"
+                job.finished_monotonic = time.monotonic()
+                raise
+            threading.Thread(target=self.monitor, args=(job,), name=f"monitor-{job.job_id}", daemon=True).start()
+            return job.snapshot()
+
+    def current(self) -> JobSnapshot | None:
+        """The running or last job's snapshot, or None if no job was started in this process."""
+        with self.lock:
+            return self.job.snapshot() if self.job is not None else None
+
+    def cancel(self, job_id: str | None = None, reason: str = "Cancelled; nothing was saved.") -> bool:
+        """Ask the running job (or job_id, if given) to stop; True if a running job was asked."""
+        with self.lock:
+            job = self.job
+            if job is None or job.status != RUNNING or (job_id is not None and job.job_id != job_id):
+                return False
+            if job.cancel_requested_at is None:
+                job.cancel_requested_at, job.message = time.monotonic(), reason
+                job.cancel_event.set()
+            return True
+
+    def wait(self, timeout: float) -> JobSnapshot | None:
+        """Wait up to timeout seconds for the current job to end; return its snapshot."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            snapshot = self.current()
+            if snapshot is None or not snapshot.is_running:
+                return snapshot
+            time.sleep(0.1)
+        return self.current()
+
+    def apply_message(self, job: Job, message: tuple) -> bool:
+        """Update the job from one worker message; True if the message ends the job."""
+        kind = message[0]
+        with self.lock:
+            if kind == "phase":
+                job.phase = message[1]
+            elif kind == "batch":
+                _, job.epoch, job.batch, job.batches_per_epoch, metrics = message
+                job.training_started = job.training_started or time.monotonic()
+                job.batch_trace.append({"epoch": job.epoch - 1 + job.batch / job.batches_per_epoch, **metrics})
+                if len(job.batch_trace) > MAX_TRACE_POINTS:
+                    job.batch_trace = job.batch_trace[::2]  # keep the whole run, at half the resolution
+            elif kind == "epoch":
+                for name, value in message[2].items():
+                    job.history.setdefault(name, []).append(value)
+            elif kind in ("finished", "cancelled", "failed"):
+                job.status = {"finished": FINISHED, "cancelled": CANCELLED, "failed": FAILED}[kind]
+                if kind == "finished":
+                    job.outcome = message[1]
+                    job.phase = "done"
+                    if job.cancel_requested_at is not None:
+                        job.message = "Cancel came too late: the model had already been saved."
+                else:
+                    job.message = job.message if kind == "cancelled" and job.message else message[1]
+                job.finished_monotonic = time.monotonic()
+                return True
+        return False
+
+    def monitor(self, job: Job) -> None:
+        """Read the worker's messages until the job ends; terminate a worker that ignores Cancel."""
+        ended, killed = False, False
+        while not ended:
+            try:
+                ended = self.apply_message(job, job.messages.get(timeout=0.2))
+                continue
+            except queue.Empty:
+                pass
+            now = time.monotonic()
+            if not job.process.is_alive():
+                ended = self.drain_messages(job)
+                if not ended:
+                    self.end_without_report(job, killed)
+                    ended = True
+            elif (job.cancel_requested_at is not None and now - job.cancel_requested_at > CANCEL_GRACE_SECONDS
+                  and not job.saving_event.is_set() and not killed):
+                job.process.terminate()  # it did not stop between batches (importing, validating, ...)
+                killed = True
+            elif now - job.started_monotonic > config.MAX_JOB_SECONDS:
+                self.cancel(job.job_id, f"Stopped after the server's limit of {config.MAX_JOB_SECONDS // 60} "
+                                        "minutes; nothing was saved.")
+        job.process.join(timeout=30)
+        if job.process.is_alive():
+            job.process.kill()
+            job.process.join(timeout=10)
+            killed = True
+        if killed:
+            remove_temporary_files(job.models_dir, newer_than=job.started_at - 1)
+
+    def drain_messages(self, job: Job) -> bool:
+        """Apply messages still in the queue after the worker exited; True if one ended the job."""
+        while True:
+            try:
+                if self.apply_message(job, job.messages.get(timeout=0.5)):
+                    return True
+            except queue.Empty:
+                return False
+
+    def end_without_report(self, job: Job, killed: bool) -> None:
+        """The worker exited without saying how it ended: cancelled if we stopped it, else failed."""
+        with self.lock:
+            if job.cancel_requested_at is not None:
+                job.status = CANCELLED
+            else:
+                job.status = FAILED
+                job.message = (f"The training process stopped unexpectedly (exit code {job.process.exitcode}); "
+                               "nothing was saved.")
+            job.finished_monotonic = time.monotonic()
+
+
+# The server's one job manager, shared by every browser session.
+JOB_MANAGER = JobManager()
+
+
+def get_job_manager() -> JobManager:
+    """The process-wide job manager."""
+    return JOB_MANAGER

@@ -1,0 +1,88 @@
+"""Training page: the running job live, learning curves of any stored model, a comparison table, and deletion."""
+
+import streamlit as st
+
+from mnist_cnn import config
+from mnist_cnn.training_charts import make_comparison_chart, make_history_chart, make_models_table
+from ui.retrain import render_job_status
+from ui.state import get_store
+
+
+def delete_model(name: str) -> None:
+    """Button callback: delete a trained model; a session using it falls back to the default."""
+    try:
+        get_store().delete(name)
+    except (ValueError, OSError) as error:
+        st.session_state["training_notice"] = ("error", f"Could not delete {name}: {error}")
+        return
+    st.session_state["training_notice"] = ("success", f"Deleted {name}.")
+    st.session_state["training_delete_pending"] = None
+    if st.session_state.get("active_model_name") == name:
+        st.session_state["active_model_name"] = config.DEFAULT_MODEL_NAME
+
+
+def ask_to_delete(name: str | None) -> None:
+    """Button callback: ask for confirmation before deleting (None cancels the question)."""
+    st.session_state["training_delete_pending"] = name
+    st.session_state["training_notice"] = None
+
+
+st.title("Training")
+st.caption("Watch a network learn, compare the models in the store, and look at how each one learned. "
+           "Start a training run from the **Retrain** panel in the sidebar.")
+
+st.subheader("Current training job")
+if not render_job_status(large=True):
+    st.caption("No training job is running. Open **Retrain** in the sidebar to start one.")
+
+models, problems = get_store().scan()
+for problem in problems:
+    st.warning(f"Skipped **{problem.name}**: {problem.message}")
+if not models:
+    st.error("No usable model in the store. Restore models/default.keras (git checkout -- models/).")
+    st.stop()
+
+st.subheader("Stored models")
+table = make_models_table(models)
+st.dataframe(table, hide_index=True, column_config={
+    "parameters": st.column_config.NumberColumn(format="%d"),
+    "training images": st.column_config.NumberColumn(format="%d"),
+    "training minutes": st.column_config.NumberColumn(format="%.1f"),
+    "test accuracy": st.column_config.NumberColumn(format="percent"),
+})
+st.altair_chart(make_comparison_chart(table), width="stretch")
+
+st.subheader("Learning curves")
+names = [stored.name for stored in models]
+by_name = {stored.name: stored for stored in models}
+active = st.session_state.get("active_model_name")
+chosen = st.selectbox("Model", names, index=names.index(active) if active in names else 0,
+                      key="training_history_model")
+history = by_name[chosen].metadata.get("history") or {}
+if history.get("loss"):
+    left, right = st.columns(2)
+    left.altair_chart(make_history_chart(history, "loss"), width="stretch")
+    right.altair_chart(make_history_chart(history, "accuracy"), width="stretch")
+    if not history.get("val_loss"):
+        st.caption("This model was trained without a validation split: only training curves.")
+else:
+    st.info(f"{chosen} has no recorded training history.")
+
+st.subheader("Delete a trained model")
+trained = [name for name in names if not by_name[name].is_default]
+notice = st.session_state.get("training_notice")
+if notice:
+    (st.success if notice[0] == "success" else st.error)(notice[1])
+if not trained:
+    st.caption("Only the bundled default model is stored; it cannot be deleted.")
+else:
+    victim = st.selectbox("Trained model", trained, key="training_delete_choice",
+                          help="The bundled default model is never deleted, so it is not listed.")
+    if st.session_state.get("training_delete_pending") == victim:
+        st.warning(f"Delete **{victim}** for everyone on this server? This cannot be undone.")
+        yes, no = st.columns(2)
+        yes.button("Yes, delete it", type="primary", on_click=delete_model, args=(victim,),
+                   icon=":material/delete:")
+        no.button("Keep it", on_click=ask_to_delete, args=(None,))
+    else:
+        st.button("Delete…", on_click=ask_to_delete, args=(victim,), icon=":material/delete:")

@@ -1,0 +1,185 @@
+"""Tests for the background training job: it trains and saves, cancels cleanly, and runs one at a time."""
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from mnist_cnn import config
+from mnist_cnn.jobs import (CANCELLED, FAILED, FINISHED, RUNNING, JobBusyError, JobManager, JobSnapshot,
+                            JobSpec, remove_temporary_files)
+from mnist_cnn.store import ModelStore
+from tests.conftest import copy_bundled_models
+
+# A run small enough for a test: one epoch on 1,000 images (TensorFlow's import in the worker dominates).
+TINY_SPEC = JobSpec(architecture="keras_example", epochs=1, batch_size=64, train_subset=1000)
+WAIT_SECONDS = 240   # generous: the worker imports TensorFlow on a shared, busy machine
+
+
+def files_in(directory: Path) -> list[str]:
+    """Every file name in a folder, hidden ones included, sorted."""
+    return sorted(path.name for path in directory.iterdir())
+
+
+def wait_for(manager: JobManager, condition, timeout: float = WAIT_SECONDS) -> JobSnapshot:
+    """Poll the manager until condition(snapshot) holds or the job ends; return the snapshot."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        snapshot = manager.current()
+        if condition(snapshot) or not snapshot.is_running:
+            return snapshot
+        time.sleep(0.05)
+    raise AssertionError(f"timed out; last state {manager.current()}")
+
+
+@pytest.fixture
+def models_dir(tmp_path):
+    """A private store holding a copy of the bundled default model."""
+    return copy_bundled_models(tmp_path / "models")
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"epochs": 0}, "Epochs"),
+    ({"epochs": config.MAX_EPOCHS + 1}, "Epochs"),
+    ({"batch_size": config.MAX_BATCH_SIZE + 1}, "Batch size"),
+    ({"batch_size": 1}, "Batch size"),
+    ({"learning_rate": 0.5}, "Learning rate"),
+    ({"learning_rate": 0.0}, "Learning rate"),
+    ({"train_subset": config.MIN_TRAIN_SUBSET - 1}, "subset"),
+    ({"train_subset": config.MAX_TRAIN_SUBSET + 1}, "subset"),
+    ({"architecture": "resnet152"}, "Unknown architecture"),
+    ({"lr_schedule": "step"}, "schedule"),
+    ({"kind": "mine_bitcoin"}, "kind"),
+    ({"base_model_name": "../etc/passwd"}, "base model"),
+])
+def test_specs_outside_the_bounds_are_refused_with_a_clear_message(changes, message, models_dir):
+    spec = JobSpec(**{**TINY_SPEC.to_dict(), **changes})
+    with pytest.raises(ValueError, match=message):
+        spec.validate()
+    with pytest.raises(ValueError, match=message):
+        JobManager(models_dir=models_dir).start(spec)
+
+
+def test_quick_defaults_are_within_the_bounds():
+    JobSpec().validate()
+    assert JobSpec().training_images() == 54_000
+    assert JobSpec(train_subset=1000).training_images() == 900
+
+
+def test_snapshot_fractions_and_unknown_progress():
+    snapshot = JobSnapshot(job_id="x", spec=JobSpec(epochs=4), status=RUNNING, phase="training", epoch=2,
+                           batch=50, batches_per_epoch=100, history={}, batch_trace=[], started_at=0.0,
+                           elapsed_seconds=10.0, eta_seconds=None, cancel_requested=False)
+    assert snapshot.epoch_fraction == 0.5
+    assert snapshot.overall_fraction == pytest.approx(1.5 / 4)
+    starting = JobSnapshot(**{**snapshot.__dict__, "epoch": 0, "batch": 0, "batches_per_epoch": 0})
+    assert starting.epoch_fraction == 0.0 and starting.overall_fraction == 0.0
+
+
+def test_stale_temporary_files_are_removed_and_fresh_ones_kept(tmp_path):
+    stale, fresh, model = tmp_path / ".tmp-old.keras", tmp_path / ".tmp-new.keras", tmp_path / "a.keras"
+    for path in (stale, fresh, model):
+        path.write_bytes(b"x")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    remove_temporary_files(tmp_path, older_than=time.time() - 300)
+    assert files_in(tmp_path) == [".tmp-new.keras", "a.keras"]
+
+
+def test_a_tiny_job_trains_evaluates_saves_and_appears_in_the_store(models_dir):
+    manager = JobManager(models_dir=models_dir)
+    started = manager.start(TINY_SPEC)
+    assert started.status == RUNNING and started.phase == "starting"
+    seen_batches = wait_for(manager, lambda s: s.batch > 0)
+    assert seen_batches.batches_per_epoch == 15  # 900 training images / 64 per batch
+    finished = manager.wait(WAIT_SECONDS)
+    assert finished.status == FINISHED, finished.message
+    assert finished.overall_fraction == 1.0 and finished.batch == finished.batches_per_epoch
+    assert len(finished.history["loss"]) == 1 and "val_accuracy" in finished.history
+    assert finished.batch_trace and finished.elapsed_seconds > 0
+    stored = ModelStore(models_dir).get(finished.result_model_name)
+    assert stored.metadata["architecture"] == "keras_example"
+    assert stored.metadata["hyperparameters"]["train_subset"] == 1000
+    assert stored.metadata["test_accuracy"] == pytest.approx(finished.test_accuracy)
+    assert 0.1 < finished.test_accuracy <= 1.0  # measured on the full test set by the worker
+    names = [model.name for model in ModelStore(models_dir).list_models()]
+    assert names == ["default", finished.result_model_name]
+    assert not [name for name in files_in(models_dir) if name.startswith(".tmp-")]
+
+
+def test_cancel_during_training_stops_quickly_and_leaves_no_file(models_dir):
+    manager = JobManager(models_dir=models_dir)
+    manager.start(JobSpec(architecture="keras_example", epochs=30, batch_size=32, train_subset=20_000))
+    training = wait_for(manager, lambda s: s.batch > 0)
+    assert training.is_running, training.message
+    asked = time.monotonic()
+    assert manager.cancel() is True
+    ended = wait_for(manager, lambda s: False, timeout=10)
+    assert time.monotonic() - asked < 2.5
+    assert ended.status == CANCELLED and "nothing was saved" in ended.message
+    assert ended.result_model_name is None
+    assert files_in(models_dir) == ["default.json", "default.keras"]
+    assert manager.cancel() is False  # nothing left to cancel
+
+
+def test_cancel_while_the_worker_starts_up_terminates_it(models_dir):
+    manager = JobManager(models_dir=models_dir)
+    manager.start(TINY_SPEC)
+    asked = time.monotonic()
+    manager.cancel()
+    ended = wait_for(manager, lambda s: False, timeout=10)
+    assert time.monotonic() - asked < 3.0
+    assert ended.status == CANCELLED
+    assert files_in(models_dir) == ["default.json", "default.keras"]
+
+
+def test_two_concurrent_starts_give_one_job(models_dir):
+    manager = JobManager(models_dir=models_dir)
+    barrier, outcomes = threading.Barrier(4), []
+
+    def try_to_start():
+        barrier.wait()
+        try:
+            outcomes.append(manager.start(TINY_SPEC))
+        except JobBusyError as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=try_to_start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    jobs = [outcome for outcome in outcomes if isinstance(outcome, JobSnapshot)]
+    refusals = [outcome for outcome in outcomes if isinstance(outcome, JobBusyError)]
+    assert len(jobs) == 1 and len(refusals) == 3
+    assert "already running" in str(refusals[0])
+    assert manager.current().job_id == jobs[0].job_id
+    manager.cancel()
+    assert manager.wait(10).status == CANCELLED
+    second = manager.start(TINY_SPEC)  # once the first has ended, a new job may start
+    assert second.job_id != jobs[0].job_id
+    manager.cancel()
+    assert manager.wait(10).status == CANCELLED
+
+
+def test_a_failing_worker_is_reported_and_the_server_goes_on(models_dir):
+    manager = JobManager(models_dir=models_dir)
+    manager.start(JobSpec(**{**TINY_SPEC.to_dict(), "base_model_name": "no-such-model"}))
+    ended = manager.wait(WAIT_SECONDS)
+    assert ended.status == FAILED
+    assert "no-such-model" in ended.message
+    assert files_in(models_dir) == ["default.json", "default.keras"]
+
+
+def test_a_job_can_continue_training_a_stored_model(models_dir):
+    manager = JobManager(models_dir=models_dir)
+    spec = {**TINY_SPEC.to_dict(), "architecture": "batchnorm_cnn", "base_model_name": "default"}
+    manager.start(JobSpec(**spec))
+    ended = manager.wait(WAIT_SECONDS)
+    assert ended.status == FINISHED, ended.message
+    metadata = ModelStore(models_dir).get(ended.result_model_name).metadata
+    default_metadata = ModelStore(models_dir).get("default").metadata
+    assert metadata["base_model"] == "default"
+    assert metadata["architecture"] == default_metadata["architecture"]  # the base model's, not the spec's
+    assert (models_dir / "default.keras").exists()  # the bundled model is never overwritten

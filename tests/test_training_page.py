@@ -1,0 +1,175 @@
+"""The Retrain panel and the Training page in AppTest, and the training charts on small histories."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import mnist_cnn.jobs as jobs
+from mnist_cnn import config
+from mnist_cnn.store import ModelStore, build_metadata
+from mnist_cnn.training_charts import (make_comparison_chart, make_history_chart, make_history_frame,
+                                       make_live_chart, make_models_table)
+from tests.conftest import copy_bundled_models
+
+APP_PATH = str(Path(__file__).resolve().parent.parent / "app.py")
+RUN_TIMEOUT = 120   # seconds for one script run (the first one imports TensorFlow and builds six models)
+
+
+@pytest.fixture
+def models_dir(tmp_path, monkeypatch):
+    """The app's store points at a private copy of the bundled model; the job manager is fresh."""
+    directory = copy_bundled_models(tmp_path / "models")
+    monkeypatch.setattr(config, "MODELS_DIR", directory)
+    monkeypatch.setattr(jobs, "JOB_MANAGER", jobs.JobManager())
+    return directory
+
+
+def save_trained_model(directory, model, name: str):
+    """Put a trained model into the store the way a finished job does."""
+    history = {"loss": [0.9, 0.4], "accuracy": [0.7, 0.9], "val_loss": [0.5, 0.3], "val_accuracy": [0.85, 0.92]}
+    metadata = build_metadata(model, "keras_example", {"epochs": 2, "train_subset": 2000}, history,
+                              [1.0, 1.0], 2.0, 0.3, 0.91)
+    return ModelStore(directory).save(model, metadata, name)
+
+
+def open_training_page() -> AppTest:
+    """The app, on the Training page."""
+    app = AppTest.from_file(APP_PATH, default_timeout=RUN_TIMEOUT).run()
+    return app.switch_page("pages/training.py").run()
+
+
+def test_the_training_page_lists_models_and_protects_the_default(models_dir, tiny_trained_model):
+    save_trained_model(models_dir, tiny_trained_model, "keras_example-test")
+    app = open_training_page()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert list(table["model"]) == ["default (bundled)", "keras_example-test"]
+    assert app.selectbox(key="training_delete_choice").options == ["keras_example-test"]  # never the default
+    assert "No training job is running" in " ".join(caption.value for caption in app.caption)
+
+
+def test_deleting_a_trained_model_asks_first_and_removes_its_files(models_dir, tiny_trained_model):
+    stored = save_trained_model(models_dir, tiny_trained_model, "keras_example-test")
+    app = open_training_page()
+    app.button[[b.label for b in app.button].index("Delete…")].click().run()
+    assert stored.model_path.exists()  # only asked so far
+    assert any("cannot be undone" in warning.value for warning in app.warning)
+    app.button[[b.label for b in app.button].index("Yes, delete it")].click().run()
+    assert not app.exception
+    assert not stored.model_path.exists() and not stored.metadata_path.exists()
+    assert (models_dir / "default.keras").exists()
+    assert [m.name for m in ModelStore(models_dir).list_models()] == ["default"]
+
+
+def render_sidebar_only():
+    """The app's sidebar as a script of its own (AppTest reruns only the page of a st.navigation app)."""
+    from ui.sidebar import render_sidebar
+    from ui.state import init_session_state
+
+    init_session_state()
+    render_sidebar()
+
+
+def open_sidebar() -> AppTest:
+    """The sidebar (model picker and Retrain panel), run once."""
+    return AppTest.from_function(render_sidebar_only, default_timeout=RUN_TIMEOUT).run()
+
+
+def test_a_corrupt_stored_model_is_reported_and_skipped(models_dir, tiny_trained_model):
+    (models_dir / "broken.keras").write_bytes(b"this is not a zip archive")
+    (models_dir / "broken.json").write_text(json.dumps({"architecture": "keras_example"}))
+    (models_dir / "half.keras").write_bytes(b"PK")  # no metadata: an interrupted save
+    app = open_training_page()
+    assert not app.exception
+    warnings = " ".join(warning.value for warning in app.warning)
+    assert "broken" in warnings and "half" in warnings
+    assert list(app.dataframe[0].value["model"]) == ["default (bundled)"]
+    sidebar = open_sidebar()
+    assert not sidebar.exception
+    options = sidebar.selectbox(key="active_model_name").options  # as displayed: "name · accuracy"
+    assert len(options) == 1 and options[0].startswith("default")
+    assert "broken" in " ".join(warning.value for warning in sidebar.warning)
+
+
+def test_the_panel_shows_every_architecture_with_its_parameter_count_and_the_limits(models_dir):
+    sidebar = open_sidebar()
+    assert not sidebar.exception
+    architectures = sidebar.selectbox(key="retrain_architecture")
+    assert len(architectures.options) == 6 and architectures.value == "keras_example"
+    assert architectures.options[architectures.index] == "keras_example (34,826)"
+    captions = " ".join(caption.value for caption in sidebar.caption)
+    assert "34,826 parameters" in captions and f"{config.MAX_EPOCHS} epochs" in captions
+    assert sidebar.number_input(key="retrain_epochs").max == config.MAX_EPOCHS
+
+
+def test_the_panel_starts_a_job_that_is_saved_listed_and_can_become_active(models_dir):
+    sidebar = open_sidebar()
+    sidebar.number_input(key="retrain_epochs").set_value(1)
+    sidebar.radio(key="retrain_size").set_value("Subset").run()
+    sidebar.number_input(key="retrain_subset").set_value(1000)
+    sidebar.button(key="retrain_start").click().run()
+    assert not sidebar.exception
+    job = jobs.get_job_manager().current()
+    assert job is not None and job.spec.epochs == 1 and job.spec.train_subset == 1000
+
+    # A second visitor sees the job and cannot start another.
+    other = open_sidebar()
+    if jobs.get_job_manager().current().is_running:
+        assert other.button(key="retrain_start").disabled
+        assert any("another browser session" in markdown.value for markdown in other.markdown)
+
+    finished = jobs.get_job_manager().wait(240)
+    assert finished.status == jobs.FINISHED, finished.message
+    sidebar.run()
+    options = sidebar.selectbox(key="active_model_name").options  # as displayed: "name · accuracy"
+    assert any(option.startswith(finished.result_model_name) for option in options)
+    assert (models_dir / f"{finished.result_model_name}.keras").exists()
+    assert any("100%" in text for text in [bar.proto.text for bar in sidebar.get("progress")])
+    sidebar.button(key="make_active_sidebar").click().run()
+    assert sidebar.session_state["active_model_name"] == finished.result_model_name
+    assert sidebar.selectbox(key="active_model_name").value == finished.result_model_name
+
+
+def test_a_busy_server_refuses_a_second_start_with_a_message(models_dir, monkeypatch):
+    def refuse(spec):
+        raise jobs.JobBusyError("A training job is already running on this server.")
+
+    sidebar = open_sidebar()
+    monkeypatch.setattr(jobs.get_job_manager(), "start", refuse)
+    sidebar.button(key="retrain_start").click().run()
+    assert not sidebar.exception
+    assert any("already running" in warning.value for warning in sidebar.warning)
+
+
+HISTORY = {"loss": [0.9, 0.4, 0.3], "accuracy": [0.7, 0.9, 0.95], "val_loss": [0.5, 0.35, 0.3],
+           "val_accuracy": [0.85, 0.92, 0.94]}
+
+
+def test_history_frame_has_one_row_per_epoch_metric_and_split():
+    frame = make_history_frame(HISTORY)
+    assert len(frame) == 12
+    validation_loss = frame[(frame.metric == "loss") & (frame.split == "validation")]
+    assert list(validation_loss.value) == [0.5, 0.35, 0.3]
+    assert list(validation_loss.epoch) == [1, 2, 3]
+    assert len(make_history_frame({"loss": [1.0], "accuracy": [0.5]})) == 2  # no validation split
+
+
+def test_history_and_live_charts_build_and_refuse_unknown_metrics():
+    assert make_history_chart(HISTORY, "accuracy").to_dict()["mark"]["type"] == "line"
+    trace = [{"epoch": 0.5, "loss": 1.0, "accuracy": 0.6}, {"epoch": 1.0, "loss": 0.8, "accuracy": 0.7}]
+    assert len(make_live_chart(trace, {"val_loss": [0.7]}, "loss").to_dict()["layer"]) == 2
+    with pytest.raises(ValueError):
+        make_history_chart(HISTORY, "f1")
+
+
+def test_models_table_and_comparison_chart(tmp_path, tiny_trained_model):
+    stored = save_trained_model(copy_bundled_models(tmp_path / "models"), tiny_trained_model, "m1")
+    table = make_models_table([stored])
+    row = table.iloc[0]
+    assert (row["model"], row["epochs"], row["training images"], row["test accuracy"]) == ("m1", 2, 2000, 0.91)
+    assert row["parameters"] == tiny_trained_model.count_params()
+    assert make_comparison_chart(table).to_dict()["mark"]["type"] == "circle"
+    with pytest.raises(ValueError):
+        make_comparison_chart(table.drop(columns=["test accuracy"]))

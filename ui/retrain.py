@@ -1,0 +1,237 @@
+"""The sidebar's Retrain panel: choose settings, start a background training job, watch it live, cancel it."""
+
+import time
+
+import streamlit as st
+
+from mnist_cnn import config
+from mnist_cnn.architectures import ARCHITECTURES, build_model
+from mnist_cnn.jobs import CANCELLED, FAILED, FINISHED, JobBusyError, JobSpec, get_job_manager
+from mnist_cnn.training_charts import make_live_chart
+
+# The panel's defaults: the quick retrain (keras_example reaches 99% on the full set in about two minutes).
+QUICK_SETTINGS = JobSpec()
+PANEL_DEFAULTS = {
+    "retrain_architecture": QUICK_SETTINGS.architecture,
+    "retrain_epochs": QUICK_SETTINGS.epochs,
+    "retrain_batch_size": QUICK_SETTINGS.batch_size,
+    "retrain_learning_rate": QUICK_SETTINGS.learning_rate,
+    "retrain_schedule": QUICK_SETTINGS.lr_schedule,
+    "retrain_augment": QUICK_SETTINGS.augment,
+    "retrain_size": "Full set",
+    "retrain_subset": 5_000,
+}
+BATCH_SIZES = [size for size in (8, 16, 32, 64, 128, 256, 512, 1024)
+               if config.MIN_BATCH_SIZE <= size <= config.MAX_BATCH_SIZE]
+LEARNING_RATES = [rate for rate in (1e-5, 3e-5, 1e-4, 3e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2)
+                  if config.MIN_LEARNING_RATE <= rate <= config.MAX_LEARNING_RATE]
+POLL_SECONDS = 1.0               # how often a running job's progress is redrawn
+SHOW_RESULT_SECONDS = 15 * 60    # a job that ended this recently is shown to every visitor
+
+
+@st.cache_resource(show_spinner=False)
+def count_architecture_parameters() -> dict:
+    """Parameter count of every architecture (built once per server)."""
+    return {name: build_model(name).count_params() for name in ARCHITECTURES}
+
+
+def format_duration(seconds: float | None) -> str:
+    """Seconds as m:ss (or h:mm:ss); '?' when unknown."""
+    if seconds is None:
+        return "?"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def describe_spec(spec: JobSpec) -> str:
+    """A one-line summary of a job's settings."""
+    images = f"{spec.train_subset:,} images" if spec.train_subset else "full training set"
+    return (f"`{spec.architecture}` · {spec.epochs} epoch{'s' if spec.epochs != 1 else ''} · {images} · "
+            f"batch {spec.batch_size} · lr {spec.learning_rate:g} {spec.lr_schedule}"
+            f"{' · augmented' if spec.augment else ''}")
+
+
+def make_active(name: str) -> None:
+    """Button callback: make a stored model the session's active model (runs before the sidebar is drawn)."""
+    st.session_state["active_model_name"] = name
+
+
+def dismiss(job_id: str) -> None:
+    """Button callback: stop showing a finished job's result in this session."""
+    st.session_state["retrain_dismissed_job"] = job_id
+
+
+def draw_progress(job, large: bool = False) -> None:
+    """Epoch and batch progress bars, elapsed time and ETA, and live loss (and accuracy) curves."""
+    if job.is_running and job.epoch == 0:  # the worker is still importing TensorFlow or loading MNIST
+        st.progress(0.0, text=f"{job.phase.capitalize()}… (elapsed {format_duration(job.elapsed_seconds)})")
+        return
+    st.progress(job.overall_fraction, text=f"Epoch {job.epoch} of {job.spec.epochs} · "
+                                           f"{job.overall_fraction:.0%} overall")
+    batch_fraction = 1.0 if job.status == FINISHED else job.epoch_fraction
+    st.progress(batch_fraction, text=f"Batch {job.batch} of {job.batches_per_epoch} · "
+                                     f"{batch_fraction:.0%} of this epoch")
+    if job.is_running:
+        st.caption(f"{job.phase.capitalize()} · elapsed {format_duration(job.elapsed_seconds)} · "
+                   f"about {format_duration(job.eta_seconds)} left")
+    else:
+        st.caption(f"Took {format_duration(job.elapsed_seconds)} from Start to saved model.")
+    if not job.batch_trace:
+        return
+    if large:
+        columns = st.columns(2)
+        for column, metric in zip(columns, ("loss", "accuracy")):
+            column.altair_chart(make_live_chart(job.batch_trace, job.history, metric, height=260),
+                                width="stretch")
+    else:
+        st.altair_chart(make_live_chart(job.batch_trace, job.history, "loss", height=170,
+                                        compact=True), width="stretch")
+        st.caption(":blue[training] (running mean over the epoch) · :orange[validation] (end of each epoch)")
+
+
+def draw_running_job(job, large: bool) -> None:
+    """A running job: who runs what, its progress, and Cancel."""
+    mine = job.job_id in st.session_state.setdefault("retrain_started_jobs", set())
+    where = "started here" if mine else "started in another browser session"
+    st.markdown(f"**Training in progress** ({where})")
+    st.caption(describe_spec(job.spec))
+    draw_progress(job, large)
+    if job.cancel_requested:
+        st.info("Cancelling… nothing will be saved.")
+    elif st.button("Cancel training", key=f"cancel_{'page' if large else 'sidebar'}", icon=":material/stop:"):
+        get_job_manager().cancel(job.job_id)
+        st.rerun(scope="fragment")
+
+
+def follow_job(large: bool) -> None:
+    """Redraw the running job; when it ends, rerun the whole app so the model list and panel refresh."""
+    job = get_job_manager().current()
+    if job is None or not job.is_running:
+        st.rerun(scope="app")
+    st.session_state.setdefault("retrain_watched_jobs", set()).add(job.job_id)
+    draw_running_job(job, large)
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def follow_job_in_sidebar() -> None:
+    """The sidebar's live view of the running job (polls only while a job runs)."""
+    follow_job(large=False)
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def follow_job_on_page() -> None:
+    """The Training page's live view of the running job, with larger curves."""
+    follow_job(large=True)
+
+
+def draw_job_result(job, large: bool = False) -> None:
+    """A job that has ended: its result, and what the user can do next."""
+    key = "page" if large else "sidebar"
+    if job.status == FINISHED:
+        st.success(f"Trained **{job.result_model_name}**: test accuracy **{job.test_accuracy:.2%}** "
+                   f"on the 10,000 test digits.")
+        draw_progress(job, large)
+        if job.message:
+            st.caption(job.message)
+        if st.session_state.get("active_model_name") == job.result_model_name:
+            st.caption("It is the active model.")
+        else:
+            st.button("Make it the active model", key=f"make_active_{key}", type="primary",
+                      on_click=make_active, args=(job.result_model_name,), icon=":material/check:")
+    elif job.status == CANCELLED:
+        st.info(f"Training was cancelled. {job.message}")
+    elif job.status == FAILED:
+        st.error(f"Training failed: {job.message}")
+    st.button("Dismiss", key=f"dismiss_{key}", on_click=dismiss, args=(job.job_id,), type="tertiary")
+
+
+def should_show_result(job) -> bool:
+    """Show an ended job to the sessions that watched it, and to everyone for a while."""
+    if job is None or job.is_running or st.session_state.get("retrain_dismissed_job") == job.job_id:
+        return False
+    ended_ago = time.time() - (job.started_at + job.elapsed_seconds)
+    return job.job_id in st.session_state.get("retrain_watched_jobs", set()) or ended_ago < SHOW_RESULT_SECONDS
+
+
+def render_job_status(large: bool = False) -> bool:
+    """The running job (live) or the last job's result, in the current container; False if neither."""
+    job = get_job_manager().current()
+    if job is not None and job.is_running:
+        (follow_job_on_page if large else follow_job_in_sidebar)()
+    elif should_show_result(job):
+        draw_job_result(job, large)
+    else:
+        return False
+    return True
+
+
+def read_spec() -> JobSpec:
+    """The JobSpec of the panel's current settings."""
+    state = st.session_state
+    return JobSpec(architecture=state["retrain_architecture"], epochs=int(state["retrain_epochs"]),
+                   batch_size=int(state["retrain_batch_size"]),
+                   learning_rate=float(state["retrain_learning_rate"]), lr_schedule=state["retrain_schedule"],
+                   augment=bool(state["retrain_augment"]),
+                   train_subset=int(state["retrain_subset"]) if state["retrain_size"] == "Subset" else None)
+
+
+def start_job() -> None:
+    """Start a job with the panel's settings; a busy server or a bad setting gets a clear message."""
+    try:
+        job = get_job_manager().start(read_spec())
+    except JobBusyError as error:
+        st.session_state["retrain_notice"] = ("warning", str(error))
+    except ValueError as error:
+        st.session_state["retrain_notice"] = ("error", f"Cannot start: {error}")
+    else:
+        st.session_state.setdefault("retrain_started_jobs", set()).add(job.job_id)
+        st.session_state.setdefault("retrain_watched_jobs", set()).add(job.job_id)
+        st.session_state["retrain_notice"] = None
+        st.rerun(scope="app")
+
+
+@st.fragment
+def render_settings() -> None:
+    """The settings and the Start button; changing a setting reruns only this block."""
+    for key, value in PANEL_DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+    counts = count_architecture_parameters()
+    architecture = st.selectbox("Architecture", list(ARCHITECTURES), key="retrain_architecture",
+                                format_func=lambda name: f"{name} ({counts[name]:,})",
+                                help="Each network's name and parameter count.")
+    st.caption(f"**{counts[architecture]:,} parameters.** {ARCHITECTURES[architecture].description}")
+    st.number_input(f"Epochs (1–{config.MAX_EPOCHS})", min_value=1, max_value=config.MAX_EPOCHS,
+                    step=1, key="retrain_epochs")
+    st.select_slider("Batch size", BATCH_SIZES, key="retrain_batch_size")
+    st.select_slider("Learning rate", LEARNING_RATES, key="retrain_learning_rate", format_func=lambda r: f"{r:g}")
+    st.radio("Learning-rate schedule", ["constant", "cosine"], key="retrain_schedule", horizontal=True,
+             help="cosine: one epoch of warm-up, then the rate decays smoothly to zero (usually more accurate).")
+    st.checkbox("Augment (rotate, shift, zoom, thicken strokes)", key="retrain_augment",
+                help="Slower to learn, but better on drawings that look unlike MNIST.")
+    st.radio("Training images", ["Full set", "Subset"], key="retrain_size", horizontal=True,
+             help=f"Full set: {config.MAX_TRAIN_SUBSET:,} images. 10% are held out for validation.")
+    if st.session_state["retrain_size"] == "Subset":
+        st.number_input(f"Subset size ({config.MIN_TRAIN_SUBSET:,}–{config.MAX_TRAIN_SUBSET:,})",
+                        min_value=config.MIN_TRAIN_SUBSET, max_value=config.MAX_TRAIN_SUBSET, step=500,
+                        key="retrain_subset")
+    busy = (job := get_job_manager().current()) is not None and job.is_running
+    if st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=busy,
+                 width="stretch", key="retrain_start"):
+        start_job()
+    notice = st.session_state.get("retrain_notice")
+    if notice:
+        (st.warning if notice[0] == "warning" else st.error)(notice[1])
+    st.caption("One training job runs at a time on this server"
+               + (" and one is running now." if busy else ". ")
+               + f" Limits: {config.MAX_EPOCHS} epochs, batch size ≤ {config.MAX_BATCH_SIZE}, "
+               f"{config.MAX_JOB_SECONDS // 60} minutes per job. The trained model is evaluated on the full "
+               "test set and saved to the store; the bundled default model is never overwritten.")
+
+
+def render_retrain_panel() -> None:
+    """The Retrain panel in the sidebar: the job's status (live while it runs) and the settings."""
+    with st.sidebar:
+        with st.expander("Retrain", key="retrain_expander", icon=":material/model_training:"):
+            render_settings()
+        render_job_status(large=False)
