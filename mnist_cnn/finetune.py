@@ -20,8 +20,8 @@ class FineTuneConfig:
     epochs: int = 2                  # passes over the mixed set
     batch_size: int = 128
     learning_rate: float = 1e-4      # a tenth of training's: adjust the weights, do not overwrite them
-    mnist_images: int = 12_000       # MNIST training images replayed so the network does not forget MNIST
-    user_repeats: int = 40           # each user drawing appears this many times, so a few dozen count
+    mnist_images: int = 20_000       # MNIST training images replayed so the network does not forget MNIST
+    user_repeats: int = 20           # each user drawing appears this many times, so a few dozen count
     holdout_fraction: float = 0.25   # share of the user's drawings kept aside to measure the gain
     augment: bool = True             # small rotations/shifts/zooms, so repeats are not identical
     seed: int = 0
@@ -86,10 +86,13 @@ def measure(model: keras.Model, x_test, y_test, holdout_x, holdout_y) -> dict:
     }
 
 
-def copy_model(model: keras.Model) -> keras.Model:
-    """An independent copy of a model (the cached original is never changed)."""
+def copy_model_for_finetuning(model: keras.Model) -> keras.Model:
+    """An independent copy of a model with its batch-norm layers frozen (the original is never changed)."""
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
+    for layer in copy.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False  # keep MNIST's normalisation statistics: inference mode while training
     return copy
 
 
@@ -111,6 +114,6 @@ def finetune_model(base_model: keras.Model, architecture: str, mnist_train, mnis
                                      batch_size=settings.batch_size, learning_rate=settings.learning_rate,
                                      augment=settings.augment, validation_split=0.0, seed=settings.seed)
     result = train_model(images, labels, training_config, progress, cancel_event,
-                         initial_model=copy_model(base_model))
+                         initial_model=copy_model_for_finetuning(base_model))
     after = measure(result.model, x_test, y_test, holdout_x, holdout_y)
     return FineTuneResult(result, before, after, len(holdout_y))

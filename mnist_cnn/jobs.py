@@ -20,7 +20,8 @@ RUNNING, FINISHED, CANCELLED, FAILED = "running", "finished", "cancelled", "fail
 
 # Kinds of work a job can do: kind -> "module:function" run in the worker process as
 # function(spec, store, reporter) -> {"model_name", "test_accuracy", "test_loss"}. Fine-tuning plugs in here.
-WORK_KINDS = {"train": "mnist_cnn.jobs:run_training_work"}
+WORK_KINDS = {"train": "mnist_cnn.jobs:run_training_work",
+              "finetune": "mnist_cnn.finetune_job:run_finetune_work"}
 
 CANCEL_GRACE_SECONDS = 1.0      # after Cancel, a worker that has not stopped by itself is terminated
 BATCH_MESSAGE_SECONDS = 0.1     # the worker reports batch progress at most this often

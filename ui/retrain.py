@@ -8,6 +8,7 @@ from mnist_cnn import config
 from mnist_cnn.architectures import ARCHITECTURES, build_model
 from mnist_cnn.jobs import CANCELLED, FAILED, FINISHED, JobBusyError, JobSpec, get_job_manager
 from mnist_cnn.training_charts import make_live_chart
+from ui.finetune_panel import render_finetune_block, render_finetune_report
 
 # The panel's defaults: the quick retrain (keras_example reaches 99% on the full set in about two minutes).
 QUICK_SETTINGS = JobSpec()
@@ -129,11 +130,14 @@ def draw_job_result(job, large: bool = False) -> None:
     """A job that has ended: its result, and what the user can do next."""
     key = "page" if large else "sidebar"
     if job.status == FINISHED:
-        st.success(f"Trained **{job.result_model_name}**: test accuracy **{job.test_accuracy:.2%}** "
+        verb = "Fine-tuned" if job.spec.kind == "finetune" else "Trained"
+        st.success(f"{verb} **{job.result_model_name}**: test accuracy **{job.test_accuracy:.2%}** "
                    f"on the 10,000 test digits.")
         draw_progress(job, large)
         if job.message:
             st.caption(job.message)
+        if job.spec.kind == "finetune":
+            render_finetune_report(job.result_model_name)
         if st.session_state.get("active_model_name") == job.result_model_name:
             st.caption("It is the active model.")
         else:
@@ -219,6 +223,8 @@ def render_settings() -> None:
     if st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=busy,
                  width="stretch", key="retrain_start"):
         start_job()
+    st.divider()
+    render_finetune_block(busy)
     notice = st.session_state.get("retrain_notice")
     if notice:
         (st.warning if notice[0] == "warning" else st.error)(notice[1])

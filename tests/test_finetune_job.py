@@ -1,0 +1,39 @@
+"""Fine-tuning through the background job (the Retrain panel's code path): it learns the user's hand, keeps MNIST."""
+
+import numpy as np
+import pytest
+
+from mnist_cnn.jobs import FINISHED, JobManager, JobSpec
+from mnist_cnn.store import ModelStore
+from mnist_cnn.user_digits import UserDigitStore
+from tests.conftest import copy_bundled_models
+from tests.test_finetune import write_in_a_personal_style
+
+
+@pytest.fixture
+def user_digits_path(tmp_path, mnist):
+    """A drawing database with 12 digits of each class 'written' in an unusual style."""
+    _, (x_test, y_test) = mnist
+    rng = np.random.default_rng(7)
+    index = np.concatenate([rng.choice(np.flatnonzero(y_test == digit), 12, replace=False) for digit in range(10)])
+    store = UserDigitStore(tmp_path / "my_digits.sqlite3")
+    for image, label in zip(write_in_a_personal_style(x_test[index]), y_test[index]):
+        store.add(int(label), image.astype(np.float32) / 255.0)
+    return store.path
+
+
+def test_finetuning_the_bundled_model_through_a_job_keeps_mnist_and_learns_the_hand(tmp_path, user_digits_path):
+    models_dir = copy_bundled_models(tmp_path / "models")
+    base = ModelStore(models_dir).get("default")
+    manager = JobManager(models_dir=models_dir)
+    manager.start(JobSpec(kind="finetune", architecture=base.metadata["architecture"], base_model_name="default",
+                          epochs=2, learning_rate=1e-4, validation_split=0.0, augment=True,
+                          options={"user_digits_path": str(user_digits_path)}))
+    finished = manager.wait(600)
+    assert finished.status == FINISHED, finished.message
+    report = ModelStore(models_dir).get(finished.result_model_name).metadata["finetune"]
+    before, after = report["before"], report["after"]
+    assert report["user_digits"] == 120 and report["held_out"] == 30
+    assert after["user_holdout_accuracy"] > before["user_holdout_accuracy"]
+    assert after["mnist_test_accuracy"] >= before["mnist_test_accuracy"] - 0.002
+    assert before["mnist_test_accuracy"] == pytest.approx(base.metadata["test_accuracy"], abs=1e-4)

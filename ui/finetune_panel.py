@@ -1,0 +1,74 @@
+"""The Retrain panel's 'Fine-tune on My digits' block, and the before/after report of a fine-tuning job."""
+
+import pandas as pd
+import streamlit as st
+
+from mnist_cnn.finetune import MIN_USER_DIGITS, FineTuneConfig
+from mnist_cnn.finetune_job import MAX_MNIST_DROP
+from mnist_cnn.jobs import JobBusyError, JobSpec, get_job_manager
+from mnist_cnn.store import ModelStoreError
+from ui.state import active_stored_model, get_store
+from ui.user_digits import user_digit_store
+
+# Fine-tuning settings offered in the panel: gentle defaults that keep MNIST accuracy.
+FINETUNE_DEFAULTS = FineTuneConfig()
+
+
+def start_finetune_job(base_name: str, architecture: str) -> bool:
+    """Start a fine-tuning job of base_name on MNIST + My digits; False (with a notice) if it cannot start."""
+    spec = JobSpec(kind="finetune", architecture=architecture, base_model_name=base_name,
+                   epochs=FINETUNE_DEFAULTS.epochs, batch_size=FINETUNE_DEFAULTS.batch_size,
+                   learning_rate=FINETUNE_DEFAULTS.learning_rate, lr_schedule="constant",
+                   augment=FINETUNE_DEFAULTS.augment, validation_split=0.0,
+                   options={"user_digits_path": str(user_digit_store().path)})
+    try:
+        job = get_job_manager().start(spec)
+    except JobBusyError as error:
+        st.session_state["retrain_notice"] = ("warning", str(error))
+    except ValueError as error:
+        st.session_state["retrain_notice"] = ("error", f"Cannot fine-tune: {error}")
+    else:
+        st.session_state.setdefault("retrain_watched_jobs", set()).add(job.job_id)
+        st.session_state["retrain_notice"] = None
+        return True
+    return False
+
+
+def render_finetune_block(busy: bool) -> None:
+    """A button that fine-tunes the active model on MNIST plus the user's labelled drawings."""
+    st.markdown("**Fine-tune on My digits**")
+    total = sum(user_digit_store().count_by_label().values())
+    active = active_stored_model()
+    if active is None:
+        return
+    st.caption(f"Continues training the active model (**{active.name}**) for {FINETUNE_DEFAULTS.epochs} epochs "
+               f"at a gentle learning rate on {FINETUNE_DEFAULTS.mnist_images:,} MNIST images plus your "
+               f"{total} labelled drawing{'s' if total != 1 else ''} (each shown {FINETUNE_DEFAULTS.user_repeats}×). "
+               f"A quarter of your drawings is held out to measure the gain. The result is kept only if MNIST "
+               f"test accuracy drops by at most {100 * MAX_MNIST_DROP:.1f} points.")
+    if total < MIN_USER_DIGITS:
+        st.caption(f"Save at least {MIN_USER_DIGITS} drawings on the Draw page first (you have {total}).")
+    if st.button("Fine-tune on my digits", icon=":material/school:", key="finetune_start",
+                 disabled=busy or total < MIN_USER_DIGITS, width="stretch"):
+        if start_finetune_job(active.name, active.metadata.get("architecture", "keras_example")):
+            st.rerun(scope="app")  # the live progress lives outside this fragment
+
+
+def render_finetune_report(model_name: str) -> None:
+    """Before/after accuracies of a fine-tuned model, read from its metadata."""
+    try:
+        report = get_store().get(model_name).metadata.get("finetune")
+    except ModelStoreError:
+        return
+    if not report:
+        return
+    rows = {"MNIST test accuracy": "mnist_test_accuracy", "Held-out drawings of yours": "user_holdout_accuracy"}
+    table = pd.DataFrame({
+        "": list(rows),
+        "before": [report["before"].get(key) for key in rows.values()],
+        "after": [report["after"].get(key) for key in rows.values()],
+    })
+    st.dataframe(table, hide_index=True, column_config={
+        "before": st.column_config.NumberColumn(format="percent"),
+        "after": st.column_config.NumberColumn(format="percent")})
+    st.caption(f"{report['held_out']} of your {report['user_digits']} drawings were held out.")
