@@ -12,7 +12,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 
-from bench_draw import RECORD_POINTER_UP_JS, WAIT_FOR_PREDICTION_JS  # noqa: E402
+from bench_draw import CANVAS_MOUNT_WAIT_MS, RECORD_POINTER_UP_JS, WAIT_FOR_PREDICTION_JS  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH, copy_bundled_models, start_streamlit  # noqa: E402
 
 # The classroom: this many browser sessions, each drawing this many digits, while a training job runs.
@@ -79,6 +79,7 @@ async def run_session(browser, url: str, drawings: int) -> dict:
         if number:
             await page.get_by_role("button", name="Clear").click()
             await prediction.wait_for(state="detached")
+            await page.wait_for_timeout(CANVAS_MOUNT_WAIT_MS)  # the emptied canvas is mounted anew
         await draw_stroke(page, await find_canvas_box(page), 0.02 * (number % 5 - 2))
         waited = await page.evaluate(WAIT_FOR_PREDICTION_JS, PREDICTION_TIMEOUT_MS)
         if waited is None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import importlib.util
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,10 @@ def load_benchmark_module():
 
 def test_two_sessions_drawing_at_once_all_get_predictions_and_no_errors(app_server):
     bench_load = load_benchmark_module()
-    outcome = asyncio.run(bench_load.run_load(app_server, sessions=2, drawings=3, with_training=False))
+    # A thread of its own: the sync Playwright fixtures of other tests keep an event loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        outcome = pool.submit(asyncio.run, bench_load.run_load(app_server, sessions=2, drawings=3,
+                                                               with_training=False)).result()
     for session in outcome["sessions"]:
         assert session["lost"] == 0 and session["errors"] == 0
         assert len(session["latencies"]) == 3
