@@ -19,6 +19,8 @@ from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH, copy_bundled_models, st
 SESSIONS = 10
 DRAWINGS_PER_SESSION = 20
 PREDICTION_TIMEOUT_MS = 60_000
+PAGE_LOAD_TIMEOUT_MS = 240_000   # ten tabs opening at once on 2 cores, next to a training job
+ARRIVAL_SECONDS = 2.0            # visitors arrive this far apart, as a class does
 
 
 def read_peak_memory_mb(pid: int) -> float:
@@ -65,14 +67,15 @@ async def draw_stroke(page, box: dict, offset: float) -> None:
     await page.mouse.up()
 
 
-async def run_session(browser, url: str, drawings: int) -> dict:
+async def run_session(browser, url: str, drawings: int, delay: float = 0.0) -> dict:
     """One visitor: open the app, draw `drawings` digits (clearing in between), time each prediction."""
+    await asyncio.sleep(delay)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(PREDICTION_TIMEOUT_MS)
     latencies, lost = [], 0
-    await page.goto(url)
-    await page.locator("canvas").first.wait_for()
+    await page.goto(url, timeout=PAGE_LOAD_TIMEOUT_MS)
+    await page.locator("canvas").first.wait_for(timeout=PAGE_LOAD_TIMEOUT_MS)
     await page.evaluate(RECORD_POINTER_UP_JS)
     prediction = page.get_by_test_id("stMetric").filter(has_text="Prediction")
     for number in range(drawings):
@@ -111,7 +114,8 @@ async def run_load(url: str, sessions: int, drawings: int, with_training: bool) 
         browser = await playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
         if with_training:
             await start_training_job(browser, url)
-        results = await asyncio.gather(*(run_session(browser, url, drawings) for _ in range(sessions)))
+        results = await asyncio.gather(*(run_session(browser, url, drawings, number * ARRIVAL_SECONDS)
+                                         for number in range(sessions)))
         await browser.close()
     return {"sessions": results}
 

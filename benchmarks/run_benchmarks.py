@@ -53,32 +53,43 @@ def measure_cold_start() -> dict:
 
 
 def build_table(figures: dict) -> list[tuple[str, str]]:
-    """Rows (figure, value) of the benchmark table."""
-    evaluation, latency = figures["evaluation"], figures["latency"]
-    robustness, browser, load = figures["robustness"], figures["browser"], figures["load"]
-    cold, quick, epochs = figures["cold_start"], figures["quick_retrain"], figures["epoch_seconds"]
-    rows = [
+    """Rows (figure, value) of the benchmark table, for the benchmarks that ran."""
+    rows = []
+    for name, make_rows in ROW_BUILDERS.items():
+        if name in figures:
+            rows += make_rows(figures[name])
+    return rows
+
+
+ROW_BUILDERS = {
+    "evaluation": lambda evaluation: [
         ("Active (bundled) model: MNIST test accuracy", f"{evaluation['accuracy']:.2%}"),
-        ("Evaluation of all 10,000 test digits", f"{evaluation['best_seconds']:.2f} s (best of 3)"),
+        ("Evaluation of all 10,000 test digits", f"{evaluation['best_seconds']:.2f} s (best of 3)")],
+    "robustness": lambda robustness: [
         ("Canvas-style redrawn test digits: accuracy", f"{robustness['canvas_accuracy']:.2%} "
-                                                       f"(n = {robustness['count']})"),
+                                                       f"(n = {robustness['count']})")],
+    "latency": lambda latency: [
         ("Preprocessing + inference, one drawing", f"median {latency['median_ms']:.1f} ms, "
-                                                   f"p95 {latency['p95_ms']:.1f} ms (n = {latency['count']})"),
-        ("Browser stroke → prediction, idle", f"median {browser['median_ms']:.0f} ms, p95 {browser['p95_ms']:.0f} ms "
-                                              f"(n = {browser['count']})"),
+                                                   f"p95 {latency['p95_ms']:.1f} ms (n = {latency['count']})")],
+    "browser": lambda browser: [
+        ("Browser stroke → prediction, idle", f"median {browser['median_ms']:.0f} ms, "
+                                              f"p95 {browser['p95_ms']:.0f} ms (n = {browser['count']})")],
+    "load": lambda load: [
         (f"Browser stroke → prediction, {load['sessions']} sessions × {load['drawings_per_session']} drawings"
          f"{' + a training job' if load['with_training'] else ''}",
          f"median {load['median_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms; {load['predictions']} predictions, "
          f"{load['lost']} lost, {load['errors']} errors"),
-        ("Cold start → Draw page interactive", f"{cold['interactive_seconds']:.1f} s "
-                                               f"(server healthy after {cold['server_ready_seconds']:.1f} s)"),
         ("Server peak memory under that load", f"{load['server_peak_mb']:.0f} MB "
-                                               f"(+ training worker {load['training_worker_peak_mb']:.0f} MB)"),
+                                               f"(+ training worker {load['training_worker_peak_mb']:.0f} MB)")],
+    "cold_start": lambda cold: [
+        ("Cold start → Draw page interactive", f"{cold['interactive_seconds']:.1f} s "
+                                               f"(server healthy after {cold['server_ready_seconds']:.1f} s)")],
+    "quick_retrain": lambda quick: [
         ("Quick retrain: keras_example, full training set", f"{quick['wall_seconds']:.0f} s Start → saved, "
-                                                            f"test accuracy {quick['test_accuracy']:.2%}"),
-    ]
-    rows += [(f"Training, seconds per full epoch: `{name}`", f"{seconds:.1f} s") for name, seconds in epochs.items()]
-    return rows
+                                                            f"test accuracy {quick['test_accuracy']:.2%}")],
+    "epoch_seconds": lambda epochs: [
+        (f"Training, seconds per full epoch: `{name}`", f"{seconds:.1f} s") for name, seconds in epochs.items()],
+}
 
 
 def main() -> None:
@@ -93,20 +104,29 @@ def main() -> None:
     import bench_training
 
     started = time.perf_counter()
-    figures = {
-        "evaluation": bench_evaluation.measure_evaluation_seconds(),
-        "latency": bench_draw.measure_inference_latency(),
-        "robustness": bench_draw.measure_canvas_robustness(),
-        "epoch_seconds": bench_training.measure_epoch_seconds(),
-        "quick_retrain": bench_training.measure_quick_retrain(),
-        "cold_start": measure_cold_start(),
-        "browser": bench_draw.measure_browser_latency(),
-        "load": bench_load.measure_load(),
+    measurements = {
+        "evaluation": bench_evaluation.measure_evaluation_seconds,
+        "latency": bench_draw.measure_inference_latency,
+        "robustness": bench_draw.measure_canvas_robustness,
+        "epoch_seconds": bench_training.measure_epoch_seconds,
+        "quick_retrain": bench_training.measure_quick_retrain,
+        "cold_start": measure_cold_start,
+        "browser": bench_draw.measure_browser_latency,
+        "load": bench_load.measure_load,
     }
+    figures, failures = {}, []
+    for name, measure in measurements.items():
+        try:
+            figures[name] = measure()
+            print(f"{name}: {figures[name]}", flush=True)
+        except Exception as error:  # one broken benchmark must not lose the others' figures
+            failures.append(f"{name} failed: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
+            print(failures[-1], flush=True)
     lines = [f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on: {describe_machine()}.",
              f"Command: `make bench` ({time.perf_counter() - started:.0f} s).", "",
              "| figure | value |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in build_table(figures)]
+    lines += [f"| (benchmark) | {failure} |" for failure in failures]
     table = "\n".join(lines)
     print("\n" + table)
     if arguments.output:
