@@ -36,7 +36,9 @@ def render_model_picker() -> None:
             accuracy = meta.get("test_accuracy")
             columns = st.columns(2)
             columns[0].metric("Test accuracy", f"{accuracy:.2%}" if accuracy is not None else "?")
-            columns[1].metric("Parameters", f"{meta.get('parameter_count', 0):,}")
+            count = int(meta.get("parameter_count", 0))
+            columns[1].metric("Parameters", f"{count / 1000:.0f}K" if count >= 10_000 else f"{count:,}",
+                              help=f"{count:,} parameters")
             st.caption(f"Architecture: `{meta.get('architecture', '?')}`")
         for problem in problems:
             st.warning(f"Skipped model file **{problem.name}**: {problem.message}")
