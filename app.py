@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.runtime import configure_server_process
 from ui.sidebar import render_sidebar
 from ui.state import init_session_state
 
@@ -20,6 +21,7 @@ PAGES = [
 ]
 PAGES_DIR = Path(__file__).parent / "pages"
 
+configure_server_process()
 st.set_page_config(page_title="MNIST CNN Explorer", page_icon=":material/draw:", layout="wide")
 init_session_state()
 navigation = st.navigation([

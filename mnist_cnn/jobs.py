@@ -38,13 +38,13 @@ class JobSpec:
     """What a job should do; bounds are checked against mnist_cnn.config by validate()."""
 
     architecture: str = "keras_example"
-    epochs: int = 12
+    epochs: int = 5
     batch_size: int = 128
-    learning_rate: float = 2e-3
+    learning_rate: float = 5e-3
     lr_schedule: str = "cosine"          # "constant" or "cosine"
     augment: bool = False
     train_subset: int | None = None      # None = the full training set
-    validation_split: float = 0.1
+    validation_split: float = 0.05
     seed: int = 0
     kind: str = "train"                  # a key of WORK_KINDS
     base_model_name: str | None = None   # continue training this stored model instead of a fresh one

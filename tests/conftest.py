@@ -45,6 +45,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -65,18 +66,21 @@ def find_free_port() -> int:
 def start_streamlit(models_dir: Path, user_data_dir: Path, extra_env: dict | None = None):
     """Start `streamlit run app.py` on a free port with its own model store; return (process, url)."""
     port = find_free_port()
+    # The server's log goes to a file: a pipe nobody reads fills up and then blocks the server.
+    log_path = Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log")[1])
     env = {**os.environ, "MNIST_CNN_MODELS": str(models_dir), "MNIST_CNN_USER_DATA": str(user_data_dir),
            "TF_CPP_MIN_LOG_LEVEL": "2", **(extra_env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
          f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
          "--server.fileWatcherType=none", "--server.runOnSave=false"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("wb"))
+    process.log_path = log_path
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"streamlit exited: {log_path.read_text(errors='replace')[-2000:]}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
                 if response.status == 200:
