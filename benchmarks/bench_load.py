@@ -13,6 +13,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 
 from bench_draw import CANVAS_MOUNT_WAIT_MS, RECORD_POINTER_UP_JS, WAIT_FOR_PREDICTION_JS  # noqa: E402
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError  # noqa: E402
+
 from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH, copy_bundled_models, start_streamlit  # noqa: E402
 
 # The classroom: this many browser sessions, each drawing this many digits, while a training job runs.
@@ -21,6 +23,9 @@ DRAWINGS_PER_SESSION = 20
 PREDICTION_TIMEOUT_MS = 60_000
 PAGE_LOAD_TIMEOUT_MS = 240_000   # ten tabs opening at once on 2 cores, next to a training job
 ARRIVAL_SECONDS = 2.0            # visitors arrive this far apart, as a class does
+TRAINING_EPOCHS = 20             # long enough that training runs for the whole load (it is cancelled after)
+CLEAR_ATTEMPTS, CLEAR_TIMEOUT_MS = 5, 15_000  # a Clear click that changed nothing is repeated (and counted)
+MEMORY_SAMPLE_SECONDS = 1.0      # how often the server's and the worker's memory are read
 
 
 def read_peak_memory_mb(pid: int) -> float:
@@ -67,31 +72,67 @@ async def draw_stroke(page, box: dict, offset: float) -> None:
     await page.mouse.up()
 
 
-async def run_session(browser, url: str, drawings: int, delay: float = 0.0) -> dict:
+def log(message: str) -> None:
+    """A progress line on stderr, so that a slow run shows where it is."""
+    print(f"[load {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+async def run_session(browser, url: str, drawings: int, delay: float = 0.0, number: int = 0) -> dict:
     """One visitor: open the app, draw `drawings` digits (clearing in between), time each prediction."""
     await asyncio.sleep(delay)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(PREDICTION_TIMEOUT_MS)
-    latencies, lost = [], 0
+    latencies, lost, repeated_clears = [], 0, 0
     await page.goto(url, timeout=PAGE_LOAD_TIMEOUT_MS)
     await page.locator("canvas").first.wait_for(timeout=PAGE_LOAD_TIMEOUT_MS)
     await page.evaluate(RECORD_POINTER_UP_JS)
+    log(f"session {number}: page ready")
     prediction = page.get_by_test_id("stMetric").filter(has_text="Prediction")
-    for number in range(drawings):
-        if number:
-            await page.get_by_role("button", name="Clear").click()
-            await prediction.wait_for(state="detached")
-            await page.wait_for_timeout(CANVAS_MOUNT_WAIT_MS)  # the emptied canvas is mounted anew
-        await draw_stroke(page, await find_canvas_box(page), 0.02 * (number % 5 - 2))
+    for drawing in range(drawings):
+        if drawing:
+            repeated_clears += await clear_canvas(page, prediction)
+            await page.wait_for_timeout(CANVAS_MOUNT_WAIT_MS)  # a pause before drawing again
+        await draw_stroke(page, await find_canvas_box(page), 0.02 * (drawing % 5 - 2))
         waited = await page.evaluate(WAIT_FOR_PREDICTION_JS, PREDICTION_TIMEOUT_MS)
         if waited is None:
             lost += 1
+            log(f"session {number}: stroke {drawing} got no prediction; the canvas shows "
+                f"{await count_ink_pixels(page)} ink pixels")
         else:
             latencies.append(waited / 1000.0)
     errors = await page.locator('[data-testid="stException"]').count()
+    log(f"session {number}: done, {len(latencies)} predictions, {lost} lost, {errors} errors, "
+        f"{repeated_clears} Clear clicks repeated")
     await context.close()
-    return {"latencies": latencies, "lost": lost, "errors": errors}
+    return {"latencies": latencies, "lost": lost, "errors": errors, "repeated_clears": repeated_clears}
+
+
+COUNT_INK_JS = """() => [...document.querySelectorAll('canvas')].map(canvas => {
+  try {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let ink = 0;
+    for (let i = 0; i < data.length; i += 4) { if (data[i] > 128 && data[i + 3] > 128) ink++; }
+    return ink;
+  } catch (error) { return -1; }
+})"""
+
+
+async def count_ink_pixels(page) -> list:
+    """Bright pixels on each canvas element of the page (the drawing canvas and its overlays)."""
+    return await page.evaluate(COUNT_INK_JS)
+
+
+async def clear_canvas(page, prediction) -> int:
+    """Click Clear until the Prediction is gone; return how many clicks had to be repeated."""
+    for attempt in range(CLEAR_ATTEMPTS):
+        await page.get_by_role("button", name="Clear").click()
+        try:
+            await prediction.wait_for(state="detached", timeout=CLEAR_TIMEOUT_MS)
+            return attempt
+        except PlaywrightTimeoutError:
+            log("a Clear click did not clear the canvas; clicking again")
+    raise RuntimeError(f"Clear did not remove the Prediction after {CLEAR_ATTEMPTS} clicks")
 
 
 async def start_training_job(browser, url: str) -> None:
@@ -101,23 +142,44 @@ async def start_training_job(browser, url: str) -> None:
     await page.goto(url)
     sidebar = page.get_by_test_id("stSidebar")
     await sidebar.get_by_text("Retrain", exact=True).click()
+    await sidebar.get_by_label(re.compile(r"^Epochs")).fill(str(TRAINING_EPOCHS))
+    await sidebar.get_by_label(re.compile(r"^Epochs")).press("Enter")
     await sidebar.get_by_role("button", name="Start training").click(timeout=120_000)
     await sidebar.get_by_text(re.compile(r"Training in progress")).wait_for(timeout=60_000)
+    log(f"training job started ({TRAINING_EPOCHS} epochs of keras_example on the full set)")
     await context.close()
 
 
-async def run_load(url: str, sessions: int, drawings: int, with_training: bool) -> dict:
-    """Drive `sessions` concurrent visitors; return their latencies, lost strokes and errors."""
+async def sample_memory(pid: int, peaks: dict, stop: asyncio.Event) -> None:
+    """Keep the peak resident memory of the server and of any training worker it runs."""
+    while not stop.is_set():
+        peaks["server"] = max(peaks["server"], read_peak_memory_mb(pid))
+        for child in find_children(pid):
+            peaks["worker"] = max(peaks["worker"], read_peak_memory_mb(child))
+            peaks["worker_seen"] = True
+        try:
+            await asyncio.wait_for(stop.wait(), MEMORY_SAMPLE_SECONDS)
+        except asyncio.TimeoutError:
+            pass
+
+
+async def run_load(url: str, server_pid: int, sessions: int, drawings: int, with_training: bool) -> dict:
+    """Drive `sessions` concurrent visitors; return their latencies, lost strokes, errors and peak memory."""
     from playwright.async_api import async_playwright
 
+    peaks, stop = {"server": 0.0, "worker": 0.0, "worker_seen": False}, asyncio.Event()
+    sampler = asyncio.create_task(sample_memory(server_pid, peaks, stop))
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
         if with_training:
             await start_training_job(browser, url)
-        results = await asyncio.gather(*(run_session(browser, url, drawings, number * ARRIVAL_SECONDS)
+        results = await asyncio.gather(*(run_session(browser, url, drawings, number * ARRIVAL_SECONDS, number)
                                          for number in range(sessions)))
+        training_ran_throughout = not with_training or bool(find_children(server_pid))
         await browser.close()
-    return {"sessions": results}
+    stop.set()
+    await sampler
+    return {"sessions": results, "peaks": peaks, "training_ran_throughout": training_ran_throughout}
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -132,10 +194,7 @@ def measure_load(sessions: int = SESSIONS, drawings: int = DRAWINGS_PER_SESSION,
         process, url = start_streamlit(copy_bundled_models(Path(folder) / "models"), Path(folder) / "data")
         started = time.perf_counter()
         try:
-            outcome = asyncio.run(run_load(url, sessions, drawings, with_training))
-            children = find_children(process.pid)
-            server_mb = read_peak_memory_mb(process.pid)
-            worker_mb = max((read_peak_memory_mb(child) for child in children), default=0.0)
+            outcome = asyncio.run(run_load(url, process.pid, sessions, drawings, with_training))
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -144,14 +203,17 @@ def measure_load(sessions: int = SESSIONS, drawings: int = DRAWINGS_PER_SESSION,
         "sessions": sessions, "drawings_per_session": drawings, "with_training": with_training,
         "predictions": len(latencies), "lost": sum(r["lost"] for r in outcome["sessions"]),
         "errors": sum(r["errors"] for r in outcome["sessions"]),
+        "repeated_clears": sum(r["repeated_clears"] for r in outcome["sessions"]),
         "median_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
         "p95_ms": 1000 * percentile(latencies, 0.95) if latencies else float("nan"),
-        "server_peak_mb": server_mb, "training_worker_peak_mb": worker_mb,
+        "server_peak_mb": outcome["peaks"]["server"], "training_worker_peak_mb": outcome["peaks"]["worker"],
+        "training_ran_throughout": outcome["training_ran_throughout"],
         "seconds": time.perf_counter() - started,
     }
 
 
 if __name__ == "__main__":
-    figures = measure_load()
+    arguments = sys.argv[1:]  # optional: sessions and drawings per session, e.g. `3 5` for a quick look
+    figures = measure_load(*(int(argument) for argument in arguments[:2]))
     for key, value in figures.items():
         print(f"{key:26s} {value:.1f}" if isinstance(value, float) else f"{key:26s} {value}")

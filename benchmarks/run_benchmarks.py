@@ -73,12 +73,14 @@ ROW_BUILDERS = {
                                                    f"p95 {latency['p95_ms']:.1f} ms (n = {latency['count']})")],
     "browser": lambda browser: [
         ("Browser stroke → prediction, idle", f"median {browser['median_ms']:.0f} ms, "
-                                              f"p95 {browser['p95_ms']:.0f} ms (n = {browser['count']})")],
+                                              f"p95 {browser['p95_ms']:.0f} ms (n = {browser['count']}, "
+                                              f"{browser['lost_strokes']} lost)")],
     "load": lambda load: [
         (f"Browser stroke → prediction, {load['sessions']} sessions × {load['drawings_per_session']} drawings"
          f"{' + a training job' if load['with_training'] else ''}",
          f"median {load['median_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms; {load['predictions']} predictions, "
-         f"{load['lost']} lost, {load['errors']} errors"),
+         f"{load['lost']} lost, {load['errors']} errors, {load['repeated_clears']} Clear clicks repeated; "
+         f"training {'ran throughout' if load['training_ran_throughout'] else 'ENDED before the load did'}"),
         ("Server peak memory under that load", f"{load['server_peak_mb']:.0f} MB "
                                                f"(+ training worker {load['training_worker_peak_mb']:.0f} MB)")],
     "cold_start": lambda cold: [
@@ -86,7 +88,8 @@ ROW_BUILDERS = {
                                                f"(server healthy after {cold['server_ready_seconds']:.1f} s)")],
     "quick_retrain": lambda quick: [
         ("Quick retrain: keras_example, full training set", f"{quick['wall_seconds']:.0f} s Start → saved, "
-                                                            f"test accuracy {quick['test_accuracy']:.2%}")],
+                                                            f"test accuracy {quick['test_accuracy']:.2%} (target "
+                                                            f"{'met' if quick['meets_target'] else 'NOT met'})")],
     "epoch_seconds": lambda epochs: [
         (f"Training, seconds per full epoch: `{name}`", f"{seconds:.1f} s") for name, seconds in epochs.items()],
 }

@@ -1,5 +1,7 @@
 """Draw page: draw a digit (or upload a picture of one), see the network's answer and how it got there."""
 
+import hashlib
+
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
@@ -31,8 +33,31 @@ SALIENCY_CAPTIONS = {
 
 
 def clear_canvas() -> None:
-    """Give the canvas a new key, which empties it."""
+    """Empty the canvas in place, and ignore the drawing it held until it sends its emptied state.
+
+    The canvas keeps its key: a new key remounts it, and under load strokes drawn while it remounted were lost.
+    """
     st.session_state["canvas_generation"] += 1
+    st.session_state["cleared_drawing_digest"] = st.session_state.get("drawing_digest")
+
+
+def make_empty_drawing(generation: int) -> dict | None:
+    """The canvas's initial drawing: nothing at first, then an empty one that differs after each Clear."""
+    if generation == 0:
+        return None
+    return {"objects": [], "background": "#000000", "emptiedTimes": generation}
+
+
+def read_new_drawing(canvas):
+    """The canvas's RGBA drawing, or None while it is empty or still shows what Clear removed."""
+    drawing_bytes = canvas.image_bytes
+    if drawing_bytes is None:
+        return None
+    digest = hashlib.sha256(drawing_bytes).hexdigest()
+    st.session_state["drawing_digest"] = digest
+    if digest == st.session_state.get("cleared_drawing_digest"):
+        return None
+    return canvas.image_data
 
 
 def show_prediction(classification) -> None:
@@ -100,12 +125,12 @@ def draw_and_classify(model) -> None:
         pen_width = st.slider("Pen width", MIN_PEN_WIDTH, MAX_PEN_WIDTH, DEFAULT_PEN_WIDTH, key="pen_width")
         canvas = st_canvas(stroke_width=pen_width, stroke_color="#FFFFFF", background_color="#000000",
                            height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw",
-                           update_streamlit=True, return_image_data=True,
-                           key=f"digit_canvas_{st.session_state['canvas_generation']}")
+                           update_streamlit=True, return_image_data=True, key="digit_canvas",
+                           initial_drawing=make_empty_drawing(st.session_state["canvas_generation"]))
         st.button("Clear", icon=":material/delete:", on_click=clear_canvas, key="clear_canvas")
         st.caption("Draw with a mouse, pen or finger. Undo and redo are in the canvas toolbar.")
     with result_column:
-        classify_and_show(model, canvas.image_data, source="canvas")
+        classify_and_show(model, read_new_drawing(canvas), source="canvas")
 
 
 @st.fragment

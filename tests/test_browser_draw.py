@@ -69,3 +69,27 @@ def test_clear_removes_the_prediction(app_server, page):
     page.get_by_role("button", name="Clear").click()
     expect(prediction(page)).to_have_count(0, timeout=PREDICTION_TIMEOUT_MS)
     expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()
+
+
+def count_canvas_ink(page) -> int:
+    """Bright pixels on the drawing canvas (the pen is white on black)."""
+    return page.locator("canvas").first.evaluate("""canvas => {
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let ink = 0;
+      for (let i = 0; i < data.length; i += 4) { if (data[i] > 128) ink++; }
+      return ink;
+    }""")
+
+
+def test_clear_empties_the_canvas_in_place_and_the_next_stroke_is_read(app_server, page):
+    box = open_canvas(page, app_server)
+    draw_path(page, closed_loop(box))
+    expect(prediction(page)).to_have_text("0", timeout=PREDICTION_TIMEOUT_MS)
+    canvas_handle = page.locator("canvas").first.element_handle()
+    page.get_by_role("button", name="Clear").click()
+    expect(prediction(page)).to_have_count(0, timeout=PREDICTION_TIMEOUT_MS)
+    assert count_canvas_ink(page) == 0
+    # The same canvas element stays (no remount), so a stroke drawn right after Clear is not lost.
+    assert canvas_handle.evaluate("canvas => canvas.isConnected")
+    draw_path(page, vertical_stroke(box))
+    expect(prediction(page)).to_have_text("1", timeout=PREDICTION_TIMEOUT_MS)
