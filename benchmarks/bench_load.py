@@ -163,22 +163,26 @@ async def sample_memory(pid: int, peaks: dict, stop: asyncio.Event) -> None:
             pass
 
 
-async def run_load(url: str, server_pid: int, sessions: int, drawings: int, with_training: bool) -> dict:
-    """Drive `sessions` concurrent visitors; return their latencies, lost strokes, errors and peak memory."""
+async def run_load(url: str, sessions: int, drawings: int, with_training: bool, server_pid: int | None = None) -> dict:
+    """Drive `sessions` concurrent visitors; return their latencies, lost strokes, errors and peak memory.
+
+    Memory is sampled only when the server's process id is given (a server this process started).
+    """
     from playwright.async_api import async_playwright
 
     peaks, stop = {"server": 0.0, "worker": 0.0, "worker_seen": False}, asyncio.Event()
-    sampler = asyncio.create_task(sample_memory(server_pid, peaks, stop))
+    sampler = asyncio.create_task(sample_memory(server_pid, peaks, stop)) if server_pid else None
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
         if with_training:
             await start_training_job(browser, url)
         results = await asyncio.gather(*(run_session(browser, url, drawings, number * ARRIVAL_SECONDS, number)
                                          for number in range(sessions)))
-        training_ran_throughout = not with_training or bool(find_children(server_pid))
+        training_ran_throughout = not with_training or (server_pid is not None and bool(find_children(server_pid)))
         await browser.close()
     stop.set()
-    await sampler
+    if sampler is not None:
+        await sampler
     return {"sessions": results, "peaks": peaks, "training_ran_throughout": training_ran_throughout}
 
 
@@ -194,7 +198,7 @@ def measure_load(sessions: int = SESSIONS, drawings: int = DRAWINGS_PER_SESSION,
         process, url = start_streamlit(copy_bundled_models(Path(folder) / "models"), Path(folder) / "data")
         started = time.perf_counter()
         try:
-            outcome = asyncio.run(run_load(url, process.pid, sessions, drawings, with_training))
+            outcome = asyncio.run(run_load(url, sessions, drawings, with_training, process.pid))
         finally:
             process.terminate()
             process.wait(timeout=30)
