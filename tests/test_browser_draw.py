@@ -93,3 +93,4 @@ def test_clear_empties_the_canvas_in_place_and_the_next_stroke_is_read(app_serve
     assert canvas_handle.evaluate("canvas => canvas.isConnected")
     draw_path(page, vertical_stroke(box))
     expect(prediction(page)).to_have_text("1", timeout=PREDICTION_TIMEOUT_MS)
+
