@@ -97,8 +97,7 @@ async def run_session(browser, url: str, drawings: int, delay: float = 0.0, numb
         waited = await page.evaluate(WAIT_FOR_PREDICTION_JS, PREDICTION_TIMEOUT_MS)
         if waited is None:
             lost += 1
-            log(f"session {number}: stroke {drawing} got no prediction; the canvas shows "
-                f"{await count_ink_pixels(page)} ink pixels")
+            log(f"session {number}: stroke {drawing} got no prediction; {await describe_lost_stroke(page)}")
         else:
             latencies.append(waited / 1000.0)
     errors = await page.locator('[data-testid="stException"]').count()
@@ -108,7 +107,7 @@ async def run_session(browser, url: str, drawings: int, delay: float = 0.0, numb
     return {"latencies": latencies, "lost": lost, "errors": errors, "repeated_clears": repeated_clears}
 
 
-COUNT_INK_JS = """() => [...document.querySelectorAll('canvas')].map(canvas => {
+COUNT_INK_JS = """canvases => canvases.map(canvas => {
   try {
     const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     let ink = 0;
@@ -118,9 +117,15 @@ COUNT_INK_JS = """() => [...document.querySelectorAll('canvas')].map(canvas => {
 })"""
 
 
-async def count_ink_pixels(page) -> list:
-    """Bright pixels on each canvas element of the page (the drawing canvas and its overlays)."""
-    return await page.evaluate(COUNT_INK_JS)
+async def describe_lost_stroke(page) -> str:
+    """What the page shows after a stroke got no prediction: ink on each canvas layer, and the result's text.
+
+    The canvas lives in the component's shadow root, which Playwright's locators see into (querySelector does not).
+    """
+    ink = await page.locator("canvas").evaluate_all(COUNT_INK_JS)
+    messages = await page.get_by_test_id("stAlert").all_inner_texts()
+    running = await page.get_by_test_id("stStatusWidget").count()
+    return f"canvas layers with {ink} ink pixels; messages {messages}; status widget shown: {bool(running)}"
 
 
 async def clear_canvas(page, prediction) -> int:

@@ -11,6 +11,9 @@ from mnist_cnn.training import TrainingConfig, TrainingProgress, TrainingResult,
 
 # Fewer user drawings than this cannot be split into a training part and a held-out part.
 MIN_USER_DIGITS = 4
+# Shares of the fine-tuning's weight change that are tried, largest first, when MNIST accuracy must be kept
+# (weight-space blending of the base and the fine-tuned model, as in WiSE-FT, Wortsman et al. 2022).
+BLEND_SHARES = (1.0, 0.8, 0.6, 0.4, 0.2)
 
 
 @dataclass
@@ -25,6 +28,7 @@ class FineTuneConfig:
     holdout_fraction: float = 0.25   # share of the user's drawings kept aside to measure the gain
     augment: bool = True             # small rotations/shifts/zooms, so repeats are not identical
     seed: int = 0
+    max_mnist_drop: float | None = None  # if set, blend back towards the base until MNIST drops at most this
 
     def validate(self) -> None:
         """Raise ValueError for settings that cannot run."""
@@ -36,6 +40,8 @@ class FineTuneConfig:
             raise ValueError("user_repeats must be between 1 and 500.")
         if not 0 <= self.holdout_fraction < 1:
             raise ValueError("holdout_fraction must be in [0, 1).")
+        if self.max_mnist_drop is not None and not 0 <= self.max_mnist_drop < 0.1:
+            raise ValueError("max_mnist_drop must be in [0, 0.1) (a share of accuracy: 0.002 is 0.2 points).")
 
     def to_dict(self) -> dict:
         """The settings as a JSON-ready dict."""
@@ -50,6 +56,7 @@ class FineTuneResult:
     before: dict = field(default_factory=dict)   # {"mnist_test_accuracy": ..., "user_holdout_accuracy": ...}
     after: dict = field(default_factory=dict)
     holdout_count: int = 0
+    blend: float = 1.0   # share of the fine-tuning's weight change that was kept (1.0: all of it)
 
 
 def split_user_digits(labels: np.ndarray, holdout_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -96,6 +103,27 @@ def copy_model_for_finetuning(model: keras.Model) -> keras.Model:
     return copy
 
 
+def blend_weights(base_weights: list, tuned_weights: list, share: float) -> list:
+    """Weights `share` of the way from the base model's to the fine-tuned model's, array by array."""
+    return [(1.0 - share) * base + share * tuned for base, tuned in zip(base_weights, tuned_weights)]
+
+
+def blend_to_keep_mnist(base_model: keras.Model, tuned_model: keras.Model, measure_model, before: dict,
+                        max_drop: float) -> tuple[float, dict]:
+    """Keep the largest share of the weight change whose MNIST test accuracy is within max_drop of before's.
+
+    Sets tuned_model's weights to that blend and returns (share, its measurements). If even the smallest share
+    drops too far, that blend is returned and the caller decides (the job then refuses to save it).
+    """
+    base_weights, tuned_weights = base_model.get_weights(), tuned_model.get_weights()
+    for share in BLEND_SHARES:
+        tuned_model.set_weights(blend_weights(base_weights, tuned_weights, share))
+        after = measure_model(tuned_model)
+        if before["mnist_test_accuracy"] - after["mnist_test_accuracy"] <= max_drop:
+            break
+    return share, after
+
+
 def finetune_model(base_model: keras.Model, architecture: str, mnist_train, mnist_test, user_digits,
                    settings: FineTuneConfig | None = None, progress: TrainingProgress | None = None,
                    cancel_event: threading.Event | None = None) -> FineTuneResult:
@@ -115,5 +143,11 @@ def finetune_model(base_model: keras.Model, architecture: str, mnist_train, mnis
                                      augment=settings.augment, validation_split=0.0, seed=settings.seed)
     result = train_model(images, labels, training_config, progress, cancel_event,
                          initial_model=copy_model_for_finetuning(base_model))
-    after = measure(result.model, x_test, y_test, holdout_x, holdout_y)
-    return FineTuneResult(result, before, after, len(holdout_y))
+    def measure_model(model):
+        return measure(model, x_test, y_test, holdout_x, holdout_y)
+
+    if settings.max_mnist_drop is None:
+        share, after = 1.0, measure_model(result.model)
+    else:
+        share, after = blend_to_keep_mnist(base_model, result.model, measure_model, before, settings.max_mnist_drop)
+    return FineTuneResult(result, before, after, len(holdout_y), share)

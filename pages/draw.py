@@ -1,7 +1,5 @@
 """Draw page: draw a digit (or upload a picture of one), see the network's answer and how it got there."""
 
-import hashlib
-
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
@@ -10,11 +8,13 @@ from mnist_cnn.drawing_figures import make_probability_spec, make_saliency_overl
 from mnist_cnn.inference import classify, make_gradcam_heatmap, make_gradient_heatmap
 from mnist_cnn.preprocess import PreprocessError, preprocess_drawing
 from mnist_cnn.uploads import UPLOAD_TYPES, UploadError, decode_upload
+from ui.canvas_controls import render_canvas_controls
 from ui.state import require_model
 from ui.user_digits import render_label_controls
 
 # The canvas: a black square with a white pen; the pen's default width is 8% of the canvas.
 CANVAS_SIZE = 300
+CANVAS_KEY = "digit_canvas"
 DEFAULT_PEN_WIDTH = round(0.08 * CANVAS_SIZE)
 MIN_PEN_WIDTH, MAX_PEN_WIDTH = 4, 60
 
@@ -32,30 +32,9 @@ SALIENCY_CAPTIONS = {
 }
 
 
-def clear_canvas() -> None:
-    """Empty the canvas in place, and ignore the drawing it held until it sends its emptied state.
-
-    The canvas keeps its key: a new key remounts it, and under load strokes drawn while it remounted were lost.
-    """
-    st.session_state["canvas_generation"] += 1
-    st.session_state["cleared_drawing_digest"] = st.session_state.get("drawing_digest")
-
-
-def make_empty_drawing(generation: int) -> dict | None:
-    """The canvas's initial drawing: nothing at first, then an empty one that differs after each Clear."""
-    if generation == 0:
-        return None
-    return {"objects": [], "background": "#000000", "emptiedTimes": generation}
-
-
-def read_new_drawing(canvas):
-    """The canvas's RGBA drawing, or None while it is empty or still shows what Clear removed."""
-    drawing_bytes = canvas.image_bytes
-    if drawing_bytes is None:
-        return None
-    digest = hashlib.sha256(drawing_bytes).hexdigest()
-    st.session_state["drawing_digest"] = digest
-    if digest == st.session_state.get("cleared_drawing_digest"):
+def read_drawing(canvas):
+    """The canvas's RGBA drawing, or None before it has sent one."""
+    if canvas.image_bytes is None:
         return None
     return canvas.image_data
 
@@ -119,18 +98,16 @@ def classify_and_show(model, image, source: str) -> None:
 @st.fragment
 def draw_and_classify(model) -> None:
     """The canvas and its result, rerun on their own after each stroke."""
-    st.session_state.setdefault("canvas_generation", 0)
     canvas_column, result_column = st.columns([2, 5])
     with canvas_column:
         pen_width = st.slider("Pen width", MIN_PEN_WIDTH, MAX_PEN_WIDTH, DEFAULT_PEN_WIDTH, key="pen_width")
         canvas = st_canvas(stroke_width=pen_width, stroke_color="#FFFFFF", background_color="#000000",
                            height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw",
-                           update_streamlit=True, return_image_data=True, key="digit_canvas",
-                           initial_drawing=make_empty_drawing(st.session_state["canvas_generation"]))
-        st.button("Clear", icon=":material/delete:", on_click=clear_canvas, key="clear_canvas")
+                           update_streamlit=True, return_image_data=True, key=CANVAS_KEY)
+        render_canvas_controls(CANVAS_KEY)  # Clear, and each stroke sent the moment it ends
         st.caption("Draw with a mouse, pen or finger. Undo and redo are in the canvas toolbar.")
     with result_column:
-        classify_and_show(model, read_new_drawing(canvas), source="canvas")
+        classify_and_show(model, read_drawing(canvas), source="canvas")
 
 
 @st.fragment

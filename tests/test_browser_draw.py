@@ -1,4 +1,4 @@
-"""The Draw page in headless Chromium: a stroke reads 1, a loop reads 0, Clear removes the prediction."""
+"""The Draw page in headless Chromium: a stroke (mouse or finger) reads 1, a loop reads 0, Clear empties it."""
 
 import math
 
@@ -51,6 +51,8 @@ def test_vertical_stroke_reads_one(app_server, page):
     box = open_canvas(page, app_server)
     draw_path(page, vertical_stroke(box))
     expect(prediction(page)).to_have_text("1", timeout=PREDICTION_TIMEOUT_MS)
+    # The stroke was sent the moment it ended, through the canvas's own toolbar (not after its 200 ms pause).
+    expect(page.get_by_role("button", name="Clear")).to_have_attribute("data-strokes-sent", "1")
 
 
 def test_closed_loop_reads_zero(app_server, page):
@@ -72,19 +74,20 @@ def test_clear_removes_the_prediction(app_server, page):
 
 
 def count_canvas_ink(page) -> int:
-    """Bright pixels on the drawing canvas (the pen is white on black)."""
-    return page.locator("canvas").first.evaluate("""canvas => {
+    """Bright pixels on the canvas's layers (background, drawing, pointer overlay); the pen is white on black."""
+    return sum(page.locator("canvas").evaluate_all("""canvases => canvases.map(canvas => {
       const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       let ink = 0;
-      for (let i = 0; i < data.length; i += 4) { if (data[i] > 128) ink++; }
+      for (let i = 0; i < data.length; i += 4) { if (data[i] > 128 && data[i + 3] > 128) ink++; }
       return ink;
-    }""")
+    })"""))
 
 
 def test_clear_empties_the_canvas_in_place_and_the_next_stroke_is_read(app_server, page):
     box = open_canvas(page, app_server)
     draw_path(page, closed_loop(box))
     expect(prediction(page)).to_have_text("0", timeout=PREDICTION_TIMEOUT_MS)
+    assert count_canvas_ink(page) > 0
     canvas_handle = page.locator("canvas").first.element_handle()
     page.get_by_role("button", name="Clear").click()
     expect(prediction(page)).to_have_count(0, timeout=PREDICTION_TIMEOUT_MS)
@@ -94,3 +97,41 @@ def test_clear_empties_the_canvas_in_place_and_the_next_stroke_is_read(app_serve
     draw_path(page, vertical_stroke(box))
     expect(prediction(page)).to_have_text("1", timeout=PREDICTION_TIMEOUT_MS)
 
+
+
+def test_a_stroke_drawn_right_after_clear_is_not_lost(app_server, page):
+    box = open_canvas(page, app_server)
+    draw_path(page, closed_loop(box))
+    expect(prediction(page)).to_have_text("0", timeout=PREDICTION_TIMEOUT_MS)
+    page.get_by_role("button", name="Clear").click()
+    draw_path(page, vertical_stroke(box))  # no wait: Clear empties the canvas in the browser, at once
+    expect(prediction(page)).to_have_text("1", timeout=PREDICTION_TIMEOUT_MS)
+    page.wait_for_timeout(1000)  # anything still on its way (there should be nothing) has arrived
+    expect(prediction(page)).to_have_text("1")
+    assert count_canvas_ink(page) > 0
+
+
+@pytest.fixture
+def touch_page(chromium):
+    """A fresh page on a touch screen (a tablet-sized context with touch events)."""
+    context = chromium.new_context(viewport={"width": 1180, "height": 820}, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
+def swipe(page, points):
+    """A finger put down at the first point, moved through the others and lifted (Chrome DevTools touch events)."""
+    session = page.context.new_cdp_session(page)
+    (first_x, first_y), rest = points[0], points[1:]
+    session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": first_x, "y": first_y}]})
+    for x, y in rest:
+        session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_a_finger_stroke_reads_one_on_a_touch_screen(app_server, touch_page):
+    box = open_canvas(touch_page, app_server)
+    top, bottom = box["y"] + 0.15 * box["height"], box["y"] + 0.85 * box["height"]
+    x = box["x"] + box["width"] / 2
+    swipe(touch_page, [(x, top + (bottom - top) * step / 10) for step in range(11)])
+    expect(prediction(touch_page)).to_have_text("1", timeout=PREDICTION_TIMEOUT_MS)

@@ -46,7 +46,6 @@ def test_empty_canvas_shows_a_hint_and_no_prediction(draw_page):
     assert draw_page.title[0].value == "Draw a digit"
     assert not prediction_metrics(draw_page)
     assert any("Draw a digit" in info.value for info in draw_page.info)
-    assert draw_page.button(key="clear_canvas").label == "Clear"
     assert draw_page.slider(key="pen_width").value == 24  # 8% of the 300-px canvas
 
 

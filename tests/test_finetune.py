@@ -4,7 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_cnn.finetune import FineTuneConfig, finetune_model, split_user_digits
+from mnist_cnn.finetune import (BLEND_SHARES, FineTuneConfig, blend_to_keep_mnist, blend_weights,
+                                finetune_model, split_user_digits)
 
 
 def write_in_a_personal_style(images: np.ndarray) -> np.ndarray:
@@ -44,3 +45,47 @@ def test_too_few_drawings_is_a_clear_error(mnist, tiny_trained_model):
     with pytest.raises(ValueError, match="at least 4 labelled drawings"):
         finetune_model(tiny_trained_model, "keras_example", (x_train, y_train), (x_test, y_test),
                        (x_test[:2], y_test[:2]))
+
+
+def test_blend_weights_goes_from_base_to_tuned():
+    base, tuned = [np.zeros((2, 3)), np.full(4, 2.0)], [np.ones((2, 3)), np.full(4, 4.0)]
+    np.testing.assert_allclose(blend_weights(base, tuned, 0.0)[1], base[1])
+    np.testing.assert_allclose(blend_weights(base, tuned, 1.0)[0], tuned[0])
+    halfway = blend_weights(base, tuned, 0.25)
+    np.testing.assert_allclose(halfway[0], np.full((2, 3), 0.25))
+    np.testing.assert_allclose(halfway[1], np.full(4, 2.5))
+
+
+class WeightHolder:
+    """A stand-in for a model: only get_weights and set_weights."""
+
+    def __init__(self, value: float):
+        self.weights = [np.array([value])]
+
+    def get_weights(self):
+        return [w.copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        self.weights = [np.asarray(w) for w in weights]
+
+
+def test_blending_keeps_the_largest_share_within_the_mnist_limit():
+    base, tuned = WeightHolder(0.0), WeightHolder(1.0)
+
+    def measure(model):  # MNIST accuracy falls by 0.4 points per unit of weight change
+        return {"mnist_test_accuracy": 0.996 - 0.004 * float(model.weights[0][0])}
+
+    share, after = blend_to_keep_mnist(base, tuned, measure, {"mnist_test_accuracy": 0.996}, max_drop=0.002)
+    assert share == max(s for s in BLEND_SHARES if 0.004 * s <= 0.002 + 1e-12)
+    assert tuned.weights[0][0] == pytest.approx(share)
+    assert 0.996 - after["mnist_test_accuracy"] <= 0.002 + 1e-12
+
+
+def test_blending_keeps_everything_when_mnist_holds_and_reports_failure_otherwise():
+    base, tuned = WeightHolder(0.0), WeightHolder(1.0)
+    share, _ = blend_to_keep_mnist(base, tuned, lambda model: {"mnist_test_accuracy": 0.996},
+                                   {"mnist_test_accuracy": 0.996}, max_drop=0.002)
+    assert share == 1.0 and tuned.weights[0][0] == 1.0
+    share, after = blend_to_keep_mnist(base, tuned, lambda model: {"mnist_test_accuracy": 0.9},
+                                       {"mnist_test_accuracy": 0.996}, max_drop=0.002)
+    assert share == BLEND_SHARES[-1] and after["mnist_test_accuracy"] == 0.9

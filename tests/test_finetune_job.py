@@ -34,6 +34,7 @@ def test_finetuning_the_bundled_model_through_a_job_keeps_mnist_and_learns_the_h
     report = ModelStore(models_dir).get(finished.result_model_name).metadata["finetune"]
     before, after = report["before"], report["after"]
     assert report["user_digits"] == 120 and report["held_out"] == 30
+    assert 0 < report["blend"] <= 1  # the share of the weight change kept to stay within the MNIST limit
     assert after["user_holdout_accuracy"] > before["user_holdout_accuracy"]
     assert after["mnist_test_accuracy"] >= before["mnist_test_accuracy"] - 0.002
     assert before["mnist_test_accuracy"] == pytest.approx(base.metadata["test_accuracy"], abs=1e-4)
