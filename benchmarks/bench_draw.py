@@ -26,9 +26,9 @@ from mnist_cnn.store import load_keras_model  # noqa: E402
 LATENCY_DRAWINGS = 200
 BROWSER_STROKES = 20
 ROBUSTNESS_DIGITS = 1000
-# Targets from the issue, on the 2-core machine. Note: streamlit-drawable-canvas 0.13 debounces what it sends
-# by 200 ms after the last change (`Bc = 200` in its frontend bundle), so that much of the stroke-to-prediction
-# time is spent in the browser before the server hears of the stroke.
+# Targets from the issue, on the 2-core machine. streamlit-drawable-canvas 0.13 would wait 200 ms after the last
+# change before sending a drawing (`Bc = 200` in its frontend bundle); the page's canvas controls
+# (ui/canvas_controls.py) send each stroke the moment it ends instead.
 TARGET_INFERENCE_MEDIAN_MS = 10.0
 TARGET_STROKE_MEDIAN_MS = 300.0
 SEED = 0

@@ -24,7 +24,7 @@ PREDICTION_TIMEOUT_MS = 60_000
 PAGE_LOAD_TIMEOUT_MS = 240_000   # ten tabs opening at once on 2 cores, next to a training job
 ARRIVAL_SECONDS = 2.0            # visitors arrive this far apart, as a class does
 TRAINING_EPOCHS = 20             # long enough that training runs for the whole load (it is cancelled after)
-CLEAR_ATTEMPTS, CLEAR_TIMEOUT_MS = 5, 15_000  # a Clear click that changed nothing is repeated (and counted)
+CLEAR_ATTEMPTS, CLEAR_TIMEOUT_MS = 5, 15_000  # a Clear click that left the ink is repeated (and counted)
 MEMORY_SAMPLE_SECONDS = 1.0      # how often the server's and the worker's memory are read
 
 
@@ -83,7 +83,7 @@ async def run_session(browser, url: str, drawings: int, delay: float = 0.0, numb
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(PREDICTION_TIMEOUT_MS)
-    latencies, lost, repeated_clears = [], 0, 0
+    latencies, clear_seconds, lost, lost_clear_clicks = [], [], 0, 0
     await page.goto(url, timeout=PAGE_LOAD_TIMEOUT_MS)
     await page.locator("canvas").first.wait_for(timeout=PAGE_LOAD_TIMEOUT_MS)
     await page.evaluate(RECORD_POINTER_UP_JS)
@@ -91,7 +91,9 @@ async def run_session(browser, url: str, drawings: int, delay: float = 0.0, numb
     prediction = page.get_by_test_id("stMetric").filter(has_text="Prediction")
     for drawing in range(drawings):
         if drawing:
-            repeated_clears += await clear_canvas(page, prediction)
+            seconds, lost_clicks = await clear_canvas(page, prediction)
+            clear_seconds.append(seconds)  # None: the cleared state was never shown
+            lost_clear_clicks += lost_clicks
             await page.wait_for_timeout(CANVAS_MOUNT_WAIT_MS)  # a pause before drawing again
         await draw_stroke(page, await find_canvas_box(page), 0.02 * (drawing % 5 - 2))
         waited = await page.evaluate(WAIT_FOR_PREDICTION_JS, PREDICTION_TIMEOUT_MS)
@@ -102,9 +104,10 @@ async def run_session(browser, url: str, drawings: int, delay: float = 0.0, numb
             latencies.append(waited / 1000.0)
     errors = await page.locator('[data-testid="stException"]').count()
     log(f"session {number}: done, {len(latencies)} predictions, {lost} lost, {errors} errors, "
-        f"{repeated_clears} Clear clicks repeated")
+        f"{lost_clear_clicks} Clear clicks lost")
     await context.close()
-    return {"latencies": latencies, "lost": lost, "errors": errors, "repeated_clears": repeated_clears}
+    return {"latencies": latencies, "clear_seconds": clear_seconds, "lost": lost, "errors": errors,
+            "lost_clear_clicks": lost_clear_clicks}
 
 
 COUNT_INK_JS = """canvases => canvases.map(canvas => {
@@ -128,15 +131,31 @@ async def describe_lost_stroke(page) -> str:
     return f"canvas layers with {ink} ink pixels; messages {messages}; status widget shown: {bool(running)}"
 
 
-async def clear_canvas(page, prediction) -> int:
-    """Click Clear until the Prediction is gone; return how many clicks had to be repeated."""
-    for attempt in range(CLEAR_ATTEMPTS):
+async def clear_canvas(page, prediction) -> tuple[float | None, int]:
+    """Click Clear and wait until the Prediction is gone; return (seconds that took, clicks that were lost).
+
+    Clear empties the canvas in the browser at once. A click after which the canvas still has ink CLEAR_TIMEOUT_MS
+    later did nothing: it is counted as lost and clicked again. A click that emptied the canvas is waited for
+    (the server may be slow to answer), up to PREDICTION_TIMEOUT_MS; if the Prediction is still shown then, the
+    seconds are None (the page never showed the cleared state).
+    """
+    started, lost_clicks = time.perf_counter(), 0
+    for _ in range(CLEAR_ATTEMPTS):
         await page.get_by_role("button", name="Clear").click()
         try:
             await prediction.wait_for(state="detached", timeout=CLEAR_TIMEOUT_MS)
-            return attempt
+            return time.perf_counter() - started, lost_clicks
         except PlaywrightTimeoutError:
-            log("a Clear click did not clear the canvas; clicking again")
+            if sum(await page.locator("canvas").evaluate_all(COUNT_INK_JS)) == 0:
+                log("Clear emptied the canvas; the server is slow to answer, waiting")
+                try:
+                    await prediction.wait_for(state="detached", timeout=PREDICTION_TIMEOUT_MS)
+                except PlaywrightTimeoutError:
+                    log("the page still shows the old Prediction next to the emptied canvas")
+                    return None, lost_clicks
+                return time.perf_counter() - started, lost_clicks
+            lost_clicks += 1
+            log("a Clear click left the drawing on the canvas; clicking again")
     raise RuntimeError(f"Clear did not remove the Prediction after {CLEAR_ATTEMPTS} clicks")
 
 
@@ -208,11 +227,16 @@ def measure_load(sessions: int = SESSIONS, drawings: int = DRAWINGS_PER_SESSION,
             process.terminate()
             process.wait(timeout=30)
     latencies = [value for result in outcome["sessions"] for value in result["latencies"]]
+    clears = [value for result in outcome["sessions"] for value in result["clear_seconds"] if value is not None]
+    clears_not_shown = sum(value is None for result in outcome["sessions"] for value in result["clear_seconds"])
     return {
         "sessions": sessions, "drawings_per_session": drawings, "with_training": with_training,
         "predictions": len(latencies), "lost": sum(r["lost"] for r in outcome["sessions"]),
         "errors": sum(r["errors"] for r in outcome["sessions"]),
-        "repeated_clears": sum(r["repeated_clears"] for r in outcome["sessions"]),
+        "lost_clear_clicks": sum(r["lost_clear_clicks"] for r in outcome["sessions"]),
+        "clears_not_shown": clears_not_shown,
+        "clears": len(clears), "clear_median_ms": 1000 * statistics.median(clears) if clears else float("nan"),
+        "clear_p95_ms": 1000 * percentile(clears, 0.95) if clears else float("nan"),
         "median_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
         "p95_ms": 1000 * percentile(latencies, 0.95) if latencies else float("nan"),
         "server_peak_mb": outcome["peaks"]["server"], "training_worker_peak_mb": outcome["peaks"]["worker"],

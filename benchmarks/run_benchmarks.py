@@ -79,8 +79,12 @@ ROW_BUILDERS = {
         (f"Browser stroke → prediction, {load['sessions']} sessions × {load['drawings_per_session']} drawings"
          f"{' + a training job' if load['with_training'] else ''}",
          f"median {load['median_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms; {load['predictions']} predictions, "
-         f"{load['lost']} lost, {load['errors']} errors, {load['repeated_clears']} Clear clicks repeated; "
-         f"training {'ran throughout' if load['training_ran_throughout'] else 'ENDED before the load did'}"),
+         f"{load['lost']} lost, {load['errors']} errors; training "
+         f"{'ran throughout' if load['training_ran_throughout'] else 'ENDED before the load did'}"),
+        ("Clear → prediction gone, under that load", f"median {load['clear_median_ms']:.0f} ms, p95 "
+                                                     f"{load['clear_p95_ms']:.0f} ms (n = {load['clears']}, "
+                                                     f"{load['lost_clear_clicks']} clicks lost, "
+                                                     f"{load['clears_not_shown']} never shown)"),
         ("Server peak memory under that load", f"{load['server_peak_mb']:.0f} MB "
                                                f"(+ training worker {load['training_worker_peak_mb']:.0f} MB)")],
     "cold_start": lambda cold: [

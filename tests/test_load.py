@@ -26,5 +26,6 @@ def test_two_sessions_drawing_at_once_all_get_predictions_and_no_errors(app_serv
         outcome = pool.submit(asyncio.run, bench_load.run_load(app_server, sessions=2, drawings=3,
                                                                with_training=False)).result()
     for session in outcome["sessions"]:
-        assert session["lost"] == 0 and session["errors"] == 0
-        assert len(session["latencies"]) == 3
+        assert session["lost"] == 0 and session["errors"] == 0 and session["lost_clear_clicks"] == 0
+        assert len(session["latencies"]) == 3 and len(session["clear_seconds"]) == 2
+        assert None not in session["clear_seconds"]  # every Clear was shown

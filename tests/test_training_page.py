@@ -173,3 +173,27 @@ def test_models_table_and_comparison_chart(tmp_path, tiny_trained_model):
     assert make_comparison_chart(table).to_dict()["mark"]["type"] == "circle"
     with pytest.raises(ValueError):
         make_comparison_chart(table.drop(columns=["test accuracy"]))
+
+
+def render_report_of_the_finetuned_model():
+    """The fine-tune report of the model named keras_example-finetuned, as a script of its own."""
+    from ui.finetune_panel import render_finetune_report
+
+    render_finetune_report("keras_example-finetuned")
+
+
+def test_a_finetune_report_shows_before_and_after_and_how_much_was_kept(models_dir, tiny_trained_model):
+    history = {"loss": [0.4], "accuracy": [0.9]}
+    report = {"before": {"mnist_test_accuracy": 0.99, "user_holdout_accuracy": 0.5},
+              "after": {"mnist_test_accuracy": 0.989, "user_holdout_accuracy": 0.8},
+              "user_digits": 40, "held_out": 10, "blend": 0.8}
+    metadata = build_metadata(tiny_trained_model, "keras_example", {"epochs": 1}, history, [1.0], 1.0, 0.3, 0.989,
+                              finetune=report)
+    ModelStore(models_dir).save(tiny_trained_model, metadata, "keras_example-finetuned")
+    app = AppTest.from_function(render_report_of_the_finetuned_model, default_timeout=RUN_TIMEOUT).run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert list(table["before"]) == [0.99, 0.5] and list(table["after"]) == [0.989, 0.8]
+    caption = app.caption[0].value
+    assert "10 of your 40 drawings were held out" in caption
+    assert "80% of the fine-tuning's weight change was kept" in caption

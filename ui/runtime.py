@@ -1,6 +1,7 @@
-"""Process-wide settings of the Streamlit server that keep a stroke's prediction quick; applied once."""
+"""Process-wide settings of the Streamlit server that keep a stroke's prediction quick and whole; applied once."""
 
 import gc
+import time
 
 import keras
 
@@ -32,8 +33,68 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+# A rerun waits at most this long for the previous run's last messages (they normally take milliseconds).
+DEFERRED_RERUN_LIMIT_SECONDS = 5.0
+
+
+def deliver_each_run_before_the_next(app_session_class, shutdown_event, session_closing_state) -> None:
+    """Start a session's next script run only after the previous run's messages have all gone out.
+
+    Works around a Streamlit race (1.67) that lost a fragment's output under load. When a run ends, its
+    ScriptRunner stops, but its last messages (the rest of the fragment's elements, its "finished" message) still
+    wait on the server's event loop. A rerun request arriving in that window, typically the sidebar's progress
+    fragment, which reruns every second while a job trains, made Streamlit start a new ScriptRunner at once; the
+    old runner's waiting messages were then ignored as coming from a "non-current" runner (see the comment in
+    AppSession.request_rerun). The browser kept the previous drawing's result, or no result for a new stroke.
+    Here such a request waits until the old runner has delivered everything (its SHUTDOWN event).
+    """
+    if getattr(app_session_class, "delivers_each_run_before_the_next", False):
+        return
+    create_runner = app_session_class._create_scriptrunner
+    handle_event = app_session_class._handle_scriptrunner_event_on_event_loop
+
+    def create_scriptrunner(self, initial_rerun_data) -> None:
+        """Start a runner now, or, while the finished one still delivers its messages, once it has."""
+        waiting = self.__dict__.setdefault("_reruns_waiting", [])
+        if self._scriptrunner is None:  # nothing running, or a run stopped for a full rerun that replaces it
+            waiting.clear()
+            create_runner(self, initial_rerun_data)
+            return
+        if waiting and time.monotonic() - self._reruns_waiting_since > DEFERRED_RERUN_LIMIT_SECONDS:
+            waiting.clear()  # the old runner never reported its end: do what Streamlit does
+            create_runner(self, initial_rerun_data)
+            return
+        if not waiting:
+            self._reruns_waiting_since = time.monotonic()
+        waiting.append(initial_rerun_data)
+
+    def handle_scriptrunner_event(self, sender, event, *args, **kwargs) -> None:
+        """Streamlit's handling, then the reruns that waited for this runner's end."""
+        handle_event(self, sender, event, *args, **kwargs)
+        waiting = self.__dict__.get("_reruns_waiting")
+        if event != shutdown_event or not waiting or self._scriptrunner is not None:
+            return
+        if self._state == session_closing_state:
+            waiting.clear()
+            return
+        first, *rest = waiting
+        waiting.clear()
+        create_runner(self, first)
+        for rerun_data in rest:  # the new runner merges them, as it merges any reruns that arrive while it runs
+            if self._scriptrunner is not None:
+                self._scriptrunner.request_rerun(rerun_data)
+
+    app_session_class._create_scriptrunner = create_scriptrunner
+    app_session_class._handle_scriptrunner_event_on_event_loop = handle_scriptrunner_event
+    app_session_class.delivers_each_run_before_the_next = True
+
+
 def configure_server_process() -> None:
     """Apply the settings above once per process (app.py runs on every rerun)."""
+    from streamlit.runtime.app_session import AppSession, AppSessionState
+    from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+
     keep_compiled_kernels_between_runs()
+    deliver_each_run_before_the_next(AppSession, ScriptRunnerEvent.SHUTDOWN, AppSessionState.SHUTDOWN_REQUESTED)
     if not gc.get_freeze_count():
         freeze_startup_objects()
