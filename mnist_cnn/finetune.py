@@ -143,6 +143,7 @@ def finetune_model(base_model: keras.Model, architecture: str, mnist_train, mnis
                                      augment=settings.augment, validation_split=0.0, seed=settings.seed)
     result = train_model(images, labels, training_config, progress, cancel_event,
                          initial_model=copy_model_for_finetuning(base_model))
+
     def measure_model(model):
         return measure(model, x_test, y_test, holdout_x, holdout_y)
 
