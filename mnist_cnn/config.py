@@ -10,6 +10,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_PATH = Path(os.environ.get("MNIST_CNN_DATA", PROJECT_ROOT / "data" / "mnist.npz"))
 DATA_SHA256 = "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64"
 
+# Real pen-drawn digits (UCI pendigits, 30 writers): the bundled copy, else the shared one beside the project.
+PENDIGITS_PATHS = tuple(Path(path) for path in (
+    os.environ.get("MNIST_CNN_PENDIGITS", PROJECT_ROOT / "data" / "pendigits-train.jsonl.gz"),
+    PROJECT_ROOT.parent / "shared" / "data" / "pendigits" / "pendigits-train.jsonl.gz",
+))
+
 # Where stored models live; the bundled default is `<MODELS_DIR>/<DEFAULT_MODEL_NAME>.keras`.
 MODELS_DIR = Path(os.environ.get("MNIST_CNN_MODELS", PROJECT_ROOT / "models"))
 DEFAULT_MODEL_NAME = "default"
