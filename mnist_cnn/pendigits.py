@@ -35,6 +35,10 @@ class DrawingCondition:
     off_centre: bool = False      # drawn at a random place instead of the middle
 
 
+# Writers kept out of everything the bundled model learns from, so that figures on them are figures on
+# unseen writers: every third writer (w3, w6, ..., w30). The others may be used for training.
+HELD_OUT_WRITERS = tuple(f"w{number}" for number in range(3, 31, 3))
+
 # The conditions of the real-handwriting benchmark (issue 12): a 300-px canvas as on the Draw page.
 CONDITIONS = (
     DrawingCondition("centred, large", 0.7, 24),
@@ -68,6 +72,13 @@ def load_pendigits(path: Path | None = None) -> list[PenDigit]:
 def list_writers(digits: list[PenDigit]) -> list[str]:
     """The writers, in a stable order (w1, w2, ..., w30)."""
     return sorted({digit.writer for digit in digits}, key=lambda name: (len(name), name))
+
+
+def split_by_writer(digits: list[PenDigit]) -> tuple[list[PenDigit], list[PenDigit]]:
+    """(digits of the writers that may be trained on, digits of the HELD_OUT_WRITERS)."""
+    held_out = set(HELD_OUT_WRITERS)
+    return ([digit for digit in digits if digit.writer not in held_out],
+            [digit for digit in digits if digit.writer in held_out])
 
 
 def fit_strokes(strokes, canvas_size: int, height: float, pen_width: int, centre: tuple[float, float]):
