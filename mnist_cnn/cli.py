@@ -26,7 +26,8 @@ def make_training_config(arguments: argparse.Namespace):
                           batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
                           lr_schedule=arguments.lr_schedule, augment=arguments.augment,
                           validation_split=arguments.validation_split,
-                          train_subset=arguments.subset, seed=arguments.seed)
+                          train_subset=arguments.subset, seed=arguments.seed,
+                          pen_digit_variants=arguments.pen_digits, outlier_count=arguments.outliers)
 
 
 def make_terminal_progress(settings, started: float):
@@ -150,6 +151,12 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--validation-split", type=float, default=0.1)
     train.add_argument("--subset", type=int, default=None, help="train on this many random images")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--pen-digits", type=int, default=0, metavar="N",
+                       help="also train on the real pen-drawn digits of the trainable pendigits writers, each "
+                            "drawn N times like a canvas drawing (random size, place and pen)")
+    train.add_argument("--outliers", type=int, default=0, metavar="N",
+                       help="also train on N drawings that are not digits (letters, scribbles, two digits), "
+                            "taught to get even probabilities, so that 'not a digit' can be told")
     train.add_argument("--init-from", default=None, help="continue training this stored model")
     train.add_argument("--name", default=None, help="store name (default: architecture-time)")
     train.add_argument("--replace-default", action="store_true", help="allow --name default (maintainers)")

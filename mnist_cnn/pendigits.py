@@ -116,3 +116,22 @@ def render_digit(digit: PenDigit, condition: DrawingCondition, rng: np.random.Ge
         centre = tuple(rng.uniform(half, canvas_size - half, size=2))
     strokes = fit_strokes(digit.strokes, canvas_size, height, condition.pen_width, centre)
     return draw_strokes(strokes, canvas_size, condition.pen_width)
+
+
+def prepare_inputs(digits: list[PenDigit], condition: DrawingCondition, seed: int = 0):
+    """Render each digit under `condition` and preprocess it as the app does: (inputs, labels, kept).
+
+    `inputs` is (n, 28, 28) float32 in [0, 1]; `kept` marks the digits the preprocessing accepted (a digit
+    it refuses, e.g. as a dot, counts as misread by whoever scores it).
+    """
+    from mnist_cnn.preprocess import preprocess_drawing  # here, so that loading strokes needs no OpenCV steps
+
+    rng = np.random.default_rng(seed)
+    inputs = np.zeros((len(digits), 28, 28), dtype=np.float32)
+    kept = np.zeros(len(digits), dtype=bool)
+    for index, digit in enumerate(digits):
+        model_input = preprocess_drawing(render_digit(digit, condition, rng)).model_input
+        if model_input is not None:
+            inputs[index], kept[index] = model_input, True
+    labels = np.array([digit.label for digit in digits], dtype=np.int64)
+    return inputs, labels, kept

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.architectures import ARCHITECTURES, build_model
+from mnist_cnn.architectures import ARCHITECTURES, NUM_CLASSES, build_model
 from mnist_cnn.data import scale_images
 
 
@@ -27,6 +27,8 @@ class TrainingConfig:
     train_subset: int | None = None       # train on this many random training images (None = all)
     seed: int = 0                         # seeds shuffling, the subset, augmentation and weights
     steps_per_execution: int = 8          # batches per compiled call: less Python per batch, progress every 8
+    pen_digit_variants: int = 0           # add each trainable pendigits digit this many times, drawn like canvas
+    outlier_count: int = 0                # add this many non-digit drawings, taught to get even probabilities
 
     def validate(self) -> None:
         """Raise ValueError for settings that cannot train."""
@@ -46,6 +48,15 @@ class TrainingConfig:
             raise ValueError("steps_per_execution must be at least 1.")
         if self.train_subset is not None and self.train_subset < 20:
             raise ValueError("train_subset must be at least 20 images.")
+        if not 0 <= self.pen_digit_variants <= 10:
+            raise ValueError("pen_digit_variants must be between 0 and 10.")
+        if not 0 <= self.outlier_count <= 100_000:
+            raise ValueError("outlier_count must be between 0 and 100,000.")
+
+    @property
+    def uses_soft_targets(self) -> bool:
+        """True when non-digit drawings are trained on: targets are then probability vectors, not labels."""
+        return self.outlier_count > 0
 
     def to_dict(self) -> dict:
         """Return the settings as a JSON-ready dict."""
@@ -117,6 +128,24 @@ def augment_batch(images: tf.Tensor, augmenter: keras.Sequential, seed: int) -> 
     return tf.clip_by_value(images, 0.0, 1.0)
 
 
+def add_extra_data(images: np.ndarray, labels: np.ndarray, config: TrainingConfig):
+    """Append pen-drawn digits and non-digit drawings as config asks; soft targets when there are non-digits."""
+    if config.pen_digit_variants:
+        from mnist_cnn.extra_training_data import make_pen_digit_set
+
+        pen_images, pen_labels = make_pen_digit_set(config.pen_digit_variants, seed=config.seed)
+        images = np.concatenate([images, scale_images(pen_images)])
+        labels = np.concatenate([labels, pen_labels.astype("int32")])
+    if not config.uses_soft_targets:
+        return images, labels
+    from mnist_cnn.extra_training_data import make_outlier_set
+
+    outlier_images = make_outlier_set(config.outlier_count, seed=config.seed)
+    targets = np.concatenate([keras.utils.to_categorical(labels, NUM_CLASSES),
+                              np.full((len(outlier_images), NUM_CLASSES), 1.0 / NUM_CLASSES, dtype="float32")])
+    return np.concatenate([images, scale_images(outlier_images)]), targets
+
+
 def make_datasets(x_train: np.ndarray, y_train: np.ndarray, config: TrainingConfig):
     """Split, subset, shuffle, batch and (optionally) augment; return (train, validation or None)."""
     rng = np.random.default_rng(config.seed)
@@ -127,8 +156,11 @@ def make_datasets(x_train: np.ndarray, y_train: np.ndarray, config: TrainingConf
     train_index, validation_index = order[validation_count:], order[:validation_count]
     images = scale_images(x_train)  # (batch, 28, 28, 1)
     labels = y_train.astype("int32")
-    train = tf.data.Dataset.from_tensor_slices((images[train_index], labels[train_index]))
-    train = train.shuffle(len(train_index), seed=config.seed, reshuffle_each_iteration=True)
+    train_images, train_labels = add_extra_data(images[train_index], labels[train_index], config)
+    if config.uses_soft_targets:
+        labels = keras.utils.to_categorical(labels, NUM_CLASSES)  # (batch, 10)
+    train = tf.data.Dataset.from_tensor_slices((train_images, train_labels))
+    train = train.shuffle(len(train_images), seed=config.seed, reshuffle_each_iteration=True)
     train = train.batch(config.batch_size)
     if config.augment:
         augmenter = keras.Sequential([
@@ -143,7 +175,7 @@ def make_datasets(x_train: np.ndarray, y_train: np.ndarray, config: TrainingConf
     if validation_count:
         validation = tf.data.Dataset.from_tensor_slices(
             (images[validation_index], labels[validation_index])).batch(512)
-    return train, validation, len(train_index)
+    return train, validation, len(train_images)
 
 
 def make_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
@@ -170,8 +202,8 @@ def train_model(x_train: np.ndarray, y_train: np.ndarray, config: TrainingConfig
     train, validation, train_count = make_datasets(x_train, y_train, config)
     steps_per_epoch = int(np.ceil(train_count / config.batch_size))
     model = initial_model if initial_model is not None else build_model(config.architecture)
-    model.compile(optimizer=make_optimizer(config, steps_per_epoch),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+    loss = "categorical_crossentropy" if config.uses_soft_targets else "sparse_categorical_crossentropy"
+    model.compile(optimizer=make_optimizer(config, steps_per_epoch), loss=loss, metrics=["accuracy"],
                   steps_per_execution=config.steps_per_execution)
     epoch_seconds: list = []
     callback = ProgressCallback(progress, cancel_event, steps_per_epoch, epoch_seconds)
