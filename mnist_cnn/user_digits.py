@@ -70,7 +70,7 @@ def encode_drawing(drawing: np.ndarray | None) -> bytes | None:
 
 def validate_collection_name(name) -> str:
     """The name with surrounding spaces removed, if it is a valid collection name; UserDigitsError otherwise."""
-    cleaned = name.strip() if isinstance(name, str) else ""
+    cleaned = name.strip(" ") if isinstance(name, str) else ""
     if not COLLECTION_NAME_PATTERN.fullmatch(cleaned):
         shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "…"
         raise UserDigitsError(f"{shown} is not a valid collection name: use 1-40 letters, digits, spaces, "
