@@ -1,4 +1,4 @@
-"""The user's labelled drawings in a local SQLite database, one named collection each: add, list, delete, export, import."""
+"""The user's labelled drawings in a local SQLite file, in named collections: add, list, delete, export, import."""
 
 import io
 import re

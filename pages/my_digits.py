@@ -30,7 +30,8 @@ top = st.columns([1, 1, 3])
 top[0].metric("Drawings", total)
 stored, model = active_model()
 if total and model is not None:
-    accuracy = evaluate_collection(collection, version, str(stored.model_path), file_hash(stored), model)
+    accuracy = evaluate_collection(str(store.path), collection, version, str(stored.model_path), file_hash(stored),
+                                   model)
     top[1].metric("Model accuracy on them", f"{accuracy:.1%}",
                   help=f"The active model ({stored.name}) on all {total} drawings of {collection!r}.")
 top[2].altair_chart(make_counts_chart(counts), width="stretch")
@@ -45,9 +46,9 @@ st.divider()
 export_column, import_column, clear_column = st.columns(3)
 with export_column:
     st.subheader("Export")
-    st.download_button("Download my digits (.npz)", export_collection(collection, version) if total else b"",
-                       f"my_digits-{collection}.npz", mime="application/octet-stream", disabled=not total,
-                       icon=":material/download:",
+    export = export_collection(str(store.path), collection, version) if total else b""
+    st.download_button("Download my digits (.npz)", export, f"my_digits-{collection}.npz",
+                       mime="application/octet-stream", disabled=not total, icon=":material/download:",
                        help="MNIST layout: x_train (n, 28, 28) uint8 and y_train (n,); x_test/y_test empty.")
 with import_column:
     st.subheader("Import")

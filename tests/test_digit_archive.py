@@ -129,7 +129,8 @@ def test_arrays_of_the_wrong_shape_type_or_count_get_a_clear_message(tmp_path, m
 def test_an_object_array_is_refused_from_its_header_without_unpickling(tmp_path):
     buffer = io.BytesIO()
     np.save(buffer, np.array([{"a": 1}, None, 3], dtype=object), allow_pickle=True)
-    payload = make_archive({"x_train.npy": npy_bytes(np.zeros((3, 28, 28), np.uint8)), "y_train.npy": buffer.getvalue()})
+    payload = make_archive({"x_train.npy": npy_bytes(np.zeros((3, 28, 28), np.uint8)),
+                            "y_train.npy": buffer.getvalue()})
     refuse_with_bounded_memory(payload, tmp_path, "y_train declares")
 
 

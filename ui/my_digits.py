@@ -7,7 +7,7 @@ import streamlit as st
 
 from mnist_cnn.evaluation import evaluate_model
 from mnist_cnn.user_digits import UserDigitsError
-from ui.user_digits import user_digit_store
+from ui.user_digits import get_user_digit_store, user_digit_store
 
 # The gallery shows this many drawings per page, in rows of GALLERY_COLUMNS.
 GALLERY_PAGE_SIZE = 40
@@ -19,16 +19,17 @@ NOTICE_KEY = "my_digits_notice"
 
 
 @st.cache_data(max_entries=MAX_CACHED_RESULTS, show_spinner="Evaluating the model on your drawings…")
-def evaluate_collection(collection: str, data_version: str, model_path: str, model_hash: str, _model) -> float:
+def evaluate_collection(database_path: str, collection: str, data_version: str, model_path: str, model_hash: str,
+                        _model) -> float:
     """The model's accuracy on a collection, recomputed only when its data or the model changes."""
-    images, labels = user_digit_store().to_arrays(collection=collection)
+    images, labels = get_user_digit_store(database_path).to_arrays(collection=collection)
     return evaluate_model(_model, images, labels).accuracy
 
 
 @st.cache_data(max_entries=MAX_CACHED_RESULTS, show_spinner=False)
-def export_collection(collection: str, data_version: str) -> bytes:
+def export_collection(database_path: str, collection: str, data_version: str) -> bytes:
     """A collection's .npz export, rebuilt only when its data changes."""
-    return user_digit_store().export_npz(collection=collection)
+    return get_user_digit_store(database_path).export_npz(collection=collection)
 
 
 def make_counts_chart(counts: dict[int, int]) -> alt.Chart:
