@@ -150,3 +150,49 @@ def test_a_corrupt_database_makes_my_digits_explain_the_fault(tmp_path, monkeypa
     (tmp_path / "my_digits.sqlite3").write_bytes(np.random.default_rng(0).bytes(16384))
     app = open_app("pages/my_digits.py")
     assert any("damaged" in error.value for error in app.error), [error.value for error in app.error]
+
+
+def test_the_gallery_is_paged(user_store, monkeypatch):
+    from ui import my_digits
+
+    digit = np.zeros((28, 28), np.float32)
+    for index in range(my_digits.GALLERY_PAGE_SIZE + 5):
+        user_store.add(index % 10, digit, collection="many")
+    app = open_app("pages/my_digits.py", "many")
+
+    def shown() -> int:
+        return len([button for button in app.button if button.key and button.key.startswith("delete_")])
+
+    assert shown() == my_digits.GALLERY_PAGE_SIZE
+    app.number_input(key="gallery_page_None").set_value(2).run()
+    assert shown() == 5
+    app.segmented_control(key="gallery_digit").set_value(3).run()
+    threes = [digit.id for digit in user_store.list_digits(collection="many", label=3)]
+    assert shown() == 5 and {f"delete_{digit_id}" for digit_id in threes} == {
+        button.key for button in app.button if button.key and button.key.startswith("delete_")}
+
+
+def test_evaluation_and_export_are_recomputed_only_when_the_data_changes(user_store, monkeypatch):
+    from ui import my_digits
+
+    calls = {"evaluate": 0, "export": 0}
+    evaluate, export = my_digits.evaluate_model, UserDigitStore.export_npz
+
+    def counting_evaluate(*args, **kwargs):
+        calls["evaluate"] += 1
+        return evaluate(*args, **kwargs)
+
+    def counting_export(self, *args, **kwargs):
+        calls["export"] += 1
+        return export(self, *args, **kwargs)
+
+    monkeypatch.setattr(my_digits, "evaluate_model", counting_evaluate)
+    monkeypatch.setattr(UserDigitStore, "export_npz", counting_export)
+    app = open_app("pages/my_digits.py", "anna")
+    assert calls == {"evaluate": 1, "export": 1}
+    app.checkbox(key="confirm_clear").check().run()
+    app.run()
+    assert calls == {"evaluate": 1, "export": 1}, "reruns with the same data use the cache"
+    user_store.add(5, np.ones((28, 28), np.float32), collection="anna")
+    app.run()
+    assert calls == {"evaluate": 2, "export": 2} and drawings_metric(app) == "3"
