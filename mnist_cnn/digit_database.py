@@ -88,6 +88,13 @@ def write_transaction(connection: sqlite3.Connection):
     connection.execute("COMMIT")
 
 
+def is_current(connection: sqlite3.Connection) -> bool:
+    """Whether the file already has this version's schema (a cheap read, so opening a store costs no write)."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(drawings)")}
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return "collection" in columns and "collections" in tables
+
+
 def create_or_migrate(path: Path) -> None:
     """Create the schema, or add the collection column to an older file (its drawings go to the default)."""
     try:
@@ -95,16 +102,16 @@ def create_or_migrate(path: Path) -> None:
     except OSError as error:
         raise UserDigitsDatabaseError(describe_database_error(error, path)) from error
     with open_connection(path) as connection:
+        if is_current(connection):
+            return
         connection.execute("PRAGMA journal_mode=WAL")
         with write_transaction(connection):
             for statement in SCHEMA.split(";")[:-1]:  # executescript() would commit half-way
                 connection.execute(statement)
             columns = {row[1] for row in connection.execute("PRAGMA table_info(drawings)")}
-            if "collection" not in columns:
+            if "collection" not in columns:  # every existing drawing joins the default collection
                 connection.execute("ALTER TABLE drawings ADD COLUMN collection TEXT NOT NULL "
                                    f"DEFAULT '{DEFAULT_COLLECTION}'")
             connection.execute(INDEX)
-            connection.execute("INSERT OR IGNORE INTO collections (name, created_at) "
-                               "SELECT DISTINCT collection, MIN(created_at) FROM drawings GROUP BY collection")
             connection.execute("INSERT OR IGNORE INTO collections (name, created_at) VALUES (?, datetime('now'))",
                                (DEFAULT_COLLECTION,))

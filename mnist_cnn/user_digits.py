@@ -161,13 +161,16 @@ class UserDigitStore:
         return {name: int(counts.get(name, 0)) for name in self.list_collections()}
 
     def data_version(self, collection: str = DEFAULT_COLLECTION) -> str:
-        """A short text that changes whenever the collection's drawings change (ids are never reused)."""
+        """A short text that changes whenever the collection's drawings change: their count and newest id.
+
+        Ids only grow (AUTOINCREMENT), so an addition raises the newest id for good and a deletion lowers the count:
+        no other set of drawings has both the same. The query reads only the index.
+        """
         collection = validate_collection_name(collection)
         with self.connect() as connection:
-            count, last_id, last_time = connection.execute(
-                "SELECT COUNT(*), MAX(id), MAX(created_at) FROM drawings WHERE collection = ?",
-                (collection,)).fetchone()
-        return f"{count}-{last_id}-{last_time}"
+            count, last_id = connection.execute(
+                "SELECT COUNT(*), MAX(id) FROM drawings WHERE collection = ?", (collection,)).fetchone()
+        return f"{count}-{last_id}"
 
     def add(self, label: int, model_input: np.ndarray, drawing: np.ndarray | None = None,
             source: str = "canvas", *, collection: str = DEFAULT_COLLECTION) -> int:
