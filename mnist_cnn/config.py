@@ -31,6 +31,12 @@ MAX_BATCH_SIZE = 1024
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024   # uploads larger than this are refused
 MAX_UPLOAD_PIXELS = 25_000_000       # decoded images larger than this are refused
 
+# Bounds on the labelled drawings ("My digits") kept on the server.
+MAX_COLLECTION_DIGITS = 2_000  # drawings one collection may hold (checked on every save and import)
+MAX_COLLECTIONS = 500          # collections one server may hold
+MAX_FINETUNE_DIGITS = 1_000    # fine-tuning uses at most this many of a collection's newest drawings
+MAX_DIGITS_UPLOAD_MB = 4       # the My digits .npz uploader's own size limit (2,000 digits are ~1.6 MB unpacked)
+
 # Bounds on a training job started from the UI (with MAX_EPOCHS, MIN/MAX_TRAIN_SUBSET and MAX_BATCH_SIZE).
 MIN_BATCH_SIZE = 8
 MIN_LEARNING_RATE = 1e-5

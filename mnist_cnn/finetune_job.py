@@ -17,18 +17,26 @@ def make_finetune_config(spec):
                           augment=spec.augment, seed=spec.seed, max_mnist_drop=MAX_MNIST_DROP, **options)
 
 
+def read_user_digits(options: dict):
+    """(images, labels) to fine-tune on: the newest MAX_FINETUNE_DIGITS drawings of the job's collection."""
+    from mnist_cnn import config
+    from mnist_cnn.user_digits import DEFAULT_COLLECTION, UserDigitStore
+
+    return UserDigitStore(Path(options["user_digits_path"])).to_arrays(
+        collection=options.get("collection", DEFAULT_COLLECTION), limit=config.MAX_FINETUNE_DIGITS)
+
+
 def run_finetune_work(spec, store, reporter) -> dict:
     """Fine-tune spec.base_model_name on MNIST + the drawings in spec.options['user_digits_path']; save it."""
     reporter.phase("loading data")
     from mnist_cnn.data import load_mnist
     from mnist_cnn.finetune import finetune_model
     from mnist_cnn.store import build_metadata
-    from mnist_cnn.user_digits import UserDigitStore
 
     if not spec.base_model_name:
         raise ValueError("Fine-tuning needs a model to start from.")
     mnist_train, mnist_test = load_mnist()
-    user_digits = UserDigitStore(Path(spec.options["user_digits_path"])).to_arrays()
+    user_digits = read_user_digits(spec.options)
     base = store.get(spec.base_model_name)
     architecture = base.metadata.get("architecture", spec.architecture)
     settings = make_finetune_config(spec)

@@ -38,3 +38,17 @@ def test_finetuning_the_bundled_model_through_a_job_keeps_mnist_and_learns_the_h
     assert after["user_holdout_accuracy"] > before["user_holdout_accuracy"]
     assert after["mnist_test_accuracy"] >= before["mnist_test_accuracy"] - 0.002
     assert before["mnist_test_accuracy"] == pytest.approx(base.metadata["test_accuracy"], abs=1e-4)
+
+
+def test_the_job_reads_only_its_collections_newest_drawings_up_to_the_bound(tmp_path, monkeypatch):
+    from mnist_cnn import config
+    from mnist_cnn.finetune_job import read_user_digits
+
+    monkeypatch.setattr(config, "MAX_FINETUNE_DIGITS", 3)
+    store = UserDigitStore(tmp_path / "my_digits.sqlite3")
+    for label in range(6):
+        store.add(label, np.zeros((28, 28), np.float32), collection="anna")
+    store.add(9, np.zeros((28, 28), np.float32))
+    images, labels = read_user_digits({"user_digits_path": str(store.path), "collection": "anna"})
+    assert labels.tolist() == [3, 4, 5] and images.shape == (3, 28, 28)
+    assert read_user_digits({"user_digits_path": str(store.path)})[1].tolist() == [9]

@@ -7,6 +7,8 @@ from mnist_cnn.finetune import MIN_USER_DIGITS, FineTuneConfig
 from mnist_cnn.finetune_job import MAX_MNIST_DROP
 from mnist_cnn.jobs import JobBusyError, JobSpec, get_job_manager
 from mnist_cnn.store import ModelStoreError
+from mnist_cnn.user_digits import UserDigitsError
+from ui.collections import get_current_collection
 from ui.state import active_stored_model, get_store
 from ui.user_digits import user_digit_store
 
@@ -20,7 +22,7 @@ def start_finetune_job(base_name: str, architecture: str) -> bool:
                    epochs=FINETUNE_DEFAULTS.epochs, batch_size=FINETUNE_DEFAULTS.batch_size,
                    learning_rate=FINETUNE_DEFAULTS.learning_rate, lr_schedule="constant",
                    augment=FINETUNE_DEFAULTS.augment, validation_split=0.0,
-                   options={"user_digits_path": str(user_digit_store().path)})
+                   options={"user_digits_path": str(user_digit_store().path), "collection": get_current_collection()})
     try:
         job = get_job_manager().start(spec)
     except JobBusyError as error:
@@ -37,7 +39,11 @@ def start_finetune_job(base_name: str, architecture: str) -> bool:
 def render_finetune_block(busy: bool) -> None:
     """A button that fine-tunes the active model on MNIST plus the user's labelled drawings."""
     st.markdown("**Fine-tune on My digits**")
-    total = sum(user_digit_store().count_by_label().values())
+    try:
+        total = sum(user_digit_store().count_by_label(collection=get_current_collection()).values())
+    except UserDigitsError as error:
+        st.caption(f"Your drawings are unavailable: {error}")
+        return
     active = active_stored_model()
     if active is None:
         return

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from mnist_cnn import config
+from ui.collections import render_collection_picker
 from ui.state import get_store, init_session_state
 
 
@@ -47,6 +48,7 @@ def render_model_picker() -> None:
 def render_sidebar() -> None:
     """Everything the sidebar shows on every page."""
     render_model_picker()
+    render_collection_picker()
     try:
         from ui.retrain import render_retrain_panel
     except ImportError:

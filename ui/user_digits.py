@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_cnn import config
-from mnist_cnn.user_digits import UserDigitsError, UserDigitStore
+from mnist_cnn.user_digits import DATABASE_NAME, UserDigitsError, UserDigitStore
 
 
 @st.cache_resource
@@ -17,18 +17,21 @@ def get_user_digit_store(path: str) -> UserDigitStore:
 
 def user_digit_store() -> UserDigitStore:
     """The store at the configured user-data folder."""
-    return get_user_digit_store(str(config.USER_DATA_DIR / "my_digits.sqlite3"))
+    return get_user_digit_store(str(config.USER_DATA_DIR / DATABASE_NAME))
 
 
 def save_labelled_drawing(label: int, model_input: np.ndarray, drawing: np.ndarray | None, source: str) -> None:
-    """Store a labelled drawing and confirm it, or explain why it could not be stored."""
+    """Store a labelled drawing in the current collection and confirm it, or explain why it could not be stored."""
+    from ui.collections import get_current_collection  # here: ui.collections imports this module
+
+    collection = get_current_collection()
     try:
-        user_digit_store().add(label, model_input, drawing, source)
-    except (UserDigitsError, OSError) as error:
+        user_digit_store().add(label, model_input, drawing, source, collection=collection)
+    except UserDigitsError as error:
         st.error(f"The drawing could not be saved: {error}")
         return
     st.session_state["last_saved_drawing"] = hashlib.sha1(model_input.tobytes()).hexdigest()
-    st.toast(f"Saved as a {label}. See it on the My digits page.", icon=":material/check:")
+    st.toast(f"Saved as a {label} in {collection!r}. See it on the My digits page.", icon=":material/check:")
 
 
 def render_label_controls(model_input: np.ndarray, drawing: np.ndarray | None, predicted_digit: int,

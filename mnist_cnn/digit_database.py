@@ -1,0 +1,117 @@
+"""The SQLite file behind My digits: schema and migration, short connections, and database errors as clear messages."""
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+# The collection that drawings without one (saved before collections existed) belong to.
+DEFAULT_COLLECTION = "default"
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS drawings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
+    created_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    digit BLOB NOT NULL,          -- 28*28 uint8 bytes, MNIST layout (0 = background, 255 = ink)
+    drawing_png BLOB,             -- the original drawing as a small PNG, or NULL
+    collection TEXT NOT NULL DEFAULT '{DEFAULT_COLLECTION}'
+);
+CREATE TABLE IF NOT EXISTS collections (
+    name TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+);
+"""
+# Added after the migration, since an old drawings table has no collection column before it.
+INDEX = "CREATE INDEX IF NOT EXISTS drawings_by_collection ON drawings (collection, label, id)"
+
+# Primary SQLite result codes and what they mean for the person using the app.
+BUSY_CODES = {5, 6}          # SQLITE_BUSY, SQLITE_LOCKED
+READ_ONLY_CODE = 8           # SQLITE_READONLY
+IO_ERROR_CODE = 10           # SQLITE_IOERR
+DAMAGED_CODES = {11, 26}     # SQLITE_CORRUPT, SQLITE_NOTADB
+FULL_CODE = 13               # SQLITE_FULL
+CANT_OPEN_CODE = 14          # SQLITE_CANTOPEN
+
+
+class UserDigitsError(ValueError):
+    """A drawing, a collection or an import file was refused; the message says why."""
+
+
+class UserDigitsDatabaseError(UserDigitsError):
+    """The drawings database could not be read or written; the message says why and what to do."""
+
+
+def describe_database_error(error: Exception, path: Path) -> str:
+    """A clear message for a sqlite3 (or file system) error on the drawings database at path."""
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == FULL_CODE or "full" in str(error):
+        return "The server's disk is full, so no drawing can be saved. Ask the teacher to free some space."
+    if primary in DAMAGED_CODES:
+        return (f"The drawings database ({path.name}) is damaged and cannot be read. Ask the teacher to move it "
+                f"aside: an empty one is made on the next visit.")
+    if primary in BUSY_CODES:
+        return "The drawings database is busy; try again in a moment."
+    if primary == READ_ONLY_CODE:
+        return f"The drawings database ({path.name}) is read-only on this server."
+    if primary in (CANT_OPEN_CODE, IO_ERROR_CODE) or isinstance(error, OSError):
+        return f"The drawings database ({path.name}) cannot be opened or written ({error})."
+    return f"The drawings database failed: {error}."
+
+
+@contextmanager
+def open_connection(path: Path):
+    """A short-lived autocommit connection (one per operation); errors become UserDigitsDatabaseError."""
+    try:
+        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+    except (sqlite3.Error, OSError) as error:
+        raise UserDigitsDatabaseError(describe_database_error(error, path)) from error
+    try:
+        yield connection
+    except (sqlite3.Error, OSError) as error:
+        raise UserDigitsDatabaseError(describe_database_error(error, path)) from error
+    finally:
+        connection.close()
+
+
+@contextmanager
+def write_transaction(connection: sqlite3.Connection):
+    """BEGIN IMMEDIATE ... COMMIT: checks and writes inside see one state (other writers wait)."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        if connection.in_transaction:
+            connection.rollback()
+        raise
+    connection.execute("COMMIT")
+
+
+def is_current(connection: sqlite3.Connection) -> bool:
+    """Whether the file already has this version's schema (a cheap read, so opening a store costs no write)."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(drawings)")}
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return "collection" in columns and "collections" in tables
+
+
+def create_or_migrate(path: Path) -> None:
+    """Create the schema, or add the collection column to an older file (its drawings go to the default)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserDigitsDatabaseError(describe_database_error(error, path)) from error
+    with open_connection(path) as connection:
+        if is_current(connection):
+            return
+        connection.execute("PRAGMA journal_mode=WAL")
+        with write_transaction(connection):
+            for statement in SCHEMA.split(";")[:-1]:  # executescript() would commit half-way
+                connection.execute(statement)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(drawings)")}
+            if "collection" not in columns:  # every existing drawing joins the default collection
+                connection.execute("ALTER TABLE drawings ADD COLUMN collection TEXT NOT NULL "
+                                   f"DEFAULT '{DEFAULT_COLLECTION}'")
+            connection.execute(INDEX)
+            connection.execute("INSERT OR IGNORE INTO collections (name, created_at) VALUES (?, datetime('now'))",
+                               (DEFAULT_COLLECTION,))

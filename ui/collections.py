@@ -1,0 +1,110 @@
+"""The sidebar's collection picker: whose labelled drawings this session saves, shows and fine-tunes on."""
+
+import secrets
+
+import streamlit as st
+
+from mnist_cnn.user_digits import DEFAULT_COLLECTION, UserDigitsDatabaseError, UserDigitsError, validate_collection_name
+from ui.user_digits import user_digit_store
+
+# Session-state keys: the current collection, the picker widget, the new-name field, its suggestion, a notice.
+COLLECTION_KEY = "collection"
+PICKER_KEY = "collection_picker"
+NEW_NAME_KEY = "collection_new_name"
+SUGGESTION_KEY = "collection_suggestion"
+NOTICE_KEY = "collection_notice"
+# The URL parameter that carries the collection, so a bookmark opens it again.
+QUERY_PARAMETER = "collection"
+# Words of the friendly names made for people who do not choose one ("calm-otter-42").
+ADJECTIVES = ("brave", "calm", "clever", "curious", "gentle", "happy", "lucky", "quick", "quiet", "sunny", "swift",
+              "wise")
+ANIMALS = ("badger", "dolphin", "falcon", "fox", "hedgehog", "koala", "lynx", "otter", "owl", "panda", "robin",
+           "tiger")
+
+
+def make_friendly_name() -> str:
+    """A random, readable collection name such as 'calm-otter-42'."""
+    return f"{secrets.choice(ADJECTIVES)}-{secrets.choice(ANIMALS)}-{10 + secrets.randbelow(90)}"
+
+
+def read_collection_from_url() -> str:
+    """The collection named by ?collection= if it is valid and exists; else the default, with a notice why."""
+    requested = st.query_params.get(QUERY_PARAMETER)
+    if requested is None:
+        return DEFAULT_COLLECTION
+    try:
+        name = validate_collection_name(requested)
+        if user_digit_store().has_collection(name):
+            return name
+    except UserDigitsDatabaseError:
+        return name  # the database is down: keep the person's collection; My digits explains the fault
+    except UserDigitsError as error:
+        st.session_state[NOTICE_KEY] = f"The link's collection was not opened: {error} Using {DEFAULT_COLLECTION!r}."
+        return DEFAULT_COLLECTION
+    st.session_state[NOTICE_KEY] = (f"There is no collection named {name!r} on this server: check the link, or "
+                                    f"create it under **New collection**. Using {DEFAULT_COLLECTION!r}.")
+    st.session_state.setdefault(NEW_NAME_KEY, name)
+    return DEFAULT_COLLECTION
+
+
+def get_current_collection() -> str:
+    """The collection chosen in this session: from the URL on the first visit, then from session state."""
+    if COLLECTION_KEY not in st.session_state:
+        st.session_state[COLLECTION_KEY] = read_collection_from_url()
+    return st.session_state[COLLECTION_KEY]
+
+
+def sync_query_parameter(collection: str) -> None:
+    """Keep ?collection= in the page's URL equal to the current collection (none for the default)."""
+    if collection == DEFAULT_COLLECTION:
+        if QUERY_PARAMETER in st.query_params:
+            del st.query_params[QUERY_PARAMETER]
+    elif st.query_params.get(QUERY_PARAMETER) != collection:
+        st.query_params[QUERY_PARAMETER] = collection
+
+
+def choose_collection(collection: str) -> None:
+    """Make collection the session's current one (a widget callback)."""
+    st.session_state[COLLECTION_KEY] = collection
+    st.session_state[PICKER_KEY] = collection
+
+
+def create_collection_from_input() -> None:
+    """Create the collection named in the new-name field (or the suggested name) and switch to it."""
+    typed = st.session_state.get(NEW_NAME_KEY) or st.session_state[SUGGESTION_KEY]
+    try:
+        collection = user_digit_store().create_collection(typed)
+    except UserDigitsError as error:
+        st.session_state[NOTICE_KEY] = f"No collection was created: {error}"
+        return
+    choose_collection(collection)
+    st.session_state[NEW_NAME_KEY] = ""
+    st.session_state[SUGGESTION_KEY] = make_friendly_name()
+
+
+def render_collection_picker() -> None:
+    """Sidebar: pick an existing collection or create one by name; keeps ?collection= in the URL in sync."""
+    current = get_current_collection()
+    st.session_state.setdefault(SUGGESTION_KEY, make_friendly_name())
+    with st.sidebar:
+        st.subheader("My collection")
+        notice = st.session_state.pop(NOTICE_KEY, None)
+        if notice:
+            st.warning(notice, icon=":material/folder_off:")
+        try:
+            names = user_digit_store().list_collections()
+        except UserDigitsError as error:
+            st.caption(f"Collections are unavailable: {error}")
+            return
+        if current not in names:
+            names.append(current)
+        st.session_state[PICKER_KEY] = current
+        st.selectbox("Collection", names, key=PICKER_KEY,
+                     on_change=lambda: choose_collection(st.session_state[PICKER_KEY]),
+                     help="Your labelled drawings: the Draw page saves into it, My digits shows it, fine-tuning "
+                          "learns from it. Bookmark the page to come back to it.")
+        with st.expander("New collection", icon=":material/create_new_folder:"):
+            st.text_input("Name", key=NEW_NAME_KEY, max_chars=40, placeholder=st.session_state[SUGGESTION_KEY],
+                          help="1-40 letters, digits, spaces, '-' or '_'. Leave it empty for the suggested name.")
+            st.button("Create", key="collection_create", icon=":material/add:", on_click=create_collection_from_input)
+    sync_query_parameter(current)
