@@ -13,7 +13,7 @@ PEN_RANGE = (6, 38)
 
 # The kinds of non-digit drawing trained on, with their shares. Script-font letters and shapes are never
 # trained on: they measure how the "not a digit" verdict carries over to drawings of unseen kinds.
-OUTLIER_SHARES = {"letter": 0.5, "scribble": 0.25, "digit pair": 0.25}
+OUTLIER_SHARES = {"print letters": 0.5, "scribbles": 0.25, "two digits": 0.25}
 
 
 def to_uint8(model_input: np.ndarray) -> np.ndarray:
@@ -43,20 +43,6 @@ def make_pen_digit_set(variants: int, seed: int = 0) -> tuple[np.ndarray, np.nda
     return np.stack(images), np.array(labels, dtype=np.int64)
 
 
-def draw_outlier(kind: str, rng: np.random.Generator, digits: list) -> np.ndarray:
-    """One non-digit drawing of a trained-on kind, on the canvas."""
-    if kind == "letter":
-        letter = outliers.LETTERS[int(rng.integers(len(outliers.LETTERS)))]
-        font = outliers.PRINT_FONTS[int(rng.integers(len(outliers.PRINT_FONTS)))]
-        return outliers.draw_letter(letter, font, rng)
-    if kind == "scribble":
-        return outliers.draw_scribble(rng)
-    if kind == "digit pair":
-        first, second = rng.choice(len(digits), size=2)
-        return outliers.draw_digit_pair(digits[first], digits[second], rng)
-    raise ValueError(f"Unknown outlier kind {kind!r}.")
-
-
 def make_outlier_set(count: int, seed: int = 0) -> np.ndarray:
     """`count` non-digit drawings of the trained-on kinds, preprocessed: (n, 28, 28) uint8."""
     trainable, _ = split_by_writer(load_pendigits())
@@ -64,7 +50,7 @@ def make_outlier_set(count: int, seed: int = 0) -> np.ndarray:
     kinds = rng.choice(list(OUTLIER_SHARES), size=count, p=list(OUTLIER_SHARES.values()))
     images = []
     for kind in kinds:
-        model_input = preprocess_drawing(draw_outlier(str(kind), rng, trainable)).model_input
+        model_input = preprocess_drawing(outliers.draw_outlier_of_kind(str(kind), rng, trainable)).model_input
         if model_input is not None:
             images.append(to_uint8(model_input))
     return np.stack(images) if images else np.zeros((0, 28, 28), dtype=np.uint8)

@@ -13,6 +13,13 @@ import tensorflow as tf
 UNSURE_TOP_PROBABILITY = 0.60
 UNSURE_MARGIN = 0.25
 
+# "Not a digit": a drawing is judged a digit when its digit score (the energy, log Σ exp(class scores), for
+# networks that end in a softmax Dense layer; else the top probability) is at least the model's threshold.
+# The threshold is calibrated per model on real digits that no verdict is measured on: the score below which
+# CALIBRATION_FLAGGED_SHARE of the first CALIBRATION_DIGITS MNIST training digits fall.
+CALIBRATION_DIGITS = 5000
+CALIBRATION_FLAGGED_SHARE = 0.003
+
 # Layers that keep a conv layer's spatial map as it is (Grad-CAM looks at the map after them).
 ELEMENTWISE_LAYERS = (keras.layers.BatchNormalization, keras.layers.Activation, keras.layers.ReLU,
                       keras.layers.LeakyReLU)
@@ -30,6 +37,17 @@ class Classification:
     confidence: float          # its probability
     is_unsure: bool            # low top probability, or two close classes
     reason: str                # why it is unsure ("" when it is not)
+    is_digit: bool = True      # False when the drawing does not look like any digit
+    digit_score: float = 0.0   # the score the "not a digit" verdict compares with the model's threshold
+    digit_threshold: float = 0.0  # that threshold
+
+
+@dataclass(frozen=True)
+class DigitCheck:
+    """How a model tells digits from other drawings: which score, and the threshold a digit reaches."""
+
+    score: str        # "energy" (log Σ exp of the class scores) or "top probability"
+    threshold: float  # drawings scoring below this are "not a digit"
 
 
 def to_batch(model_input: np.ndarray) -> tf.Tensor:
@@ -70,13 +88,90 @@ def make_forward_function(model: keras.Model):
     return forward
 
 
+def ends_in_softmax_dense(model: keras.Model) -> bool:
+    """True when the model's last layer is a Dense layer with a softmax: its class scores can be read."""
+    last = model.layers[-1] if getattr(model, "layers", None) else None
+    return isinstance(last, keras.layers.Dense) and getattr(last.activation, "__name__", "") == "softmax"
+
+
+def make_scores_function(model: keras.Model):
+    """Compiled: batch -> (probabilities, digit scores), both from one pass of model(x, training=False)."""
+    model_reference = weakref.ref(model)
+    use_energy = ends_in_softmax_dense(model)
+
+    @tf.function(reduce_retracing=True, autograph=False)
+    def compute_scores(batch):
+        layers = list(model_reference().layers)
+        if not use_energy:
+            probabilities = model_reference()(batch, training=False)  # (batch, 10)
+            return probabilities, tf.reduce_max(probabilities, axis=1)
+        features = batch
+        for layer in layers[:-1]:
+            features = layer(features, training=False)
+        logits = compute_class_scores(layers[-1], features)  # (batch, 10)
+        return tf.nn.softmax(logits), tf.reduce_logsumexp(logits, axis=1)
+
+    return compute_scores
+
+
+def compute_digit_scores(model: keras.Model, images: np.ndarray, batch_size: int = 500):
+    """(probabilities (n, 10), digit scores (n,)) for (n, 28, 28[, 1]) images in [0, 1]."""
+    compute = get_compiled(model, "scores", make_scores_function)
+    images = np.asarray(images, dtype=np.float32).reshape(-1, 28, 28, 1)
+    probabilities, scores = [], []
+    for start in range(0, len(images), batch_size):
+        batch_probabilities, batch_scores = compute(tf.constant(images[start:start + batch_size]))
+        probabilities.append(np.asarray(batch_probabilities, dtype=np.float64))
+        scores.append(np.asarray(batch_scores, dtype=np.float64))
+    return np.concatenate(probabilities), np.concatenate(scores)
+
+
+def calibrate_digit_check(model: keras.Model, digits: np.ndarray,
+                          flagged_share: float = CALIBRATION_FLAGGED_SHARE) -> DigitCheck:
+    """The DigitCheck that flags `flagged_share` of these real digits ((n, 28, 28) in [0, 1])."""
+    if len(digits) == 0:
+        raise ValueError("Calibrating the digit check needs at least one real digit.")
+    _, scores = compute_digit_scores(model, digits)
+    score = "energy" if ends_in_softmax_dense(model) else "top probability"
+    return DigitCheck(score, float(np.quantile(scores, flagged_share)))
+
+
+def load_calibration_digits() -> np.ndarray:
+    """The first CALIBRATION_DIGITS MNIST training digits, (n, 28, 28) float32 in [0, 1]."""
+    from mnist_cnn.data import load_mnist
+
+    (x_train, _), _ = load_mnist()
+    return x_train[:CALIBRATION_DIGITS].astype(np.float32) / 255.0
+
+
+def get_digit_check(model: keras.Model) -> DigitCheck:
+    """The model's DigitCheck, calibrated once per model on MNIST training digits."""
+    functions = COMPILED_FUNCTIONS.setdefault(model, {})
+    if "digit_check" not in functions:
+        functions["digit_check"] = calibrate_digit_check(model, load_calibration_digits())
+    return functions["digit_check"]
+
+
+def judge_digits(model: keras.Model, images: np.ndarray):
+    """(probabilities (n, 10), is_digit (n,) bool) for many inputs, with the same verdict as classify()."""
+    probabilities, scores = compute_digit_scores(model, images)
+    return probabilities, scores >= get_digit_check(model).threshold
+
+
 def classify(model: keras.Model, model_input: np.ndarray) -> Classification:
-    """Run the model once on a (28, 28) input in [0, 1]: model(x, training=False), compiled, never predict()."""
-    forward = get_compiled(model, "forward", make_forward_function)
-    probabilities = np.asarray(forward(to_batch(model_input)))[0].astype(np.float64)  # (10,)
+    """Run the model once on a (28, 28) input in [0, 1]: model(x, training=False), compiled, never predict().
+
+    Besides the ten probabilities it says whether the drawing looks like a digit at all (`is_digit`).
+    """
+    compute = get_compiled(model, "scores", make_scores_function)
+    probabilities, scores = compute(to_batch(model_input))
+    probabilities = np.asarray(probabilities)[0].astype(np.float64)  # (10,)
+    digit_score = float(np.asarray(scores)[0])
+    threshold = get_digit_check(model).threshold
     digit = int(np.argmax(probabilities))
     reason = describe_uncertainty(probabilities)
-    return Classification(probabilities, digit, float(probabilities[digit]), bool(reason), reason)
+    return Classification(probabilities, digit, float(probabilities[digit]), bool(reason), reason,
+                          is_digit=digit_score >= threshold, digit_score=digit_score, digit_threshold=threshold)
 
 
 def find_last_conv_layer(model: keras.Model) -> keras.layers.Layer:

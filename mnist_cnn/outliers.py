@@ -136,3 +136,26 @@ def draw_digit_pair(first: PenDigit, second: PenDigit, rng: np.random.Generator,
     right = [stroke + [float(np.concatenate(left)[:, 0].max()) + rng.uniform(0.1, 0.4), rng.uniform(-0.2, 0.2)]
              for stroke in normalise(second.strokes)]
     return draw_fitted(left + right, rng, canvas_size)
+
+
+# The kinds of non-digit drawing the benchmark and tests measure on; the first two are never trained on.
+UNSEEN_KINDS = ("script letters", "shapes")
+TRAINED_KINDS = ("print letters", "scribbles", "two digits")
+
+
+def draw_outlier_of_kind(kind: str, rng: np.random.Generator, digits: list) -> np.ndarray:
+    """One non-digit canvas drawing of a named kind (see UNSEEN_KINDS and TRAINED_KINDS)."""
+    if kind == "script letters":
+        return draw_letter(LETTERS[int(rng.integers(len(LETTERS)))],
+                           SCRIPT_FONTS[int(rng.integers(len(SCRIPT_FONTS)))], rng)
+    if kind == "shapes":
+        return draw_shape(SHAPES[int(rng.integers(len(SHAPES)))], rng)
+    if kind == "print letters":
+        return draw_letter(LETTERS[int(rng.integers(len(LETTERS)))],
+                           PRINT_FONTS[int(rng.integers(len(PRINT_FONTS)))], rng)
+    if kind == "scribbles":
+        return draw_scribble(rng)
+    if kind == "two digits":
+        first, second = rng.choice(len(digits), size=2)
+        return draw_digit_pair(digits[first], digits[second], rng)
+    raise ValueError(f"Unknown kind {kind!r}; choose one of {', '.join(UNSEEN_KINDS + TRAINED_KINDS)}.")

@@ -11,6 +11,7 @@ from mnist_cnn.uploads import UPLOAD_TYPES, UploadError, decode_upload
 from ui.canvas_controls import render_canvas_controls
 from ui.state import require_model
 from ui.user_digits import render_label_controls
+from ui.verdict import render_not_a_digit
 
 # The canvas: a black square with a white pen; the pen's default width is 8% of the canvas.
 CANVAS_SIZE = 300
@@ -40,11 +41,16 @@ def read_drawing(canvas):
 
 
 def show_prediction(classification) -> None:
-    """The predicted digit and its confidence, a warning when unsure, and all ten probabilities."""
+    """The predicted digit and its confidence (or "not a digit"), a warning when unsure, all ten probabilities."""
     prediction, confidence = st.columns(2)
-    prediction.metric("Prediction", str(classification.digit))
-    confidence.metric("Confidence", f"{classification.confidence:.1%}")
-    if classification.is_unsure:
+    if not classification.is_digit:
+        prediction.metric("Prediction", "not a digit")
+        confidence.metric("Top probability", f"{classification.confidence:.1%}")
+        render_not_a_digit(classification)
+    else:
+        prediction.metric("Prediction", str(classification.digit))
+        confidence.metric("Confidence", f"{classification.confidence:.1%}")
+    if classification.is_digit and classification.is_unsure:
         st.warning(f"Not sure: {classification.reason} The bars show what else it might be; a clearer, "
                    f"more typical shape usually helps.", icon=":material/help:")
     st.vega_lite_chart(make_probability_spec(classification.probabilities), width="stretch")

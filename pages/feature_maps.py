@@ -7,10 +7,12 @@ import streamlit as st
 
 from mnist_cnn.charts import make_probability_chart
 from mnist_cnn.evaluation import find_mistakes
-from mnist_cnn.feature_maps import compute_feature_maps, list_feature_layers, prepare_image
+from mnist_cnn.feature_maps import compute_feature_maps, list_feature_layers
+from mnist_cnn.inference import classify
 from mnist_cnn.network_figures import make_channel_heatmap, make_feature_map_grid, upscale_for_display
 from ui.display import show_figure
 from ui.state import active_evaluation, require_model, test_set_or_message
+from ui.verdict import render_not_a_digit
 
 # Input sources, colour-scale choices, and the session keys this page keeps across pages.
 MY_DRAWING, TEST_DIGIT = "My drawing", "Test digit"
@@ -89,16 +91,18 @@ def choose_input(x_test, y_test):
 
 def show_input_and_prediction(model, image, true_label, caption) -> None:
     """The input image, its true label and the model's prediction with all ten probabilities."""
-    probabilities = np.asarray(model(prepare_image(image), training=False))[0]
-    prediction = int(probabilities.argmax())
+    classification = classify(model, image)
+    probabilities, prediction = classification.probabilities, classification.digit
     columns = st.columns([1, 1, 3])
     columns[0].image(upscale_for_display(image, 5), caption=caption, width=140)
     columns[1].metric("True digit", "?" if true_label is None else true_label)
-    columns[1].metric("Prediction", prediction, f"{probabilities[prediction]:.1%} confident", delta_color="off",
-                      delta_arrow="off")
+    columns[1].metric("Prediction", prediction if classification.is_digit else "not a digit",
+                      f"{probabilities[prediction]:.1%} top probability", delta_color="off", delta_arrow="off")
     if true_label is not None:
         columns[1].markdown(":green[**right**]" if prediction == true_label else ":red[**wrong**]")
     columns[2].altair_chart(make_probability_chart(probabilities, true_label, height=180), width="stretch")
+    if not classification.is_digit:
+        render_not_a_digit(classification)
 
 
 @st.fragment

@@ -1,0 +1,95 @@
+"""Real handwriting and "not a digit": pen-drawn digits of unseen writers drawn like canvas drawings, and non-digits.
+
+Run alone for the per-writer table and the confusions: `python benchmarks/bench_handwriting.py [MODEL]`.
+"""
+
+import argparse
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from mnist_cnn import config, outliers  # noqa: E402
+from mnist_cnn.data import load_mnist  # noqa: E402
+from mnist_cnn.inference import judge_digits  # noqa: E402
+from mnist_cnn.pendigits import CONDITIONS, load_pendigits, prepare_inputs, split_by_writer  # noqa: E402
+from mnist_cnn.preprocess import preprocess_drawing  # noqa: E402
+from mnist_cnn.store import ModelStore  # noqa: E402
+
+# Non-digit drawings measured per kind (fixed seed, never the seeds training used).
+OUTLIERS_PER_KIND = 400
+OUTLIER_SEED = 2026
+# Confusions listed per condition.
+TOP_CONFUSIONS = 5
+
+
+def measure_condition(model, digits, condition, seed: int = 0) -> dict:
+    """Accuracy of one drawing condition, overall and per writer, its commonest confusions, digits flagged."""
+    inputs, labels, kept = prepare_inputs(digits, condition, seed=seed)
+    probabilities, is_digit = judge_digits(model, inputs)
+    predictions = probabilities.argmax(axis=1)
+    correct = (predictions == labels) & kept
+    writers = np.array([digit.writer for digit in digits])
+    per_writer = {writer: float(correct[writers == writer].mean()) for writer in sorted(set(writers))}
+    confusions = Counter((int(label), int(prediction)) for label, prediction, good, keep
+                         in zip(labels, predictions, correct, kept) if keep and not good)
+    return {"accuracy": float(correct.mean()), "count": len(digits), "refused": int((~kept).sum()),
+            "per_writer": per_writer, "worst_writer": min(per_writer, key=per_writer.get),
+            "worst_accuracy": min(per_writer.values()),
+            "flagged_as_not_digit": float((~is_digit | ~kept).mean()),
+            "confusions": [f"{label}→{prediction} ×{count}"
+                           for (label, prediction), count in confusions.most_common(TOP_CONFUSIONS)]}
+
+
+def measure_handwriting(model_name: str | None = None) -> dict:
+    """Per drawing condition: accuracy on the held-out writers' pen-drawn digits (the default model by default)."""
+    model = ModelStore().load(model_name or config.DEFAULT_MODEL_NAME)
+    _, held_out = split_by_writer(load_pendigits())
+    return {condition.name: measure_condition(model, held_out, condition) for condition in CONDITIONS}
+
+
+def draw_outlier_inputs(kind: str, count: int, seed: int, digits: list) -> np.ndarray:
+    """`count` non-digit drawings of one kind, preprocessed as the app does ((n, 28, 28); refused ones dropped)."""
+    rng = np.random.default_rng(seed)
+    inputs = [preprocess_drawing(outliers.draw_outlier_of_kind(kind, rng, digits)).model_input
+              for _ in range(count)]
+    return np.stack([model_input for model_input in inputs if model_input is not None])
+
+
+def measure_not_a_digit(model_name: str | None = None, per_kind: int = OUTLIERS_PER_KIND) -> dict:
+    """Share of non-digit drawings flagged, per kind, and share of MNIST test digits flagged."""
+    model = ModelStore().load(model_name or config.DEFAULT_MODEL_NAME)
+    _, held_out = split_by_writer(load_pendigits())  # two-digit drawings from unseen writers
+    flagged = {}
+    for kind in outliers.UNSEEN_KINDS + outliers.TRAINED_KINDS:
+        _, is_digit = judge_digits(model, draw_outlier_inputs(kind, per_kind, OUTLIER_SEED, held_out))
+        flagged[kind] = float((~is_digit).mean())
+    _, (x_test, _) = load_mnist()
+    _, is_digit = judge_digits(model, x_test.astype(np.float32) / 255.0)
+    return {"flagged": flagged, "mnist_test_flagged": float((~is_digit).mean()), "per_kind": per_kind}
+
+
+def print_report(handwriting: dict, not_a_digit: dict) -> None:
+    """Per condition and per writer accuracy, confusions, and the not-a-digit shares, as text."""
+    for name, figures in handwriting.items():
+        print(f"\n{name}: {figures['accuracy']:.2%} of {figures['count']} (refused {figures['refused']}), "
+              f"worst writer {figures['worst_writer']} {figures['worst_accuracy']:.1%}, "
+              f"flagged as not a digit {figures['flagged_as_not_digit']:.2%}")
+        print("  per writer: " + ", ".join(f"{writer} {value:.1%}"
+                                           for writer, value in figures["per_writer"].items()))
+        print("  commonest confusions (true→read): " + ", ".join(figures["confusions"]))
+    print("\nNot a digit, share flagged: " + ", ".join(f"{kind} {share:.1%}"
+                                                      for kind, share in not_a_digit["flagged"].items()))
+    print(f"MNIST test digits flagged: {not_a_digit['mnist_test_flagged']:.2%}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", nargs="?", help="a stored model name (default: the bundled default)")
+    arguments = parser.parse_args()
+    print_report(measure_handwriting(arguments.model), measure_not_a_digit(arguments.model))
