@@ -29,7 +29,9 @@ MAX_TRAIN_SUBSET = 60_000      # at most the full training set
 MIN_TRAIN_SUBSET = 500         # smaller subsets learn nothing worth showing
 MAX_BATCH_SIZE = 1024
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024   # uploads larger than this are refused
-MAX_UPLOAD_PIXELS = 25_000_000       # decoded images larger than this are refused
+MAX_UPLOAD_PIXELS = 25_000_000       # images whose header claims more pixels than this are refused
+MAX_FULL_DECODE_PIXELS = 4_000_000   # larger uploads are decoded at reduced size (and in gray, except JPEG)
+MAX_UPLOAD_SIDE = 1000               # decoded uploads are shrunk at once to at most this longest side
 
 # Bounds on a training job started from the UI (with MAX_EPOCHS, MIN/MAX_TRAIN_SUBSET and MAX_BATCH_SIZE).
 MIN_BATCH_SIZE = 8

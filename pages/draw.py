@@ -7,9 +7,10 @@ from mnist_cnn import config
 from mnist_cnn.drawing_figures import make_probability_spec, make_saliency_overlay, make_step_gallery
 from mnist_cnn.inference import classify, make_gradcam_heatmap, make_gradient_heatmap
 from mnist_cnn.preprocess import PreprocessError, preprocess_drawing
-from mnist_cnn.uploads import UPLOAD_TYPES, UploadError, decode_upload
+from mnist_cnn.uploads import UPLOAD_TYPES, UploadError
 from ui.canvas_controls import render_canvas_controls
 from ui.state import require_model
+from ui.uploads import decode_uploaded_file
 from ui.user_digits import render_label_controls
 
 # The canvas: a black square with a white pen; the pen's default width is 8% of the canvas.
@@ -120,7 +121,7 @@ def upload_and_classify(model) -> None:
         st.caption("Dark ink on light paper and light ink on dark both work; crop to a single digit.")
         return
     try:
-        image = decode_upload(upload.getvalue())
+        image = decode_uploaded_file(upload)  # decoded once per file, at most 1000 px
     except UploadError as error:
         st.error(f"**{upload.name}** cannot be used. {error}", icon=":material/broken_image:")
         return

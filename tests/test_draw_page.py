@@ -118,3 +118,38 @@ def test_correcting_the_label_saves_the_right_digit(draw_page, tmp_path, monkeyp
     draw_page.button(key="label_save_upload").click().run()
     assert not draw_page.exception
     assert [d.label for d in UserDigitStore(tmp_path / "my_digits.sqlite3").list_digits()] == [7]
+
+
+def arrays_in_widget_callbacks(app):
+    """Every NumPy array held in the page's widget callback arguments (what each rerun keeps alive)."""
+    widget_state = app._session_state._state._new_widget_state  # Streamlit internals: the widgets' metadata
+    arrays = []
+    for metadata in widget_state.widget_metadata.values():
+        arguments = list(metadata.callback_args or ()) + list((metadata.callback_kwargs or {}).values())
+        arrays += [argument for argument in arguments if isinstance(argument, np.ndarray)]
+    return arrays
+
+
+def test_a_large_upload_is_decoded_once_and_kept_small(draw_page, monkeypatch):
+    import ui.uploads
+    from mnist_cnn.user_digits import MAX_DRAWING_SIDE
+
+    decodes, decode_upload = [], ui.uploads.decode_upload
+
+    def count_and_decode(data):
+        decodes.append(len(data))
+        return decode_upload(data)
+
+    monkeypatch.setattr(ui.uploads, "decode_upload", count_and_decode)
+    picture = np.full((3000, 2400), 235, np.uint8)  # 7.2 MP: a dark '1' on light paper
+    cv2.line(picture, (1230, 450), (1170, 2550), 20, 120, lineType=cv2.LINE_AA)
+    upload(draw_page, "big-one.png", encode_png(picture), "image/png")
+    assert len(prediction_metrics(draw_page)) == 1
+    kept = draw_page.session_state["decoded_upload"]["image"]
+    assert max(kept.shape[:2]) == 1000  # shrunk right after decoding
+    arrays = arrays_in_widget_callbacks(draw_page)
+    assert arrays, "the label buttons keep the drawing in their callback arguments"
+    assert all(max(array.shape[:2]) <= MAX_DRAWING_SIDE for array in arrays), [a.shape for a in arrays]
+    draw_page.slider(key="pen_width").set_value(30).run()  # any rerun of the page
+    assert not draw_page.exception and len(prediction_metrics(draw_page)) == 1
+    assert len(decodes) == 1, "the upload was decoded again on a rerun"
