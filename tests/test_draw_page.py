@@ -153,3 +153,64 @@ def test_a_large_upload_is_decoded_once_and_kept_small(draw_page, monkeypatch):
     draw_page.slider(key="pen_width").set_value(30).run()  # any rerun of the page
     assert not draw_page.exception and len(prediction_metrics(draw_page)) == 1
     assert len(decodes) == 1, "the upload was decoded again on a rerun"
+
+
+def send_from_canvas(app, monkeypatch, data_url):
+    """Rerun the page as if the canvas had sent data_url; Pillow (CanvasResult.image_data) must not be used."""
+    import streamlit_drawable_canvas
+    from streamlit_drawable_canvas import CanvasResult
+
+    def refuse_pillow(*args, **kwargs):
+        raise AssertionError("the canvas value was decoded by Pillow")
+
+    monkeypatch.setattr(CanvasResult, "image_data", property(refuse_pillow))
+    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas",
+                        lambda **kwargs: CanvasResult(None, data_url, return_image_data=True))
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def png_data_url(image):
+    """A data URL of an image's PNG, as the canvas sends it."""
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(encode_png(image)).decode()
+
+
+def test_a_drawing_from_the_canvas_is_decoded_without_pillow(draw_page, monkeypatch):
+    drawing = np.zeros((600, 600, 4), np.uint8)  # a device pixel ratio of 2
+    drawing[:, :, 3] = 255
+    cv2.line(drawing, (300, 100), (300, 500), (255, 255, 255, 255), 40)
+    send_from_canvas(draw_page, monkeypatch, png_data_url(drawing))
+    assert len(prediction_metrics(draw_page)) == 1
+    assert draw_page.session_state["drawing_source"] == "canvas"
+
+
+@pytest.mark.parametrize("data_url, words", [
+    ("data:image/png;base64," + "QUJD" * 50, "not a PNG"),
+    ("not a data url at all", "not a base64 data URL"),
+    ("data:image/png;base64,@@@", "empty"),  # base64 skips what is not in its alphabet
+    ("data:image/gif;base64,R0lGODlhAQABAAAAACw=", "not a PNG"),
+    (None, None),
+], ids=["garbage", "no-data-url", "bad-base64", "gif", "nothing-yet"])
+def test_a_bad_canvas_value_shows_a_clear_message(draw_page, monkeypatch, data_url, words):
+    send_from_canvas(draw_page, monkeypatch, data_url)
+    messages = [error.value for error in draw_page.error]
+    if words is None:
+        assert messages == []
+    else:
+        assert any(words in message and "Clear the canvas" in message for message in messages), messages
+    assert not prediction_metrics(draw_page)
+    assert any("Draw a digit" in info.value for info in draw_page.info)
+
+
+def test_a_9000_pixel_canvas_png_is_refused_from_its_header(draw_page, monkeypatch):
+    import base64
+
+    from tests.test_canvas_image import make_forged_png
+
+    send_from_canvas(draw_page, monkeypatch, "data:image/png;base64," + base64.b64encode(
+        make_forged_png(9000, 9000)).decode())
+    assert any("9,000 × 9,000" in error.value for error in draw_page.error)
+    assert not prediction_metrics(draw_page)
