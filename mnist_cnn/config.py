@@ -38,3 +38,4 @@ MIN_BATCH_SIZE = 8
 MIN_LEARNING_RATE = 1e-5
 MAX_LEARNING_RATE = 0.05
 MAX_JOB_SECONDS = 30 * 60      # a job still running after this long is cancelled
+MAX_STORED_MODELS = 30         # a job may not start when the store holds this many trained models

@@ -75,7 +75,7 @@ class JobSpec:
                              f"and {config.MAX_TRAIN_SUBSET:,} images.")
         if not 0 <= self.validation_split < 0.5:
             raise ValueError("The validation split must be in [0, 0.5).")
-        if self.base_model_name is not None and not NAME_PATTERN.match(self.base_model_name):
+        if self.base_model_name is not None and not NAME_PATTERN.fullmatch(self.base_model_name):
             raise ValueError(f"Invalid base model name {self.base_model_name!r}.")
 
     def training_images(self) -> int:
@@ -329,7 +329,11 @@ class JobManager:
                                    "finish or cancel it.")
             models_dir = Path(self.models_dir or config.MODELS_DIR)
             models_dir.mkdir(parents=True, exist_ok=True)
-            remove_temporary_files(models_dir, older_than=time.time() - STALE_TEMPORARY_SECONDS)
+            from mnist_cnn.store import ModelStore
+
+            store = ModelStore(models_dir)
+            store.remove_leftovers(STALE_TEMPORARY_SECONDS)
+            store.check_room()  # StoreFullError: old models are never deleted to make room
             job = Job(spec, models_dir)
             job.messages = self.context.Queue()
             job.cancel_event, job.saving_event = self.context.Event(), self.context.Event()

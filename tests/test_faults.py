@@ -71,3 +71,42 @@ def test_no_code_unpickles_untrusted_data():
                               else (PROJECT_ROOT / folder).rglob("*.py"))
                  if pattern.search(path.read_text())]
     assert offenders == []
+
+
+# A child process that saves one model, then is killed between a second save's metadata and its model rename.
+KILLED_BETWEEN_STEPS_SCRIPT = textwrap.dedent("""
+    import os, sys, time
+    import mnist_cnn.store as store_module
+    from mnist_cnn.architectures import build_model
+    from mnist_cnn.store import ModelStore, build_metadata
+    store = ModelStore(sys.argv[1])
+    model = build_model("keras_example")
+    metadata = build_metadata(model, "keras_example", {}, {}, [], 0.0, 1.0, 0.5)
+    store.save(model, metadata, "first")
+    replace = os.replace
+    def hang_before_the_model(source, target):
+        if str(target).endswith("second.keras"):
+            print("between", flush=True)
+            time.sleep(600)
+        replace(source, target)
+    store_module.os.replace = hang_before_the_model
+    store.save(model, metadata, "second")
+""")
+
+
+def test_a_crash_between_metadata_and_model_shows_no_half_model_and_is_cleaned_up(tmp_path):
+    child = subprocess.Popen([sys.executable, "-c", KILLED_BETWEEN_STEPS_SCRIPT, str(tmp_path)], cwd=PROJECT_ROOT,
+                             stdout=subprocess.PIPE, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    try:
+        assert child.stdout.readline().strip() == b"between"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    names = sorted(path.name for path in tmp_path.iterdir())
+    assert "second.json" in names and "second.keras" not in names, names  # killed between the two steps
+    store = ModelStore(tmp_path)  # "on restart"
+    models, problems = store.scan()
+    assert [stored.name for stored in models] == ["first"] and problems == []
+    removed = store.remove_leftovers(older_than_seconds=0)
+    assert "second.json" in removed and any(name.startswith(".tmp-") for name in removed)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["first.json", "first.keras"]

@@ -183,3 +183,21 @@ def test_a_job_can_continue_training_a_stored_model(models_dir):
     assert metadata["base_model"] == "default"
     assert metadata["architecture"] == default_metadata["architecture"]  # the base model's, not the spec's
     assert (models_dir / "default.keras").exists()  # the bundled model is never overwritten
+
+
+def test_a_full_store_refuses_a_job_with_a_message_and_deletes_nothing(models_dir, monkeypatch):
+    from mnist_cnn.store import StoreFullError
+
+    monkeypatch.setattr(config, "MAX_STORED_MODELS", 1)
+    for suffix in (".keras", ".json"):
+        (models_dir / f"trained{suffix}").write_bytes((models_dir / f"default{suffix}").read_bytes())
+    manager = JobManager(models_dir=models_dir)
+    with pytest.raises(StoreFullError, match="store is full"):
+        manager.start(TINY_SPEC)
+    assert manager.current() is None
+    assert files_in(models_dir) == ["default.json", "default.keras", "trained.json", "trained.keras"]
+
+
+def test_a_base_model_name_ending_in_a_newline_is_refused():
+    with pytest.raises(ValueError, match="base model"):
+        JobSpec(**{**TINY_SPEC.to_dict(), "base_model_name": "default\n"}).validate()
