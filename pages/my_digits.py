@@ -8,6 +8,7 @@ import streamlit as st
 from mnist_cnn.evaluation import evaluate_model
 from mnist_cnn.user_digits import UserDigitsError
 from ui.state import active_model
+from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
 from ui.user_digits import user_digit_store
 
 # How many drawings of one digit are shown per row.
@@ -80,6 +81,9 @@ with import_column:
             st.error(f"Nothing was imported: {error}")
 with clear_column:
     st.subheader("Clear")
-    sure = st.checkbox(f"Yes, delete all {total} drawings", disabled=not total, key="confirm_clear")
-    st.button("Delete all", type="primary", disabled=not (total and sure), icon=":material/delete_forever:",
-              on_click=clear_all_drawings)
+    if is_teacher():  # with a teacher password set, only the teacher may delete everyone's drawings
+        sure = st.checkbox(f"Yes, delete all {total} drawings", disabled=not total, key="confirm_clear")
+        st.button("Delete all", type="primary", disabled=not (total and sure), icon=":material/delete_forever:",
+                  on_click=clear_all_drawings)
+    else:
+        st.caption(TEACHER_ONLY_CAPTION)
