@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mnist_cnn import config
+from mnist_cnn.job_guard import LOCK_FILE_NAME
 from mnist_cnn.jobs import (CANCELLED, FAILED, FINISHED, RUNNING, JobBusyError, JobManager, JobSnapshot,
                             JobSpec, remove_temporary_files)
 from mnist_cnn.store import ModelStore
@@ -19,8 +20,8 @@ WAIT_SECONDS = 240   # generous: the worker imports TensorFlow on a shared, busy
 
 
 def files_in(directory: Path) -> list[str]:
-    """Every file name in a folder, hidden ones included, sorted."""
-    return sorted(path.name for path in directory.iterdir())
+    """Every file name in a folder, hidden ones included (but not the store's lock file), sorted."""
+    return sorted(path.name for path in directory.iterdir() if path.name != LOCK_FILE_NAME)
 
 
 def wait_for(manager: JobManager, condition, timeout: float = WAIT_SECONDS) -> JobSnapshot:
