@@ -37,7 +37,7 @@ SALIENCY_CAPTIONS = {
 def read_drawing(canvas):
     """The canvas's RGBA drawing (H, W, 4), or None before it has sent one or when what it sent is unusable.
 
-    The PNG the browser sent is decoded by decode_canvas_png, never by Pillow (canvas.image_data).
+    The PNG the browser sent is decoded by decode_canvas_png, never by Pillow (the result's image_data property).
     """
     try:
         data = canvas.image_bytes  # the data URL's bytes, base64-decoded only

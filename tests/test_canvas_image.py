@@ -83,3 +83,13 @@ def test_a_png_too_large_in_bytes_is_refused(monkeypatch):
     monkeypatch.setattr(canvas_image, "MAX_CANVAS_PNG_BYTES", len(data) - 1)
     with pytest.raises(CanvasImageError, match="MB"):
         decode_canvas_png(data)
+
+
+def test_no_code_reads_the_canvas_through_pillow():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sources = [path for folder in ("pages", "ui", "mnist_cnn") for path in (root / folder).rglob("*.py")]
+    offenders = [str(path.relative_to(root)) for path in sources + [root / "app.py"]
+                 if ".image_data" in path.read_text()]
+    assert offenders == []
