@@ -11,6 +11,8 @@ from mnist_cnn import config
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp"]
 # Each format's signature (first bytes of the file).
 SIGNATURES = {"PNG": b"\x89PNG\r\n\x1a\n", "JPEG": b"\xff\xd8\xff", "BMP": b"BM"}
+# Start-of-frame markers of progressive JPEGs (Huffman or arithmetic coded, with or without hierarchy).
+PROGRESSIVE_JPEG_MARKERS = (0xC2, 0xC6, 0xCA, 0xCE)
 # The info-header size field of an OS/2 1.x bitmap (BITMAPCOREHEADER), bytes 14-17 of the file.
 OS2_BMP_HEADER_SIZE = struct.pack("<I", 12)
 
@@ -27,8 +29,8 @@ def detect_format(data: bytes) -> str | None:
     return None
 
 
-def read_jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a JPEG's start-of-frame marker, or None if there is none.
+def read_jpeg_frame(data: bytes) -> tuple[int, int, int] | None:
+    """(width, height, start-of-frame marker) of a JPEG, or None if it has no readable frame header.
 
     Any number of 0xFF fill bytes may precede a marker (JPEG standard, B.1.1.2).
     """
@@ -38,9 +40,9 @@ def read_jpeg_size(data: bytes) -> tuple[int, int] | None:
             return None
         while position + 1 < len(data) and data[position + 1] == 0xFF:  # fill bytes
             position += 1
-        marker = data[position + 1] if position + 1 < len(data) else None
-        if marker is None:
+        if position + 1 >= len(data):
             return None
+        marker = data[position + 1]
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a length
             position += 2
             continue
@@ -49,11 +51,23 @@ def read_jpeg_size(data: bytes) -> tuple[int, int] | None:
         length = struct.unpack(">H", data[position + 2:position + 4])[0]
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
             height, width = struct.unpack(">HH", data[position + 5:position + 9])
-            return width, height
+            return width, height, marker
         if length < 2:
             return None
         position += 2 + length
     return None
+
+
+def read_jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG's start-of-frame marker, or None if there is none."""
+    frame = read_jpeg_frame(data)
+    return frame[:2] if frame else None
+
+
+def is_progressive_jpeg(data: bytes) -> bool:
+    """True for a progressive JPEG, whose decoder keeps every DCT coefficient of the image in memory."""
+    frame = read_jpeg_frame(data)
+    return frame is not None and frame[2] in PROGRESSIVE_JPEG_MARKERS
 
 
 def read_bmp_size(data: bytes) -> tuple[int, int] | None:
@@ -105,11 +119,17 @@ def choose_reduction(width: int, height: int) -> int:
 def choose_decode_flags(data: bytes, image_format: str, width: int, height: int) -> int:
     """OpenCV imdecode flags that keep the decoder's memory bounded for this picture.
 
-    JPEGs are decoded in colour (so that their EXIF orientation is applied), scaled down inside the decoder.
+    JPEGs are decoded in colour (so that their EXIF orientation is applied), scaled down inside the decoder;
+    large progressive ones are refused, as their decoder holds every coefficient.
     Other formats keep their alpha up to config.MAX_FULL_DECODE_PIXELS; larger ones are decoded in 8-bit gray,
-    then reduced, so the decoder holds at most one byte per pixel. Raises UploadError for a large transparent PNG.
+    then reduced, so the decoder holds at most one byte per pixel. Raises UploadError for a large transparent PNG or
+    progressive JPEG.
     """
     reduction = choose_reduction(width, height)
+    if image_format == "JPEG" and width * height > config.MAX_FULL_DECODE_PIXELS and is_progressive_jpeg(data):
+        raise UploadError(f"This progressive JPEG is {width:,} × {height:,} pixels; progressive JPEGs may have at "
+                          f"most {config.MAX_FULL_DECODE_PIXELS / 1e6:.0f} megapixels. Please upload a smaller "
+                          "picture, or save it as a standard (baseline) JPEG or PNG.")
     if image_format == "JPEG":
         return {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
                 8: cv2.IMREAD_REDUCED_COLOR_8}[reduction]

@@ -227,3 +227,12 @@ def test_a_large_transparent_png_is_refused_with_a_message():
         ">I", zlib.crc32(b"IHDR" + header))
     with pytest.raises(UploadError, match="transparent"):
         decode_upload(data)
+
+
+def test_a_large_progressive_jpeg_is_refused_and_a_small_one_decoded(monkeypatch):
+    data = encode(make_picture(), ".jpg", cv2.IMWRITE_JPEG_PROGRESSIVE, 1)
+    assert decode_upload(data).shape == (120, 90, 3)
+    monkeypatch.setattr(config, "MAX_FULL_DECODE_PIXELS", 90 * 120 - 1)
+    with pytest.raises(UploadError, match="progressive JPEG"):
+        decode_upload(data)
+    assert decode_upload(encode(make_picture(), ".jpg")).shape == (120, 90, 3)  # baseline: decoded reduced
