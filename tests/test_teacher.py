@@ -170,3 +170,27 @@ def test_cancelling_someone_elses_job_needs_the_teacher_when_a_password_is_set(c
         unlock_as_the_sidebar_does(app)
     app.button(key="cancel_page").click().run()
     assert cancelled == ["someone-else"]
+
+
+@pytest.mark.parametrize("content, locked", [('teacher_password = "unterminated\n', True),
+                                             ('other_secret = "x"\n', False)], ids=["broken", "no-password"])
+def test_a_broken_secrets_file_keeps_teacher_actions_locked(tmp_path, monkeypatch, content, locked):
+    import streamlit as st
+    from streamlit import config as streamlit_config
+    from streamlit.runtime.secrets import Secrets
+
+    import ui.teacher as teacher_ui
+
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text(content)
+    monkeypatch.delenv(PASSWORD_ENVIRONMENT_VARIABLE, raising=False)
+    real_get_option = streamlit_config.get_option
+
+    def get_option(name):
+        return [str(secrets_file)] if name == "secrets.files" else real_get_option(name)
+
+    monkeypatch.setattr(streamlit_config, "get_option", get_option)  # read by Streamlit's Secrets
+    monkeypatch.setattr(st, "get_option", get_option)  # read by ui.teacher
+    monkeypatch.setattr(st, "secrets", Secrets())
+    assert (teacher_ui.configured_password() == teacher_ui.UNREADABLE_SECRETS) is locked
+    assert (teacher_ui.configured_password() is None) is not locked
