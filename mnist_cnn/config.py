@@ -29,7 +29,9 @@ MAX_TRAIN_SUBSET = 60_000      # at most the full training set
 MIN_TRAIN_SUBSET = 500         # smaller subsets learn nothing worth showing
 MAX_BATCH_SIZE = 1024
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024   # uploads larger than this are refused
-MAX_UPLOAD_PIXELS = 25_000_000       # decoded images larger than this are refused
+MAX_UPLOAD_PIXELS = 25_000_000       # images whose header claims more pixels than this are refused
+MAX_FULL_DECODE_PIXELS = 4_000_000   # larger uploads are decoded at reduced size (and in gray, except JPEG)
+MAX_UPLOAD_SIDE = 1000               # decoded uploads are shrunk at once to at most this longest side
 
 # Bounds on the labelled drawings ("My digits") kept on the server.
 MAX_COLLECTION_DIGITS = 2_000  # drawings one collection may hold (checked on every save and import)
@@ -42,3 +44,4 @@ MIN_BATCH_SIZE = 8
 MIN_LEARNING_RATE = 1e-5
 MAX_LEARNING_RATE = 0.05
 MAX_JOB_SECONDS = 30 * 60      # a job still running after this long is cancelled
+MAX_STORED_MODELS = 30         # a job may not start when the store holds this many trained models

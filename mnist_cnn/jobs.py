@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from mnist_cnn import config
+from mnist_cnn.job_guard import StoreLock, StoreLockedError, WorkerWatchdog
 
 # Job states. A job is "running" from start() until its worker has finished, been cancelled or failed.
 RUNNING, FINISHED, CANCELLED, FAILED = "running", "finished", "cancelled", "failed"
@@ -27,6 +28,7 @@ CANCEL_GRACE_SECONDS = 1.0      # after Cancel, a worker that has not stopped by
 BATCH_MESSAGE_SECONDS = 0.1     # the worker reports batch progress at most this often
 MAX_TRACE_POINTS = 600          # the live per-batch curve keeps at most this many points
 STALE_TEMPORARY_SECONDS = 300   # leftover .tmp-* files in the store older than this are removed on start
+WORKER_EXIT_SECONDS = 15        # a new job waits this long for the last job's worker to exit (and unlock)
 
 
 class JobBusyError(RuntimeError):
@@ -75,7 +77,7 @@ class JobSpec:
                              f"and {config.MAX_TRAIN_SUBSET:,} images.")
         if not 0 <= self.validation_split < 0.5:
             raise ValueError("The validation split must be in [0, 0.5).")
-        if self.base_model_name is not None and not NAME_PATTERN.match(self.base_model_name):
+        if self.base_model_name is not None and not NAME_PATTERN.fullmatch(self.base_model_name):
             raise ValueError(f"Invalid base model name {self.base_model_name!r}.")
 
     def training_images(self) -> int:
@@ -222,8 +224,19 @@ def import_work_function(target: str):
     return getattr(importlib.import_module(module_name), function_name)
 
 
-def run_worker(target: str, spec_dict: dict, models_dir: str, messages, cancel_event, saving_event) -> None:
-    """The worker process: lower its priority, do the work, report how it ended."""
+@dataclass(frozen=True)
+class WorkerLimits:
+    """What ties a worker to its server: the server's pid, the job's time limit and the store's lock."""
+
+    parent_pid: int
+    max_seconds: float
+    store_lock: StoreLock    # held (inherited) by the worker until it exits
+
+
+def run_worker(target: str, spec_dict: dict, models_dir: str, messages, cancel_event, saving_event,
+               limits: WorkerLimits) -> None:
+    """The worker process: watch the server and the clock, lower its priority, do the work, report the end."""
+    WorkerWatchdog(limits.parent_pid, limits.max_seconds, cancel_event, saving_event).start()
     try:
         os.nice(10)  # interactive requests in the server win over training
     except OSError:
@@ -323,30 +336,50 @@ class JobManager:
     def start(self, spec: JobSpec) -> JobSnapshot:
         """Start a job, or raise JobBusyError if one is running (one atomic check-and-set)."""
         spec.validate()
+        previous = self.job
+        if previous is not None and previous.status != RUNNING and previous.process is not None:
+            previous.process.join(timeout=WORKER_EXIT_SECONDS)  # it has reported its end; let it release the lock
         with self.lock:
             if self.job is not None and self.job.status == RUNNING:
                 raise JobBusyError("A training job is already running on this server; wait for it to "
                                    "finish or cancel it.")
             models_dir = Path(self.models_dir or config.MODELS_DIR)
             models_dir.mkdir(parents=True, exist_ok=True)
-            remove_temporary_files(models_dir, older_than=time.time() - STALE_TEMPORARY_SECONDS)
-            job = Job(spec, models_dir)
-            job.messages = self.context.Queue()
-            job.cancel_event, job.saving_event = self.context.Event(), self.context.Event()
-            job.process = self.context.Process(
-                target=run_worker, name=f"training-{job.job_id}", daemon=True,
-                args=(WORK_KINDS[spec.kind], spec.to_dict(), str(models_dir), job.messages,
-                      job.cancel_event, job.saving_event))
-            self.job = job
             try:
-                with main_module_hidden():
-                    job.process.start()
-            except Exception as error:
-                job.status, job.message = FAILED, f"The training process could not start: {error}"
-                job.finished_monotonic = time.monotonic()
-                raise
+                store_lock = StoreLock.acquire(models_dir)  # one job per model store, across servers
+            except StoreLockedError as error:
+                raise JobBusyError(str(error)) from None
+            try:
+                self.job = self.launch(spec, models_dir, store_lock)
+            finally:
+                store_lock.close()  # the worker holds the lock from now on, for as long as it lives
+            job = self.job
             threading.Thread(target=self.monitor, args=(job,), name=f"monitor-{job.job_id}", daemon=True).start()
             return job.snapshot()
+
+    def launch(self, spec: JobSpec, models_dir: Path, store_lock: StoreLock) -> Job:
+        """Clean the store, check it has room, and start the worker process (called with the store locked)."""
+        from mnist_cnn.store import ModelStore
+
+        store = ModelStore(models_dir)
+        store.remove_leftovers(STALE_TEMPORARY_SECONDS)
+        store.check_room()  # StoreFullError: old models are never deleted to make room
+        job = Job(spec, models_dir)
+        job.messages = self.context.Queue()
+        job.cancel_event, job.saving_event = self.context.Event(), self.context.Event()
+        job.process = self.context.Process(
+            target=run_worker, name=f"training-{job.job_id}", daemon=True,
+            args=(WORK_KINDS[spec.kind], spec.to_dict(), str(models_dir), job.messages, job.cancel_event,
+                  job.saving_event, WorkerLimits(os.getpid(), config.MAX_JOB_SECONDS, store_lock)))
+        try:
+            with main_module_hidden():
+                job.process.start()
+        except Exception as error:
+            job.status, job.message = FAILED, f"The training process could not start: {error}"
+            job.finished_monotonic = time.monotonic()
+            self.job = job
+            raise
+        return job
 
     def current(self) -> JobSnapshot | None:
         """The running or last job's snapshot, or None if no job was started in this process."""

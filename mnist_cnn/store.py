@@ -4,6 +4,8 @@ import json
 import os
 import re
 import tempfile
+import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -13,13 +15,20 @@ import keras
 
 from mnist_cnn import config
 from mnist_cnn.data import compute_sha256
+from mnist_cnn.model_metadata import find_metadata_problem
 
-# Names of stored models: letters, digits, '-', '_' and '.', starting with a letter or digit.
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
+# Names of stored models: letters, digits, '-', '_' and '.', starting with a letter or digit (use fullmatch).
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}")
+# Leftovers of an interrupted save (.tmp-* files, NAME.json without NAME.keras) older than this are removed.
+STALE_LEFTOVER_SECONDS = 300
 
 
 class ModelStoreError(RuntimeError):
     """A stored model is missing, corrupt or incompatible; the message says which and why."""
+
+
+class StoreFullError(ValueError):
+    """The store holds config.MAX_STORED_MODELS trained models: no job may add another until some are deleted."""
 
 
 @dataclass
@@ -68,16 +77,48 @@ def load_keras_model(path: Path) -> keras.Model:
                               f"{type(error).__name__}: {str(error)[:300]}") from error
 
 
-def write_atomically(path: Path, write) -> None:
-    """Call write(temporary_path) in path's folder, then rename it onto path (all or nothing)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (renames, deletions) to disk, where the platform allows it."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def sync_file(path: Path) -> None:
+    """Flush a file's contents to disk."""
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def write_temporary(folder: Path, suffix: str, write) -> Path:
+    """Call write(temporary_path) for a new .tmp-* file in folder and flush it to disk; its path."""
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
     os.close(handle)
     try:
         write(Path(temporary))
-        os.replace(temporary, path)
+        sync_file(Path(temporary))
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return Path(temporary)
+
+
+def write_atomically(path: Path, write) -> None:
+    """Call write(temporary_path) in path's folder, then rename it onto path (all or nothing, flushed)."""
+    temporary = write_temporary(path.parent, path.suffix, write)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    sync_folder(path.parent)
 
 
 def build_metadata(model: keras.Model, architecture: str, hyperparameters: dict, history: dict,
@@ -103,8 +144,46 @@ def build_metadata(model: keras.Model, architecture: str, hyperparameters: dict,
     }
 
 
+# The last scan of each store folder, kept until the folder's listing changes: path -> (signature, result).
+SCAN_CACHE: dict = {}
+SCAN_CACHE_LOCK = threading.Lock()
+
+
+def list_folder_signature(directory: Path) -> tuple:
+    """The names, sizes and modification times of a folder's files: changes whenever a file does."""
+    signature = []
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            try:
+                status = entry.stat()
+            except OSError:  # removed while we looked
+                continue
+            signature.append((entry.name, status.st_size, status.st_mtime_ns))
+    return tuple(sorted(signature))
+
+
+def read_metadata(model_path: Path) -> tuple[dict | None, str | None]:
+    """(metadata, None) for a model file whose .json is present, readable and well-typed; else (None, why)."""
+    try:
+        metadata = json.loads(model_path.with_suffix(".json").read_text())
+    except FileNotFoundError:
+        return None, "has no metadata file; skipped."
+    except (ValueError, OSError) as error:
+        return None, f"has unreadable metadata ({error}); skipped."
+    problem = find_metadata_problem(metadata)
+    if problem:
+        return None, f"has invalid metadata ({problem}); skipped."
+    if not zipfile.is_zipfile(model_path):
+        return None, "model file is corrupt or truncated; skipped."
+    return metadata, None
+
+
 class ModelStore:
-    """A folder of NAME.keras + NAME.json pairs; NAME 'default' is the protected bundled model."""
+    """A folder of NAME.keras + NAME.json pairs; NAME 'default' is the protected bundled model.
+
+    A save writes NAME.json first and then renames the finished model onto NAME.keras, so a model is listed
+    only once both are complete; a NAME.json without its NAME.keras is an unfinished save, never listed.
+    """
 
     def __init__(self, directory: Path | None = None):
         self.directory = Path(directory) if directory is not None else config.MODELS_DIR
@@ -114,56 +193,102 @@ class ModelStore:
         return self.directory / f"{name}.keras", self.directory / f"{name}.json"
 
     def save(self, model: keras.Model, metadata: dict, name: str, replace_default: bool = False) -> StoredModel:
-        """Save model and metadata atomically under name; the default is protected unless asked."""
-        if not NAME_PATTERN.match(name):
+        """Save model and metadata under name so that readers see both or neither; the default is protected."""
+        if not NAME_PATTERN.fullmatch(name):
             raise ValueError(f"Invalid model name {name!r}: use letters, digits, '-', '_' and '.'.")
         if name == config.DEFAULT_MODEL_NAME and not replace_default:
             raise ValueError("The bundled default model is never overwritten; choose another name.")
         self.directory.mkdir(parents=True, exist_ok=True)
         model_path, metadata_path = self.paths(name)
-        metadata = {**metadata, "name": name}
-        write_atomically(model_path, lambda temporary: model.save(temporary))
-        metadata["file_sha256"] = compute_sha256(model_path)
-        write_atomically(metadata_path, lambda temporary: temporary.write_text(json.dumps(metadata, indent=2)))
+        finished_model = write_temporary(self.directory, ".keras", lambda temporary: model.save(temporary))
+        try:
+            metadata = {**metadata, "name": name, "file_sha256": compute_sha256(finished_model)}
+            write_atomically(metadata_path, lambda temporary: temporary.write_text(json.dumps(metadata, indent=2)))
+            os.replace(finished_model, model_path)  # the model appears, complete, with its metadata
+        except BaseException:
+            finished_model.unlink(missing_ok=True)
+            raise
+        sync_folder(self.directory)
         return StoredModel(name, model_path, metadata_path, metadata)
 
     def new_name(self, architecture: str) -> str:
         """A fresh name for a trained model: architecture plus UTC time."""
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
         name, number = f"{architecture}-{stamp}", 1
-        while self.paths(name)[0].exists():
+        while any(path.exists() for path in self.paths(name)):
             number += 1
             name = f"{architecture}-{stamp}-{number}"
         return name
 
     def scan(self) -> tuple[list[StoredModel], list[StoreProblem]]:
-        """List complete models (default first, then newest first) and the problems found."""
+        """List complete models (default first, then newest first) and the problems found.
+
+        The result is cached until the folder's listing (names, sizes, modification times) changes.
+        """
+        try:
+            signature = list_folder_signature(self.directory)
+        except OSError:
+            return [], []
+        key = str(self.directory.resolve())
+        with SCAN_CACHE_LOCK:
+            cached = SCAN_CACHE.get(key)
+        if cached is not None and cached[0] == signature:
+            return list(cached[1][0]), list(cached[1][1])
+        result = self.scan_folder()
+        with SCAN_CACHE_LOCK:
+            SCAN_CACHE[key] = (signature, result)
+        return list(result[0]), list(result[1])
+
+    def scan_folder(self) -> tuple[list[StoredModel], list[StoreProblem]]:
+        """Read every NAME.keras and its metadata (no cache): the usable models and the problems."""
         models, problems = [], []
-        if not self.directory.exists():
-            return models, problems
         for model_path in sorted(self.directory.glob("*.keras")):
             name = model_path.stem
             if name.startswith("."):
                 continue  # a temporary file from a save in progress or interrupted
-            metadata_path = model_path.with_suffix(".json")
-            try:
-                metadata = json.loads(metadata_path.read_text())
-                if not isinstance(metadata, dict):
-                    raise ValueError("metadata is not a JSON object")
-            except FileNotFoundError:
-                problems.append(StoreProblem(name, "has no metadata file (an interrupted save?); skipped."))
-                continue
-            except (ValueError, OSError) as error:
-                problems.append(StoreProblem(name, f"has unreadable metadata ({error}); skipped."))
-                continue
-            if not zipfile.is_zipfile(model_path):
-                problems.append(StoreProblem(name, "model file is corrupt or truncated; skipped."))
-                continue
-            models.append(StoredModel(name, model_path, metadata_path, metadata))
+            metadata, problem = read_metadata(model_path)
+            if problem:
+                problems.append(StoreProblem(name, problem))
+            else:
+                models.append(StoredModel(name, model_path, model_path.with_suffix(".json"), metadata))
         defaults = [m for m in models if m.is_default]
         others = sorted((m for m in models if not m.is_default),
                         key=lambda m: m.metadata.get("created_at", ""), reverse=True)
         return defaults + others, problems
+
+    def count_trained_models(self) -> int:
+        """How many model files other than the bundled default the store holds (unusable ones included)."""
+        if not self.directory.exists():
+            return 0
+        return sum(1 for path in self.directory.glob("*.keras")
+                   if not path.name.startswith(".") and path.stem != config.DEFAULT_MODEL_NAME)
+
+    def check_room(self) -> None:
+        """Raise StoreFullError when the store already holds config.MAX_STORED_MODELS trained models."""
+        count = self.count_trained_models()
+        if count >= config.MAX_STORED_MODELS:
+            raise StoreFullError(f"The model store is full ({count} trained models; the limit is "
+                                 f"{config.MAX_STORED_MODELS}). Delete models you no longer need on the "
+                                 "Training page, then start again.")
+
+    def remove_leftovers(self, older_than_seconds: float = STALE_LEFTOVER_SECONDS) -> list[str]:
+        """Remove what interrupted saves left (.tmp-* files, NAME.json without NAME.keras); their names."""
+        if not self.directory.exists():
+            return []
+        deadline, removed = time.time() - older_than_seconds, []
+        for path in self.directory.iterdir():
+            unfinished = path.suffix == ".json" and not path.with_suffix(".keras").exists()
+            if not (path.name.startswith(".tmp-") or (unfinished and path.stem != config.DEFAULT_MODEL_NAME)):
+                continue
+            try:
+                if path.stat().st_mtime < deadline:
+                    path.unlink()
+                    removed.append(path.name)
+            except OSError:
+                pass
+        if removed:
+            sync_folder(self.directory)
+        return removed
 
     def list_models(self) -> list[StoredModel]:
         """The complete, readable models, default first."""
@@ -181,10 +306,11 @@ class ModelStore:
         return load_keras_model(self.get(name).model_path)
 
     def delete(self, name: str) -> None:
-        """Delete a trained model and its metadata; the bundled default cannot be deleted."""
+        """Delete a trained model, then its metadata; the bundled default cannot be deleted."""
         if name == config.DEFAULT_MODEL_NAME:
             raise ValueError("The bundled default model cannot be deleted.")
-        if not NAME_PATTERN.match(name):
+        if not NAME_PATTERN.fullmatch(name):
             raise ValueError(f"Invalid model name {name!r}.")
-        for path in self.paths(name):
+        for path in self.paths(name):  # the .keras first: a .json alone is never listed
             path.unlink(missing_ok=True)
+        sync_folder(self.directory)

@@ -4,12 +4,14 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from mnist_cnn import config
+from mnist_cnn.canvas_image import CanvasImageError, decode_canvas_png
 from mnist_cnn.drawing_figures import make_probability_spec, make_saliency_overlay, make_step_gallery
 from mnist_cnn.inference import classify, make_gradcam_heatmap, make_gradient_heatmap
 from mnist_cnn.preprocess import PreprocessError, preprocess_drawing
-from mnist_cnn.uploads import UPLOAD_TYPES, UploadError, decode_upload
+from mnist_cnn.uploads import UPLOAD_TYPES, UploadError
 from ui.canvas_controls import render_canvas_controls
 from ui.state import require_model
+from ui.uploads import decode_uploaded_file
 from ui.user_digits import render_label_controls
 from ui.verdict import render_not_a_digit
 
@@ -34,10 +36,18 @@ SALIENCY_CAPTIONS = {
 
 
 def read_drawing(canvas):
-    """The canvas's RGBA drawing, or None before it has sent one."""
-    if canvas.image_bytes is None:
+    """The canvas's RGBA drawing (H, W, 4), or None before it has sent one or when what it sent is unusable.
+
+    The PNG the browser sent is decoded by decode_canvas_png, never by Pillow (the result's image_data property).
+    """
+    try:
+        data = canvas.image_bytes  # the data URL's bytes, base64-decoded only
+        return None if data is None else decode_canvas_png(data)
+    except (ValueError, TypeError, AttributeError) as error:  # CanvasImageError, or not a base64 data URL
+        reason = str(error) if isinstance(error, CanvasImageError) else "it is not a base64 data URL."
+        st.error(f"The drawing sent by the browser cannot be used: {reason} Clear the canvas and draw again.",
+                 icon=":material/broken_image:")
         return None
-    return canvas.image_data
 
 
 def show_prediction(classification) -> None:
@@ -126,7 +136,7 @@ def upload_and_classify(model) -> None:
         st.caption("Dark ink on light paper and light ink on dark both work; crop to a single digit.")
         return
     try:
-        image = decode_upload(upload.getvalue())
+        image = decode_uploaded_file(upload)  # decoded once per file, at most 1000 px
     except UploadError as error:
         st.error(f"**{upload.name}** cannot be used. {error}", icon=":material/broken_image:")
         return

@@ -8,6 +8,7 @@ from ui.collections import get_current_collection
 from ui.my_digits import (clear_collection, evaluate_collection, export_collection, make_counts_chart,
                           render_collection_counts, render_gallery, render_import, show_notice)
 from ui.state import active_model, file_hash
+from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
 from ui.user_digits import user_digit_store
 
 st.title("My digits")
@@ -57,9 +58,12 @@ with import_column:
 # Delete all: the current collection's drawings only, after a confirmation.
 with clear_column:
     st.subheader("Clear")
-    sure = st.checkbox(f"Yes, delete all {total} drawings of {collection!r}", disabled=not total,
-                       key="confirm_clear")
-    st.button("Delete all", type="primary", disabled=not (total and sure), icon=":material/delete_forever:",
-              on_click=clear_collection, args=(collection,))
+    if is_teacher():  # with a teacher password set, only the teacher may delete a collection's drawings
+        sure = st.checkbox(f"Yes, delete all {total} drawings of {collection!r}", disabled=not total,
+                           key="confirm_clear")
+        st.button("Delete all", type="primary", disabled=not (total and sure), icon=":material/delete_forever:",
+                  on_click=clear_collection, args=(collection,))
+    else:
+        st.caption(TEACHER_ONLY_CAPTION)
 
 render_collection_counts()

@@ -6,10 +6,14 @@ from mnist_cnn import config
 from mnist_cnn.training_charts import make_comparison_chart, make_history_chart, make_models_table
 from ui.retrain import render_job_status
 from ui.state import get_store
+from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
 
 
 def delete_model(name: str) -> None:
     """Button callback: delete a trained model; a session using it falls back to the default."""
+    if not is_teacher():
+        st.session_state["training_notice"] = ("error", TEACHER_ONLY_CAPTION)
+        return
     try:
         get_store().delete(name)
     except (ValueError, OSError) as error:
@@ -75,6 +79,8 @@ if notice:
     (st.success if notice[0] == "success" else st.error)(notice[1])
 if not trained:
     st.caption("Only the bundled default model is stored; it cannot be deleted.")
+elif not is_teacher():
+    st.caption(TEACHER_ONLY_CAPTION)
 else:
     victim = st.selectbox("Trained model", trained, key="training_delete_choice",
                           help="The bundled default model is never deleted, so it is not listed.")

@@ -118,3 +118,99 @@ def test_correcting_the_label_saves_the_right_digit(draw_page, tmp_path, monkeyp
     draw_page.button(key="label_save_upload").click().run()
     assert not draw_page.exception
     assert [d.label for d in UserDigitStore(tmp_path / "my_digits.sqlite3").list_digits()] == [7]
+
+
+def arrays_in_widget_callbacks(app):
+    """Every NumPy array held in the page's widget callback arguments (what each rerun keeps alive)."""
+    widget_state = app._session_state._state._new_widget_state  # Streamlit internals: the widgets' metadata
+    arrays = []
+    for metadata in widget_state.widget_metadata.values():
+        arguments = list(metadata.callback_args or ()) + list((metadata.callback_kwargs or {}).values())
+        arrays += [argument for argument in arguments if isinstance(argument, np.ndarray)]
+    return arrays
+
+
+def test_a_large_upload_is_decoded_once_and_kept_small(draw_page, monkeypatch):
+    import ui.uploads
+    from mnist_cnn.user_digits import MAX_DRAWING_SIDE
+
+    decodes, decode_upload = [], ui.uploads.decode_upload
+
+    def count_and_decode(data):
+        decodes.append(len(data))
+        return decode_upload(data)
+
+    monkeypatch.setattr(ui.uploads, "decode_upload", count_and_decode)
+    picture = np.full((3000, 2400), 235, np.uint8)  # 7.2 MP: a dark '1' on light paper
+    cv2.line(picture, (1230, 450), (1170, 2550), 20, 120, lineType=cv2.LINE_AA)
+    upload(draw_page, "big-one.png", encode_png(picture), "image/png")
+    assert len(prediction_metrics(draw_page)) == 1
+    kept = draw_page.session_state["decoded_upload"]["image"]
+    assert max(kept.shape[:2]) == 1000  # shrunk right after decoding
+    arrays = arrays_in_widget_callbacks(draw_page)
+    assert arrays, "the label buttons keep the drawing in their callback arguments"
+    assert all(max(array.shape[:2]) <= MAX_DRAWING_SIDE for array in arrays), [a.shape for a in arrays]
+    draw_page.slider(key="pen_width").set_value(30).run()  # any rerun of the page
+    assert not draw_page.exception and len(prediction_metrics(draw_page)) == 1
+    assert len(decodes) == 1, "the upload was decoded again on a rerun"
+
+
+def send_from_canvas(app, monkeypatch, data_url):
+    """Rerun the page as if the canvas had sent data_url; Pillow (CanvasResult.image_data) must not be used."""
+    import streamlit_drawable_canvas
+    from streamlit_drawable_canvas import CanvasResult
+
+    def refuse_pillow(*args, **kwargs):
+        raise AssertionError("the canvas value was decoded by Pillow")
+
+    monkeypatch.setattr(CanvasResult, "image_data", property(refuse_pillow))
+    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas",
+                        lambda **kwargs: CanvasResult(None, data_url, return_image_data=True))
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def png_data_url(image):
+    """A data URL of an image's PNG, as the canvas sends it."""
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(encode_png(image)).decode()
+
+
+def test_a_drawing_from_the_canvas_is_decoded_without_pillow(draw_page, monkeypatch):
+    drawing = np.zeros((600, 600, 4), np.uint8)  # a device pixel ratio of 2
+    drawing[:, :, 3] = 255
+    cv2.line(drawing, (300, 100), (300, 500), (255, 255, 255, 255), 40)
+    send_from_canvas(draw_page, monkeypatch, png_data_url(drawing))
+    assert len(prediction_metrics(draw_page)) == 1
+    assert draw_page.session_state["drawing_source"] == "canvas"
+
+
+@pytest.mark.parametrize("data_url, words", [
+    ("data:image/png;base64," + "QUJD" * 50, "not a PNG"),
+    ("not a data url at all", "not a base64 data URL"),
+    ("data:image/png;base64,@@@", "empty"),  # base64 skips what is not in its alphabet
+    ("data:image/gif;base64,R0lGODlhAQABAAAAACw=", "not a PNG"),
+    (None, None),
+], ids=["garbage", "no-data-url", "bad-base64", "gif", "nothing-yet"])
+def test_a_bad_canvas_value_shows_a_clear_message(draw_page, monkeypatch, data_url, words):
+    send_from_canvas(draw_page, monkeypatch, data_url)
+    messages = [error.value for error in draw_page.error]
+    if words is None:
+        assert messages == []
+    else:
+        assert any(words in message and "Clear the canvas" in message for message in messages), messages
+    assert not prediction_metrics(draw_page)
+    assert any("Draw a digit" in info.value for info in draw_page.info)
+
+
+def test_a_9000_pixel_canvas_png_is_refused_from_its_header(draw_page, monkeypatch):
+    import base64
+
+    from tests.test_canvas_image import make_forged_png
+
+    send_from_canvas(draw_page, monkeypatch, "data:image/png;base64," + base64.b64encode(
+        make_forged_png(9000, 9000)).decode())
+    assert any("9,000 × 9,000" in error.value for error in draw_page.error)
+    assert not prediction_metrics(draw_page)

@@ -35,14 +35,19 @@ KILLED_SAVE_SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_a_save_killed_half_way_leaves_the_previous_models_and_no_partial_listing(tmp_path):
-    child = subprocess.Popen([sys.executable, "-c", KILLED_SAVE_SCRIPT, str(tmp_path)], cwd=PROJECT_ROOT,
+def run_until_killed(script: str, folder: Path, signal_line: bytes) -> None:
+    """Run script on folder in a child process and kill -9 it as soon as it prints signal_line."""
+    child = subprocess.Popen([sys.executable, "-c", script, str(folder)], cwd=PROJECT_ROOT,
                              stdout=subprocess.PIPE, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     try:
-        assert child.stdout.readline().strip() == b"saving"
+        assert child.stdout.readline().strip() == signal_line
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
+
+
+def test_a_save_killed_half_way_leaves_the_previous_models_and_no_partial_listing(tmp_path):
+    run_until_killed(KILLED_SAVE_SCRIPT, tmp_path, b"saving")
     assert any(path.name.startswith(".tmp-") for path in tmp_path.iterdir()), "the kill hit mid-save"
     store = ModelStore(tmp_path)  # "on restart"
     models, problems = store.scan()
@@ -71,3 +76,36 @@ def test_no_code_unpickles_untrusted_data():
                               else (PROJECT_ROOT / folder).rglob("*.py"))
                  if pattern.search(path.read_text())]
     assert offenders == []
+
+
+# A child process that saves one model, then is killed between a second save's metadata and its model rename.
+KILLED_BETWEEN_STEPS_SCRIPT = textwrap.dedent("""
+    import os, sys, time
+    import mnist_cnn.store as store_module
+    from mnist_cnn.architectures import build_model
+    from mnist_cnn.store import ModelStore, build_metadata
+    store = ModelStore(sys.argv[1])
+    model = build_model("keras_example")
+    metadata = build_metadata(model, "keras_example", {}, {}, [], 0.0, 1.0, 0.5)
+    store.save(model, metadata, "first")
+    replace = os.replace
+    def hang_before_the_model(source, target):
+        if str(target).endswith("second.keras"):
+            print("between", flush=True)
+            time.sleep(600)
+        replace(source, target)
+    store_module.os.replace = hang_before_the_model
+    store.save(model, metadata, "second")
+""")
+
+
+def test_a_crash_between_metadata_and_model_shows_no_half_model_and_is_cleaned_up(tmp_path):
+    run_until_killed(KILLED_BETWEEN_STEPS_SCRIPT, tmp_path, b"between")
+    names = sorted(path.name for path in tmp_path.iterdir())
+    assert "second.json" in names and "second.keras" not in names, names  # killed between the two steps
+    store = ModelStore(tmp_path)  # "on restart"
+    models, problems = store.scan()
+    assert [stored.name for stored in models] == ["first"] and problems == []
+    removed = store.remove_leftovers(older_than_seconds=0)
+    assert "second.json" in removed and any(name.startswith(".tmp-") for name in removed)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["first.json", "first.keras"]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mnist_cnn import config
+from mnist_cnn.job_guard import LOCK_FILE_NAME
 from mnist_cnn.jobs import (CANCELLED, FAILED, FINISHED, RUNNING, JobBusyError, JobManager, JobSnapshot,
                             JobSpec, remove_temporary_files)
 from mnist_cnn.store import ModelStore
@@ -19,8 +20,8 @@ WAIT_SECONDS = 240   # generous: the worker imports TensorFlow on a shared, busy
 
 
 def files_in(directory: Path) -> list[str]:
-    """Every file name in a folder, hidden ones included, sorted."""
-    return sorted(path.name for path in directory.iterdir())
+    """Every file name in a folder, hidden ones included (but not the store's lock file), sorted."""
+    return sorted(path.name for path in directory.iterdir() if path.name != LOCK_FILE_NAME)
 
 
 def wait_for(manager: JobManager, condition, timeout: float = WAIT_SECONDS) -> JobSnapshot:
@@ -183,3 +184,21 @@ def test_a_job_can_continue_training_a_stored_model(models_dir):
     assert metadata["base_model"] == "default"
     assert metadata["architecture"] == default_metadata["architecture"]  # the base model's, not the spec's
     assert (models_dir / "default.keras").exists()  # the bundled model is never overwritten
+
+
+def test_a_full_store_refuses_a_job_with_a_message_and_deletes_nothing(models_dir, monkeypatch):
+    from mnist_cnn.store import StoreFullError
+
+    monkeypatch.setattr(config, "MAX_STORED_MODELS", 1)
+    for suffix in (".keras", ".json"):
+        (models_dir / f"trained{suffix}").write_bytes((models_dir / f"default{suffix}").read_bytes())
+    manager = JobManager(models_dir=models_dir)
+    with pytest.raises(StoreFullError, match="store is full"):
+        manager.start(TINY_SPEC)
+    assert manager.current() is None
+    assert files_in(models_dir) == ["default.json", "default.keras", "trained.json", "trained.keras"]
+
+
+def test_a_base_model_name_ending_in_a_newline_is_refused():
+    with pytest.raises(ValueError, match="base model"):
+        JobSpec(**{**TINY_SPEC.to_dict(), "base_model_name": "default\n"}).validate()

@@ -1,6 +1,8 @@
 """Tests for the model store: round-trips, atomic saves, corrupt files, and the protected default."""
 
 import json
+import os
+import time
 
 import numpy as np
 import pytest
@@ -98,3 +100,99 @@ def test_bundled_default_is_listed_first_with_its_metadata():
     models = ModelStore(config.MODELS_DIR).list_models()
     assert models and models[0].is_default
     assert models[0].metadata["test_accuracy"] >= 0.996
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("created_at", 1732240000, "created_at"),
+    ("test_accuracy", "99%", "test_accuracy"),
+    ("test_accuracy", 7.5, "test_accuracy"),
+    ("parameter_count", None, "parameter_count"),
+    ("parameter_count", True, "parameter_count"),
+    ("architecture", ["keras_example"], "architecture"),
+    ("history", {"loss": ["low"]}, "history"),
+    ("hyperparameters", "fast", "hyperparameters"),
+    ("finetune", {"before": 1}, "finetune"),
+])
+def test_metadata_of_the_wrong_type_is_reported_and_skipped(tmp_path, tiny_trained_model, field, value, words):
+    store = ModelStore(tmp_path)
+    save_tiny(store, tiny_trained_model, "good")
+    bad = save_tiny(store, tiny_trained_model, "bad")
+    bad.metadata_path.write_text(json.dumps({**json.loads(bad.metadata_path.read_text()), field: value}))
+    models, problems = store.scan()
+    assert [m.name for m in models] == ["good"]
+    assert [p.name for p in problems] == ["bad"] and words in problems[0].message
+    assert (tmp_path / "bad.keras").exists()  # reported, not deleted
+
+
+def test_model_names_must_match_in_full(tmp_path, tiny_trained_model):
+    store = ModelStore(tmp_path)
+    for name in ("tiny\n", "tiny\nother", "x" * 82):
+        with pytest.raises(ValueError, match="Invalid model name"):
+            save_tiny(store, tiny_trained_model, name)
+    with pytest.raises(ValueError, match="Invalid model name"):
+        store.delete("default2\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_scan_is_cached_until_the_folder_changes(tmp_path, tiny_trained_model, monkeypatch):
+    import mnist_cnn.store as store_module
+
+    store = ModelStore(tmp_path)
+    save_tiny(store, tiny_trained_model, "first")
+    reads = []
+    read_metadata = store_module.read_metadata
+    monkeypatch.setattr(store_module, "read_metadata", lambda path: reads.append(path.name) or read_metadata(path))
+    assert [m.name for m in store.list_models()] == ["first"]
+    assert [m.name for m in ModelStore(tmp_path).list_models()] == ["first"]  # a new store object, same folder
+    assert reads == ["first.keras"]  # read once
+    second = save_tiny(store, tiny_trained_model, "second")
+    assert sorted(m.name for m in store.list_models()) == ["first", "second"]
+    metadata = json.loads(second.metadata_path.read_text())
+    second.metadata_path.write_text(json.dumps({**metadata, "test_accuracy": "high"}))  # same folder, new content
+    models, problems = store.scan()
+    assert [m.name for m in models] == ["first"] and [p.name for p in problems] == ["second"]
+
+
+def test_a_full_store_refuses_to_take_another_model_and_deletes_nothing(tmp_path, tiny_trained_model, monkeypatch):
+    from mnist_cnn.store import StoreFullError
+
+    monkeypatch.setattr(config, "MAX_STORED_MODELS", 2)
+    store = ModelStore(tmp_path)
+    store.check_room()
+    save_tiny(store, tiny_trained_model, "one")
+    (tmp_path / "corrupt.keras").write_bytes(b"not a model")  # unusable files take room too
+    with pytest.raises(StoreFullError, match="full .*2 trained models.*Delete"):
+        store.check_room()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["corrupt.keras", "one.json", "one.keras"]
+
+
+def test_a_save_that_fails_between_its_two_steps_shows_no_half_model(tmp_path, tiny_trained_model, monkeypatch):
+    import mnist_cnn.store as store_module
+
+    store = ModelStore(tmp_path)
+    save_tiny(store, tiny_trained_model, "kept")
+    replace = os.replace
+
+    def fail_on_the_model(source, target):
+        if str(target).endswith("half.keras"):
+            raise OSError("disk full")
+        replace(source, target)
+
+    monkeypatch.setattr(store_module.os, "replace", fail_on_the_model)
+    with pytest.raises(OSError, match="disk full"):
+        save_tiny(store, tiny_trained_model, "half")
+    models, problems = store.scan()
+    assert [m.name for m in models] == ["kept"] and problems == []
+    assert store.remove_leftovers(older_than_seconds=0) == ["half.json"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["kept.json", "kept.keras"]
+
+
+def test_leftovers_are_removed_only_when_stale_and_never_the_default_metadata(tmp_path):
+    for name in ("a.json", ".tmp-x.keras", "default.json", "b.keras", "b.json"):
+        (tmp_path / name).write_text("{}")
+    assert ModelStore(tmp_path).remove_leftovers() == []  # fresh: maybe a save in progress
+    old = time.time() - 3600
+    for path in tmp_path.iterdir():
+        os.utime(path, (old, old))
+    assert sorted(ModelStore(tmp_path).remove_leftovers()) == [".tmp-x.keras", "a.json"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["b.json", "b.keras", "default.json"]

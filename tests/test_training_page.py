@@ -197,3 +197,17 @@ def test_a_finetune_report_shows_before_and_after_and_how_much_was_kept(models_d
     caption = app.caption[0].value
     assert "10 of your 40 drawings were held out" in caption
     assert "80% of the fine-tuning's weight change was kept" in caption
+
+
+def test_a_model_with_badly_typed_metadata_is_reported_and_every_page_works(models_dir, tiny_trained_model):
+    stored = save_trained_model(models_dir, tiny_trained_model, "typed-wrong")
+    metadata = json.loads(stored.metadata_path.read_text())
+    stored.metadata_path.write_text(json.dumps({**metadata, "test_accuracy": "99%", "created_at": 17,
+                                                "parameter_count": None}))
+    app = open_training_page()
+    assert not app.exception
+    assert "typed-wrong" in " ".join(warning.value for warning in app.warning)
+    assert list(app.dataframe[0].value["model"]) == ["default (bundled)"]
+    for page in ("pages/draw.py", "pages/architecture.py"):
+        app.switch_page(page).run()
+        assert not app.exception, page

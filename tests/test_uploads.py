@@ -1,7 +1,11 @@
 """Decoding uploaded pictures: PNG, JPEG and BMP work; empty, huge, non-image and damaged files get clear errors."""
 
 import struct
+import subprocess
+import sys
+import textwrap
 import zlib
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -10,6 +14,8 @@ import pytest
 from mnist_cnn import config
 from mnist_cnn.preprocess import preprocess_drawing
 from mnist_cnn.uploads import UploadError, decode_upload, detect_format, read_image_size
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_picture(height=120, width=90):
@@ -111,3 +117,122 @@ def test_pixel_limit_applies_to_real_images(monkeypatch):
     monkeypatch.setattr(config, "MAX_UPLOAD_PIXELS", 1000)
     with pytest.raises(UploadError, match="megapixels|limit"):
         decode_upload(encode(make_picture(), ".bmp"))
+
+
+def insert_fill_bytes(jpeg: bytes, count: int = 5) -> bytes:
+    """The JPEG with `count` extra 0xFF fill bytes before every marker after the first (allowed by the standard)."""
+    output, position = bytearray(jpeg[:2]), 2
+    while position < len(jpeg):
+        marker = jpeg[position + 1]
+        if marker == 0xDA:  # start of scan: copy the rest (entropy-coded data) unchanged
+            output += b"\xff" * count + jpeg[position:]
+            break
+        length = struct.unpack(">H", jpeg[position + 2:position + 4])[0]
+        output += b"\xff" * count + jpeg[position:position + 2 + length]
+        position += 2 + length
+    return bytes(output)
+
+
+def make_os2_bmp(rgb: np.ndarray) -> bytes:
+    """An OS/2 1.x BMP (12-byte BITMAPCOREHEADER, 24-bit, bottom-up rows) of an RGB picture."""
+    height, width, _ = rgb.shape
+    row_size = (width * 3 + 3) & ~3
+    rows = [rgb[y, :, ::-1].tobytes() + b"\x00" * (row_size - width * 3) for y in range(height - 1, -1, -1)]
+    pixels = b"".join(rows)
+    file_header = struct.pack("<2sIHHI", b"BM", 14 + 12 + len(pixels), 0, 0, 14 + 12)
+    core_header = struct.pack("<IHHHH", 12, width, height, 1, 24)
+    return file_header + core_header + pixels
+
+
+def test_a_jpeg_with_fill_bytes_before_its_markers_is_accepted():
+    plain = encode(make_picture(), ".jpg")
+    filled = insert_fill_bytes(plain)
+    assert len(filled) > len(plain) and b"\xff\xff\xff\xff\xff\xc0" in filled
+    assert read_image_size(filled, "JPEG") == (90, 120)
+    np.testing.assert_array_equal(decode_upload(filled), decode_upload(plain))
+
+
+def test_an_os2_bitmap_is_accepted():
+    picture = make_picture()
+    data = make_os2_bmp(picture)
+    assert read_image_size(data, "BMP") == (90, 120)
+    decoded = decode_upload(data)
+    assert decoded.shape == (120, 90, 3)
+    np.testing.assert_array_equal(decoded, picture)
+
+
+@pytest.mark.parametrize("data", [b"BM" + b"\x00" * 12 + struct.pack("<I", 7) + b"\x00" * 20,
+                                  b"\xff\xd8" + b"\xff" * 50, b"\xff\xd8\xff\xe0\x00\x01"],
+                         ids=["bmp-unknown-header", "jpeg-only-fill", "jpeg-bad-length"])
+def test_unreadable_headers_are_refused(data):
+    with pytest.raises(UploadError, match="damaged"):
+        decode_upload(data)
+
+
+def write_big_png(path, width, height, bit_depth=16):
+    """A width × height RGB PNG (a dark bar on light paper), streamed row by row so the test stays small."""
+    sample = np.dtype(">u2") if bit_depth == 16 else np.dtype(np.uint8)
+    paper, ink = (np.iinfo(sample).max * 9 // 10, np.iinfo(sample).max // 10)
+    rows = zlib.compressobj(6)
+    light = b"\x00" + np.full(width * 3, paper, sample).tobytes()  # filter byte 0, then the samples
+    dark_row = np.full((width, 3), paper, sample)
+    dark_row[width * 2 // 5:width * 3 // 5] = ink
+    dark = b"\x00" + dark_row.tobytes()
+    compressed = [rows.compress(dark if height // 5 <= y < height * 4 // 5 else light) for y in range(height)]
+    compressed.append(rows.flush())
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(compressed))
+                     + chunk(b"IEND", b""))
+
+
+# Decodes one file in a fresh interpreter and prints its growth in peak memory (bytes): resident set (which
+# sees OpenCV's own buffers) and tracemalloc (Python and NumPy allocations only), then the result's shape.
+DECODE_AND_MEASURE = textwrap.dedent("""
+    import resource, sys, tracemalloc
+    import cv2, numpy as np
+    from mnist_cnn.uploads import decode_upload
+    data = open(sys.argv[1], "rb").read()
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    image = decode_upload(data)
+    traced_peak = tracemalloc.get_traced_memory()[1]
+    resident_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - baseline) * 1024
+    print(resident_growth, traced_peak, *image.shape)
+""")
+
+
+@pytest.mark.parametrize("extension", [".png", ".jpg"])
+def test_a_5000_pixel_picture_is_decoded_small_with_bounded_memory(tmp_path, extension):
+    path = tmp_path / f"big{extension}"
+    write_big_png(tmp_path / "big.png", 5000, 5000)  # 16-bit RGB: 150 MB of pixels if decoded in full
+    if extension == ".jpg":
+        picture = cv2.imread(str(tmp_path / "big.png"), cv2.IMREAD_REDUCED_COLOR_2)
+        path.write_bytes(encode(cv2.resize(picture, (5000, 5000)), ".jpg"))
+    assert path.stat().st_size < config.MAX_UPLOAD_BYTES
+    output = subprocess.run([sys.executable, "-c", DECODE_AND_MEASURE, str(path)], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    resident_growth, traced_peak, *shape = map(int, output)
+    assert max(shape[:2]) == config.MAX_UPLOAD_SIDE  # shrunk at once, the aspect ratio kept
+    assert resident_growth < 60 * 2**20, f"peak memory grew by {resident_growth / 2**20:.0f} MB"
+    assert traced_peak < 30 * 2**20, f"Python/NumPy peak {traced_peak / 2**20:.0f} MB"
+
+
+def test_a_large_transparent_png_is_refused_with_a_message():
+    header = struct.pack(">IIBBBBB", 3000, 3000, 8, 6, 0, 0, 0)  # 9 MP, RGBA
+    data = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + header + struct.pack(
+        ">I", zlib.crc32(b"IHDR" + header))
+    with pytest.raises(UploadError, match="transparent"):
+        decode_upload(data)
+
+
+def test_a_large_progressive_jpeg_is_refused_and_a_small_one_decoded(monkeypatch):
+    data = encode(make_picture(), ".jpg", cv2.IMWRITE_JPEG_PROGRESSIVE, 1)
+    assert decode_upload(data).shape == (120, 90, 3)
+    monkeypatch.setattr(config, "MAX_FULL_DECODE_PIXELS", 90 * 120 - 1)
+    with pytest.raises(UploadError, match="progressive JPEG"):
+        decode_upload(data)
+    assert decode_upload(encode(make_picture(), ".jpg")).shape == (120, 90, 3)  # baseline: decoded reduced

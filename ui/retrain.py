@@ -9,6 +9,7 @@ from mnist_cnn.architectures import ARCHITECTURES, build_model
 from mnist_cnn.jobs import CANCELLED, FAILED, FINISHED, JobBusyError, JobSpec, get_job_manager
 from mnist_cnn.training_charts import make_live_chart
 from ui.finetune_panel import render_finetune_block, render_finetune_report
+from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
 
 # The panel's defaults: the quick retrain (keras_example reaches 99% on the full set in about two minutes).
 QUICK_SETTINGS = JobSpec()
@@ -100,6 +101,8 @@ def draw_running_job(job, large: bool) -> None:
     draw_progress(job, large)
     if job.cancel_requested:
         st.info("Cancelling… nothing will be saved.")
+    elif not (mine or is_teacher()):  # with a teacher password, only the teacher cancels someone else's job
+        st.caption(f"Cancel training: {TEACHER_ONLY_CAPTION}")
     elif st.button("Cancel training", key=f"cancel_{'page' if large else 'sidebar'}", icon=":material/stop:"):
         get_job_manager().cancel(job.job_id)
         st.rerun(scope="fragment")

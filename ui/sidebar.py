@@ -5,6 +5,7 @@ import streamlit as st
 from mnist_cnn import config
 from ui.collections import render_collection_picker
 from ui.state import get_store, init_session_state
+from ui.teacher import render_teacher_unlock
 
 
 def describe_model(stored) -> str:
@@ -49,6 +50,7 @@ def render_sidebar() -> None:
     """Everything the sidebar shows on every page."""
     render_model_picker()
     render_collection_picker()
+    render_teacher_unlock()
     try:
         from ui.retrain import render_retrain_panel
     except ImportError:

@@ -22,9 +22,17 @@ def init_session_state() -> None:
         st.session_state.setdefault(key, value)
 
 
+@st.cache_resource(show_spinner=False)
+def remove_store_leftovers(directory: str) -> list[str]:
+    """Remove what interrupted saves left in a store folder, once per server process."""
+    return ModelStore(directory).remove_leftovers()
+
+
 def get_store() -> ModelStore:
-    """The model store (cheap to create; reads the folder on each call)."""
-    return ModelStore()
+    """The model store (cheap to create; its scan is cached until the folder changes)."""
+    store = ModelStore()
+    remove_store_leftovers(str(store.directory))
+    return store
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the model…")

@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from mnist_cnn import config
-from mnist_cnn.user_digits import DATABASE_NAME, UserDigitsError, UserDigitStore
+from mnist_cnn.uploads import shrink_to_longest_side
+from mnist_cnn.user_digits import DATABASE_NAME, MAX_DRAWING_SIDE, UserDigitsError, UserDigitStore
 
 
 @st.cache_resource
@@ -38,6 +39,8 @@ def render_label_controls(model_input: np.ndarray, drawing: np.ndarray | None, p
                           source: str = "canvas") -> None:
     """'Teach it your handwriting': confirm the prediction or give the right digit, and save the drawing."""
     fingerprint = hashlib.sha1(model_input.tobytes()).hexdigest()
+    if drawing is not None:  # the buttons' callbacks keep only what the store keeps: a thumbnail
+        drawing = shrink_to_longest_side(np.asarray(drawing), MAX_DRAWING_SIDE)
     with st.container(border=True):
         st.markdown("**Teach it your handwriting**: save this drawing with its right label, then fine-tune "
                     "from the sidebar's Retrain panel.")

@@ -1,0 +1,37 @@
+"""The teacher password: where it is configured and how a typed one is checked (in constant time)."""
+
+import hashlib
+import hmac
+import os
+from collections.abc import Mapping
+
+# Where the password may be set: this environment variable, else this key of .streamlit/secrets.toml.
+PASSWORD_ENVIRONMENT_VARIABLE = "MNIST_CNN_TEACHER_PASSWORD"
+SECRETS_KEY = "teacher_password"
+
+
+def find_teacher_password(secrets: Mapping | None, environment: Mapping | None = None) -> str | None:
+    """The configured teacher password (environment first, then secrets), or None when none is set."""
+    environment = os.environ if environment is None else environment
+    for source in (environment.get(PASSWORD_ENVIRONMENT_VARIABLE), (secrets or {}).get(SECRETS_KEY)):
+        if isinstance(source, str) and source:
+            return source
+    return None
+
+
+def fingerprint_password(password: str) -> str:
+    """A digest that stands for the password in session state (so that the password itself is not kept)."""
+    return hashlib.sha256(password.encode()).hexdigest()
+
+
+def is_correct_password(typed: str, password: str) -> bool:
+    """True when the typed password is the configured one; compared in constant time."""
+    return hmac.compare_digest(fingerprint_password(typed or ""), fingerprint_password(password))
+
+
+def is_unlocked(unlocked_fingerprint: str | None, password: str | None) -> bool:
+    """True without a password; with one, True when the session unlocked it (and it has not changed since)."""
+    if password is None:
+        return True
+    return isinstance(unlocked_fingerprint, str) and hmac.compare_digest(unlocked_fingerprint,
+                                                                         fingerprint_password(password))
