@@ -52,6 +52,9 @@ def measure_cold_start() -> dict:
     return {"server_ready_seconds": server_ready, "interactive_seconds": interactive}
 
 
+from mnist_cnn.outliers import UNSEEN_KINDS  # noqa: E402
+
+
 def build_table(figures: dict) -> list[tuple[str, str]]:
     """Rows (figure, value) of the benchmark table, for the benchmarks that ran."""
     rows = []
@@ -68,6 +71,15 @@ ROW_BUILDERS = {
     "robustness": lambda robustness: [
         ("Canvas-style redrawn test digits: accuracy", f"{robustness['canvas_accuracy']:.2%} "
                                                        f"(n = {robustness['count']})")],
+    "handwriting": lambda conditions: [
+        (f"Real handwriting, unseen writers: {name}",
+         f"{figures['accuracy']:.2%} (n = {figures['count']}; worst writer {figures['worst_accuracy']:.1%}; "
+         f"{figures['flagged_as_not_digit']:.1%} taken for not a digit)")
+        for name, figures in conditions.items()],
+    "not_a_digit": lambda verdict: [
+        (f"Not a digit: {kind} flagged{' (kind never trained on)' if kind in UNSEEN_KINDS else ''}",
+         f"{share:.1%} (n ≈ {verdict['per_kind']})") for kind, share in verdict["flagged"].items()] + [
+        ("Not a digit: MNIST test digits wrongly flagged", f"{verdict['mnist_test_flagged']:.2%} (n = 10000)")],
     "latency": lambda latency: [
         ("Preprocessing + inference, one drawing", f"median {latency['median_ms']:.1f} ms, "
                                                    f"p95 {latency['p95_ms']:.1f} ms (n = {latency['count']})")],
@@ -106,6 +118,7 @@ def main() -> None:
     arguments = parser.parse_args()
 
     import bench_draw
+    import bench_handwriting
     import bench_evaluation
     import bench_load
     import bench_training
@@ -115,6 +128,8 @@ def main() -> None:
         "evaluation": bench_evaluation.measure_evaluation_seconds,
         "latency": bench_draw.measure_inference_latency,
         "robustness": bench_draw.measure_canvas_robustness,
+        "handwriting": bench_handwriting.measure_handwriting,
+        "not_a_digit": bench_handwriting.measure_not_a_digit,
         "epoch_seconds": bench_training.measure_epoch_seconds,
         "quick_retrain": bench_training.measure_quick_retrain,
         "cold_start": measure_cold_start,
