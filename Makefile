@@ -31,7 +31,7 @@ test: $(VENV)/.dev-installed browser
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev-installed browser
-	$(BIN)/python benchmarks/run_benchmarks.py --output benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/run_benchmarks.py --output benchmarks/RESULTS.md --readme README.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -115,6 +115,7 @@ def main() -> None:
     """Run all benchmarks, print the table, and optionally write it to a file."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", help="also write the table (Markdown) to this file")
+    parser.add_argument("--readme", help="also put the table and the bundled model's record into this README")
     arguments = parser.parse_args()
 
     import bench_draw
@@ -153,6 +154,10 @@ def main() -> None:
     print("\n" + table)
     if arguments.output:
         Path(arguments.output).write_text(table + "\n")
+    if arguments.readme:
+        from readme_sections import update_readme
+
+        update_readme(Path(arguments.readme), table)
 
 
 if __name__ == "__main__":

@@ -135,3 +135,22 @@ def test_a_finger_stroke_reads_one_on_a_touch_screen(app_server, touch_page):
     x = box["x"] + box["width"] / 2
     swipe(touch_page, [(x, top + (bottom - top) * step / 10) for step in range(11)])
     expect(prediction(touch_page)).to_have_text("1", timeout=PREDICTION_TIMEOUT_MS)
+
+
+def letter_x(box):
+    """The two strokes of a large X: a letter that is no digit."""
+    left, top = box["x"] + 0.2 * box["width"], box["y"] + 0.2 * box["height"]
+    right, bottom = box["x"] + 0.8 * box["width"], box["y"] + 0.8 * box["height"]
+    return [[(left, top), ((left + right) / 2, (top + bottom) / 2), (right, bottom)],
+            [(right, top), ((left + right) / 2, (top + bottom) / 2), (left, bottom)]]
+
+
+def test_a_letter_is_called_not_a_digit(app_server, page):
+    box = open_canvas(page, app_server)
+    first, second = letter_x(box)
+    draw_path(page, first)
+    expect(prediction(page)).to_be_visible(timeout=PREDICTION_TIMEOUT_MS)
+    draw_path(page, second)
+    expect(prediction(page)).to_have_text("not a digit", timeout=PREDICTION_TIMEOUT_MS)
+    expect(page.get_by_text("That is not a digit.")).to_be_visible()
+    expect(page.get_by_text("Why not just trust the percentage?")).to_be_visible()
