@@ -2,6 +2,7 @@
 
 import re
 
+from mnist_cnn.architectures import ARCHITECTURES
 from mnist_cnn.cli import main
 
 
@@ -30,6 +31,8 @@ def test_errors_are_one_clear_line(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_architectures_lists_all_six(capsys):
+def test_architectures_lists_every_registered_network(capsys):
     assert main(["architectures"]) == 0
-    assert capsys.readouterr().out.count("| `") == 6
+    output = capsys.readouterr().out
+    assert output.count("| `") == len(ARCHITECTURES)
+    assert all(f"`{name}`" in output for name in ARCHITECTURES)
