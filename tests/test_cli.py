@@ -2,10 +2,13 @@
 
 import re
 
+import pytest
+
 from mnist_cnn.architectures import ARCHITECTURES
 from mnist_cnn.cli import main
 
 
+@pytest.mark.slow
 def test_train_list_and_evaluate_a_tiny_model(tmp_path, capsys):
     assert main(["--models-dir", str(tmp_path), "train", "--arch", "keras_example", "--epochs", "1",
                  "--subset", "600", "--name", "tiny"]) == 0

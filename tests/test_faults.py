@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from mnist_cnn.store import ModelStore, build_metadata
 
@@ -34,6 +35,7 @@ KILLED_SAVE_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_save_killed_half_way_leaves_the_previous_models_and_no_partial_listing(tmp_path):
     child = subprocess.Popen([sys.executable, "-c", KILLED_SAVE_SCRIPT, str(tmp_path)], cwd=PROJECT_ROOT,
                              stdout=subprocess.PIPE, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})

@@ -22,6 +22,7 @@ def user_digits_path(tmp_path, mnist):
     return store.path
 
 
+@pytest.mark.slow
 def test_finetuning_the_bundled_model_through_a_job_keeps_mnist_and_learns_the_hand(tmp_path, user_digits_path):
     models_dir = copy_bundled_models(tmp_path / "models")
     base = ModelStore(models_dir).get("default")
