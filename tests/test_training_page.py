@@ -108,6 +108,7 @@ def test_the_panel_shows_every_architecture_with_its_parameter_count_and_the_lim
     assert held_out in sidebar.radio(key="retrain_size").help
 
 
+@pytest.mark.slow
 def test_the_panel_starts_a_job_that_is_saved_listed_and_can_become_active(models_dir):
     sidebar = open_sidebar()
     sidebar.number_input(key="retrain_epochs").set_value(1)
