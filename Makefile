@@ -1,10 +1,11 @@
-# Two commands: `make run` sets up and starts the app; `make test` sets up and runs every test.
+# Two commands: `make run` sets up and starts the app; `make test` sets up, lints and runs every test.
+# While editing: `make test-fast` (lint, then the tests not marked slow or browser: under 2 minutes).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test bench browser clean
+.PHONY: run test test-fast lint bench browser clean
 
 # The app's environment: created if needed, re-installed when requirements change.
 $(VENV)/.runtime-installed: requirements.txt
@@ -27,8 +28,14 @@ browser:
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m streamlit run app.py
 
-test: $(VENV)/.dev-installed browser
+lint: $(VENV)/.dev-installed
+	$(BIN)/python -m ruff check .
+
+test: lint browser
 	$(BIN)/python -m pytest
+
+test-fast: lint
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 bench: $(VENV)/.dev-installed browser
 	$(BIN)/python benchmarks/run_benchmarks.py --output benchmarks/RESULTS.md --readme README.md

@@ -27,7 +27,6 @@ init_session_state()
 navigation = st.navigation([
     st.Page(PAGES_DIR / file, title=title, icon=icon, default=default)
     for file, title, icon, default in PAGES
-    if (PAGES_DIR / file).exists()
 ])
 render_sidebar()
 navigation.run()

@@ -1,7 +1,7 @@
 """A registry of named CNN architectures for MNIST: five from the tutorials and our batch-normalised default."""
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 from keras import layers

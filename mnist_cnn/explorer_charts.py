@@ -67,11 +67,11 @@ def make_confusion_frame(confusion: np.ndarray, selected: tuple[int, int] | None
         "kind": np.where(true_digits == predicted_digits, "right", "mistake"),
         # Cells show their count, except empty mistake cells, which stay blank so real mistakes stand out.
         "label": [str(count) if count or true == predicted else ""
-                  for count, true, predicted in zip(counts, true_digits, predicted_digits)],
+                  for count, true, predicted in zip(counts, true_digits, predicted_digits, strict=True)],
         "fill": fills,
         "text_colour": texts,
         "selected": [(int(t), int(p)) == tuple(selected) if selected is not None else False
-                     for t, p in zip(true_digits, predicted_digits)],
+                     for t, p in zip(true_digits, predicted_digits, strict=True)],
     })
 
 

@@ -61,8 +61,8 @@ def make_sample_grid_figure(images: np.ndarray, labels: np.ndarray, predictions:
     """Test digits titled 'true → predicted ✓/✗', green and unframed where right, red and framed where wrong."""
     if not len(images) == len(labels) == len(predictions):
         raise ValueError(f"got {len(images)} images, {len(labels)} labels and {len(predictions)} predictions")
-    right = [int(label) == int(prediction) for label, prediction in zip(labels, predictions)]
+    right = [int(label) == int(prediction) for label, prediction in zip(labels, predictions, strict=True)]
     titles = [f"{int(label)} → {int(prediction)} {'✓' if is_right else '✗'}"
-              for label, prediction, is_right in zip(labels, predictions, right)]
+              for label, prediction, is_right in zip(labels, predictions, right, strict=True)]
     colours = [RIGHT_COLOUR if is_right else WRONG_COLOUR for is_right in right]
     return make_digit_grid_figure(images, titles, colours, columns, frames=[not is_right for is_right in right])

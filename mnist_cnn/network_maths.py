@@ -1,7 +1,7 @@
 """A model's layer table and the maths of each kind of layer, tied to the layers of that model where it appears."""
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 

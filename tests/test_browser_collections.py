@@ -1,4 +1,4 @@
-"""Collections in headless Chromium: creating one puts it in the URL, it stays there across pages, a bookmark opens it."""
+"""Collections in headless Chromium: a new one goes in the URL, stays there across pages, and a bookmark opens it."""
 
 import re
 

@@ -96,7 +96,8 @@ def test_the_gallery_and_the_teachers_table_show_only_what_they_should(user_stor
     deletes = [button for button in app.button if button.key and button.key.startswith("delete_")]
     assert len(deletes) == 2
     table = next(frame.value for frame in app.dataframe if "collection" in frame.value.columns)
-    assert dict(zip(table["collection"], table["drawings"])) == {DEFAULT_COLLECTION: 1, "anna": 2, "Ben 2": 3}
+    counts = dict(zip(table["collection"], table["drawings"], strict=True))
+    assert counts == {DEFAULT_COLLECTION: 1, "anna": 2, "Ben 2": 3}
 
 
 def test_creating_a_collection_in_the_sidebar_switches_to_it(user_store):

@@ -6,10 +6,10 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from mnist_cnn.store import ModelStore, build_metadata
 
@@ -46,6 +46,7 @@ def run_until_killed(script: str, folder: Path, signal_line: bytes) -> None:
         child.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_a_save_killed_half_way_leaves_the_previous_models_and_no_partial_listing(tmp_path):
     run_until_killed(KILLED_SAVE_SCRIPT, tmp_path, b"saving")
     assert any(path.name.startswith(".tmp-") for path in tmp_path.iterdir()), "the kill hit mid-save"

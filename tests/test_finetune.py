@@ -24,6 +24,7 @@ def test_split_holds_out_a_share_of_every_digit():
     assert set(train).isdisjoint(holdout)
 
 
+@pytest.mark.slow
 def test_finetune_raises_accuracy_on_the_users_digits_and_keeps_mnist(mnist, tiny_trained_model):
     (x_train, y_train), (x_test, y_test) = mnist
     rng = np.random.default_rng(1)

@@ -17,11 +17,12 @@ def user_digits_path(tmp_path, mnist):
     rng = np.random.default_rng(7)
     index = np.concatenate([rng.choice(np.flatnonzero(y_test == digit), 12, replace=False) for digit in range(10)])
     store = UserDigitStore(tmp_path / "my_digits.sqlite3")
-    for image, label in zip(write_in_a_personal_style(x_test[index]), y_test[index]):
+    for image, label in zip(write_in_a_personal_style(x_test[index]), y_test[index], strict=True):
         store.add(int(label), image.astype(np.float32) / 255.0)
     return store.path
 
 
+@pytest.mark.slow
 def test_finetuning_the_bundled_model_through_a_job_keeps_mnist_and_learns_the_hand(tmp_path, user_digits_path):
     models_dir = copy_bundled_models(tmp_path / "models")
     base = ModelStore(models_dir).get("default")

@@ -35,7 +35,7 @@ def test_classify_matches_the_model_and_never_calls_predict(tiny_trained_model, 
     monkeypatch.setattr(tiny_trained_model, "predict", refuse)
     images, labels = test_digits
     expected = np.asarray(tiny_trained_model(images[:, :, :, np.newaxis], training=False))
-    for image, row in zip(images, expected):
+    for image, row in zip(images, expected, strict=True):
         np.testing.assert_allclose(classify(tiny_trained_model, image).probabilities, row, atol=1e-5)
     # Trained for one epoch on 2,000 digits, it already gets most of these right.
     predictions = [classify(tiny_trained_model, image).digit for image in images]

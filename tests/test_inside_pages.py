@@ -5,6 +5,7 @@ import json
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
@@ -131,7 +132,11 @@ def test_convolution_page_uses_the_drawing_when_there_is_one():
     assert len(app.get("image")) >= 3  # Sobel panels, your kernel, the worked example
 
 
-def test_reruns_do_not_grow_open_figures():
+@pytest.mark.slow
+def test_reruns_do_not_grow_open_figures(monkeypatch):
+    # Streamlit closes every pyplot figure after a run; without that cleanup, a page that forgets to close its
+    # figures leaves them open, and this test sees it.
+    monkeypatch.setattr(script_runner, "_clean_problem_modules", lambda: None)
     app = open_page("pages/feature_maps.py")
     before = len(plt.get_fignums())
     for _ in range(3):
@@ -146,6 +151,7 @@ def test_reruns_do_not_grow_open_figures():
     assert len(plt.get_fignums()) <= before == 0
 
 
+@pytest.mark.slow
 def test_next_misclassified_jumps_to_a_digit_the_model_gets_wrong():
     app = open_page("pages/feature_maps.py")
     next_button = next(button for button in app.button if button.label == "Next misclassified")

@@ -88,6 +88,7 @@ def test_stale_temporary_files_are_removed_and_fresh_ones_kept(tmp_path):
     assert files_in(tmp_path) == [".tmp-new.keras", "a.keras"]
 
 
+@pytest.mark.slow
 def test_a_tiny_job_trains_evaluates_saves_and_appears_in_the_store(models_dir):
     manager = JobManager(models_dir=models_dir)
     started = manager.start(TINY_SPEC)
@@ -109,6 +110,7 @@ def test_a_tiny_job_trains_evaluates_saves_and_appears_in_the_store(models_dir):
     assert not [name for name in files_in(models_dir) if name.startswith(".tmp-")]
 
 
+@pytest.mark.slow
 def test_cancel_during_training_stops_quickly_and_leaves_no_file(models_dir):
     manager = JobManager(models_dir=models_dir)
     manager.start(JobSpec(architecture="keras_example", epochs=30, batch_size=32, train_subset=20_000))
@@ -164,6 +166,7 @@ def test_two_concurrent_starts_give_one_job(models_dir):
     assert manager.wait(10).status == CANCELLED
 
 
+@pytest.mark.slow
 def test_a_failing_worker_is_reported_and_the_server_goes_on(models_dir):
     manager = JobManager(models_dir=models_dir)
     manager.start(JobSpec(**{**TINY_SPEC.to_dict(), "base_model_name": "no-such-model"}))
@@ -173,6 +176,7 @@ def test_a_failing_worker_is_reported_and_the_server_goes_on(models_dir):
     assert files_in(models_dir) == ["default.json", "default.keras"]
 
 
+@pytest.mark.slow
 def test_a_job_can_continue_training_a_stored_model(models_dir):
     manager = JobManager(models_dir=models_dir)
     spec = {**TINY_SPEC.to_dict(), "architecture": "batchnorm_cnn", "base_model_name": "default"}

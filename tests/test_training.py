@@ -7,6 +7,7 @@ import pytest
 from mnist_cnn.training import TrainingCancelled, TrainingConfig, TrainingProgress, train_model
 
 
+@pytest.mark.slow
 def test_one_epoch_on_a_subset_reports_batches_and_epochs(small_training_set):
     x, y = small_training_set
     batches, epochs = [], []
@@ -23,6 +24,7 @@ def test_one_epoch_on_a_subset_reports_batches_and_epochs(small_training_set):
     assert len(result.history["loss"]) == 1 and len(result.epoch_seconds) == 1
 
 
+@pytest.mark.slow
 def test_several_batches_per_call_report_every_call_and_end_at_the_last_batch(small_training_set):
     x, y = small_training_set
     batches = []
@@ -32,6 +34,7 @@ def test_several_batches_per_call_report_every_call_and_end_at_the_last_batch(sm
     assert batches == [(4, 9), (8, 9), (9, 9)]  # 9 batches in calls of 4: Keras's last call overshoots to 12
 
 
+@pytest.mark.slow
 def test_cancel_between_batches_raises_and_stops_early(small_training_set):
     x, y = small_training_set
     cancel = threading.Event()

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 import mnist_cnn.jobs as jobs
 from mnist_cnn import config
+from mnist_cnn.architectures import ARCHITECTURES
 from mnist_cnn.store import ModelStore, build_metadata
 from mnist_cnn.training_charts import (make_comparison_chart, make_history_chart, make_history_frame,
                                        make_live_chart, make_models_table)
@@ -97,13 +98,17 @@ def test_the_panel_shows_every_architecture_with_its_parameter_count_and_the_lim
     sidebar = open_sidebar()
     assert not sidebar.exception
     architectures = sidebar.selectbox(key="retrain_architecture")
-    assert len(architectures.options) == 6 and architectures.value == "keras_example"
+    assert [option.split(" (")[0] for option in architectures.options] == list(ARCHITECTURES)
+    assert architectures.value == "keras_example"
     assert architectures.options[architectures.index] == "keras_example (34,826)"
     captions = " ".join(caption.value for caption in sidebar.caption)
     assert "34,826 parameters" in captions and f"{config.MAX_EPOCHS} epochs" in captions
     assert sidebar.number_input(key="retrain_epochs").max == config.MAX_EPOCHS
+    held_out = f"{jobs.JobSpec().validation_split:.0%} are held out"  # the share the job really holds out
+    assert held_out in sidebar.radio(key="retrain_size").help
 
 
+@pytest.mark.slow
 def test_the_panel_starts_a_job_that_is_saved_listed_and_can_become_active(models_dir):
     sidebar = open_sidebar()
     sidebar.number_input(key="retrain_epochs").set_value(1)

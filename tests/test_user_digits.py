@@ -1,11 +1,14 @@
 """Tests for the user's drawing store: round-trips, deletion, export/import, and concurrent writers."""
 
+import sqlite3
 import threading
 
 import numpy as np
 import pytest
 
-from mnist_cnn.user_digits import UserDigitsError, UserDigitStore, read_mnist_layout
+from mnist_cnn import config
+from mnist_cnn.user_digits import (DEFAULT_COLLECTION, UserDigitsDatabaseError, UserDigitsError, UserDigitStore,
+                                   read_mnist_layout, validate_collection_name)
 
 
 def make_digit(value: float) -> np.ndarray:
@@ -106,10 +109,6 @@ def test_two_threads_writing_at_once_lose_nothing(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Collections, capacity, data versions, migration and database faults.
 # ---------------------------------------------------------------------------------------------
-import sqlite3
-
-from mnist_cnn import config
-from mnist_cnn.user_digits import DEFAULT_COLLECTION, UserDigitsDatabaseError, validate_collection_name
 
 # The schema before collections existed, to test the migration of an old file.
 OLD_SCHEMA = """

@@ -217,7 +217,8 @@ def render_settings() -> None:
     st.checkbox("Augment (rotate, shift, zoom, thicken strokes)", key="retrain_augment",
                 help="Slower to learn, but better on drawings that look unlike MNIST.")
     st.radio("Training images", ["Full set", "Subset"], key="retrain_size", horizontal=True,
-             help=f"Full set: {config.MAX_TRAIN_SUBSET:,} images. 10% are held out for validation.")
+             help=f"Full set: {config.MAX_TRAIN_SUBSET:,} images. {QUICK_SETTINGS.validation_split:.0%} "
+                  "are held out for validation.")
     if st.session_state["retrain_size"] == "Subset":
         st.number_input(f"Subset size ({config.MIN_TRAIN_SUBSET:,}–{config.MAX_TRAIN_SUBSET:,})",
                         min_value=config.MIN_TRAIN_SUBSET, max_value=config.MAX_TRAIN_SUBSET, step=500,

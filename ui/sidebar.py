@@ -4,6 +4,7 @@ import streamlit as st
 
 from mnist_cnn import config
 from ui.collections import render_collection_picker
+from ui.retrain import render_retrain_panel
 from ui.state import get_store, init_session_state
 from ui.teacher import render_teacher_unlock
 
@@ -51,8 +52,4 @@ def render_sidebar() -> None:
     render_model_picker()
     render_collection_picker()
     render_teacher_unlock()
-    try:
-        from ui.retrain import render_retrain_panel
-    except ImportError:
-        return
     render_retrain_panel()

@@ -1,0 +1,124 @@
+"""Every change this app makes to a dependency's behaviour: what it changes, why, and the versions it was verified on.
+
+Both patches change Streamlit (1.67) through private names, so they are applied only when the installed Streamlit
+is a verified minor version (requirements.txt pins it); on any other version the app runs without them and logs a
+warning. `ui/runtime.py` applies them once, in the Streamlit server process only (never in a test's AppTest).
+
+1. `keep_keras_state_between_runs`: after every script run Streamlit calls `keras.backend.clear_session()`
+   (`_clean_problem_modules` in `streamlit/runtime/scriptrunner/script_runner.py`, added for apps that build Keras
+   models inside the script, streamlit/streamlit#939). It empties TensorFlow's kernel cache, so every stroke
+   re-optimised the cached model's graph: about 30 ms per compiled function, on every run (benchmarks/bench_draw.py).
+   This app builds no model in the script (models are `st.cache_resource` values), so the patched cleanup only
+   closes pyplot's figures, as Streamlit's does. Keras itself is left alone: `clear_session()` still works.
+2. `deliver_each_run_before_the_next`: a race lost a fragment's output under load. When a run ends its ScriptRunner
+   stops, but its last messages (the rest of the fragment's elements, its "finished" message) still wait on the
+   server's event loop. A rerun request arriving in that window (typically the sidebar's progress fragment, which
+   reruns every second while a job trains) is refused by the stopped runner, and AppSession starts a new
+   ScriptRunner at once (behaviour introduced by streamlit/streamlit#4557); the old runner's waiting messages are
+   then dropped as coming from a "non-current" runner (see the comment in `AppSession.request_rerun`). The browser
+   kept the previous drawing's result, or none for a new stroke. The closest upstream report is
+   streamlit/streamlit#9188 (fragment elements vanish after two quick reruns; made frequent by delaying
+   `AppSession._handle_scriptrunner_event_on_event_loop`); no open issue for this exact race in 1.67 was found.
+   Here such a request waits until the old runner has delivered everything (its SHUTDOWN event).
+
+The canvas (streamlit-drawable-canvas 0.13) is not patched: `ui/canvas_controls.py` presses its own toolbar buttons
+from the browser, and its docstring says what happens on another canvas version.
+"""
+
+import functools
+import importlib.metadata
+import logging
+import sys
+import time
+
+logger = logging.getLogger(__name__)
+
+# The Streamlit minor versions the patches were read against and tested with (keep requirements.txt in step).
+VERIFIED_STREAMLIT_VERSIONS = ("1.67",)
+# A rerun waits at most this long for the previous run's last messages (they normally take milliseconds).
+DEFERRED_RERUN_LIMIT_SECONDS = 5.0
+
+
+def is_verified_version(package: str, verified_versions: tuple[str, ...]) -> bool:
+    """Whether the installed `package`'s major.minor version is one of `verified_versions` (e.g. "1.67")."""
+    installed = importlib.metadata.version(package)
+    return ".".join(installed.split(".")[:2]) in verified_versions
+
+
+@functools.cache
+def warn_unverified_version(package: str, installed: str) -> None:
+    """Log, once per process and version, that the patches were skipped."""
+    logger.warning("%s %s is not a version ui/patches.py was verified with (%s): running without its patches, so "
+                   "strokes re-optimise the model's graph and a fragment's output can be lost under load.",
+                   package, installed, ", ".join(VERIFIED_STREAMLIT_VERSIONS))
+
+
+def close_figures_only() -> None:
+    """Streamlit's after-run cleanup without its `keras.backend.clear_session()`: close pyplot's figures."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+
+
+close_figures_only.keeps_keras_state = True
+
+
+def keep_keras_state_between_runs(script_runner_module) -> None:
+    """Replace Streamlit's after-run `_clean_problem_modules` with `close_figures_only` (patch 1 above)."""
+    script_runner_module._clean_problem_modules = close_figures_only
+
+
+def deliver_each_run_before_the_next(app_session_class, shutdown_event, session_closing_state) -> None:
+    """Start a session's next script run only after the previous run's messages have all gone out (patch 2 above)."""
+    if getattr(app_session_class, "delivers_each_run_before_the_next", False):
+        return
+    create_runner = app_session_class._create_scriptrunner
+    handle_event = app_session_class._handle_scriptrunner_event_on_event_loop
+
+    def create_scriptrunner(self, initial_rerun_data) -> None:
+        """Start a runner now, or, while the finished one still delivers its messages, once it has."""
+        waiting = self.__dict__.setdefault("_reruns_waiting", [])
+        if self._scriptrunner is None:  # nothing running, or a run stopped for a full rerun that replaces it
+            waiting.clear()
+            create_runner(self, initial_rerun_data)
+            return
+        if waiting and time.monotonic() - self._reruns_waiting_since > DEFERRED_RERUN_LIMIT_SECONDS:
+            waiting.clear()  # the old runner never reported its end: do what Streamlit does
+            create_runner(self, initial_rerun_data)
+            return
+        if not waiting:
+            self._reruns_waiting_since = time.monotonic()
+        waiting.append(initial_rerun_data)
+
+    def handle_scriptrunner_event(self, sender, event, *args, **kwargs) -> None:
+        """Streamlit's handling, then the reruns that waited for this runner's end."""
+        handle_event(self, sender, event, *args, **kwargs)
+        waiting = self.__dict__.get("_reruns_waiting")
+        if event != shutdown_event or not waiting or self._scriptrunner is not None:
+            return
+        if self._state == session_closing_state:
+            waiting.clear()
+            return
+        first, *rest = waiting
+        waiting.clear()
+        create_runner(self, first)
+        for rerun_data in rest:  # the new runner merges them, as it merges any reruns that arrive while it runs
+            if self._scriptrunner is not None:
+                self._scriptrunner.request_rerun(rerun_data)
+
+    app_session_class._create_scriptrunner = create_scriptrunner
+    app_session_class._handle_scriptrunner_event_on_event_loop = handle_scriptrunner_event
+    app_session_class.delivers_each_run_before_the_next = True
+
+
+def apply_patches() -> bool:
+    """Apply both patches (idempotent), or, on a Streamlit version not verified, none with a logged warning."""
+    if not is_verified_version("streamlit", VERIFIED_STREAMLIT_VERSIONS):
+        warn_unverified_version("streamlit", importlib.metadata.version("streamlit"))
+        return False
+    from streamlit.runtime.app_session import AppSession, AppSessionState
+    from streamlit.runtime.scriptrunner import ScriptRunnerEvent, script_runner
+
+    keep_keras_state_between_runs(script_runner)
+    deliver_each_run_before_the_next(AppSession, ScriptRunnerEvent.SHUTDOWN, AppSessionState.SHUTDOWN_REQUESTED)
+    return True
