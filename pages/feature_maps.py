@@ -8,8 +8,10 @@ import streamlit as st
 from mnist_cnn.charts import make_probability_chart
 from mnist_cnn.evaluation import find_mistakes
 from mnist_cnn.feature_maps import compute_feature_maps, list_feature_layers, prepare_image
+from mnist_cnn.inference import classify
 from mnist_cnn.network_figures import make_channel_heatmap, make_feature_map_grid, upscale_for_display
 from ui.display import show_figure
+from ui.personal import render_personal_answer
 from ui.state import active_evaluation, require_model, test_set_or_message
 
 # Input sources, colour-scale choices, and the session keys this page keeps across pages.
@@ -99,6 +101,7 @@ def show_input_and_prediction(model, image, true_label, caption) -> None:
     if true_label is not None:
         columns[1].markdown(":green[**right**]" if prediction == true_label else ":red[**wrong**]")
     columns[2].altair_chart(make_probability_chart(probabilities, true_label, height=180), width="stretch")
+    render_personal_answer(model, image, classify(model, image), page="feature_maps")
 
 
 @st.fragment
