@@ -4,8 +4,8 @@ The network's last hidden features (the input of its final Dense layer) of the p
 A new digit's features are compared with them and with those of a fixed sample of labelled MNIST training
 digits (cosine similarity); the most alike vote for their labels, and that vote is mixed with the network's
 own probabilities. The vote only counts when the new digit is about as close to one of the person's
-drawings as to any MNIST digit, so digits in MNIST's style keep the network's answer. Building the adapter is one forward pass over the
-drawings: no training.
+drawings as to any MNIST digit, so digits in MNIST's style keep the network's answer. Building the adapter
+is one forward pass over the drawings: no training.
 """
 
 import weakref
@@ -28,10 +28,12 @@ REFERENCE_SEED = 0
 # closest drawings count most.
 TEMPERATURE = 0.02
 # The vote's share of the mix, from the margin (similarity to the closest drawing of the person minus that to
-# the closest MNIST reference digit): 0 below GATE_START, rising linearly to all of it at GATE_FULL. Chosen on
-# the pendigits writers with benchmarks/bench_personal.py (it keeps MNIST test accuracy within 0.2 points).
+# the closest MNIST reference digit): 0 below GATE_START, rising linearly to MAX_VOTE_SHARE at GATE_FULL.
+# Chosen on the pendigits writers (benchmarks/bench_personal.py): MNIST test accuracy stays within 0.2 points.
 GATE_START = -0.10
 GATE_FULL = 0.05
+# The vote's largest share: the network keeps 30%, so one odd drawing cannot overrule it when it is sure.
+MAX_VOTE_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,8 @@ def combine_with_vote(adapter: PersonalAdapter, features: np.ndarray, probabilit
     np.add.at(vote.T, np.concatenate([adapter.labels, adapter.reference_labels]), weights.T)  # sums per label
     vote /= vote.sum(axis=1, keepdims=True)
     margin = similarities.max(axis=1) - reference_similarities.max(axis=1)  # (n,)
-    share = np.clip((margin - GATE_START) / (GATE_FULL - GATE_START), 0.0, 1.0)[:, np.newaxis]  # (n, 1)
+    share = MAX_VOTE_SHARE * np.clip((margin - GATE_START) / (GATE_FULL - GATE_START), 0.0, 1.0)  # (n,)
+    share = share[:, np.newaxis]  # (n, 1)
     return (1.0 - share) * probabilities + share * vote  # (n, 10), rows sum to 1
 
 

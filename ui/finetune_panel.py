@@ -7,6 +7,7 @@ from mnist_cnn.finetune import MIN_USER_DIGITS, FineTuneConfig
 from mnist_cnn.finetune_job import MAX_MNIST_DROP
 from mnist_cnn.jobs import JobBusyError, JobSpec, get_job_manager
 from mnist_cnn.store import ModelStoreError
+from ui.personal import get_current_collection
 from ui.state import active_stored_model, get_store
 from ui.user_digits import user_digit_store
 
@@ -20,7 +21,7 @@ def start_finetune_job(base_name: str, architecture: str) -> bool:
                    epochs=FINETUNE_DEFAULTS.epochs, batch_size=FINETUNE_DEFAULTS.batch_size,
                    learning_rate=FINETUNE_DEFAULTS.learning_rate, lr_schedule="constant",
                    augment=FINETUNE_DEFAULTS.augment, validation_split=0.0,
-                   options={"user_digits_path": str(user_digit_store().path)})
+                   options={"user_digits_path": str(user_digit_store().path), "collection": get_current_collection()})
     try:
         job = get_job_manager().start(spec)
     except JobBusyError as error:
@@ -37,16 +38,18 @@ def start_finetune_job(base_name: str, architecture: str) -> bool:
 def render_finetune_block(busy: bool) -> None:
     """A button that fine-tunes the active model on MNIST plus the user's labelled drawings."""
     st.markdown("**Fine-tune on My digits**")
-    total = sum(user_digit_store().count_by_label().values())
+    total = sum(user_digit_store().count_by_label().values())  # collection: count_by_label(collection)
     active = active_stored_model()
     if active is None:
         return
-    st.caption(f"Continues training the active model (**{active.name}**) for {FINETUNE_DEFAULTS.epochs} epochs "
-               f"at a gentle learning rate on {FINETUNE_DEFAULTS.mnist_images:,} MNIST images plus your "
+    st.caption(f"Continues training the active model (**{active.name}**): its last convolution layer and read-out, "
+               f"for {FINETUNE_DEFAULTS.epochs} epochs at a gentle learning rate on "
+               f"{FINETUNE_DEFAULTS.mnist_images:,} MNIST images plus your "
                f"{total} labelled drawing{'s' if total != 1 else ''} (each shown {FINETUNE_DEFAULTS.user_repeats}×). "
                f"A quarter of your drawings is held out to measure the gain. MNIST test accuracy may drop by at "
                f"most {100 * MAX_MNIST_DROP:.1f} points: if it drops more, the new weights are blended back "
-               f"towards the old ones until it does not, and if that fails nothing is kept.")
+               f"towards the old ones until it does not, and if that fails nothing is kept. The new model is "
+               f"tied to the collection **{get_current_collection()}**.")
     if total < MIN_USER_DIGITS:
         st.caption(f"Save at least {MIN_USER_DIGITS} drawings on the Draw page first (you have {total}).")
     if st.button("Fine-tune on my digits", icon=":material/school:", key="finetune_start",
