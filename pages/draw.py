@@ -90,7 +90,7 @@ def classify_and_show(model, image, source: str) -> None:
     result, saliency = st.columns([3, 2])
     with result:
         show_prediction(classification)
-        render_personal_answer(model, model_input, classification)
+        render_personal_answer(model, model_input, classification, page=source)
         render_label_controls(model_input, image, classification.digit, source)
     with saliency:
         show_saliency(model, model_input, classification.digit, source)

@@ -36,5 +36,5 @@ def test_a_labelled_drawing_changes_the_answer_and_the_toggle_hides_it(draw_page
     answers = personal_metrics(draw_page)
     assert answers["With your 1 drawing"].startswith(f"{right_digit} (")
     assert answers["The network alone"].startswith(f"{predicted} (")
-    draw_page.toggle(key="use_my_drawings_draw").set_value(False).run()
+    draw_page.toggle(key="use_my_drawings_upload").set_value(False).run()
     assert not personal_metrics(draw_page) and prediction_metrics(draw_page)[0].value == predicted

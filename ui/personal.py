@@ -63,8 +63,8 @@ def describe_answer(classification: Classification) -> str:
 
 
 def render_personal_answer(model, model_input: np.ndarray, classification: Classification,
-                           page: str = "draw") -> None:
-    """A 'Use my drawings' toggle and, when on, the answer adapted to the current collection beside the plain one."""
+                           page: str) -> None:
+    """A "Use my drawings" toggle (its key names `page`) and, when on, the adapted answer beside the plain one."""
     use = st.toggle("Use my drawings", value=True, key=f"use_my_drawings_{page}",
                     help="Reads your drawing in the light of your labelled drawings (My digits), at once, with "
                          "no training: drawings of yours that look alike vote for their label.")
