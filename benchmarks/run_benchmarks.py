@@ -64,6 +64,13 @@ def build_table(figures: dict) -> list[tuple[str, str]]:
     return rows
 
 
+def format_personal_rows(personal: dict) -> list[tuple[str, str]]:
+    """Rows of the personal-handwriting benchmark (one per K), formatted by bench_personal."""
+    import bench_personal
+
+    return bench_personal.format_rows(personal)
+
+
 ROW_BUILDERS = {
     "evaluation": lambda evaluation: [
         ("Active (bundled) model: MNIST test accuracy", f"{evaluation['accuracy']:.2%}"),
@@ -108,6 +115,7 @@ ROW_BUILDERS = {
                                                             f"{'met' if quick['meets_target'] else 'NOT met'})")],
     "epoch_seconds": lambda epochs: [
         (f"Training, seconds per full epoch: `{name}`", f"{seconds:.1f} s") for name, seconds in epochs.items()],
+    "personal": format_personal_rows,
 }
 
 
@@ -122,6 +130,7 @@ def main() -> None:
     import bench_handwriting
     import bench_evaluation
     import bench_load
+    import bench_personal
     import bench_training
 
     started = time.perf_counter()
@@ -133,6 +142,7 @@ def main() -> None:
         "not_a_digit": bench_handwriting.measure_not_a_digit,
         "epoch_seconds": bench_training.measure_epoch_seconds,
         "quick_retrain": bench_training.measure_quick_retrain,
+        "personal": bench_personal.measure_personalisation,
         "cold_start": measure_cold_start,
         "browser": bench_draw.measure_browser_latency,
         "load": bench_load.measure_load,

@@ -87,24 +87,79 @@ def run_train(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def read_npz_pair(path: str, images_key: str, labels_key: str):
+    """(uint8 images (n, 28, 28), labels (n,)) from an MNIST-layout .npz; ValueError with a clear message."""
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if images_key not in archive.files or labels_key not in archive.files:
+                raise ValueError(f"{path} has no {images_key}/{labels_key} arrays (it has: "
+                                 f"{', '.join(archive.files) or 'none'}).")
+            images, labels = archive[images_key], archive[labels_key]
+    except (OSError, EOFError) as error:
+        raise ValueError(f"{path} cannot be read as an .npz file: {error}") from error
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(f"{path}: {images_key} must be uint8 of shape (n, 28, 28), not {images.dtype} "
+                         f"{images.shape}.")
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise ValueError(f"{path}: {labels_key} must be a vector of {len(images)} labels, not {labels.shape}.")
+    if len(labels) == 0:
+        raise ValueError(f"{path}: {images_key} is empty.")
+    if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() > 9:
+        raise ValueError(f"{path}: {labels_key} must be integers 0-9.")
+    return images, labels.astype(np.int64)
+
+
+def evaluate_personal(model, personal_path: str, x_test, y_test):
+    """Loss and accuracy on (x_test, y_test) after instant adaptation to personal_path's x_train/y_train."""
+    import numpy as np
+
+    from mnist_cnn.data import load_mnist
+    from mnist_cnn.evaluation import Evaluation
+    from mnist_cnn.personalise import build_adapter, compute_reference, predict_personal
+
+    personal_x, personal_y = read_npz_pair(personal_path, "x_train", "y_train")
+    (mnist_x, mnist_y), _ = load_mnist()
+    adapter = build_adapter(model, personal_x, personal_y, compute_reference(model, mnist_x, mnist_y))
+    probabilities = predict_personal(model, adapter, x_test)  # (n, 10)
+    losses = -np.log(np.clip(probabilities[np.arange(len(y_test)), y_test], 1e-7, 1.0))
+    return Evaluation(y_test, probabilities, probabilities.argmax(axis=1), losses), adapter.size
+
+
 def run_evaluate(arguments: argparse.Namespace) -> int:
-    """Print a stored model's (or a .keras file's) test loss and accuracy."""
+    """Print a model's loss and accuracy on MNIST's test set or --data, optionally after --personal adaptation."""
+    import json
     from pathlib import Path
 
     from mnist_cnn.data import load_mnist
     from mnist_cnn.evaluation import evaluate_model
     from mnist_cnn.store import ModelStore, load_keras_model
 
+    if arguments.data:  # checked before the model is loaded, so a bad file fails at once
+        x_test, y_test = read_npz_pair(arguments.data, "x_test", "y_test")
+    else:
+        _, (x_test, y_test) = load_mnist()
     target = arguments.model or config.DEFAULT_MODEL_NAME
     if target.endswith(".keras"):
         model = load_keras_model(Path(target))
     else:
         model = ModelStore(arguments.models_dir).load(target)
-    _, (x_test, y_test) = load_mnist()
     started = time.perf_counter()
-    evaluation = evaluate_model(model, x_test, y_test)
-    print(f"model {target}: test loss {evaluation.mean_loss:.4f}, test accuracy {evaluation.accuracy:.4f} "
-          f"({evaluation.error_count} errors of {len(y_test)}; {time.perf_counter() - started:.1f}s)")
+    personal_count = None
+    if arguments.personal:
+        evaluation, personal_count = evaluate_personal(model, arguments.personal, x_test, y_test)
+    else:
+        evaluation = evaluate_model(model, x_test, y_test)
+    seconds = time.perf_counter() - started
+    adapted = f" adapted to {personal_count} drawings of {arguments.personal}" if arguments.personal else ""
+    print(f"model {target}{adapted}: test loss {evaluation.mean_loss:.4f}, test accuracy {evaluation.accuracy:.4f} "
+          f"({evaluation.error_count} errors of {len(y_test)}; {seconds:.1f}s)")
+    if arguments.json:
+        print(json.dumps({"model": target, "data": arguments.data or "mnist", "personal": arguments.personal,
+                          "personal_count": personal_count, "accuracy": evaluation.accuracy,
+                          "loss": evaluation.mean_loss, "count": int(len(y_test)),
+                          "errors": evaluation.error_count, "seconds": round(seconds, 3)}))
     return 0
 
 
@@ -163,6 +218,11 @@ def make_parser() -> argparse.ArgumentParser:
     train.set_defaults(handler=run_train)
     evaluate = commands.add_parser("evaluate", help="print a model's test loss and accuracy")
     evaluate.add_argument("model", nargs="?", help="a stored model name or a .keras path (default: default)")
+    evaluate.add_argument("--data", default=None, help="an MNIST-layout .npz: evaluate on its x_test/y_test "
+                                                       "(uint8 28x28, model-input form) instead of MNIST's")
+    evaluate.add_argument("--personal", default=None, help="an MNIST-layout .npz: adapt instantly to its "
+                                                           "x_train/y_train (e.g. a My digits export) first")
+    evaluate.add_argument("--json", action="store_true", help="also print one JSON object as the last line")
     evaluate.set_defaults(handler=run_evaluate)
     listing = commands.add_parser("list", help="list the stored models")
     listing.set_defaults(handler=run_list)

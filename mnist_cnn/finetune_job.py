@@ -7,6 +7,13 @@ from pathlib import Path
 MAX_MNIST_DROP = 0.002
 
 
+def make_finetune_settings(**overrides):
+    """The Retrain panel's fine-tuning settings (FineTuneConfig's defaults, with the MNIST guard), with overrides."""
+    from mnist_cnn.finetune import FineTuneConfig
+
+    return FineTuneConfig(**{"max_mnist_drop": MAX_MNIST_DROP, **overrides})
+
+
 def make_finetune_config(spec):
     """The FineTuneConfig of a job spec (its epochs, batch size, rate, augmentation, seed and options)."""
     from mnist_cnn.finetune import FineTuneConfig
@@ -36,6 +43,7 @@ def run_finetune_work(spec, store, reporter) -> dict:
     if not spec.base_model_name:
         raise ValueError("Fine-tuning needs a model to start from.")
     mnist_train, mnist_test = load_mnist()
+    collection = spec.options.get("collection", "default")
     user_digits = read_user_digits(spec.options)
     base = store.get(spec.base_model_name)
     architecture = base.metadata.get("architecture", spec.architecture)
@@ -52,7 +60,7 @@ def run_finetune_work(spec, store, reporter) -> dict:
     metadata = build_metadata(training.model, architecture, settings.to_dict(), training.history,
                               training.epoch_seconds, training.training_seconds, after["mnist_test_loss"],
                               after["mnist_test_accuracy"], trained_with="fine-tuning on My digits",
-                              base_model=spec.base_model_name,
+                              base_model=spec.base_model_name, collection=collection,
                               finetune={"before": before, "after": after, "user_digits": int(len(user_digits[1])),
                                         "held_out": result.holdout_count, "blend": result.blend})
     stored = reporter.save(store, training.model, metadata, store.new_name(f"{architecture}-finetuned"))

@@ -10,6 +10,7 @@ from mnist_cnn.inference import classify, make_gradcam_heatmap, make_gradient_he
 from mnist_cnn.preprocess import PreprocessError, preprocess_drawing
 from mnist_cnn.uploads import UPLOAD_TYPES, UploadError
 from ui.canvas_controls import render_canvas_controls
+from ui.personal import render_personal_answer
 from ui.state import require_model
 from ui.uploads import decode_uploaded_file
 from ui.user_digits import render_label_controls
@@ -105,6 +106,7 @@ def classify_and_show(model, image, source: str) -> None:
     result, saliency = st.columns([3, 2])
     with result:
         show_prediction(classification)
+        render_personal_answer(model, model_input, classification, page=source)
         render_label_controls(model_input, image, classification.digit, source)
     with saliency:
         show_saliency(model, model_input, classification.digit, source)

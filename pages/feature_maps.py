@@ -11,6 +11,7 @@ from mnist_cnn.feature_maps import compute_feature_maps, list_feature_layers
 from mnist_cnn.inference import classify
 from mnist_cnn.network_figures import make_channel_heatmap, make_feature_map_grid, upscale_for_display
 from ui.display import show_figure
+from ui.personal import render_personal_answer
 from ui.state import active_evaluation, require_model, test_set_or_message
 from ui.verdict import render_not_a_digit
 
@@ -103,6 +104,7 @@ def show_input_and_prediction(model, image, true_label, caption) -> None:
     columns[2].altair_chart(make_probability_chart(probabilities, true_label, height=180), width="stretch")
     if not classification.is_digit:
         render_not_a_digit(classification)
+    render_personal_answer(model, image, classification, page="feature_maps")
 
 
 @st.fragment

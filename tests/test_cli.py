@@ -1,11 +1,14 @@
 """Tests for the command line: train a tiny model, list it, evaluate it, and fail clearly."""
 
+import json
 import re
 
+import numpy as np
 import pytest
 
 from mnist_cnn.architectures import ARCHITECTURES
 from mnist_cnn.cli import main
+from mnist_cnn.evaluation import evaluate_model
 
 
 @pytest.mark.slow
@@ -39,3 +42,55 @@ def test_architectures_lists_every_registered_network(capsys):
     output = capsys.readouterr().out
     assert output.count("| `") == len(ARCHITECTURES)
     assert all(f"`{name}`" in output for name in ARCHITECTURES)
+
+
+
+def write_sideways_npz(path, mnist, train_per_digit: int = 5, test_per_digit: int = 10):
+    """An MNIST-layout .npz of sideways-written digits: a few per digit to learn from, others to test on."""
+    from tests.test_personalise import write_sideways
+
+    _, (x_test, y_test) = mnist
+    rng = np.random.default_rng(5)
+    picked = [rng.choice(np.flatnonzero(y_test == digit), train_per_digit + test_per_digit, replace=False)
+              for digit in range(10)]
+    train = np.concatenate([index[:train_per_digit] for index in picked])
+    test = np.concatenate([index[train_per_digit:] for index in picked])
+    np.savez(path, x_train=write_sideways(x_test[train]), y_train=y_test[train],
+             x_test=write_sideways(x_test[test]), y_test=y_test[test])
+    return path
+
+
+def read_json_line(output: str) -> dict:
+    """The JSON object printed as the last line of the output."""
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_evaluate_on_a_data_file_and_after_personal_adaptation(tmp_path, capsys, mnist, tiny_trained_model):
+    model_path = tmp_path / "tiny.keras"
+    tiny_trained_model.save(model_path)
+    data = write_sideways_npz(tmp_path / "sideways.npz", mnist)
+    assert main(["evaluate", str(model_path), "--data", str(data), "--json"]) == 0
+    plain = read_json_line(capsys.readouterr().out)
+    assert plain["count"] == 100 and plain["personal"] is None
+    expected = evaluate_model(tiny_trained_model, np.load(data)["x_test"], np.load(data)["y_test"])
+    assert plain["accuracy"] == pytest.approx(expected.accuracy) and plain["loss"] == pytest.approx(
+        expected.mean_loss, rel=1e-4)
+    assert main(["evaluate", str(model_path), "--data", str(data), "--personal", str(data), "--json"]) == 0
+    output = capsys.readouterr().out
+    adapted = read_json_line(output)
+    assert "adapted to 50 drawings" in output and adapted["personal_count"] == 50 and adapted["count"] == 100
+    assert adapted["accuracy"] > plain["accuracy"] + 0.2
+    assert adapted["loss"] < plain["loss"]
+
+
+def test_evaluate_refuses_a_bad_data_file_clearly(tmp_path, capsys):
+    floats = tmp_path / "floats.npz"
+    np.savez(floats, x_test=np.zeros((3, 28, 28), np.float32), y_test=np.zeros(3, np.uint8))
+    assert main(["evaluate", "--data", str(floats)]) == 2
+    assert "x_test must be uint8 of shape (n, 28, 28)" in capsys.readouterr().err
+    no_test = tmp_path / "train_only.npz"
+    np.savez(no_test, x_train=np.zeros((3, 28, 28), np.uint8), y_train=np.zeros(3, np.uint8))
+    assert main(["evaluate", "--data", str(no_test)]) == 2
+    assert "has no x_test/y_test arrays" in capsys.readouterr().err
+    assert main(["evaluate", "--data", str(tmp_path / "absent.npz")]) == 2
+    assert "cannot be read" in capsys.readouterr().err

@@ -29,10 +29,12 @@ def test_finetuning_the_bundled_model_through_a_job_keeps_mnist_and_learns_the_h
     manager = JobManager(models_dir=models_dir)
     manager.start(JobSpec(kind="finetune", architecture=base.metadata["architecture"], base_model_name="default",
                           epochs=2, learning_rate=1e-4, validation_split=0.0, augment=True,
-                          options={"user_digits_path": str(user_digits_path)}))
+                          options={"user_digits_path": str(user_digits_path), "collection": "class-7a"}))
     finished = manager.wait(600)
     assert finished.status == FINISHED, finished.message
-    report = ModelStore(models_dir).get(finished.result_model_name).metadata["finetune"]
+    metadata = ModelStore(models_dir).get(finished.result_model_name).metadata
+    assert metadata["collection"] == "class-7a"  # the model is tied to the collection it learnt
+    report = metadata["finetune"]
     before, after = report["before"], report["after"]
     assert report["user_digits"] == 120 and report["held_out"] == 30
     assert 0 < report["blend"] <= 1  # the share of the weight change kept to stay within the MNIST limit

@@ -95,7 +95,7 @@ def test_feature_maps_page_uses_the_drawing_and_pooling_toggle(pooling_store, mo
     assert_ran_cleanly(app)
     assert app.radio(key="feature_maps_source").value == "My drawing"
     conv_only = len(app.subheader)
-    app.toggle[0].set_value(True).run()
+    next(toggle for toggle in app.toggle if toggle.label == "Show pooling layers").set_value(True).run()
     assert_ran_cleanly(app)
     assert len(app.subheader) > conv_only  # pooling layers added
     assert any(heading.startswith("pool1") for heading in (item.value for item in app.subheader))

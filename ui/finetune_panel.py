@@ -47,12 +47,14 @@ def render_finetune_block(busy: bool) -> None:
     active = active_stored_model()
     if active is None:
         return
-    st.caption(f"Continues training the active model (**{active.name}**) for {FINETUNE_DEFAULTS.epochs} epochs "
-               f"at a gentle learning rate on {FINETUNE_DEFAULTS.mnist_images:,} MNIST images plus your "
+    st.caption(f"Continues training the active model (**{active.name}**): its last convolution layer and read-out, "
+               f"for {FINETUNE_DEFAULTS.epochs} epochs at a gentle learning rate on "
+               f"{FINETUNE_DEFAULTS.mnist_images:,} MNIST images plus your "
                f"{total} labelled drawing{'s' if total != 1 else ''} (each shown {FINETUNE_DEFAULTS.user_repeats}×). "
                f"A quarter of your drawings is held out to measure the gain. MNIST test accuracy may drop by at "
                f"most {100 * MAX_MNIST_DROP:.1f} points: if it drops more, the new weights are blended back "
-               f"towards the old ones until it does not, and if that fails nothing is kept.")
+               f"towards the old ones until it does not, and if that fails nothing is kept. The new model is "
+               f"tied to the collection **{get_current_collection()}**.")
     if total < MIN_USER_DIGITS:
         st.caption(f"Save at least {MIN_USER_DIGITS} drawings on the Draw page first (you have {total}).")
     if st.button("Fine-tune on my digits", icon=":material/school:", key="finetune_start",

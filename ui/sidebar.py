@@ -43,6 +43,8 @@ def render_model_picker() -> None:
             columns[1].metric("Parameters", f"{count / 1000:.0f}K" if count >= 10_000 else f"{count:,}",
                               help=f"{count:,} parameters")
             st.caption(f"Architecture: `{meta.get('architecture', '?')}`")
+            if meta.get("collection"):
+                st.caption(f"Fine-tuned for the collection **{meta['collection']}**")
         for problem in problems:
             st.warning(f"Skipped model file **{problem.name}**: {problem.message}")
 

@@ -1,0 +1,40 @@
+"""The 'Use my drawings' toggle in AppTest: a saved, labelled drawing changes the Draw page's answer at once."""
+
+import cv2
+import numpy as np
+
+from tests.test_draw_page import draw_page, encode_png, prediction_metrics, upload  # noqa: F401, F811 (fixture)
+
+
+def upload_a_hash_sign(app):
+    """Upload a photo of a '#': a shape the network has never seen, which this person says is a 7."""
+    picture = np.full((200, 200), 235, np.uint8)
+    for position in (70, 130):
+        cv2.line(picture, (position, 30), (position, 170), 20, 9, cv2.LINE_AA)
+        cv2.line(picture, (30, position), (170, position), 20, 9, cv2.LINE_AA)
+    return upload(app, "hash.png", encode_png(picture), "image/png")
+
+
+def personal_metrics(app) -> dict:
+    """The side-by-side answers {label: value} shown when the person's drawings change the answer."""
+    return {metric.label: metric.value for metric in app.metric
+            if metric.label.startswith("With your") or metric.label == "The network alone"}
+
+
+def test_a_labelled_drawing_changes_the_answer_and_the_toggle_hides_it(draw_page, tmp_path, monkeypatch):
+    from mnist_cnn import config
+
+    monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
+    upload_a_hash_sign(draw_page)
+    predicted = prediction_metrics(draw_page)[0].value
+    assert not personal_metrics(draw_page)
+    assert any("Save a few labelled drawings" in caption.value for caption in draw_page.caption)
+    right_digit = 7 if predicted != "7" else 3
+    next(box for box in draw_page.selectbox if box.label == "No, it is a").select(right_digit).run()
+    draw_page.button(key="label_save_upload").click().run()
+    assert not draw_page.exception, draw_page.exception
+    answers = personal_metrics(draw_page)
+    assert answers["With your 1 drawing"].startswith(f"{right_digit} (")
+    assert answers["The network alone"].startswith(f"{predicted} (")
+    draw_page.toggle(key="use_my_drawings_upload").set_value(False).run()
+    assert not personal_metrics(draw_page) and prediction_metrics(draw_page)[0].value == predicted

@@ -1,0 +1,76 @@
+"""Streamlit glue for instant adaptation: the 'Use my drawings' toggle and the answer with and without them."""
+
+import numpy as np
+import streamlit as st
+
+from mnist_cnn.data import DataError
+from mnist_cnn.inference import Classification
+from mnist_cnn.personalise import PersonalAdapter, build_adapter, classify_personal, compute_reference
+from ui.collections import get_current_collection
+from ui.state import active_stored_model, file_hash, load_model_cached, load_training_set_cached
+from ui.user_digits import user_digit_store
+
+
+def read_collection(collection: str) -> tuple[np.ndarray, np.ndarray]:
+    """The collection's drawings: uint8 images (n, 28, 28) and labels (n,)."""
+    return user_digit_store().to_arrays(collection=collection)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def get_reference(model_path: str, model_hash: str) -> tuple[np.ndarray, np.ndarray]:
+    """The model's features of the MNIST reference digits and their labels, computed once per model file."""
+    x_train, y_train = load_training_set_cached()
+    return compute_reference(load_model_cached(model_path, model_hash), x_train, y_train)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def get_adapter(model_path: str, model_hash: str, collection: str, data_version: str) -> PersonalAdapter:
+    """The adapter of a collection's drawings for a model, rebuilt when either changes (never mutate it)."""
+    images, labels = read_collection(collection)
+    model = load_model_cached(model_path, model_hash)
+    return build_adapter(model, images, labels, get_reference(model_path, model_hash))
+
+
+def current_adapter() -> PersonalAdapter | None:
+    """The active model's adapter for the current collection; None when it has no drawings or cannot be built."""
+    stored = active_stored_model()
+    collection = get_current_collection()
+    try:
+        if stored is None or sum(user_digit_store().count_by_label(collection=collection).values()) == 0:
+            return None
+        version = user_digit_store().data_version(collection)
+        return get_adapter(str(stored.model_path), file_hash(stored), collection, version)
+    except (DataError, ValueError) as error:  # UserDigitsError is a ValueError
+        st.caption(f"Your drawings cannot be used with this model: {error}")
+        return None
+
+
+def describe_answer(classification: Classification) -> str:
+    """'7 (93%)': a digit and its probability."""
+    return f"{classification.digit} ({classification.confidence:.0%})"
+
+
+def render_personal_answer(model, model_input: np.ndarray, classification: Classification,
+                           page: str) -> None:
+    """A "Use my drawings" toggle (its key names `page`) and, when on, the adapted answer beside the plain one."""
+    use = st.toggle("Use my drawings", value=True, key=f"use_my_drawings_{page}",
+                    help="Reads your drawing in the light of your labelled drawings (My digits), at once, with "
+                         "no training: drawings of yours that look alike vote for their label.")
+    if not use:
+        return
+    adapter = current_adapter()
+    if adapter is None:
+        st.caption("Save a few labelled drawings (below, or on the My digits page) and the answer adapts to "
+                   "your handwriting at once.")
+        return
+    personal = classify_personal(model, adapter, model_input)
+    drawings = f"your {adapter.size} drawing{'s' if adapter.size != 1 else ''}"
+    if personal.digit == classification.digit:
+        st.caption(f"With {drawings}: **{describe_answer(personal)}**, the same answer as the network alone "
+                   f"({classification.confidence:.0%}).")
+        return
+    mine, plain = st.columns(2)
+    mine.metric(f"With {drawings}", describe_answer(personal))
+    plain.metric("The network alone", describe_answer(classification))
+    st.caption("Your drawings change the answer: they look most like your drawings of a "
+               f"{personal.digit}.")
