@@ -45,13 +45,17 @@ def make_terminal_progress(settings, started: float):
         on_epoch=on_epoch)
 
 
+def list_earlier_stages(earlier: dict) -> list:
+    """The training stages a model records (its last run only, for models that predate stages; none if {})."""
+    return earlier.get("stages") or ([{key: earlier.get(key) for key in
+                                       ("trained_with", "hyperparameters", "training_seconds")}]
+                                     if earlier else [])
+
+
 def describe_stages(earlier: dict, settings, seconds: float) -> list:
     """The training stages of a model: those of the model it continued (if any), then this run."""
-    stages = earlier.get("stages") or ([{key: earlier.get(key) for key in
-                                         ("trained_with", "hyperparameters", "training_seconds")}]
-                                       if earlier else [])
     command = "python -m mnist_cnn " + " ".join(sys.argv[1:])
-    return stages + [{"trained_with": command, "hyperparameters": settings.to_dict(),
+    return list_earlier_stages(earlier) + [{"trained_with": command, "hyperparameters": settings.to_dict(),
                       "training_seconds": round(seconds, 1)}]
 
 
@@ -83,6 +87,38 @@ def run_train(arguments: argparse.Namespace) -> int:
                               total_training_seconds=round(sum(s["training_seconds"] or 0 for s in stages), 1))
     stored = store.save(result.model, metadata, arguments.name or store.new_name(settings.architecture),
                         replace_default=arguments.replace_default)
+    print(f"saved {stored.model_path} and {stored.metadata_path.name}")
+    return 0
+
+
+def run_blend(arguments: argparse.Namespace) -> int:
+    """Save a model whose weights lie --share of the way from BASE's to TUNED's (as in WiSE-FT), evaluated."""
+    from mnist_cnn.data import load_mnist
+    from mnist_cnn.evaluation import evaluate_model
+    from mnist_cnn.finetune import blend_weights
+    from mnist_cnn.store import ModelStore, build_metadata
+
+    if not 0 < arguments.share <= 1:
+        raise ValueError("--share must be in (0, 1].")
+    store = ModelStore(arguments.models_dir)
+    base_metadata, tuned_metadata = store.get(arguments.base).metadata, store.get(arguments.tuned).metadata
+    if base_metadata.get("architecture") != tuned_metadata.get("architecture"):
+        raise ValueError("Only two models of the same architecture can be blended.")
+    model = store.load(arguments.tuned)
+    model.set_weights(blend_weights(store.load(arguments.base).get_weights(), model.get_weights(), arguments.share))
+    _, (x_test, y_test) = load_mnist()
+    evaluation = evaluate_model(model, x_test, y_test)
+    print(f"test loss {evaluation.mean_loss:.4f}  test accuracy {evaluation.accuracy:.4f}")
+    command = "python -m mnist_cnn " + " ".join(sys.argv[1:])
+    blend = {"base": arguments.base, "tuned": arguments.tuned, "share": arguments.share}
+    stages = list_earlier_stages(tuned_metadata) + [
+        {"trained_with": command, "hyperparameters": {"blend": blend}, "training_seconds": 0.0}]
+    metadata = build_metadata(model, tuned_metadata["architecture"], tuned_metadata.get("hyperparameters", {}),
+                              tuned_metadata.get("history", {}), tuned_metadata.get("epoch_seconds", []),
+                              tuned_metadata.get("training_seconds", 0.0), evaluation.mean_loss,
+                              evaluation.accuracy, trained_with=command, stages=stages, blend=blend,
+                              total_training_seconds=round(sum(s["training_seconds"] or 0 for s in stages), 1))
+    stored = store.save(model, metadata, arguments.name, replace_default=arguments.replace_default)
     print(f"saved {stored.model_path} and {stored.metadata_path.name}")
     return 0
 
@@ -216,6 +252,13 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--name", default=None, help="store name (default: architecture-time)")
     train.add_argument("--replace-default", action="store_true", help="allow --name default (maintainers)")
     train.set_defaults(handler=run_train)
+    blend = commands.add_parser("blend", help="save a weight-space blend of two stored models of one architecture")
+    blend.add_argument("base", help="the model the blend starts from")
+    blend.add_argument("tuned", help="the model it moves towards (its lineage is kept)")
+    blend.add_argument("--share", type=float, required=True, help="how far towards TUNED, in (0, 1]")
+    blend.add_argument("--name", required=True, help="store name of the result")
+    blend.add_argument("--replace-default", action="store_true", help="allow --name default (maintainers)")
+    blend.set_defaults(handler=run_blend)
     evaluate = commands.add_parser("evaluate", help="print a model's test loss and accuracy")
     evaluate.add_argument("model", nargs="?", help="a stored model name or a .keras path (default: default)")
     evaluate.add_argument("--data", default=None, help="an MNIST-layout .npz: evaluate on its x_test/y_test "
