@@ -141,7 +141,7 @@ async def measure_stroke_cpu(url: str, server_pid: int, strokes: int = 30) -> di
             digit, variants = drawings[names[number % len(names)]]
             before = read_cpu_seconds(server_pid)
             waited, _ = await session.draw(variants[number % len(variants)])
-            await session.wait_for_finished_run(len(session.runs), session.fragment_of("digit_canvas"))
+            await session.wait_for_stroke_run()
             after = read_cpu_seconds(server_pid)
             await session.clear()
             await asyncio.sleep(0.3)

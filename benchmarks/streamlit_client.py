@@ -129,6 +129,7 @@ class StudentSession:
         self.finished = asyncio.Condition()
         self.runs: list[RunRecord] = [RunRecord()]
         self.errors: list[str] = []
+        self.stroke_sent_after = 0  # runs seen when the last stroke was sent (its run is that one or later)
         self.closed = False
 
     async def open(self) -> None:
@@ -291,12 +292,16 @@ class StudentSession:
         self.prediction = None
         self.prediction_event.clear()
         started = time.perf_counter()
-        await self.send_rerun(self.fragment_of(CANVAS_KEY))
+        self.stroke_sent_after = await self.send_rerun(self.fragment_of(CANVAS_KEY))
         try:
             await asyncio.wait_for(self.prediction_event.wait(), self.timeout)
         except asyncio.TimeoutError:
             return None, None
         return time.perf_counter() - started, self.prediction
+
+    async def wait_for_stroke_run(self) -> RunRecord:
+        """The finished run that answered the last stroke."""
+        return await self.wait_for_finished_run(self.stroke_sent_after, self.fragment_of(CANVAS_KEY))
 
     async def clear(self) -> float:
         """Send the emptied canvas (Clear); seconds until the run that removes the Prediction has finished."""
