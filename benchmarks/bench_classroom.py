@@ -83,6 +83,7 @@ async def run_classroom(url: str, students: int, seconds: float = DRAWING_SECOND
                         seed: int = SEED) -> dict:
     """Play `students` students for `seconds`; summarise latency, lost strokes, errors, CPU and memory."""
     drawings = PRERENDERED_DRAWINGS()  # rendered before the clock starts
+    await play_student(url, -1, 30.0, 1, seed, drawings, pause_range=(0.0, 0.0))  # the page warm, as in class
     if with_training:
         await start_training(url)
     peaks, stop = {"server": 0.0, "worker": 0.0}, asyncio.Event()
@@ -156,6 +157,28 @@ async def measure_stroke_cpu(url: str, server_pid: int, strokes: int = 30) -> di
             "latency_p95_ms": 1000 * percentile(latencies, 0.95), "strokes": len(cpu)}
 
 
+async def measure_cold_paths(url: str) -> dict:
+    """On a server nobody has visited: seconds to open the Draw page, from there to the first stroke's
+    Prediction, and for a second visitor arriving then, to open the Test-set explorer with its results."""
+    drawing = PRERENDERED_DRAWINGS()["one"][1][0]
+    student, explorer = StudentSession(url, timeout=180.0), StudentSession(url, timeout=180.0)
+    try:
+        started = time.perf_counter()
+        await student.open()
+        page_seconds = time.perf_counter() - started
+        stroke_seconds, digit = await student.draw(drawing)
+        started = time.perf_counter()
+        record = await explorer.open(page_name="mistakes")
+        explorer_seconds = time.perf_counter() - started
+        shown = "metric" in record.elements  # the explorer's totals are metrics
+    finally:
+        await student.close()
+        await explorer.close()
+    return {"draw_page_seconds": page_seconds, "first_stroke_seconds": stroke_seconds, "first_digit": digit,
+            "explorer_seconds": explorer_seconds, "explorer_shown": shown,
+            "errors": student.errors + explorer.errors}
+
+
 def start_private_server(folder: Path):
     """A server of the app on a free port of 127.0.0.1 with its own model store: (process, url)."""
     from tests.conftest import copy_bundled_models, start_streamlit
@@ -169,6 +192,7 @@ def measure_classrooms(class_sizes=CLASS_SIZES, seconds: float = DRAWING_SECONDS
     with tempfile.TemporaryDirectory() as folder:
         process, url = start_private_server(Path(folder) / "cpu")
         try:
+            figures["cold"] = asyncio.run(measure_cold_paths(url))
             figures["stroke"] = asyncio.run(measure_stroke_cpu(url, process.pid))
         finally:
             process.terminate()
@@ -226,6 +250,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--training", action="store_true", help="start a training job first")
     parser.add_argument("--stroke-cpu", action="store_true", help="also measure one student's CPU per stroke")
+    parser.add_argument("--cold", action="store_true", help="first measure the cold paths (a fresh server)")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         process, url, pid = None, arguments.url, arguments.pid
@@ -233,6 +258,8 @@ def main() -> None:
             process, url = start_private_server(Path(folder))
             pid = process.pid
         try:
+            if arguments.cold:
+                print(asyncio.run(measure_cold_paths(url)), flush=True)
             if arguments.stroke_cpu and pid:
                 print(asyncio.run(measure_stroke_cpu(url, pid)), flush=True)
             run = asyncio.run(run_classroom(url, arguments.students, arguments.seconds, pid, arguments.training))

@@ -103,6 +103,7 @@ class RunRecord:
     elements: list = field(default_factory=list)  # the kinds of the elements sent, in order
     prediction: str | None = None
     errors: list = field(default_factory=list)
+    status: int | None = None                     # its ForwardMsg.ScriptFinishedStatus
     finished_at: float | None = None
 
 
@@ -119,6 +120,7 @@ class StudentSession:
         self.connection = None
         self.reader = None
         self.page_script_hash = ""
+        self.page_name = ""
         self.widget_ids: dict[str, str] = {}      # widget key -> id ("$$ID-<hash>-<key>")
         self.widget_fragments: dict[str, str] = {}  # widget key -> id of the fragment it is drawn in
         self.widget_states: dict[str, object] = {}  # widget id -> WidgetState the session sends
@@ -132,14 +134,17 @@ class StudentSession:
         self.stroke_sent_after = 0  # runs seen when the last stroke was sent (its run is that one or later)
         self.closed = False
 
-    async def open(self) -> None:
-        """Connect and run the page once, as a browser does on load."""
+    async def open(self, page_name: str = "") -> RunRecord:
+        """Connect and run a page once (by its URL path; '' for the default page), as a browser does on load."""
         from websockets.asyncio.client import connect
 
         self.connection = await connect(self.stream_url, subprotocols=["streamlit"], max_size=None,
                                         open_timeout=self.timeout, compression=None, proxy=None)
         self.reader = asyncio.create_task(self.read_messages())
-        await self.run_and_wait(fragment_id="")
+        self.page_name = page_name
+        record = await self.run_and_wait(fragment_id="")
+        self.page_name = ""  # later reruns name the page by its script hash, as the browser does
+        return record
 
     async def close(self) -> None:
         """Stop the auto-reruns and disconnect."""
@@ -157,6 +162,7 @@ class StudentSession:
         rerun = message.rerun_script
         rerun.widget_states.widgets.extend(self.widget_states.values())
         rerun.page_script_hash = self.page_script_hash
+        rerun.page_name = self.page_name
         rerun.fragment_id = fragment_id
         rerun.is_auto_rerun = is_auto_rerun
         for name, value in {**CONTEXT, "url": self.url}.items():
@@ -183,9 +189,14 @@ class StudentSession:
                     return record
             return None
 
-        async with self.finished:
-            await asyncio.wait_for(self.finished.wait_for(lambda: covering_run() is not None or self.closed),
-                                   self.timeout)
+        try:
+            async with self.finished:
+                await asyncio.wait_for(self.finished.wait_for(lambda: covering_run() is not None or self.closed),
+                                       self.timeout)
+        except asyncio.TimeoutError:
+            recent = [(record.fragment_ids, record.finished_at is not None) for record in self.runs[after - 1:]]
+            raise asyncio.TimeoutError(f"no finished run of fragment {fragment_id!r} within {self.timeout:.0f} s; "
+                                       f"runs since the request (fragments, finished): {recent}") from None
         return covering_run()
 
     def set_widget(self, key: str, **value) -> None:
@@ -233,8 +244,10 @@ class StudentSession:
                 if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     record.errors.append("the script did not compile")
                     self.errors.append(record.errors[-1])
-                # A run stopped early for a newer rerun covers nothing: the newer run does.
-                record.finished_at = None if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN else time.perf_counter()
+                # FINISHED_EARLY_FOR_RERUN also marks a run whose messages were all sent when the next run
+                # started (Streamlit rewrites its status then): its output arrived, so it counts as finished.
+                record.status = status
+                record.finished_at = time.perf_counter()
                 self.runs.append(RunRecord())
                 self.finished.notify_all()
         elif kind == "auto_rerun":
