@@ -228,6 +228,27 @@ def describe_run(run: dict) -> str:
     return text
 
 
+def make_table_rows(figures: dict) -> list[tuple[str, str]]:
+    """The benchmark table's rows (figure, value) for measure_classrooms's figures, with their targets."""
+    cold, stroke = figures["cold"], figures["stroke"]
+    cold_stroke_met = cold["first_stroke_seconds"] is not None and cold["first_stroke_seconds"] <= 5
+    explorer_met = cold["explorer_seconds"] <= 3 and cold["explorer_shown"]
+    stroke_met = stroke["cpu_median_ms"] <= TARGET_CPU_MS
+    return [
+        ("Cold server: Draw page open → first stroke's Prediction (protocol client)",
+         f"page in {cold['draw_page_seconds']:.1f} s, then the Prediction in "
+         f"{'(none: lost)' if cold['first_stroke_seconds'] is None else format(cold['first_stroke_seconds'], '.2f')} s "
+         f"(target ≤ 5 s: {'met' if cold_stroke_met else 'NOT met'})"),
+        ("Cold server: first visit to the Test-set explorer, arriving then",
+         f"{cold['explorer_seconds']:.1f} s to its results (target ≤ 3 s: {'met' if explorer_met else 'NOT met'})"),
+        ("Server CPU per stroke, one student (protocol client)",
+         f"median {stroke['cpu_median_ms']:.0f} ms, mean {stroke['cpu_mean_ms']:.0f} ms (target ≤ "
+         f"{TARGET_CPU_MS:.0f} ms median: {'met' if stroke_met else 'NOT met'}); stroke → prediction median "
+         f"{stroke['latency_median_ms']:.0f} ms (n = {stroke['strokes']})"),
+    ] + [(f"Classroom: {run['students']} simulated students{' + a training job' if run['with_training'] else ''}, "
+          f"{run['seconds']:.0f} s", describe_run(run)) for run in figures["runs"]]
+
+
 def format_run(run: dict) -> str:
     """One line of a run's figures."""
     cpu = f"{run['cpu_ms_per_stroke']:.0f} ms" if run["cpu_ms_per_stroke"] is not None else "?"

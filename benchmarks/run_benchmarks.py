@@ -14,7 +14,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import bench_classroom  # noqa: E402  (its targets label the classroom rows)
+import bench_classroom  # noqa: E402  (its rows and targets)
 
 
 def describe_machine() -> str:
@@ -77,21 +77,7 @@ ROW_BUILDERS = {
         ("Browser stroke → prediction, idle", f"median {browser['median_ms']:.0f} ms, "
                                               f"p95 {browser['p95_ms']:.0f} ms (n = {browser['count']}, "
                                               f"{browser['lost_strokes']} lost)")],
-    "classroom": lambda classroom: [
-        ("Cold server: Draw page open → first stroke's Prediction (protocol client)",
-         f"page in {classroom['cold']['draw_page_seconds']:.1f} s, then the Prediction in "
-         f"{classroom['cold']['first_stroke_seconds']:.2f} s (target ≤ 5 s: "
-         f"{'met' if classroom['cold']['first_stroke_seconds'] <= 5 else 'NOT met'})"),
-        ("Cold server: first visit to the Test-set explorer, arriving then",
-         f"{classroom['cold']['explorer_seconds']:.1f} s to its results (target ≤ 3 s: "
-         f"{'met' if classroom['cold']['explorer_seconds'] <= 3 and classroom['cold']['explorer_shown'] else 'NOT met'})"),
-        ("Server CPU per stroke, one student (protocol client)",
-         f"median {classroom['stroke']['cpu_median_ms']:.0f} ms, mean {classroom['stroke']['cpu_mean_ms']:.0f} ms (target ≤ {bench_classroom.TARGET_CPU_MS:.0f} ms: "
-         f"{'met' if classroom['stroke']['cpu_median_ms'] <= bench_classroom.TARGET_CPU_MS else 'NOT met'}); "
-         f"stroke → prediction median {classroom['stroke']['latency_median_ms']:.0f} ms "
-         f"(n = {classroom['stroke']['strokes']})")] + [
-        (f"Classroom: {run['students']} simulated students{' + a training job' if run['with_training'] else ''}, "
-         f"{run['seconds']:.0f} s", bench_classroom.describe_run(run)) for run in classroom["runs"]],
+    "classroom": lambda classroom: bench_classroom.make_table_rows(classroom),
     "cold_start": lambda cold: [
         ("Cold start → Draw page interactive", f"{cold['interactive_seconds']:.1f} s "
                                                f"(server healthy after {cold['server_ready_seconds']:.1f} s)")],

@@ -104,6 +104,7 @@ class RunRecord:
     prediction: str | None = None
     errors: list = field(default_factory=list)
     status: int | None = None                     # its ForwardMsg.ScriptFinishedStatus
+    started_at: float | None = None               # when its new_session message came
     finished_at: float | None = None
 
 
@@ -131,7 +132,7 @@ class StudentSession:
         self.finished = asyncio.Condition()
         self.runs: list[RunRecord] = [RunRecord()]
         self.errors: list[str] = []
-        self.stroke_sent_after = 0  # runs seen when the last stroke was sent (its run is that one or later)
+        self.stroke_sent_at = 0.0  # when the last stroke was sent (its run starts after that)
         self.closed = False
 
     async def open(self, page_name: str = "") -> RunRecord:
@@ -169,22 +170,27 @@ class StudentSession:
             setattr(rerun.context_info, name, value)
         return message.SerializeToString()
 
-    async def send_rerun(self, fragment_id: str = "", is_auto_rerun: bool = False) -> int:
-        """Send a rerun; return the number of runs seen so far (the next finished run is this one's or later)."""
+    async def send_rerun(self, fragment_id: str = "", is_auto_rerun: bool = False) -> float:
+        """Send a rerun; return when it was sent (the run that answers it starts after that)."""
         if not fragment_id and not is_auto_rerun:
             self.stop_auto_reruns()  # a full run registers its auto-rerunning fragments again
+        sent_at = time.perf_counter()
         await self.connection.send(self.make_rerun_message(fragment_id, is_auto_rerun))
-        return len(self.runs)
+        return sent_at
 
     async def run_and_wait(self, fragment_id: str = "") -> RunRecord:
         """Send a rerun and wait until a run that covers it has finished."""
-        seen = await self.send_rerun(fragment_id)
-        return await self.wait_for_finished_run(seen, fragment_id)
+        sent_at = await self.send_rerun(fragment_id)
+        return await self.wait_for_finished_run(sent_at, fragment_id)
 
-    async def wait_for_finished_run(self, after: int, fragment_id: str = "") -> RunRecord:
-        """The first run finished after `after` runs that was a full run or ran this fragment."""
+    def runs_started_since(self, sent_at: float) -> list:
+        """The runs that started after a request was sent (a run already going cannot answer it)."""
+        return [record for record in self.runs if record.started_at is not None and record.started_at >= sent_at]
+
+    async def wait_for_finished_run(self, sent_at: float, fragment_id: str = "") -> RunRecord:
+        """The first run started after `sent_at` and finished that was a full run or ran this fragment."""
         def covering_run():
-            for record in self.runs[after - 1:]:
+            for record in self.runs_started_since(sent_at):
                 if record.finished_at is not None and (not record.fragment_ids or fragment_id in record.fragment_ids):
                     return record
             return None
@@ -194,7 +200,8 @@ class StudentSession:
                 await asyncio.wait_for(self.finished.wait_for(lambda: covering_run() is not None or self.closed),
                                        self.timeout)
         except asyncio.TimeoutError:
-            recent = [(record.fragment_ids, record.finished_at is not None) for record in self.runs[after - 1:]]
+            recent = [(record.fragment_ids, record.finished_at is not None)
+                      for record in self.runs_started_since(sent_at)]
             raise asyncio.TimeoutError(f"no finished run of fragment {fragment_id!r} within {self.timeout:.0f} s; "
                                        f"runs since the request (fragments, finished): {recent}") from None
         return covering_run()
@@ -232,7 +239,9 @@ class StudentSession:
         """Update what the session knows from one ForwardMsg."""
         kind = message.WhichOneof("type")
         self.forward_kinds.append(kind)
-        if kind == "navigation":  # the page being shown (st.navigation), which reruns name
+        if kind == "new_session":  # a run starts: its messages follow, up to its script_finished
+            self.runs[-1].started_at = time.perf_counter()
+        elif kind == "navigation":  # the page being shown (st.navigation), which reruns name
             self.page_script_hash = message.navigation.page_script_hash
         elif kind == "delta":
             self.handle_delta(message.delta)
@@ -305,7 +314,7 @@ class StudentSession:
         self.prediction = None
         self.prediction_event.clear()
         started = time.perf_counter()
-        self.stroke_sent_after = await self.send_rerun(self.fragment_of(CANVAS_KEY))
+        self.stroke_sent_at = await self.send_rerun(self.fragment_of(CANVAS_KEY))
         try:
             await asyncio.wait_for(self.prediction_event.wait(), self.timeout)
         except asyncio.TimeoutError:
@@ -314,14 +323,14 @@ class StudentSession:
 
     async def wait_for_stroke_run(self) -> RunRecord:
         """The finished run that answered the last stroke."""
-        return await self.wait_for_finished_run(self.stroke_sent_after, self.fragment_of(CANVAS_KEY))
+        return await self.wait_for_finished_run(self.stroke_sent_at, self.fragment_of(CANVAS_KEY))
 
     async def clear(self) -> float:
         """Send the emptied canvas (Clear); seconds until the run that removes the Prediction has finished."""
         self.set_widget(CANVAS_KEY, json_value=EMPTY_CANVAS_VALUE)
         started = time.perf_counter()
-        seen = await self.send_rerun(self.fragment_of(CANVAS_KEY))
-        record = await self.wait_for_finished_run(seen, self.fragment_of(CANVAS_KEY))
+        sent_at = await self.send_rerun(self.fragment_of(CANVAS_KEY))
+        record = await self.wait_for_finished_run(sent_at, self.fragment_of(CANVAS_KEY))
         if record is not None and record.prediction is not None:
             self.errors.append("the cleared canvas still got a Prediction")
         self.prediction = None
