@@ -43,9 +43,9 @@ def read_drawing(canvas):
 
 def show_prediction(classification) -> None:
     """The predicted digit and its confidence, a warning when unsure, and all ten probabilities."""
-    prediction, confidence = st.columns(2)
-    prediction.metric("Prediction", str(classification.digit))
-    confidence.metric("Confidence", f"{classification.confidence:.1%}")
+    with st.container(horizontal=True):  # one block, not three as st.columns makes: a stroke sends fewer messages
+        st.metric("Prediction", str(classification.digit))
+        st.metric("Confidence", f"{classification.confidence:.1%}")
     if classification.is_unsure:
         st.warning(f"Not sure: {classification.reason} The bars show what else it might be; a clearer, "
                    f"more typical shape usually helps.", icon=":material/help:")
