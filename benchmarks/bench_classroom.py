@@ -66,6 +66,18 @@ async def start_training(url: str, epochs: int = TRAINING_EPOCHS) -> None:
         raise RuntimeError(f"starting the training job failed: {teacher.errors}")
 
 
+async def cancel_training(url: str) -> None:
+    """Press the sidebar's Cancel training, as the teacher would once the lesson's load is over."""
+    teacher = StudentSession(url, timeout=120.0)
+    await teacher.open()
+    try:
+        if "cancel_sidebar" in teacher.widget_ids:
+            teacher.set_widget("cancel_sidebar", trigger_value=True)
+            await teacher.run_and_wait(teacher.fragment_of("cancel_sidebar"))
+    finally:
+        await teacher.close()
+
+
 async def sample_peak_memory(pid: int, peaks: dict, stop: asyncio.Event) -> None:
     """Keep the peak resident memory (VmHWM) of the server and of its training worker."""
     while not stop.is_set():
@@ -100,6 +112,8 @@ async def run_classroom(url: str, students: int, seconds: float = DRAWING_SECOND
     wall = time.perf_counter() - started
     cpu_seconds = read_cpu_seconds(server_pid) - cpu_before if server_pid else None
     training_ran_throughout = not with_training or (server_pid is not None and bool(find_children(server_pid)))
+    if with_training:
+        await cancel_training(url)  # nothing is saved; a server under test is left as it was
     stop.set()
     if sampler is not None:
         await sampler
