@@ -19,7 +19,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 
 from bench_load import find_children, read_peak_memory_mb  # noqa: E402
-from streamlit_client import PRERENDERED_DRAWINGS, StudentSession, play_student  # noqa: E402
+from streamlit_client import StudentSession, play_student, render_known_drawings  # noqa: E402
 
 # The classes measured by `make bench`, each drawing for this long, idle and while a training job runs.
 CLASS_SIZES = (10, 30, 60)
@@ -94,7 +94,7 @@ async def run_classroom(url: str, students: int, seconds: float = DRAWING_SECOND
                         with_training: bool = False, max_strokes: int = MAX_STROKES_PER_STUDENT,
                         seed: int = SEED) -> dict:
     """Play `students` students for `seconds`; summarise latency, lost strokes, errors, CPU and memory."""
-    drawings = PRERENDERED_DRAWINGS()  # rendered before the clock starts
+    drawings = render_known_drawings()  # rendered before the clock starts
     await play_student(url, -1, 30.0, 1, seed, drawings, pause_range=(0.0, 0.0))  # the page warm, as in class
     if with_training:
         await start_training(url)
@@ -146,7 +146,7 @@ def summarise(results: list, students: int, wall: float, cpu_seconds: float | No
 
 async def measure_stroke_cpu(url: str, server_pid: int, strokes: int = 30) -> dict:
     """One student alone: the server's CPU time and the latency of each stroke (draw → Prediction), median."""
-    drawings = PRERENDERED_DRAWINGS()
+    drawings = render_known_drawings()
     session = StudentSession(url)
     await session.open()
     cpu, latencies = [], []
@@ -174,7 +174,7 @@ async def measure_stroke_cpu(url: str, server_pid: int, strokes: int = 30) -> di
 async def measure_cold_paths(url: str) -> dict:
     """On a server nobody has visited: seconds to open the Draw page, from there to the first stroke's
     Prediction, and for a second visitor arriving then, to open the Test-set explorer with its results."""
-    drawing = PRERENDERED_DRAWINGS()["one"][1][0]
+    drawing = render_known_drawings()["one"][1][0]
     student, explorer = StudentSession(url, timeout=180.0), StudentSession(url, timeout=180.0)
     try:
         started = time.perf_counter()

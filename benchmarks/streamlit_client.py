@@ -357,7 +357,7 @@ async def play_student(url: str, number: int, seconds: float, max_strokes: int, 
                        timeout: float = 60.0) -> StudentResult:
     """One student: open the page, then draw, read the answer, clear and pause, until time or strokes run out."""
     generator = random.Random(seed * 1000 + number)
-    drawings = drawings or PRERENDERED_DRAWINGS()
+    drawings = drawings or render_known_drawings()
     names = sorted(drawings)
     result = StudentResult()
     session = StudentSession(url, timeout)
@@ -386,14 +386,14 @@ async def play_student(url: str, number: int, seconds: float, max_strokes: int, 
     return result
 
 
-_PRERENDERED = {}
+RENDERED_DRAWINGS = {}  # name -> (digit, [canvas values]), filled once per process
 
 
-def PRERENDERED_DRAWINGS(variants: int = 6) -> dict:  # noqa: N802 (a cached constant)
+def render_known_drawings(variants: int = 6) -> dict:
     """name -> (digit, [canvas values]): each known drawing, slightly shifted, rendered once per process."""
-    if not _PRERENDERED:
+    if not RENDERED_DRAWINGS:
         generator = random.Random(0)
         for name, (digit, strokes) in KNOWN_DRAWINGS.items():
-            _PRERENDERED[name] = (digit, [make_canvas_value(jitter_strokes(strokes, generator))
+            RENDERED_DRAWINGS[name] = (digit, [make_canvas_value(jitter_strokes(strokes, generator))
                                           for _ in range(variants)])
-    return _PRERENDERED
+    return RENDERED_DRAWINGS

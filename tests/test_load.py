@@ -45,7 +45,7 @@ def test_two_sessions_drawing_at_once_all_get_predictions_and_no_errors(app_serv
 
 def test_two_protocol_students_get_the_right_digits_and_no_errors(app_server):
     client = load_benchmark_module("streamlit_client")
-    drawings = {name: client.PRERENDERED_DRAWINGS()[name] for name in ("one", "zero")}
+    drawings = {name: client.render_known_drawings()[name] for name in ("one", "zero")}
 
     async def two_students():
         return await asyncio.gather(*(client.play_student(app_server, number, seconds=60, max_strokes=2,
