@@ -90,6 +90,21 @@ async def sample_peak_memory(pid: int, peaks: dict, stop: asyncio.Event) -> None
             pass
 
 
+class ClassReady:
+    """The moment every student has opened the page (or failed to): then they all start drawing."""
+
+    def __init__(self, students: int):
+        self.waiting, self.event = students, asyncio.Event()
+
+    def arrived(self) -> None:
+        self.waiting -= 1
+        if self.waiting <= 0:
+            self.event.set()
+
+    async def wait(self) -> None:
+        await self.event.wait()
+
+
 async def run_classroom(url: str, students: int, seconds: float = DRAWING_SECONDS, server_pid: int | None = None,
                         with_training: bool = False, max_strokes: int = MAX_STROKES_PER_STUDENT,
                         seed: int = SEED) -> dict:
@@ -100,15 +115,18 @@ async def run_classroom(url: str, students: int, seconds: float = DRAWING_SECOND
         await start_training(url)
     peaks, stop = {"server": 0.0, "worker": 0.0}, asyncio.Event()
     sampler = asyncio.create_task(sample_peak_memory(server_pid, peaks, stop)) if server_pid else None
-    cpu_before = read_cpu_seconds(server_pid) if server_pid else None
-    started = time.perf_counter()
+    class_ready = ClassReady(students)
 
     async def arrive(number: int):
         await asyncio.sleep(ARRIVAL_SECONDS * number / max(1, students))
         return await play_student(url, number, seconds, max_strokes, seed, drawings,
-                                  timeout=PREDICTION_TIMEOUT_SECONDS)
+                                  timeout=PREDICTION_TIMEOUT_SECONDS, class_ready=class_ready)
 
-    results = await asyncio.gather(*(arrive(number) for number in range(students)))
+    playing = asyncio.gather(*(arrive(number) for number in range(students)))
+    await class_ready.wait()  # everyone has the page open: the drawing (and the CPU count) starts now
+    cpu_before = read_cpu_seconds(server_pid) if server_pid else None
+    started = time.perf_counter()
+    results = await playing
     wall = time.perf_counter() - started
     cpu_seconds = read_cpu_seconds(server_pid) - cpu_before if server_pid else None
     training_ran_throughout = not with_training or (server_pid is not None and bool(find_children(server_pid)))

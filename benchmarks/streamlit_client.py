@@ -354,17 +354,27 @@ class StudentResult:
 
 async def play_student(url: str, number: int, seconds: float, max_strokes: int, seed: int = 0,
                        drawings: dict | None = None, pause_range: tuple = (1.0, 3.0),
-                       timeout: float = 60.0) -> StudentResult:
-    """One student: open the page, then draw, read the answer, clear and pause, until time or strokes run out."""
+                       timeout: float = 60.0, class_ready=None) -> StudentResult:
+    """One student: open the page, then draw, read the answer, clear and pause, until time or strokes run out.
+
+    `class_ready`, if given, is awaited between opening the page and drawing (the class starts together); it is
+    an object with `arrived()` (called once, connected or not) and `wait()`.
+    """
     generator = random.Random(seed * 1000 + number)
     drawings = drawings or render_known_drawings()
     names = sorted(drawings)
     result = StudentResult()
     session = StudentSession(url, timeout)
-    deadline = time.perf_counter() + seconds
     try:
-        await session.open()
-        result.connected = True
+        try:
+            await session.open()
+            result.connected = True
+        finally:
+            if class_ready is not None:
+                class_ready.arrived()
+        if class_ready is not None:
+            await class_ready.wait()
+        deadline = time.perf_counter() + seconds
         stroke = 0
         while stroke < max_strokes and time.perf_counter() < deadline:
             await asyncio.sleep(generator.uniform(*pause_range))  # thinking and drawing take a person a while
