@@ -7,6 +7,7 @@ import streamlit as st
 from ui.runtime import configure_server_process
 from ui.sidebar import render_sidebar
 from ui.state import init_session_state
+from ui.warmup import start_warm_up
 
 # The app's pages, in menu order: (file in pages/, title, icon, default?).
 PAGES = [
@@ -22,6 +23,7 @@ PAGES = [
 PAGES_DIR = Path(__file__).parent / "pages"
 
 configure_server_process()
+start_warm_up()  # the default model compiled and evaluated in the background, once per server
 st.set_page_config(page_title="MNIST CNN Explorer", page_icon=":material/draw:", layout="wide")
 init_session_state()
 navigation = st.navigation([

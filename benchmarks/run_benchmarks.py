@@ -14,6 +14,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import bench_classroom  # noqa: E402  (its rows and targets)
+
 
 def describe_machine() -> str:
     """CPU model, cores, memory, Python, TensorFlow and Keras versions."""
@@ -94,18 +96,7 @@ ROW_BUILDERS = {
         ("Browser stroke → prediction, idle", f"median {browser['median_ms']:.0f} ms, "
                                               f"p95 {browser['p95_ms']:.0f} ms (n = {browser['count']}, "
                                               f"{browser['lost_strokes']} lost)")],
-    "load": lambda load: [
-        (f"Browser stroke → prediction, {load['sessions']} sessions × {load['drawings_per_session']} drawings"
-         f"{' + a training job' if load['with_training'] else ''}",
-         f"median {load['median_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms; {load['predictions']} predictions, "
-         f"{load['lost']} lost, {load['errors']} errors; training "
-         f"{'ran throughout' if load['training_ran_throughout'] else 'ENDED before the load did'}"),
-        ("Clear → prediction gone, under that load", f"median {load['clear_median_ms']:.0f} ms, p95 "
-                                                     f"{load['clear_p95_ms']:.0f} ms (n = {load['clears']}, "
-                                                     f"{load['lost_clear_clicks']} clicks lost, "
-                                                     f"{load['clears_not_shown']} never shown)"),
-        ("Server peak memory under that load", f"{load['server_peak_mb']:.0f} MB "
-                                               f"(+ training worker {load['training_worker_peak_mb']:.0f} MB)")],
+    "classroom": lambda classroom: bench_classroom.make_table_rows(classroom),
     "cold_start": lambda cold: [
         ("Cold start → Draw page interactive", f"{cold['interactive_seconds']:.1f} s "
                                                f"(server healthy after {cold['server_ready_seconds']:.1f} s)")],
@@ -129,7 +120,6 @@ def main() -> None:
     import bench_draw
     import bench_handwriting
     import bench_evaluation
-    import bench_load
     import bench_personal
     import bench_training
 
@@ -145,7 +135,7 @@ def main() -> None:
         "personal": bench_personal.measure_personalisation,
         "cold_start": measure_cold_start,
         "browser": bench_draw.measure_browser_latency,
-        "load": bench_load.measure_load,
+        "classroom": bench_classroom.measure_classrooms,
     }
     figures, failures = {}, []
     for name, measure in measurements.items():

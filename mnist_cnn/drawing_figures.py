@@ -53,21 +53,25 @@ OTHER_COLOUR = "#9aa5b1"
 
 
 def make_probability_spec(probabilities: np.ndarray, height: int = 200) -> dict:
-    """A Vega-Lite spec of the ten probabilities, the top one highlighted (built as a dict: no Altair cost)."""
+    """A Vega-Lite spec of the ten probabilities, the top one highlighted (built as a dict: no Altair cost).
+
+    The probabilities are written into the spec as an expression over a generated 0..9 sequence, not as a
+    table: Streamlit would convert a table to Arrow (pandas) on every stroke, several milliseconds each.
+    """
     probabilities = np.asarray(probabilities, dtype=float).reshape(-1)
     if probabilities.shape != (10,):
         raise ValueError(f"expected 10 probabilities, got shape {probabilities.shape}")
     top = int(probabilities.argmax())
-    values = [{"digit": str(digit), "probability": float(probability),
-               "role": "prediction" if digit == top else "other"}
-              for digit, probability in enumerate(probabilities)]
+    values = "[" + ",".join(f"{float(probability):.6g}" for probability in probabilities) + "]"
     encoding = {
         "x": {"field": "digit", "type": "nominal", "sort": None, "title": "digit", "axis": {"labelAngle": 0}},
         "y": {"field": "probability", "type": "quantitative", "scale": {"domain": [0, 1]},
               "title": "probability"},
     }
     return {
-        "data": {"values": values},
+        "data": {"sequence": {"start": 0, "stop": 10, "as": "digit"}},
+        "transform": [{"calculate": f"{values}[datum.digit]", "as": "probability"},
+                      {"calculate": f"datum.digit === {top} ? 'prediction' : 'other'", "as": "role"}],
         "height": height,
         "layer": [
             {"mark": {"type": "bar"},
@@ -82,3 +86,16 @@ def make_probability_spec(probabilities: np.ndarray, height: int = 200) -> dict:
                           "color": {"value": "#333"}}},
         ],
     }
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """PNG bytes of a uint8 gray (H, W) or RGB (H, W, 3) image (sent as they are: no re-encoding later)."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim not in (2, 3):
+        raise ValueError(f"expected a uint8 gray or RGB image, got {image.dtype} {image.shape}")
+    if image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    ok, encoded = cv2.imencode(".png", image)
+    if not ok:
+        raise ValueError("the image could not be encoded as PNG")
+    return encoded.tobytes()

@@ -1,11 +1,13 @@
 """Draw page: draw a digit (or upload a picture of one), see the network's answer and how it got there."""
 
+import hashlib
+
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from mnist_cnn import config
 from mnist_cnn.canvas_image import CanvasImageError, decode_canvas_png
-from mnist_cnn.drawing_figures import make_probability_spec, make_saliency_overlay, make_step_gallery
+from mnist_cnn.drawing_figures import encode_png, make_probability_spec, make_saliency_overlay, make_step_gallery
 from mnist_cnn.inference import classify, make_gradcam_heatmap, make_gradient_heatmap
 from mnist_cnn.preprocess import PreprocessError, preprocess_drawing
 from mnist_cnn.uploads import UPLOAD_TYPES, UploadError
@@ -53,36 +55,50 @@ def read_drawing(canvas):
 
 def show_prediction(classification) -> None:
     """The predicted digit and its confidence (or "not a digit"), a warning when unsure, all ten probabilities."""
-    prediction, confidence = st.columns(2)
+    with st.container(horizontal=True):  # one block, not three as st.columns makes: a stroke sends fewer messages
+        if classification.is_digit:
+            st.metric("Prediction", str(classification.digit))
+            st.metric("Confidence", f"{classification.confidence:.1%}")
+        else:
+            st.metric("Prediction", "not a digit")
+            st.metric("Top probability", f"{classification.confidence:.1%}")
     if not classification.is_digit:
-        prediction.metric("Prediction", "not a digit")
-        confidence.metric("Top probability", f"{classification.confidence:.1%}")
         render_not_a_digit(classification)
-    else:
-        prediction.metric("Prediction", str(classification.digit))
-        confidence.metric("Confidence", f"{classification.confidence:.1%}")
-    if classification.is_digit and classification.is_unsure:
+    elif classification.is_unsure:
         st.warning(f"Not sure: {classification.reason} The bars show what else it might be; a clearer, "
                    f"more typical shape usually helps.", icon=":material/help:")
     st.vega_lite_chart(make_probability_spec(classification.probabilities), width="stretch")
 
 
-def show_steps(steps) -> None:
-    """The preprocessing steps as small images side by side."""
+def make_detail_images(model, model_input, steps, digit: int, method: str) -> tuple[bytes, list]:
+    """(saliency overlay PNG, [(caption, step PNG)]) for one drawing: the costly part, done once per drawing."""
+    heatmap = SALIENCY_METHODS[method](model, model_input, digit)  # (28, 28)
+    overlay = encode_png(make_saliency_overlay(model_input, heatmap))
+    return overlay, [(caption, encode_png(image)) for caption, image in make_step_gallery(steps)]
+
+
+def detail_images(model, model_input, steps, digit: int, method: str, source: str) -> tuple[bytes, list]:
+    """make_detail_images, remembered for the session's last drawing (reruns with it compute nothing)."""
+    key = (id(model), hashlib.sha1(model_input.tobytes()).hexdigest(), digit, method)
+    remembered = st.session_state.get(f"draw_details_{source}")
+    if remembered is None or remembered[0] != key:
+        remembered = (key, make_detail_images(model, model_input, steps, digit, method))
+        st.session_state[f"draw_details_{source}"] = remembered
+    return remembered[1]
+
+
+def show_details(model, model_input, steps, digit: int, source: str) -> None:
+    """The saliency overlay with its method picker, and the preprocessing steps as small images."""
+    saliency, explanation = st.columns([2, 3])
+    with explanation:
+        method = st.segmented_control("Saliency", list(SALIENCY_METHODS), default="Grad-CAM",
+                                      key=f"saliency_method_{source}", required=True) or "Grad-CAM"
+        st.caption(SALIENCY_CAPTIONS[method])
+    overlay, gallery = detail_images(model, model_input, steps, digit, method, source)
+    saliency.image(overlay, width=224, caption=f"What made the network say {digit}")
     st.markdown("**How the drawing became a 28×28 MNIST-style input**")
-    gallery = make_step_gallery(steps)
     for column, (caption, image) in zip(st.columns(len(gallery)), gallery):
         column.image(image, caption=caption, width="stretch")
-
-
-def show_saliency(model, model_input, digit: int, source: str) -> None:
-    """An overlay of the pixels that drove the decision, with a method picker and how to read it."""
-    method = st.segmented_control("Saliency", list(SALIENCY_METHODS), default="Grad-CAM",
-                                  key=f"saliency_method_{source}", required=True) or "Grad-CAM"
-    heatmap = SALIENCY_METHODS[method](model, model_input, digit)
-    st.image(make_saliency_overlay(model_input, heatmap), width=224,
-             caption=f"What made the network say {digit}")
-    st.caption(SALIENCY_CAPTIONS[method])
 
 
 def classify_and_show(model, image, source: str) -> None:
@@ -103,14 +119,12 @@ def classify_and_show(model, image, source: str) -> None:
     classification = classify(model, model_input)
     st.session_state["drawing_input"] = model_input
     st.session_state["drawing_source"] = source
-    result, saliency = st.columns([3, 2])
-    with result:
-        show_prediction(classification)
-        render_personal_answer(model, model_input, classification, page=source)
-        render_label_controls(model_input, image, classification.digit, source)
-    with saliency:
-        show_saliency(model, model_input, classification.digit, source)
-    show_steps(prepared.steps)
+    show_prediction(classification)
+    render_personal_answer(model, model_input, classification, page=source)
+    render_label_controls(model_input, image, classification.digit, source)
+    # The saliency map and the steps cost more than all the rest: drawn only for those who open them.
+    if st.toggle("Show how it decided: saliency map and preprocessing steps", key=f"show_details_{source}"):
+        show_details(model, model_input, prepared.steps, classification.digit, source)
 
 
 @st.fragment
@@ -151,7 +165,7 @@ def upload_and_classify(model) -> None:
 stored, model = require_model()
 st.title("Draw a digit")
 st.caption("The network sees your drawing the way MNIST digits were made: ink fitted into a 20×20 box and "
-           "centred by its centre of mass in 28×28. Each step is shown below the result.")
+           "centred by its centre of mass in 28×28. \"Show how it decided\", below the result, shows each step.")
 draw_tab, upload_tab = st.tabs(["Draw", "Upload a picture"])
 with draw_tab:
     draw_and_classify(model)

@@ -214,3 +214,41 @@ def test_a_9000_pixel_canvas_png_is_refused_from_its_header(draw_page, monkeypat
         make_forged_png(9000, 9000)).decode())
     assert any("9,000 × 9,000" in error.value for error in draw_page.error)
     assert not prediction_metrics(draw_page)
+
+def count_calls(monkeypatch, module, name: str) -> list:
+    """Replace module.name by a wrapper that records each call; return the list of calls."""
+    calls, original = [], getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_a_drawing_does_the_costly_work_once_and_only_when_shown(draw_page, monkeypatch):
+    """Classification once per run; Grad-CAM and the step images only with the details on, once per drawing."""
+    from mnist_cnn import drawing_figures, inference
+
+    classified = count_calls(monkeypatch, inference, "classify")
+    gradcam = count_calls(monkeypatch, inference, "make_gradcam_heatmap")
+    steps = count_calls(monkeypatch, drawing_figures, "make_step_gallery")
+    overlays = count_calls(monkeypatch, drawing_figures, "make_saliency_overlay")
+    upload_a_one(draw_page)
+    assert (len(classified), len(gradcam), len(steps), len(overlays)) == (1, 0, 0, 0)
+    assert len(draw_page.get("image")) == 1  # the uploaded picture only: no saliency overlay, no step images
+
+    draw_page.toggle(key="show_details_upload").set_value(True).run()
+    assert not draw_page.exception
+    assert (len(classified), len(gradcam), len(steps), len(overlays)) == (2, 1, 1, 1)
+    assert len(draw_page.get("image")) == 1 + 1 + 6  # the picture, the overlay and the six steps
+
+    draw_page.run()  # the same drawing again (as after a label click): nothing costly is recomputed
+    assert (len(gradcam), len(steps), len(overlays)) == (1, 1, 1)
+
+    picture = np.full((200, 160), 235, np.uint8)  # a new drawing: computed once more
+    cv2.circle(picture, (80, 100), 55, 20, 9, lineType=cv2.LINE_AA)
+    upload(draw_page, "zero.png", encode_png(picture), "image/png")
+    assert (len(gradcam), len(steps), len(overlays)) == (2, 2, 2)
+

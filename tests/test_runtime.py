@@ -21,6 +21,7 @@ def pretend_server(monkeypatch):
     monkeypatch.setattr(script_runner, "_clean_problem_modules", script_runner._clean_problem_modules)
     monkeypatch.setattr(patches.importlib.metadata, "version", lambda package: "1.67.0")
     monkeypatch.setattr(streamlit_runtime.Runtime, "_instance", object.__new__(streamlit_runtime.Runtime))
+    monkeypatch.setattr(configure_server_process, "done", False, raising=False)
     frozen_before = gc.get_freeze_count()
     yield
     if not frozen_before:

@@ -27,7 +27,12 @@ BATCH_SIZES = [size for size in (8, 16, 32, 64, 128, 256, 512, 1024)
                if config.MIN_BATCH_SIZE <= size <= config.MAX_BATCH_SIZE]
 LEARNING_RATES = [rate for rate in (1e-5, 3e-5, 1e-4, 3e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2)
                   if config.MIN_LEARNING_RATE <= rate <= config.MAX_LEARNING_RATE]
-POLL_SECONDS = 1.0               # how often a running job's progress is redrawn
+POLL_SECONDS = 1.0               # how often the Training page redraws a running job's progress and curves
+# How often the sidebar redraws it (bars and captions only: the curves, an Altair chart per poll, are on the
+# Training page). Every open session polls, so a class of 30 polling every second made 30 script runs a second:
+# the session that started the job polls every SIDEBAR_POLL_SECONDS, the others every OTHERS_POLL_SECONDS.
+SIDEBAR_POLL_SECONDS = 2.0
+OTHERS_POLL_SECONDS = 15.0
 SHOW_RESULT_SECONDS = 15 * 60    # a job that ended this recently is shown to every visitor
 
 
@@ -86,6 +91,8 @@ def draw_progress(job, large: bool = False) -> None:
         for column, metric in zip(columns, ("loss", "accuracy")):
             column.altair_chart(make_live_chart(job.batch_trace, job.history, metric, height=260),
                                 width="stretch")
+    elif job.is_running:
+        st.caption("Live loss and accuracy curves, updated every second: the Training page.")
     else:
         st.altair_chart(make_live_chart(job.batch_trace, job.history, "loss", height=170,
                                         compact=True), width="stretch")
@@ -117,9 +124,15 @@ def follow_job(large: bool) -> None:
     draw_running_job(job, large)
 
 
-@st.fragment(run_every=POLL_SECONDS)
+@st.fragment(run_every=SIDEBAR_POLL_SECONDS)
 def follow_job_in_sidebar() -> None:
-    """The sidebar's live view of the running job (polls only while a job runs)."""
+    """The sidebar's live view of the running job, for the session that started it (polls while it runs)."""
+    follow_job(large=False)
+
+
+@st.fragment(run_every=OTHERS_POLL_SECONDS)
+def follow_others_job_in_sidebar() -> None:
+    """The sidebar's slower view of a job another session started (polls while it runs)."""
     follow_job(large=False)
 
 
@@ -165,7 +178,12 @@ def render_job_status(large: bool = False) -> bool:
     """The running job (live) or the last job's result, in the current container; False if neither."""
     job = get_job_manager().current()
     if job is not None and job.is_running:
-        (follow_job_on_page if large else follow_job_in_sidebar)()
+        if large:
+            follow_job_on_page()
+        elif job.job_id in st.session_state.setdefault("retrain_started_jobs", set()):
+            follow_job_in_sidebar()
+        else:
+            follow_others_job_in_sidebar()
     elif should_show_result(job):
         draw_job_result(job, large)
     else:

@@ -47,12 +47,12 @@ def render_label_controls(model_input: np.ndarray, drawing: np.ndarray | None, p
         if st.session_state.get("last_saved_drawing") == fingerprint:
             st.success("This drawing is saved. Draw another one!", icon=":material/check:")
             return
-        confirm, correct_column, save_column = st.columns([2, 2, 1], vertical_alignment="bottom")
-        confirm.button(f"Yes, it is a {predicted_digit}", icon=":material/thumb_up:", key=f"label_confirm_{source}",
-                       on_click=save_labelled_drawing, args=(predicted_digit, model_input, drawing, source))
+        row = st.container(horizontal=True, vertical_alignment="bottom")  # one block (st.columns sends four)
+        row.button(f"Yes, it is a {predicted_digit}", icon=":material/thumb_up:", key=f"label_confirm_{source}",
+                   on_click=save_labelled_drawing, args=(predicted_digit, model_input, drawing, source))
         correction_key = f"label_correct_{source}_{fingerprint[:10]}"
-        right_digit = correct_column.selectbox("No, it is a", list(range(10)), index=None,
-                                               placeholder="pick the digit", key=correction_key)
-        save_column.button("Save", key=f"label_save_{source}", disabled=right_digit is None,
-                           on_click=lambda: save_labelled_drawing(int(st.session_state[correction_key]),
-                                                                  model_input, drawing, source))
+        right_digit = row.selectbox("No, it is a", list(range(10)), index=None,
+                                    placeholder="pick the digit", key=correction_key)
+        row.button("Save", key=f"label_save_{source}", disabled=right_digit is None,
+                   on_click=lambda: save_labelled_drawing(int(st.session_state[correction_key]),
+                                                          model_input, drawing, source))

@@ -1,0 +1,329 @@
+"""Classroom load benchmark: N simulated students (protocol clients, not browsers) draw at once on one server.
+
+Run against a server this script starts (figures include the server's CPU per stroke and peak memory):
+    .venv/bin/python benchmarks/bench_classroom.py --students 30 --seconds 45 [--training]
+or against any server on this machine (add --pid for its CPU and memory):
+    .venv/bin/python benchmarks/bench_classroom.py --url http://127.0.0.1:8501 --students 30 --seconds 45
+"""
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+
+from bench_load import find_children, read_peak_memory_mb  # noqa: E402
+from streamlit_client import StudentSession, play_student, render_known_drawings  # noqa: E402
+
+# The classes measured by `make bench`, each drawing for this long, idle and while a training job runs.
+CLASS_SIZES = (10, 30, 60)
+DRAWING_SECONDS = 45.0
+MAX_STROKES_PER_STUDENT = 40
+ARRIVAL_SECONDS = 5.0        # students open the page spread over this many seconds, as a class does
+PREDICTION_TIMEOUT_SECONDS = 30.0  # a stroke without a Prediction this long after it was sent is lost
+TRAINING_EPOCHS = 20         # long enough to run throughout a load run (cancelled afterwards)
+SEED = 0
+# Targets (issue 14): at 30 students + training p95 ≤ 500 ms, 0 lost, 0 errors; at 60 p95 ≤ 1 s;
+# server memory ≤ 1.5 GB at 30; server CPU per stroke ≤ 30 ms (median, one student).
+TARGET_P95_MS = {30: 500.0, 60: 1000.0}
+TARGET_MEMORY_MB = 1500.0
+TARGET_CPU_MS = 30.0
+CLOCK_TICKS = __import__("os").sysconf("SC_CLK_TCK")
+
+
+def read_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (from /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of values (nan when there are none)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+async def start_training(url: str, epochs: int = TRAINING_EPOCHS) -> None:
+    """Start a full-set training job from the sidebar, as a teacher would: set Epochs, press Start training."""
+    teacher = StudentSession(url, timeout=120.0)
+    await teacher.open()
+    try:
+        teacher.set_widget("retrain_epochs", int_value=epochs)
+        teacher.set_widget("retrain_start", trigger_value=True)
+        await teacher.run_and_wait(teacher.fragment_of("retrain_start"))
+        await teacher.run_and_wait("")  # the app reran once the job started: let it finish
+    finally:
+        await teacher.close()
+    if teacher.errors:
+        raise RuntimeError(f"starting the training job failed: {teacher.errors}")
+
+
+async def cancel_training(url: str) -> None:
+    """Press the sidebar's Cancel training, as the teacher would once the lesson's load is over."""
+    teacher = StudentSession(url, timeout=120.0)
+    await teacher.open()
+    try:
+        if "cancel_sidebar" in teacher.widget_ids:
+            teacher.set_widget("cancel_sidebar", trigger_value=True)
+            await teacher.run_and_wait(teacher.fragment_of("cancel_sidebar"))
+    finally:
+        await teacher.close()
+
+
+async def sample_peak_memory(pid: int, peaks: dict, stop: asyncio.Event) -> None:
+    """Keep the peak resident memory (VmHWM) of the server and of its training worker."""
+    while not stop.is_set():
+        peaks["server"] = max(peaks["server"], read_peak_memory_mb(pid))
+        for child in find_children(pid):
+            peaks["worker"] = max(peaks["worker"], read_peak_memory_mb(child))
+        try:
+            await asyncio.wait_for(stop.wait(), 1.0)
+        except asyncio.TimeoutError:
+            pass
+
+
+class ClassReady:
+    """The moment every student has opened the page (or failed to): then they all start drawing."""
+
+    def __init__(self, students: int):
+        self.waiting, self.event = students, asyncio.Event()
+
+    def arrived(self) -> None:
+        self.waiting -= 1
+        if self.waiting <= 0:
+            self.event.set()
+
+    async def wait(self) -> None:
+        await self.event.wait()
+
+
+async def run_classroom(url: str, students: int, seconds: float = DRAWING_SECONDS, server_pid: int | None = None,
+                        with_training: bool = False, max_strokes: int = MAX_STROKES_PER_STUDENT,
+                        seed: int = SEED) -> dict:
+    """Play `students` students for `seconds`; summarise latency, lost strokes, errors, CPU and memory."""
+    drawings = render_known_drawings()  # rendered before the clock starts
+    await play_student(url, -1, 30.0, 1, seed, drawings, pause_range=(0.0, 0.0))  # the page warm, as in class
+    if with_training:
+        await start_training(url)
+    peaks, stop = {"server": 0.0, "worker": 0.0}, asyncio.Event()
+    sampler = asyncio.create_task(sample_peak_memory(server_pid, peaks, stop)) if server_pid else None
+    class_ready = ClassReady(students)
+
+    async def arrive(number: int):
+        await asyncio.sleep(ARRIVAL_SECONDS * number / max(1, students))
+        return await play_student(url, number, seconds, max_strokes, seed, drawings,
+                                  timeout=PREDICTION_TIMEOUT_SECONDS, class_ready=class_ready)
+
+    playing = asyncio.gather(*(arrive(number) for number in range(students)))
+    await class_ready.wait()  # everyone has the page open: the drawing (and the CPU count) starts now
+    cpu_before = read_cpu_seconds(server_pid) if server_pid else None
+    started = time.perf_counter()
+    results = await playing
+    wall = time.perf_counter() - started
+    cpu_seconds = read_cpu_seconds(server_pid) - cpu_before if server_pid else None
+    training_ran_throughout = not with_training or (server_pid is not None and bool(find_children(server_pid)))
+    if with_training:
+        await cancel_training(url)  # nothing is saved; a server under test is left as it was
+    stop.set()
+    if sampler is not None:
+        await sampler
+    return summarise(results, students, wall, cpu_seconds, peaks if server_pid else None, with_training,
+                     training_ran_throughout)
+
+
+def summarise(results: list, students: int, wall: float, cpu_seconds: float | None, peaks: dict | None,
+              with_training: bool, training_ran_throughout: bool) -> dict:
+    """The load figures of one run."""
+    latencies = [value for result in results for value in result.latencies]
+    answers = [answer for result in results for answer in result.answers]
+    strokes = len(latencies) + sum(result.lost for result in results)
+    errors = [error for result in results for error in result.errors]
+    return {
+        "students": students, "with_training": with_training, "seconds": wall, "strokes": strokes,
+        "predictions": len(latencies), "lost": sum(result.lost for result in results),
+        "wrong_answers": sum(expected != int(shown) for expected, shown in answers if shown.isdigit()),
+        "errors": len(errors), "error_examples": errors[:3],
+        "connected": sum(result.connected for result in results),
+        "median_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
+        "p95_ms": 1000 * percentile(latencies, 0.95),
+        "clear_p95_ms": 1000 * percentile([v for r in results for v in r.clear_seconds], 0.95),
+        "cpu_ms_per_stroke": 1000 * cpu_seconds / strokes if cpu_seconds is not None and strokes else None,
+        "server_peak_mb": peaks["server"] if peaks else None,
+        "worker_peak_mb": peaks["worker"] if peaks else None,
+        "training_ran_throughout": training_ran_throughout,
+    }
+
+
+async def measure_stroke_cpu(url: str, server_pid: int, strokes: int = 30) -> dict:
+    """One student alone: the server's CPU time and the latency of each stroke (draw → Prediction), median."""
+    drawings = render_known_drawings()
+    session = StudentSession(url)
+    await session.open()
+    cpu, latencies = [], []
+    try:
+        names = sorted(drawings)
+        for number in range(strokes + 3):  # the first strokes warm up
+            digit, variants = drawings[names[number % len(names)]]
+            before = read_cpu_seconds(server_pid)
+            waited, _ = await session.draw(variants[number % len(variants)])
+            await session.wait_for_stroke_run()
+            after = read_cpu_seconds(server_pid)
+            await session.clear()
+            await asyncio.sleep(0.3)
+            if number >= 3 and waited is not None:
+                cpu.append(after - before)
+                latencies.append(waited)
+    finally:
+        await session.close()
+    # /proc counts CPU in clock ticks (10 ms): the mean over the strokes is the finer figure.
+    return {"cpu_median_ms": 1000 * statistics.median(cpu), "cpu_mean_ms": 1000 * statistics.mean(cpu),
+            "latency_median_ms": 1000 * statistics.median(latencies),
+            "latency_p95_ms": 1000 * percentile(latencies, 0.95), "strokes": len(cpu)}
+
+
+async def measure_cold_paths(url: str) -> dict:
+    """On a server nobody has visited: seconds to open the Draw page, from there to the first stroke's
+    Prediction, and for a second visitor arriving then, to open the Test-set explorer with its results."""
+    drawing = render_known_drawings()["one"][1][0]
+    student, explorer = StudentSession(url, timeout=180.0), StudentSession(url, timeout=180.0)
+    try:
+        started = time.perf_counter()
+        await student.open()
+        page_seconds = time.perf_counter() - started
+        stroke_seconds, digit = await student.draw(drawing)
+        started = time.perf_counter()
+        record = await explorer.open(page_name="mistakes")
+        explorer_seconds = time.perf_counter() - started
+        shown = "metric" in record.elements  # the explorer's totals are metrics
+    finally:
+        await student.close()
+        await explorer.close()
+    return {"draw_page_seconds": page_seconds, "first_stroke_seconds": stroke_seconds, "first_digit": digit,
+            "explorer_seconds": explorer_seconds, "explorer_shown": shown,
+            "errors": student.errors + explorer.errors}
+
+
+def start_private_server(folder: Path):
+    """A server of the app on a free port of 127.0.0.1 with its own model store: (process, url)."""
+    from tests.conftest import copy_bundled_models, start_streamlit
+
+    return start_streamlit(copy_bundled_models(folder / "models"), folder / "data")
+
+
+def measure_classrooms(class_sizes=CLASS_SIZES, seconds: float = DRAWING_SECONDS) -> dict:
+    """`make bench`: the stroke CPU, then each class size idle and with a training job, each on a fresh server."""
+    figures = {"runs": []}
+    with tempfile.TemporaryDirectory() as folder:
+        process, url = start_private_server(Path(folder) / "cpu")
+        try:
+            figures["cold"] = asyncio.run(measure_cold_paths(url))
+            figures["stroke"] = asyncio.run(measure_stroke_cpu(url, process.pid))
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        for students in class_sizes:
+            for with_training in (False, True):
+                process, url = start_private_server(Path(folder) / f"{students}-{with_training}")
+                try:
+                    run = asyncio.run(run_classroom(url, students, seconds, process.pid, with_training))
+                finally:
+                    process.terminate()
+                    process.wait(timeout=60)
+                print(format_run(run), flush=True)
+                figures["runs"].append(run)
+    return figures
+
+
+def describe_run(run: dict) -> str:
+    """A run's figures for the benchmark table, with the targets that apply to its class size."""
+    cpu = f"{run['cpu_ms_per_stroke']:.0f} ms" if run["cpu_ms_per_stroke"] is not None else "?"
+    memory = f"{run['server_peak_mb']:.0f} MB" if run["server_peak_mb"] is not None else "?"
+    text = (f"stroke → prediction median {run['median_ms']:.0f} ms, p95 {run['p95_ms']:.0f} ms; "
+            f"{run['predictions']} predictions, {run['lost']} lost, {run['errors']} errors; "
+            f"server CPU {cpu} per stroke (all its work), peak memory {memory}")
+    if run["with_training"]:
+        text += "; training " + ("ran throughout" if run["training_ran_throughout"] else "ENDED before the load")
+    target = TARGET_P95_MS.get(run["students"])
+    if target is not None and (run["with_training"] or run["students"] != 30):
+        met = run["p95_ms"] <= target and run["lost"] == 0 and run["errors"] == 0
+        if run["students"] == 30 and run["server_peak_mb"] is not None:
+            met = met and run["server_peak_mb"] <= TARGET_MEMORY_MB
+        text += f" (target p95 ≤ {target:.0f} ms, 0 lost, 0 errors: {'met' if met else 'NOT met'})"
+    return text
+
+
+def make_table_rows(figures: dict) -> list[tuple[str, str]]:
+    """The benchmark table's rows (figure, value) for measure_classrooms's figures, with their targets."""
+    cold, stroke = figures["cold"], figures["stroke"]
+    cold_stroke_met = cold["first_stroke_seconds"] is not None and cold["first_stroke_seconds"] <= 5
+    explorer_met = cold["explorer_seconds"] <= 3 and cold["explorer_shown"]
+    stroke_met = stroke["cpu_median_ms"] <= TARGET_CPU_MS
+    return [
+        ("Cold server: Draw page open → first stroke's Prediction (protocol client)",
+         f"page in {cold['draw_page_seconds']:.1f} s, then the Prediction in "
+         f"{'(none: lost)' if cold['first_stroke_seconds'] is None else format(cold['first_stroke_seconds'], '.2f')} s "
+         f"(target ≤ 5 s: {'met' if cold_stroke_met else 'NOT met'})"),
+        ("Cold server: first visit to the Test-set explorer, arriving then",
+         f"{cold['explorer_seconds']:.1f} s to its results (target ≤ 3 s: {'met' if explorer_met else 'NOT met'})"),
+        ("Server CPU per stroke, one student (protocol client)",
+         f"median {stroke['cpu_median_ms']:.0f} ms, mean {stroke['cpu_mean_ms']:.0f} ms (target ≤ "
+         f"{TARGET_CPU_MS:.0f} ms median: {'met' if stroke_met else 'NOT met'}); stroke → prediction median "
+         f"{stroke['latency_median_ms']:.0f} ms (n = {stroke['strokes']})"),
+    ] + [(f"Classroom: {run['students']} simulated students{' + a training job' if run['with_training'] else ''}, "
+          f"{run['seconds']:.0f} s", describe_run(run)) for run in figures["runs"]]
+
+
+def format_run(run: dict) -> str:
+    """One line of a run's figures."""
+    cpu = f"{run['cpu_ms_per_stroke']:.0f} ms" if run["cpu_ms_per_stroke"] is not None else "?"
+    memory = f"{run['server_peak_mb']:.0f} MB" if run["server_peak_mb"] is not None else "?"
+    training = ""
+    if run["with_training"]:
+        training = " training " + ("ran throughout" if run["training_ran_throughout"] else "ENDED early") + ";"
+    return (f"{run['students']} students{' + training' if run['with_training'] else ''}: median "
+            f"{run['median_ms']:.0f} ms, p95 {run['p95_ms']:.0f} ms; {run['predictions']} predictions, "
+            f"{run['lost']} lost, {run['errors']} errors, {run['wrong_answers']} wrong; server CPU {cpu}/stroke, "
+            f"peak memory {memory};{training} {run['connected']}/{run['students']} connected")
+
+
+def main() -> None:
+    """Command line: one run against a server this script starts, or against --url."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="a running server on this machine (default: start a private one)")
+    parser.add_argument("--pid", type=int, help="the --url server's process id, for its CPU and memory")
+    parser.add_argument("--students", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--training", action="store_true", help="start a training job first")
+    parser.add_argument("--stroke-cpu", action="store_true", help="also measure one student's CPU per stroke")
+    parser.add_argument("--cold", action="store_true", help="first measure the cold paths (a fresh server)")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        process, url, pid = None, arguments.url, arguments.pid
+        if url is None:
+            process, url = start_private_server(Path(folder))
+            pid = process.pid
+        try:
+            if arguments.cold:
+                print(asyncio.run(measure_cold_paths(url)), flush=True)
+            if arguments.stroke_cpu and pid:
+                print(asyncio.run(measure_stroke_cpu(url, pid)), flush=True)
+            run = asyncio.run(run_classroom(url, arguments.students, arguments.seconds, pid, arguments.training))
+            print(format_run(run))
+            if run["error_examples"]:
+                print("errors, e.g.:", run["error_examples"])
+        finally:
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Work done once per server, in the background, when the app first runs: the first stroke and the first visit
+to the Test-set explorer then find the model loaded and compiled and its test-set evaluation cached."""
+
+import logging
+import threading
+
+import numpy as np
+
+_LOGGER = logging.getLogger(__name__)
+_START_LOCK = threading.Lock()
+_started = False
+THREAD_NAME = "mnist-cnn-warm-up"
+
+
+class HideMissingContextWarning(logging.Filter):
+    """Drop Streamlit's "missing ScriptRunContext" warning for the warm-up thread (it runs no script, on purpose)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.threadName == THREAD_NAME and "missing ScriptRunContext" in record.getMessage())
+
+
+def warm_up_default_model() -> None:
+    """Load the default model, trace its compiled forward function, and evaluate it on the test set (cached)."""
+    from mnist_cnn import config
+    from mnist_cnn.inference import classify
+    from ui.state import evaluate_model_cached, file_hash, get_store, load_model_cached
+
+    stored = {model.name: model for model in get_store().list_models()}.get(config.DEFAULT_MODEL_NAME)
+    if stored is None:
+        return
+    model_path, content_hash = str(stored.model_path), file_hash(stored)
+    classify(load_model_cached(model_path, content_hash), np.zeros((28, 28), np.float32))  # (28, 28) blank
+    evaluate_model_cached(model_path, content_hash)
+
+
+def run_warm_up() -> None:
+    """warm_up_default_model, logging instead of raising: the pages do the same work themselves if this fails."""
+    try:
+        warm_up_default_model()
+    except Exception:  # noqa: BLE001 (a background convenience must never take the server down)
+        _LOGGER.exception("Warming up the default model failed; pages will load it on first use.")
+
+
+def start_warm_up() -> None:
+    """Start the warm-up in a background thread, once per server process."""
+    global _started
+    with _START_LOCK:
+        if _started:
+            return
+        _started = True
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        HideMissingContextWarning())
+    threading.Thread(target=run_warm_up, name=THREAD_NAME, daemon=True).start()
