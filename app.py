@@ -17,6 +17,7 @@ PAGES = [
     ("convolution.py", "Convolution demo", ":material/blur_on:", False),
     ("architecture.py", "Architecture", ":material/account_tree:", False),
     ("mistakes.py", "Test-set explorer", ":material/error:", False),
+    ("fool.py", "Fool the model", ":material/theater_comedy:", False),
     ("training.py", "Training", ":material/model_training:", False),
 ]
 PAGES_DIR = Path(__file__).parent / "pages"
