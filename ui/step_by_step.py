@@ -45,8 +45,9 @@ def show_convolution_step(image: np.ndarray):
     explanation = explain_window(image, kernel, padding, stride, row, col)
     columns = st.columns([1, 1.3])
     with columns[0]:
+        window = (explanation.top, explanation.left, size, size)
         show_figure(make_window_step_figure(
-            image, "image", f"input {n}×{n}, padded by {padding}", (explanation.top, explanation.left, size),
+            image, "image", f"input {n}×{n}, padded by {padding}", window,
             output, "signed", f"output {out}×{out}: pixel ({row}, {col})", (row, col), padding))
     with columns[1]:
         show_figure(make_worked_example_figure(explanation.window, kernel, explanation.products,
@@ -77,7 +78,7 @@ def show_relu_and_pooling_steps(output: np.ndarray, row: int, col: int) -> None:
     with columns[0]:
         show_figure(make_window_step_figure(
             rectified, "magnitude", f"after ReLU {rectified.shape[0]}×{rectified.shape[1]}",
-            (top, left, POOL_SIZE), pooled, "magnitude",
+            (top, left, POOL_SIZE, POOL_SIZE), pooled, "magnitude",
             f"after pooling {pooled.shape[0]}×{pooled.shape[1]}: ({pool_row}, {pool_col})", (pool_row, pool_col)))
     with columns[1]:
         numbers = ",\\ ".join(f"{number:.3f}" for number in window.reshape(-1))
