@@ -9,6 +9,7 @@ from mnist_cnn.inference import classify, make_gradcam_heatmap, make_gradient_he
 from mnist_cnn.preprocess import PreprocessError, preprocess_drawing
 from mnist_cnn.uploads import UPLOAD_TYPES, UploadError, decode_upload
 from ui.canvas_controls import render_canvas_controls
+from ui.neighbours import render_neighbours
 from ui.state import require_model
 from ui.user_digits import render_label_controls
 
@@ -93,6 +94,7 @@ def classify_and_show(model, image, source: str) -> None:
     with saliency:
         show_saliency(model, model_input, classification.digit, source)
     show_steps(prepared.steps)
+    render_neighbours(model, model_input, source)  # issue 17: nearest training digits and the PCA map (off by default)
 
 
 @st.fragment
