@@ -11,6 +11,7 @@ from mnist_cnn.uploads import UPLOAD_TYPES, UploadError, decode_upload
 from ui.canvas_controls import render_canvas_controls
 from ui.neighbours import render_neighbours
 from ui.state import require_model
+from ui.what_if import render_what_if
 from ui.user_digits import render_label_controls
 
 # The canvas: a black square with a white pen; the pen's default width is 8% of the canvas.
@@ -94,6 +95,7 @@ def classify_and_show(model, image, source: str) -> None:
     with saliency:
         show_saliency(model, model_input, classification.digit, source)
     show_steps(prepared.steps)
+    render_what_if(model, image, source)  # issue 17: the same picture through a changed preprocessing
     render_neighbours(model, model_input, source)  # issue 17: nearest training digits and the PCA map (off by default)
 
 
