@@ -84,8 +84,8 @@ def list_spatial_steps(model: keras.Model) -> list[SpatialStep]:
         elif isinstance(layer, POOLING_TYPES):
             steps.append(make_step(layer.name, layer.pool_size, layer.strides or layer.pool_size,
                                    layer.padding, 1, size))
-        elif isinstance(layer, PIXELWISE_TYPES):
-            continue
+        elif isinstance(layer, PIXELWISE_TYPES + (keras.layers.InputLayer,)):
+            continue  # a functional model lists its input as a layer
         else:
             break  # flatten, global pooling, dense: every pixel is mixed with every other from here on
         size = steps[-1].output_size

@@ -73,3 +73,13 @@ def test_bad_layer_or_pixel_raises_value_error():
         compute_receptive_field(steps, "dense", 0, 0)
     with pytest.raises(ValueError):
         compute_receptive_field(steps, "pool2", 5, 0)
+
+
+def test_a_functional_model_is_traced_like_a_sequential_one():
+    inputs = keras.Input((28, 28, 1))
+    outputs = keras.layers.Conv2D(2, 3, name="a")(inputs)
+    outputs = keras.layers.Conv2D(2, 3, name="b")(keras.layers.MaxPooling2D(name="pool")(outputs))
+    model = keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Flatten()(outputs)))
+    steps = list_spatial_steps(model)
+    assert [step.name for step in steps] == ["a", "pool", "b"]
+    assert compute_receptive_field(steps, "b", 0, 0).full_size == (8, 8)
