@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.lesson_link import LESSON_KEY, apply_lesson_link, open_linked_page, render_share_link
 from ui.runtime import configure_server_process
 from ui.sidebar import render_sidebar
 from ui.state import init_session_state
@@ -25,10 +26,14 @@ PAGES_DIR = Path(__file__).parent / "pages"
 configure_server_process()
 st.set_page_config(page_title="MNIST CNN Explorer", page_icon=":material/draw:", layout="wide")
 init_session_state()
+apply_lesson_link()  # a shared link's model, digit, drawing and lesson mode, once per session
 navigation = st.navigation([
     st.Page(PAGES_DIR / file, title=title, icon=icon, default=default)
     for file, title, icon, default in PAGES
     if (PAGES_DIR / file).exists()
 ])
-render_sidebar()
+open_linked_page(PAGES_DIR)
+if not st.session_state.get(LESSON_KEY):
+    render_sidebar()
+render_share_link(navigation.url_path)
 navigation.run()
