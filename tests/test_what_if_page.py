@@ -11,7 +11,7 @@ RUN_TIMEOUT = 180  # seconds: the first run imports TensorFlow and loads the mod
 
 
 def prediction_now(app: AppTest):
-    return next(metric for metric in app.metric if metric.label == "Prediction now")
+    return next(metric for metric in app.metric if metric.label == "The network now reads")
 
 
 def test_switches_and_moves_change_the_prediction_of_an_uploaded_digit():

@@ -49,7 +49,7 @@ def render_what_if(model, image, source: str = "canvas") -> None:
         result = classify(model, changed.model_input)
         columns = st.columns([1, 1, 3])
         columns[0].image(enlarge_step(changed.model_input), caption="what the network gets now", width=140)
-        columns[1].metric("Prediction now", str(result.digit), f"{result.confidence:.1%} confident",
+        columns[1].metric("The network now reads", str(result.digit), f"{result.confidence:.1%} confident",
                           delta_color="off", delta_arrow="off")
         columns[1].caption(f"With every step and no move: {normal.digit} ({normal.confidence:.1%}).")
         with columns[2]:
