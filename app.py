@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.lesson_link import LESSON_KEY, apply_lesson_link, open_linked_page, render_share_link
 from ui.runtime import configure_server_process
 from ui.sidebar import render_sidebar
 from ui.state import init_session_state
@@ -18,6 +19,7 @@ PAGES = [
     ("convolution.py", "Convolution demo", ":material/blur_on:", False),
     ("architecture.py", "Architecture", ":material/account_tree:", False),
     ("mistakes.py", "Test-set explorer", ":material/error:", False),
+    ("fool.py", "Fool the model", ":material/theater_comedy:", False),
     ("training.py", "Training", ":material/model_training:", False),
 ]
 PAGES_DIR = Path(__file__).parent / "pages"
@@ -26,9 +28,13 @@ configure_server_process()
 start_warm_up()  # the default model compiled and evaluated in the background, once per server
 st.set_page_config(page_title="MNIST CNN Explorer", page_icon=":material/draw:", layout="wide")
 init_session_state()
+apply_lesson_link()  # a shared link's model, digit, drawing and lesson mode, once per session
 navigation = st.navigation([
     st.Page(PAGES_DIR / file, title=title, icon=icon, default=default)
     for file, title, icon, default in PAGES
 ])
-render_sidebar()
+open_linked_page(PAGES_DIR)
+if not st.session_state.get(LESSON_KEY):
+    render_sidebar()
+render_share_link(navigation.url_path)
 navigation.run()

@@ -63,6 +63,27 @@ class PreprocessResult:
     is_blank: bool = False                    # True when there is no ink at all, or only a few specks
 
 
+@dataclass(frozen=True)
+class PreprocessOptions:
+    """Which normalisation steps run (all, by default) and a final shift, scale and rotation (none by default)."""
+
+    crop: bool = True              # crop the picture to its ink (off: the whole picture is scaled down)
+    stroke_width: bool = True      # thicken or thin strokes towards MNIST's widths
+    fit_box: bool = True           # fit into a 20×20 box with a 4-px margin (off: fill the whole 28×28)
+    centre_of_mass: bool = True    # shift the centre of mass onto (14, 14) (off: centre the bounding box)
+    shift: tuple = (0.0, 0.0)      # (right, down) in pixels of the 28×28 image
+    scale: float = 1.0             # zoom about the centre
+    rotation: float = 0.0          # degrees, anticlockwise about the centre
+
+    @property
+    def moves_digit(self) -> bool:
+        """Whether a shift, scale or rotation is asked for."""
+        return tuple(self.shift) != (0.0, 0.0) or self.scale != 1.0 or self.rotation != 0.0
+
+
+DEFAULT_OPTIONS = PreprocessOptions()
+
+
 def to_uint8_image(image) -> np.ndarray:
     """Check an image array and return it as uint8 (H, W) or (H, W, C); raise PreprocessError if unusable."""
     try:
@@ -170,7 +191,11 @@ def crop_to_ink(ink: np.ndarray) -> np.ndarray:
     """The ink's bounding box, resized to WORKING_SIZE px on its longest side."""
     rows = np.flatnonzero(ink.any(axis=1))
     columns = np.flatnonzero(ink.any(axis=0))
-    cropped = ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+    return resize_to_working_size(ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1])
+
+
+def resize_to_working_size(cropped: np.ndarray) -> np.ndarray:
+    """An image resized to WORKING_SIZE px on its longest side."""
     scale = WORKING_SIZE / max(cropped.shape)
     size = (max(1, round(cropped.shape[1] * scale)), max(1, round(cropped.shape[0] * scale)))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
@@ -206,13 +231,14 @@ def normalise_stroke_width(cropped: np.ndarray) -> np.ndarray:
     return thinned if (thinned > 127).sum() >= 0.15 * (padded > 127).sum() else padded
 
 
-def scale_to_box(cropped: np.ndarray) -> np.ndarray:
-    """Scale so that the longest side is BOX_SIZE px, keeping the aspect ratio (INTER_AREA), at full contrast."""
-    rows = np.flatnonzero((cropped > 0).any(axis=1))
-    columns = np.flatnonzero((cropped > 0).any(axis=0))
-    cropped = cropped[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+def scale_to_box(cropped: np.ndarray, box_size: int = BOX_SIZE, crop: bool = True) -> np.ndarray:
+    """Scale so that the longest side is box_size px, keeping the aspect ratio (INTER_AREA), at full contrast."""
+    if crop:
+        rows = np.flatnonzero((cropped > 0).any(axis=1))
+        columns = np.flatnonzero((cropped > 0).any(axis=0))
+        cropped = cropped[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
     height, width = cropped.shape
-    scale = BOX_SIZE / max(height, width)
+    scale = box_size / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     scaled = cv2.resize(cropped, size, interpolation=interpolation).astype(np.float32)
@@ -241,6 +267,15 @@ def centre_by_mass(pasted: np.ndarray) -> np.ndarray:
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
+def move_digit(image: np.ndarray, options: PreprocessOptions) -> np.ndarray:
+    """Rotate and scale a 28×28 image about its centre, then shift it (bilinear, black outside)."""
+    centre = (IMAGE_SIZE / 2 - 0.5, IMAGE_SIZE / 2 - 0.5)
+    matrix = cv2.getRotationMatrix2D(centre, float(options.rotation), float(options.scale))
+    matrix[:, 2] += np.asarray(options.shift, dtype=np.float64)
+    return cv2.warpAffine(image, matrix, (IMAGE_SIZE, IMAGE_SIZE), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
 def reduce_for_display(image: np.ndarray) -> np.ndarray:
     """A copy no larger than DISPLAY_SIZE on its longest side (step images are for looking at)."""
     longest = max(image.shape[:2])
@@ -251,7 +286,7 @@ def reduce_for_display(image: np.ndarray) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
-def preprocess_drawing(image) -> PreprocessResult:
+def preprocess_drawing(image, options: PreprocessOptions = DEFAULT_OPTIONS) -> PreprocessResult:
     """Turn a drawing or picture into an MNIST-like (28, 28) float32 model input in [0, 1].
 
     `image` is an array of any size: H×W gray, H×W×1, H×W×3 RGB or H×W×4 RGBA. uint8 is the native type;
@@ -266,6 +301,9 @@ def preprocess_drawing(image) -> PreprocessResult:
     Raises PreprocessError (a ValueError) and nothing else for an input that is not a usable image: a
     wrong shape or number of channels, zero size, more than config.MAX_UPLOAD_PIXELS pixels, NaN or
     infinite values, out-of-range values, or an unsupported dtype.
+
+    `options` (a PreprocessOptions) can switch normalisation steps off and move the result, to show what each
+    step is for; the default runs every step, as MNIST did.
     """
     image = to_uint8_image(image)
     steps = OrderedDict()
@@ -278,15 +316,19 @@ def preprocess_drawing(image) -> PreprocessResult:
     if message:
         return PreprocessResult(None, steps, message, is_blank=message != DOT_MESSAGE)
 
-    cropped = crop_to_ink(ink)
-    steps["2 · cropped"] = cropped
-    adjusted = normalise_stroke_width(cropped)
-    steps["3 · MNIST stroke width"] = adjusted
-    scaled = scale_to_box(adjusted)  # longest side 20 px
-    steps["4 · 20-px box"] = scaled
+    cropped = crop_to_ink(ink) if options.crop else resize_to_working_size(ink)
+    steps["2 · cropped" if options.crop else "2 · not cropped"] = cropped
+    adjusted = normalise_stroke_width(cropped) if options.stroke_width else cropped
+    steps["3 · MNIST stroke width" if options.stroke_width else "3 · stroke width as drawn"] = adjusted
+    box_size = BOX_SIZE if options.fit_box else IMAGE_SIZE
+    scaled = scale_to_box(adjusted, box_size, crop=options.crop)  # longest side 20 px (28 without the box)
+    steps["4 · 20-px box" if options.fit_box else "4 · no 20-px box: 28 px"] = scaled
     pasted = paste_in_centre(scaled)  # (28, 28)
     steps["5 · pasted in 28×28"] = pasted
-    centred = centre_by_mass(pasted)  # (28, 28)
-    steps["6 · centred by mass"] = centred
+    centred = centre_by_mass(pasted) if options.centre_of_mass else pasted  # (28, 28)
+    steps["6 · centred by mass" if options.centre_of_mass else "6 · not centred by mass"] = centred
+    if options.moves_digit:
+        centred = move_digit(centred, options)
+        steps["7 · shifted, scaled, rotated"] = centred
     model_input = centred.astype(np.float32) / 255.0  # (28, 28) in [0, 1]
     return PreprocessResult(model_input, steps, "")

@@ -9,6 +9,7 @@ from mnist_cnn.convolution import (KERNEL_PRESETS, apply_kernels, check_kernel, 
 from mnist_cnn.network_figures import make_convolution_figure, make_window_figure, make_worked_example_figure
 from ui.display import show_figure
 from ui.state import test_set_or_message
+from ui.step_by_step import render_step_by_step
 
 # Input sources and the session keys of this page.
 TEST_DIGIT, MY_DRAWING = "Test digit", "My drawing"
@@ -123,3 +124,4 @@ st.caption("A convolution slides a small grid of weights (a kernel) over the ima
 image, caption = choose_image()
 show_sobel(image, caption)
 show_kernel_playground(image)
+render_step_by_step(image)

@@ -12,9 +12,11 @@ from mnist_cnn.inference import classify, make_gradcam_heatmap, make_gradient_he
 from mnist_cnn.preprocess import PreprocessError, preprocess_drawing
 from mnist_cnn.uploads import UPLOAD_TYPES, UploadError
 from ui.canvas_controls import render_canvas_controls
+from ui.neighbours import render_neighbours
 from ui.personal import render_personal_answer
 from ui.state import require_model
 from ui.uploads import decode_uploaded_file
+from ui.what_if import render_what_if
 from ui.user_digits import render_label_controls
 from ui.verdict import render_not_a_digit
 
@@ -125,6 +127,8 @@ def classify_and_show(model, image, source: str) -> None:
     # The saliency map and the steps cost more than all the rest: drawn only for those who open them.
     if st.toggle("Show how it decided: saliency map and preprocessing steps", key=f"show_details_{source}"):
         show_details(model, model_input, prepared.steps, classification.digit, source)
+    render_what_if(model, image, source)  # the same picture through a changed preprocessing (off by default)
+    render_neighbours(model, model_input, source)  # nearest training digits and the PCA map (off by default)
 
 
 @st.fragment

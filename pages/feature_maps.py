@@ -13,6 +13,7 @@ from mnist_cnn.network_figures import make_channel_heatmap, make_feature_map_gri
 from ui.display import show_figure
 from ui.personal import render_personal_answer
 from ui.state import active_evaluation, require_model, test_set_or_message
+from ui.trace_unit import render_trace_unit
 from ui.verdict import render_not_a_digit
 
 # Input sources, colour-scale choices, and the session keys this page keeps across pages.
@@ -152,6 +153,7 @@ if any(len(layer.steps) > 1 for layer in layers):
                         "ReLU: exactly what the next layer sees.")
 maps = compute_feature_maps(model, image, [layer.output_layer for layer in layers])
 show_enlarged_channel(maps, layers)
+render_trace_unit(model, image)
 
 for layer in layers:
     height, width, channels = layer.output_shape

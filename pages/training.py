@@ -4,6 +4,7 @@ import streamlit as st
 
 from mnist_cnn import config
 from mnist_cnn.training_charts import make_comparison_chart, make_history_chart, make_models_table
+from ui.model_exchange import render_model_exchange
 from ui.retrain import render_job_status
 from ui.state import get_store
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
@@ -71,6 +72,8 @@ if history.get("loss"):
         st.caption("This model was trained without a validation split: only training curves.")
 else:
     st.info(f"{chosen} has no recorded training history.")
+
+render_model_exchange(models)
 
 st.subheader("Delete a trained model")
 trained = [name for name in names if not by_name[name].is_default]

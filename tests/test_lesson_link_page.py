@@ -1,0 +1,65 @@
+"""Lessons in a link in AppTest: a link's digit, drawing and lesson mode are applied, and the sidebar links back.
+
+(AppTest keeps the sidebar's elements only on the first run, so the sidebar is checked there.)"""
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mnist_cnn import config
+from mnist_cnn.lesson_link import encode_drawing
+
+APP_PATH = str(config.PROJECT_ROOT / "app.py")
+TIMEOUT = 180  # seconds per run: the machine is small and shared
+
+
+def shown_link(app: AppTest) -> str:
+    return next(item.value for item in app.code if item.value.startswith("http"))
+
+
+def test_a_link_opens_its_test_digit_in_lesson_mode():
+    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
+    app.query_params["digit"] = "123"
+    app.query_params["lesson"] = "1"
+    app.run()
+    assert not app.exception, [item.value for item in app.exception]
+    assert not [box for box in app.selectbox if box.key == "active_model_name"]  # the controls are hidden
+    link = shown_link(app)
+    assert "lesson=1" in link and "model=default" in link
+    app.button(key="lesson_leave").click().run()
+    assert app.session_state["lesson_mode"] is False  # the sidebar's controls come back on this run
+    app.switch_page("pages/feature_maps.py")
+    app.run()
+    assert not app.exception, [item.value for item in app.exception]
+    assert app.number_input(key="feature_maps_test_index").value == 123
+
+
+def test_a_link_with_a_drawing_shares_it_and_bad_parts_are_ignored():
+    drawing = np.zeros((28, 28), "float32")
+    drawing[6:22, 12:16] = 1.0
+    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
+    app.query_params["drawing"] = encode_drawing(drawing)
+    app.query_params["model"] = "no-such-model"
+    app.run()
+    assert not app.exception, [item.value for item in app.exception]
+    assert f"drawing={encode_drawing(drawing)}" in shown_link(app)
+    assert app.session_state["active_model_name"] == "default"
+    app.switch_page("pages/fool.py")
+    app.run()
+    assert not app.exception, [item.value for item in app.exception]
+    np.testing.assert_array_equal(app.session_state["drawing_input"], drawing)
+    assert app.radio(key="fool_source").value == "My drawing"
+
+
+@pytest.mark.browser
+def test_a_link_round_trips_in_the_browser(app_server, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_server}/?page=feature_maps&digit=123&lesson=1")
+    expect(page.get_by_role("heading", name="Feature maps")).to_be_visible(timeout=120_000)
+    expect(page.get_by_label("Test digit index (0–9999)")).to_have_value("123", timeout=60_000)
+    expect(page.get_by_text("Active model")).to_have_count(0)  # lesson mode: no model picker
+    page.get_by_text("Link to this view").click()
+    link = page.get_by_test_id("stCode").filter(has_text="http")
+    expect(link).to_contain_text("/?page=feature_maps&model=default&digit=123&lesson=1", timeout=60_000)
+    assert page.get_by_test_id("stException").count() == 0
