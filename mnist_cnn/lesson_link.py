@@ -1,4 +1,4 @@
-"""Lessons in a link: a view's state (page, model, test digit, drawing, lesson mode) to URL query parameters and back."""
+"""Lessons in a link: a view's state (page, model, test digit, drawing, lesson mode) as URL query parameters."""
 
 import base64
 import re

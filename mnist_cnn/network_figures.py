@@ -56,7 +56,6 @@ def make_feature_map_grid(maps: np.ndarray, title: str = "", per_channel: bool =
     else:
         norm, bar_label = Normalize(float(low[0]), float(high[0])), "activation (shared scale)"
     columns = choose_columns(channels)
-    rows = math.ceil(channels / columns)
     gap = max(1, height // 10)
     mosaic = tile_maps(maps, columns, gap=gap)
     cmap = plt.get_cmap(ACTIVATION_CMAP).with_extremes(bad=GAP_COLOUR)
@@ -130,7 +129,6 @@ def make_kernel_grid(kernels: np.ndarray, title: str, annotate: bool = True, div
         raise ValueError(f"expected kernels (height, width, count), got shape {kernels.shape}")
     kernel_height, kernel_width, count = kernels.shape
     columns = choose_columns(count)
-    rows = math.ceil(count / columns)
     limit = float(np.abs(kernels).max()) or 1.0
     norm = Normalize(-limit, limit) if diverging else Normalize(0, limit)
     cmap = plt.get_cmap(WEIGHT_CMAP if diverging else "Purples").with_extremes(bad=GAP_COLOUR)

@@ -27,7 +27,7 @@ def show_map(axis, values: np.ndarray, kind: str) -> None:
 def make_window_step_figure(source: np.ndarray, source_kind: str, source_title: str, window: tuple,
                             output: np.ndarray, output_kind: str, output_title: str, pixel: tuple,
                             padding: int = 0) -> plt.Figure:
-    """source (padded by `padding` zeros) with window (top, left, height, width) outlined → output with pixel outlined."""
+    """Source (padded by `padding` zeros) with its window (top, left, height, width) outlined, and the output."""
     top, left, window_height, window_width = window
     row, col = pixel
     padded = np.pad(np.asarray(source, dtype="float32"), padding)

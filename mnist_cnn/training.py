@@ -3,7 +3,7 @@
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 import numpy as np

@@ -1,7 +1,6 @@
 """The Fool-the-model page runs in AppTest, attacks a test digit or the drawing, and says when it fooled the model."""
 
 import matplotlib.pyplot as plt
-import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
