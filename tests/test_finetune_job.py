@@ -18,7 +18,7 @@ def user_digits_path(tmp_path, mnist):
     index = np.concatenate([rng.choice(np.flatnonzero(y_test == digit), 12, replace=False) for digit in range(10)])
     store = UserDigitStore(tmp_path / "my_digits.sqlite3")
     for image, label in zip(write_in_a_personal_style(x_test[index]), y_test[index], strict=True):
-        store.add(int(label), image.astype(np.float32) / 255.0)
+        store.add(int(label), image.astype(np.float32) / 255.0, collection="class-7a")
     return store.path
 
 

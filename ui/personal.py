@@ -24,8 +24,12 @@ def get_reference(model_path: str, model_hash: str) -> tuple[np.ndarray, np.ndar
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def get_adapter(model_path: str, model_hash: str, collection: str, data_version: str) -> PersonalAdapter:
-    """The adapter of a collection's drawings for a model, rebuilt when either changes (never mutate it)."""
+def get_adapter(model_path: str, model_hash: str, database: str, collection: str,
+                data_version: str) -> PersonalAdapter:
+    """The adapter of a collection's drawings for a model, rebuilt when either changes (never mutate it).
+
+    `database` (the drawing store's path) is part of the cache key only: a version is unique within one store.
+    """
     images, labels = read_collection(collection)
     model = load_model_cached(model_path, model_hash)
     return build_adapter(model, images, labels, get_reference(model_path, model_hash))
@@ -39,7 +43,8 @@ def current_adapter() -> PersonalAdapter | None:
         if stored is None or sum(user_digit_store().count_by_label(collection=collection).values()) == 0:
             return None
         version = user_digit_store().data_version(collection)
-        return get_adapter(str(stored.model_path), file_hash(stored), collection, version)
+        return get_adapter(str(stored.model_path), file_hash(stored), str(user_digit_store().path), collection,
+                           version)
     except (DataError, ValueError) as error:  # UserDigitsError is a ValueError
         st.caption(f"Your drawings cannot be used with this model: {error}")
         return None
