@@ -162,11 +162,26 @@ def summarise(results: list, students: int, wall: float, cpu_seconds: float | No
     }
 
 
+async def wait_until_idle(pid: int, idle_cpu_share: float = 0.03, timeout: float = 120.0) -> float:
+    """Wait until the server uses under idle_cpu_share of a core for a second (its warm-up done); seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        before = read_cpu_seconds(pid)
+        await asyncio.sleep(1.0)
+        if read_cpu_seconds(pid) - before < idle_cpu_share:
+            break
+    return time.perf_counter() - started
+
+
 async def measure_stroke_cpu(url: str, server_pid: int, strokes: int = 30) -> dict:
-    """One student alone: the server's CPU time and the latency of each stroke (draw → Prediction), median."""
+    """One student alone: the server's CPU time and the latency of each stroke (draw → Prediction), median.
+
+    Measured once the server is idle, so that its one-off warm-up work is not counted as strokes' work.
+    """
     drawings = render_known_drawings()
     session = StudentSession(url)
     await session.open()
+    await wait_until_idle(server_pid)
     cpu, latencies = [], []
     try:
         names = sorted(drawings)

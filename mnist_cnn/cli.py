@@ -163,6 +163,15 @@ def evaluate_personal(model, personal_path: str, x_test, y_test):
     return Evaluation(y_test, probabilities, probabilities.argmax(axis=1), losses), adapter.size
 
 
+def keep_evaluation(model_path, evaluation, x_test, y_test) -> None:
+    """Keep a stored model's MNIST test-set evaluation beside it, for the app's Test-set explorer."""
+    from mnist_cnn.data import compute_sha256
+    from mnist_cnn.evaluation_file import compute_test_set_sha256, save_evaluation
+
+    path = save_evaluation(model_path, evaluation, compute_sha256(model_path), compute_test_set_sha256(x_test, y_test))
+    print(f"kept the evaluation in {path}")
+
+
 def run_evaluate(arguments: argparse.Namespace) -> int:
     """Print a model's loss and accuracy on MNIST's test set or --data, optionally after --personal adaptation."""
     import json
@@ -188,6 +197,8 @@ def run_evaluate(arguments: argparse.Namespace) -> int:
     else:
         evaluation = evaluate_model(model, x_test, y_test)
     seconds = time.perf_counter() - started
+    if not (arguments.data or arguments.personal or target.endswith(".keras")):
+        keep_evaluation(ModelStore(arguments.models_dir).get(target).model_path, evaluation, x_test, y_test)
     adapted = f" adapted to {personal_count} drawings of {arguments.personal}" if arguments.personal else ""
     print(f"model {target}{adapted}: test loss {evaluation.mean_loss:.4f}, test accuracy {evaluation.accuracy:.4f} "
           f"({evaluation.error_count} errors of {len(y_test)}; {seconds:.1f}s)")
@@ -259,7 +270,8 @@ def make_parser() -> argparse.ArgumentParser:
     blend.add_argument("--name", required=True, help="store name of the result")
     blend.add_argument("--replace-default", action="store_true", help="allow --name default (maintainers)")
     blend.set_defaults(handler=run_blend)
-    evaluate = commands.add_parser("evaluate", help="print a model's test loss and accuracy")
+    evaluate = commands.add_parser("evaluate", help="print a model's test loss and accuracy "
+                                      "(and keep a stored model's evaluation beside it, for the app)")
     evaluate.add_argument("model", nargs="?", help="a stored model name or a .keras path (default: default)")
     evaluate.add_argument("--data", default=None, help="an MNIST-layout .npz: evaluate on its x_test/y_test "
                                                        "(uint8 28x28, model-input form) instead of MNIST's")

@@ -85,7 +85,11 @@ def evaluate_model(model: keras.Model, images: np.ndarray, labels: np.ndarray) -
     """Evaluate model on labelled images; every sample's probabilities and loss are kept."""
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
-    probabilities = compute_probabilities(model, images)
+    return make_evaluation(compute_probabilities(model, images), labels)
+
+
+def make_evaluation(probabilities: np.ndarray, labels: np.ndarray) -> Evaluation:
+    """The Evaluation of (n, 10) probabilities against (n,) labels: predictions and per-sample losses."""
     labels = np.asarray(labels).astype("int64")
     picked = probabilities[np.arange(len(labels)), labels]
     losses = -np.log(np.clip(picked, 1e-7, 1.0))

@@ -126,10 +126,10 @@ def convert_to_gray(image: np.ndarray) -> np.ndarray:
         return image
     if image.shape[2] == 3:
         return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    if image[:, :, 3].min() == 255:  # opaque, as the canvas sends it: no compositing
+        return cv2.cvtColor(image, cv2.COLOR_RGBA2GRAY)
     gray = cv2.cvtColor(image[:, :, :3], cv2.COLOR_RGB2GRAY).astype(np.float32)
     alpha = image[:, :, 3].astype(np.float32) / 255.0
-    if alpha.min() == 1.0:
-        return gray.astype(np.uint8)
     # Composite over the opposite of the opaque part's brightness, so that ink drawn on a transparent
     # layer stands out whether it is black or white.
     weight = alpha.sum()

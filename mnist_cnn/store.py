@@ -21,6 +21,8 @@ from mnist_cnn.model_metadata import find_metadata_problem
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}")
 # Leftovers of an interrupted save (.tmp-* files, NAME.json without NAME.keras) older than this are removed.
 STALE_LEFTOVER_SECONDS = 300
+# A model's kept test-set evaluation (mnist_cnn/evaluation_file.py): NAME.evaluation.npz beside NAME.keras.
+EVALUATION_SUFFIX = ".evaluation.npz"
 
 
 class ModelStoreError(RuntimeError):
@@ -313,4 +315,5 @@ class ModelStore:
             raise ValueError(f"Invalid model name {name!r}.")
         for path in self.paths(name):  # the .keras first: a .json alone is never listed
             path.unlink(missing_ok=True)
+        (self.directory / f"{name}{EVALUATION_SUFFIX}").unlink(missing_ok=True)  # its kept test-set results
         sync_folder(self.directory)

@@ -123,7 +123,7 @@ def classify_and_show(model, image, source: str) -> None:
     st.session_state["drawing_source"] = source
     show_prediction(classification)
     render_personal_answer(model, model_input, classification, page=source)
-    render_label_controls(model_input, image, classification.digit, source)
+    render_label_controls(model_input, image, classification.digit if classification.is_digit else None, source)
     # The saliency map and the steps cost more than all the rest: drawn only for those who open them.
     if st.toggle("Show how it decided: saliency map and preprocessing steps", key=f"show_details_{source}"):
         show_details(model, model_input, prepared.steps, classification.digit, source)

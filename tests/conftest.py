@@ -94,7 +94,7 @@ def start_streamlit(models_dir: Path, user_data_dir: Path, extra_env: dict | Non
 def copy_bundled_models(destination: Path) -> Path:
     """A private copy of models/ (the bundled default), so tests never touch the real store."""
     destination.mkdir(parents=True, exist_ok=True)
-    for name in ("default.keras", "default.json"):
+    for name in ("default.keras", "default.json", "default.evaluation.npz"):
         shutil.copy2(PROJECT_ROOT / "models" / name, destination / name)
     return destination
 

@@ -130,10 +130,12 @@ def arrays_in_widget_callbacks(app):
     return arrays
 
 
-def test_a_large_upload_is_decoded_once_and_kept_small(draw_page, monkeypatch):
+def test_a_large_upload_is_decoded_once_and_kept_small(draw_page, tmp_path, monkeypatch):
     import ui.uploads
-    from mnist_cnn.user_digits import MAX_DRAWING_SIDE
+    from mnist_cnn import config
+    from mnist_cnn.user_digits import MAX_DRAWING_SIDE, UserDigitStore
 
+    monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     decodes, decode_upload = [], ui.uploads.decode_upload
 
     def count_and_decode(data):
@@ -147,9 +149,10 @@ def test_a_large_upload_is_decoded_once_and_kept_small(draw_page, monkeypatch):
     assert len(prediction_metrics(draw_page)) == 1
     kept = draw_page.session_state["decoded_upload"]["image"]
     assert max(kept.shape[:2]) == 1000  # shrunk right after decoding
-    arrays = arrays_in_widget_callbacks(draw_page)
-    assert arrays, "the label buttons keep the drawing in their callback arguments"
-    assert all(max(array.shape[:2]) <= MAX_DRAWING_SIDE for array in arrays), [a.shape for a in arrays]
+    assert not arrays_in_widget_callbacks(draw_page), "the label buttons' callbacks hold no image"
+    draw_page.button(key="label_confirm_upload").click().run()  # the store keeps only a thumbnail
+    (saved,) = UserDigitStore(tmp_path / "my_digits.sqlite3").list_digits()
+    assert max(UserDigitStore(tmp_path / "my_digits.sqlite3").get_drawing(saved.id).shape) <= MAX_DRAWING_SIDE
     draw_page.slider(key="pen_width").set_value(30).run()  # any rerun of the page
     assert not draw_page.exception and len(prediction_metrics(draw_page)) == 1
     assert len(decodes) == 1, "the upload was decoded again on a rerun"
@@ -252,3 +255,14 @@ def test_a_drawing_does_the_costly_work_once_and_only_when_shown(draw_page, monk
     upload(draw_page, "zero.png", encode_png(picture), "image/png")
     assert (len(gradcam), len(steps), len(overlays)) == (2, 2, 2)
 
+
+
+def test_a_drawing_that_is_not_a_digit_offers_no_confirm_button(draw_page):
+    picture = np.full((200, 200), 235, np.uint8)  # a dark X on light paper: not a digit
+    cv2.line(picture, (30, 30), (170, 170), 20, 10, lineType=cv2.LINE_AA)
+    cv2.line(picture, (170, 30), (30, 170), 20, 10, lineType=cv2.LINE_AA)
+    upload(draw_page, "x.png", encode_png(picture), "image/png")
+    assert not draw_page.exception
+    assert [metric.value for metric in draw_page.metric][0] == "not a digit"
+    assert not [button for button in draw_page.button if button.key == "label_confirm_upload"]
+    assert any(box.label == "If it is a digit, it is a" for box in draw_page.selectbox)

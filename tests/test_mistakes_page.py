@@ -84,6 +84,21 @@ def test_page_shows_the_error_count_of_a_known_model(explorer_store):
     assert len(shown_card_indices(app)) == min(PAGE_SIZE, errors)
 
 
+def test_the_explorer_reads_the_kept_evaluation_instead_of_evaluating(explorer_store, monkeypatch):
+    import streamlit as st
+
+    import mnist_cnn.evaluation
+
+    def refuse_to_evaluate(*arguments, **keywords):
+        raise AssertionError("the bundled model was evaluated again instead of reading its kept evaluation")
+
+    st.cache_data.clear()  # no evaluation in this process's cache: it must come from default.evaluation.npz
+    monkeypatch.setattr(mnist_cnn.evaluation, "evaluate_model", refuse_to_evaluate)
+    app = open_explorer()
+    errors = int(np.sum(explorer_store["default"] != explorer_store["labels"]))
+    assert metric_value(app, "Errors") == str(errors)
+
+
 def test_filters_show_exactly_the_matching_mistakes(explorer_store):
     labels, predictions = explorer_store["labels"], explorer_store["default"]
     wrong = predictions != labels

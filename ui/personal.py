@@ -40,9 +40,11 @@ def current_adapter() -> PersonalAdapter | None:
     stored = active_stored_model()
     collection = get_current_collection()
     try:
-        if stored is None or sum(user_digit_store().count_by_label(collection=collection).values()) == 0:
+        if stored is None:
             return None
-        version = user_digit_store().data_version(collection)
+        version = user_digit_store().data_version(collection)  # "count-newest id": one query per stroke
+        if version.startswith("0-"):  # no drawings in the collection
+            return None
         return get_adapter(str(stored.model_path), file_hash(stored), str(user_digit_store().path), collection,
                            version)
     except (DataError, ValueError) as error:  # UserDigitsError is a ValueError

@@ -1,5 +1,7 @@
 """Cached models and data, and the session state every page shares."""
 
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
 
@@ -111,14 +113,35 @@ def test_set_or_message():
         return None, None
 
 
+@st.cache_data(show_spinner=False)
+def fingerprint_test_set_cached() -> str:
+    """The sha256 fingerprint of the loaded test set (what a kept evaluation must have been computed on)."""
+    from mnist_cnn.evaluation_file import compute_test_set_sha256
+
+    return compute_test_set_sha256(*load_test_set_cached())
+
+
 @st.cache_data(max_entries=4, show_spinner="Evaluating the model on the 10,000 test digits…")
 def evaluate_model_cached(model_path: str, file_hash: str):
-    """The Evaluation of a model file on the full test set, computed once per file content."""
-    from mnist_cnn.evaluation import evaluate_model
+    """The Evaluation of a model file on the full test set: read from beside the file, else computed and kept.
 
-    model = load_model_cached(model_path, file_hash)
+    Computed once per file content and server; kept beside the model (NAME.evaluation.npz) so that later
+    servers, and the first visitor of a new one, read it in milliseconds instead of evaluating for seconds.
+    """
+    from mnist_cnn.evaluation import evaluate_model
+    from mnist_cnn.evaluation_file import load_evaluation, save_evaluation
+
     x_test, y_test = load_test_set_cached()
-    return evaluate_model(model, x_test, y_test)
+    test_set = fingerprint_test_set_cached()
+    kept = load_evaluation(Path(model_path), y_test, file_hash, test_set)
+    if kept is not None:
+        return kept
+    evaluation = evaluate_model(load_model_cached(model_path, file_hash), x_test, y_test)
+    try:
+        save_evaluation(Path(model_path), evaluation, file_hash, test_set)
+    except OSError:  # a read-only store: evaluate again on the next server
+        pass
+    return evaluation
 
 
 def active_evaluation():
