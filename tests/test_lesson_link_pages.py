@@ -85,3 +85,10 @@ def test_hostile_values_are_ignored_with_a_message_and_the_rest_opens():
     assert app.selectbox(key="trace_layer").value == "conv2"  # the valid part is kept
     assert app.number_input(key="trace_channel_conv2").value == 0
     assert app.radio(key="feature_maps_scale").value == "Shared per layer"
+
+
+def test_lesson_mode_hides_the_model_upload_but_keeps_the_download():
+    app = open_link({"page": "training", "lesson": "1"})
+    assert not [uploader for uploader in app.get("file_uploader") if uploader.proto.id.endswith("exchange_upload")]
+    assert len(app.get("download_button")) == 1
+    assert any("off in lesson mode" in item.value for item in app.caption)
