@@ -19,6 +19,8 @@ TEST_SET_SIZE = 10_000
 PAGE_PATTERN = re.compile(r"[a-z_]{1,40}")
 # The link's own parameters; a page's options (mnist_cnn/lesson_options.py) use other names.
 VIEW_PARAMETERS = ("page", "model", "digit", "drawing", "lesson", "collection")
+# Parameters another block keeps in every page's URL (ui/collections.py): alone, they are no link to apply.
+OTHER_PARAMETERS = ("collection",)
 # Bounds on a page option's text in the URL, and the shapes a number, a decimal or a layer name may have.
 MAX_OPTION_LENGTH = 60
 INTEGER_PATTERN = re.compile(r"-?[0-9]{1,6}")
@@ -206,6 +208,11 @@ def parse_options(page: str | None, params: Mapping[str, str],
             continue
         resolved[key] = value
     return resolved, problems
+
+
+def select_link_parameters(params: Mapping[str, str]) -> dict[str, str]:
+    """The parameters of a lesson link among a URL's (those other blocks keep left out)."""
+    return {name: value for name, value in params.items() if name not in OTHER_PARAMETERS}
 
 
 def make_link(base_url: str, view: LessonView) -> str:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from mnist_cnn.lesson_link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
-                                   decode_drawing, encode_drawing, make_link, parse_options, parse_query)
+                                   decode_drawing, encode_drawing, make_link, parse_options, parse_query,
+                                   select_link_parameters)
 from mnist_cnn.lesson_options import BOOL, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS
 
 
@@ -130,3 +131,11 @@ def test_values_a_link_cannot_hold_are_left_out_of_it():
     state = {"fool_strength": 7.0, "fool_target": "eight", "fool_method": "no such method", "fool_goal": None}
     assert build_options("fool", state) == {}
     assert build_options("architecture", {"anything": 1}) == {} and build_options(None, {}) == {}
+
+
+def test_the_collection_alone_is_no_link_so_lesson_mode_survives_a_page_change():
+    # Changing page clears the query; the collection picker then writes ?collection= back, which must not count as
+    # a new link (that would switch lesson mode off).
+    assert select_link_parameters({"collection": "calm-otter-42"}) == {}
+    assert select_link_parameters({"collection": "a", "lesson": "1", "layer": "conv2"}) == {"lesson": "1",
+                                                                                             "layer": "conv2"}

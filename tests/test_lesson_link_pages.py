@@ -92,3 +92,4 @@ def test_lesson_mode_hides_the_model_upload_but_keeps_the_download():
     assert not [uploader for uploader in app.get("file_uploader") if uploader.proto.id.endswith("exchange_upload")]
     assert len(app.get("download_button")) == 1
     assert any("off in lesson mode" in item.value for item in app.caption)
+

@@ -5,7 +5,8 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from mnist_cnn.feature_maps import list_feature_layers
-from mnist_cnn.lesson_link import LessonView, build_options, make_link, parse_options, parse_query
+from mnist_cnn.lesson_link import (LessonView, build_options, make_link, parse_options, parse_query,
+                                   select_link_parameters)
 from mnist_cnn.lesson_options import LAYER, PAGE_OPTIONS
 from ui.state import active_model, get_store
 
@@ -46,9 +47,9 @@ def report_problems(problems: list[str]) -> None:
 
 def apply_lesson_link(current_page: str | None = None) -> None:
     """Set the model, drawing, test digit, page widgets and lesson mode the URL asks for (once for each new link)."""
-    params = st.query_params.to_dict()
+    params = select_link_parameters(st.query_params.to_dict())
     if not params or params == st.session_state.get(APPLIED_KEY):
-        return
+        return  # no link, or one already applied (the collection picker keeps ?collection= in every page's URL)
     st.session_state[APPLIED_KEY] = params
     view, problems = parse_query(params)
     if view.model is not None:
