@@ -111,6 +111,7 @@ PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
         "predicted": whole("mistakes_predicted_digit", -1, 9),
         "order": pick("mistakes_order", *((code, code) for code in MISTAKE_ORDERS)),
         "list_page": whole("mistakes_page", 1, 10_000),
+        "selected": whole("mistakes_selected_index", 0, 9_999),
         "model_a": ViewOption("compare_first_model", MODEL),
         "model_b": ViewOption("compare_second_model", MODEL),
     },

@@ -63,7 +63,9 @@ def test_fool_opens_the_links_target_strength_and_method():
 
 
 def test_the_test_set_explorer_opens_the_links_tab_and_filters():
-    app = open_link({"page": "mistakes", "tab": "mistakes", "true": "4", "predicted": "9", "order": "test_index"})
+    app = open_link({"page": "mistakes", "tab": "mistakes", "true": "4", "predicted": "9", "order": "test_index",
+                     "selected": "1234"})
+    assert any(item.value == "Test digit #1234" for item in app.subheader)
     assert app.selectbox(key="mistakes_true_digit").value == 4
     assert app.selectbox(key="mistakes_predicted_digit").value == 9
     assert app.selectbox(key="mistakes_order").value == "test_index"

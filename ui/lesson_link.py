@@ -87,7 +87,7 @@ def find_base_url() -> str:
 
 def render_share_link(page_path: str) -> None:
     """A sidebar expander with the link to this view (copy button included) and the lesson-mode switch."""
-    with st.sidebar.expander("Link to this view", icon=":material/link:"):
+    with st.sidebar.expander("Copy link to this view", icon=":material/link:"):
         drawing = st.session_state.get("drawing_input")
         include_drawing = drawing is not None and st.toggle("Include my drawing", value=True,
                                                             key="lesson_link_drawing")
