@@ -23,18 +23,20 @@ PAGES = [
     ("training.py", "Training", ":material/model_training:", False),
 ]
 PAGES_DIR = Path(__file__).parent / "pages"
+DEFAULT_PAGE = next(Path(file).stem for file, _, _, default in PAGES if default)  # its URL path is ""
 
 configure_server_process()
 start_warm_up()  # the default model compiled and evaluated in the background, once per server
 st.set_page_config(page_title="MNIST CNN Explorer", page_icon=":material/draw:", layout="wide")
 init_session_state()
-apply_lesson_link()  # a shared link's model, digit, drawing and lesson mode, once per session
 navigation = st.navigation([
     st.Page(PAGES_DIR / file, title=title, icon=icon, default=default)
     for file, title, icon, default in PAGES
 ])
-open_linked_page(PAGES_DIR)
+page_name = navigation.url_path or DEFAULT_PAGE
+apply_lesson_link(page_name)  # a shared link's model, digit, drawing, widgets and lesson mode, once per link
+open_linked_page(PAGES_DIR, page_name)
 if not st.session_state.get(LESSON_KEY):
     render_sidebar()
-render_share_link(navigation.url_path)
+render_share_link(page_name)
 navigation.run()

@@ -138,7 +138,7 @@ show_input_and_prediction(model, image, true_label, caption)
 
 has_pooling = any(layer.kind == "pool" for layer in list_feature_layers(model, include_pooling=True))
 controls = st.columns([1.3, 1, 2], vertical_alignment="center")
-show_pooling = controls[0].toggle("Show pooling layers", value=False, disabled=not has_pooling,
+show_pooling = controls[0].toggle("Show pooling layers", disabled=not has_pooling, key="feature_maps_pooling",
                                   help=None if has_pooling else "This model has no pooling layers: it downsamples "
                                                                 "with strided convolutions.")
 scale = controls[1].radio("Colour scale", [SHARED_SCALE, CHANNEL_SCALE], key="feature_maps_scale",

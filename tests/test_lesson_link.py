@@ -1,9 +1,14 @@
 """Lessons in a link: a view's state round-trips through the URL; bad values are reported and ignored."""
 
-import numpy as np
 from urllib.parse import parse_qsl, urlsplit
 
-from mnist_cnn.lesson_link import LessonView, build_query, decode_drawing, encode_drawing, make_link, parse_query
+import numpy as np
+import pytest
+
+from mnist_cnn.lesson_link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
+                                   decode_drawing, encode_drawing, make_link, parse_options, parse_query,
+                                   select_link_parameters)
+from mnist_cnn.lesson_options import BOOL, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS
 
 
 def test_a_view_round_trips_through_its_link():
@@ -35,3 +40,102 @@ def test_bad_values_are_ignored_with_a_reason_and_the_rest_kept():
 def test_an_empty_view_has_no_query():
     assert build_query(LessonView()) == {}
     assert make_link("http://x", LessonView()) == "http://x/"
+
+
+def make_sample_state(page: str) -> dict:
+    """A session state holding a non-default value for every widget the page's links keep."""
+    state, layers = {}, {}
+    for name, option in PAGE_OPTIONS[page].items():
+        if option.kind == LAYER:
+            value = layers[name] = f"conv_{len(layers) + 2}"
+        elif option.choices and option.kind == CHOICE:
+            value = option.choices[-1][1]
+        elif option.kind == BOOL:
+            value = True
+        elif option.kind == FLOAT:
+            value = round((option.low + option.high) / 3, 2)
+        elif option.kind == MODEL:
+            value = "tiny-model_2"
+        else:
+            value = int(option.high) if option.high < 100 else 5
+        state[option.key.format(**layers)] = value
+    return state
+
+
+@pytest.mark.parametrize("page", sorted(PAGE_OPTIONS))
+def test_every_pages_widgets_round_trip_through_a_link(page):
+    state = make_sample_state(page)
+    view = LessonView(page=page, model="default", digit=7, options=build_options(page, state))
+    query = dict(parse_qsl(urlsplit(make_link("http://server:8501", view)).query))
+    parsed, problems = parse_query(query)
+    values, option_problems = parse_options(parsed.page, query)
+    assert problems == [] and option_problems == []
+    assert values == state and set(state) == {option.key.format(layer="conv_2", trace_layer="conv_3")
+                                               for option in PAGE_OPTIONS[page].values()}
+
+
+def test_a_feature_maps_view_keeps_its_layer_channel_and_traced_unit():
+    state = {"feature_maps_source": "Test digit", "feature_maps_scale": "Per channel", "feature_maps_pooling": True,
+             "feature_maps_enlarge_layer": "conv2d_1", "feature_maps_enlarge_channel_conv2d_1": 5,
+             "feature_maps_enlarge_channel_conv2d": 9,  # another layer's channel: not this view's
+             "trace_layer": "max_pooling2d", "trace_channel_max_pooling2d": 3, "trace_row": 4, "trace_col": 7,
+             "unrelated_key": 1}
+    query = build_options("feature_maps", state)
+    assert query == {"input": "test", "pooling": "1", "scale": "channel", "layer": "conv2d_1", "channel": "5",
+                     "trace_layer": "max_pooling2d", "trace_channel": "3", "row": "4", "col": "7"}
+    values, problems = parse_options("feature_maps", query, layers={"conv2d_1": 64, "max_pooling2d": 32})
+    assert problems == [] and values["feature_maps_enlarge_channel_conv2d_1"] == 5 and len(values) == 9
+
+
+def test_layers_and_channels_the_model_lacks_are_ignored_with_a_reason():
+    query = {"layer": "conv2d_1", "channel": "40", "trace_layer": "dense", "trace_channel": "1", "row": "2"}
+    values, problems = parse_options("feature_maps", query, layers={"conv2d": 32, "conv2d_1": 32})
+    assert values == {"feature_maps_enlarge_layer": "conv2d_1", "trace_row": 2}
+    assert any("40 is not a channel of conv2d_1" in problem for problem in problems)
+    assert any("'dense' is not a layer of this model" in problem for problem in problems)
+    assert any("trace_channel needs trace_layer" in problem for problem in problems)
+
+
+@pytest.mark.parametrize(("page", "name", "text"), [
+    ("fool", "strength", "0.9"),            # out of range
+    ("fool", "strength", "nan"),            # not a decimal
+    ("fool", "strength", "0.1\n"),          # a trailing newline
+    ("fool", "target", "1e3"),              # not a whole number
+    ("fool", "method", "x" * 5000),          # far too long
+    ("fool", "goal", "A digit I choose"),   # a label, not its code
+    ("fool", "__class__", "1"),             # not an option
+    ("convolution", "padding", "3"),
+    ("convolution", "stride", "0"),
+    ("draw", "what_if", "true"),            # switches are 0 or 1
+    ("draw", "rotation", "999999999999"),
+    ("kernels", "layer", "../../etc"),
+    ("kernels", "layer", "<script>"),
+    ("mistakes", "model_a", "../default"),
+    ("mistakes", "list_page", "0"),
+    ("feature_maps", "channel", "5"),       # a channel without its layer
+])
+def test_hostile_or_wrong_values_are_ignored_with_a_short_reason(page, name, text):
+    values, problems = parse_options(page, {name: text})
+    assert values == {} and len(problems) == 1 and len(problems[0]) < 200
+
+
+def test_page_options_never_reuse_the_links_own_parameters_and_name_existing_layers():
+    for page, options in PAGE_OPTIONS.items():
+        assert not set(options) & set(VIEW_PARAMETERS), page
+        for option in options.values():
+            assert set(TEMPLATE_PATTERN.findall(option.key)) <= {name for name, other in options.items()
+                                                                  if other.kind == LAYER}, option.key
+
+
+def test_values_a_link_cannot_hold_are_left_out_of_it():
+    state = {"fool_strength": 7.0, "fool_target": "eight", "fool_method": "no such method", "fool_goal": None}
+    assert build_options("fool", state) == {}
+    assert build_options("architecture", {"anything": 1}) == {} and build_options(None, {}) == {}
+
+
+def test_the_collection_alone_is_no_link_so_lesson_mode_survives_a_page_change():
+    # Changing page clears the query; the collection picker then writes ?collection= back, which must not count as
+    # a new link (that would switch lesson mode off).
+    assert select_link_parameters({"collection": "calm-otter-42"}) == {}
+    assert select_link_parameters({"collection": "a", "lesson": "1", "layer": "conv2"}) == {"lesson": "1",
+                                                                                             "layer": "conv2"}

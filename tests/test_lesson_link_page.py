@@ -63,3 +63,26 @@ def test_a_link_round_trips_in_the_browser(app_server, page):
     link = page.get_by_test_id("stCode").filter(has_text="http")
     expect(link).to_contain_text("/?page=feature_maps&model=default&digit=123&lesson=1", timeout=60_000)
     assert page.get_by_test_id("stException").count() == 0
+
+
+@pytest.mark.browser
+def test_a_link_opens_a_layer_and_channel_and_lesson_mode_hides_the_retrain_panel(app_server, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_server}/?page=feature_maps")
+    expect(page.get_by_role("heading", name="Feature maps")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Retrain", exact=True)).to_be_visible(timeout=60_000)  # not in lesson mode
+
+    page.goto(f"{app_server}/?page=feature_maps&digit=7&layer=conv2&channel=5&lesson=1")
+    expect(page.get_by_role("heading", name="Feature maps")).to_be_visible(timeout=120_000)
+    expect(page.get_by_label("Test digit index (0–9999)")).to_have_value("7", timeout=60_000)
+    page.get_by_text("Enlarge one channel").click()
+    expect(page.get_by_label("Channel (0–31)")).to_have_value("5")  # conv2 has 32 channels
+    layer = page.get_by_role("combobox", name="Layer").first  # the enlarged channel's layer picker
+    expect(layer).to_have_value("conv2 → conv2_bn → conv2_relu · 14×14×32")
+    expect(page.get_by_text("Retrain", exact=True)).to_have_count(0)  # lesson mode: no training controls
+    expect(page.get_by_text("Active model")).to_have_count(0)
+    page.get_by_text("Link to this view").click()
+    link = page.get_by_test_id("stCode").filter(has_text="http")
+    expect(link).to_contain_text("layer=conv2&channel=5")
+    assert page.get_by_test_id("stException").count() == 0

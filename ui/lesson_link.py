@@ -4,21 +4,52 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from mnist_cnn.lesson_link import LessonView, make_link, parse_query
-from ui.state import get_store
+from mnist_cnn.feature_maps import list_feature_layers
+from mnist_cnn.lesson_link import (LessonView, build_options, make_link, parse_options, parse_query,
+                                   select_link_parameters)
+from mnist_cnn.lesson_options import LAYER, PAGE_OPTIONS
+from ui.state import active_model, get_store
 
 # The test-digit index each page keeps (page URL path -> session key), and this module's session keys.
 PAGE_INDEX_KEYS = {"feature_maps": "feature_maps_test_index", "convolution": "convolution_test_index",
                    "fool": "fool_test_index"}
 APPLIED_KEY, LESSON_KEY, PAGE_KEY = "lesson_link_applied", "lesson_mode", "lesson_link_page"
 FALLBACK_BASE_URL = "http://localhost:8501"
+MAX_MESSAGES = 3  # problems shown one by one; more are counted in one last message
 
 
-def apply_lesson_link() -> None:
-    """Set the model, drawing, test digit and lesson mode the URL asks for (once for each new link)."""
-    params = st.query_params.to_dict()
+def read_layer_channels() -> dict[str, int] | None:
+    """The active model's conv and pooling layers (name -> output channels), or None when it cannot load."""
+    _, model = active_model()
+    if model is None:
+        return None
+    return {layer.name: layer.output_shape[-1] for layer in list_feature_layers(model, include_pooling=True)}
+
+
+def apply_page_options(page: str | None, params: dict) -> list[str]:
+    """Set the widgets of `page` the link names (checked against the active model); returns what was ignored."""
+    options = PAGE_OPTIONS.get(page or "", {})
+    needs_model = any(options[name].kind == LAYER for name in params if name in options)
+    values, problems = parse_options(page, params, read_layer_channels() if needs_model else None)
+    for key, value in values.items():
+        st.session_state[key] = value
+        st.session_state[f"_{key}_saved"] = value  # where pages keep a widget's value while it is off-screen
+    return problems
+
+
+def report_problems(problems: list[str]) -> None:
+    """A short toast for each part of a link that was ignored (at most MAX_MESSAGES, then a count)."""
+    for problem in problems[:MAX_MESSAGES]:
+        st.toast(f"Part of the link was ignored: {problem}.", icon=":material/link_off:")
+    if len(problems) > MAX_MESSAGES:
+        st.toast(f"{len(problems) - MAX_MESSAGES} more parts of the link were ignored.", icon=":material/link_off:")
+
+
+def apply_lesson_link(current_page: str | None = None) -> None:
+    """Set the model, drawing, test digit, page widgets and lesson mode the URL asks for (once for each new link)."""
+    params = select_link_parameters(st.query_params.to_dict())
     if not params or params == st.session_state.get(APPLIED_KEY):
-        return
+        return  # no link, or one already applied (the collection picker keeps ?collection= in every page's URL)
     st.session_state[APPLIED_KEY] = params
     view, problems = parse_query(params)
     if view.model is not None:
@@ -34,16 +65,16 @@ def apply_lesson_link() -> None:
             st.session_state[key] = view.digit
         if view.drawing is None:
             st.session_state["feature_map_index"] = view.digit  # the Feature maps page opens this test digit
+    problems += apply_page_options(view.page or current_page, params)
     st.session_state[LESSON_KEY] = view.lesson
     st.session_state[PAGE_KEY] = view.page
-    for problem in problems:
-        st.toast(f"Part of the link was ignored: {problem}.", icon=":material/link_off:")
+    report_problems(problems)
 
 
-def open_linked_page(pages_dir) -> None:
+def open_linked_page(pages_dir, current_page: str | None = None) -> None:
     """Switch to the page a link named (links point at the app's root: deep page URLs skip app.py)."""
     page = st.session_state.pop(PAGE_KEY, None)
-    if page and (pages_dir / f"{page}.py").exists():
+    if page and page != current_page and (pages_dir / f"{page}.py").exists():
         st.switch_page(pages_dir / f"{page}.py")
 
 
@@ -56,7 +87,7 @@ def find_base_url() -> str:
 
 def render_share_link(page_path: str) -> None:
     """A sidebar expander with the link to this view (copy button included) and the lesson-mode switch."""
-    with st.sidebar.expander("Link to this view", icon=":material/link:"):
+    with st.sidebar.expander("Copy link to this view", icon=":material/link:"):
         drawing = st.session_state.get("drawing_input")
         include_drawing = drawing is not None and st.toggle("Include my drawing", value=True,
                                                             key="lesson_link_drawing")
@@ -65,10 +96,15 @@ def render_share_link(page_path: str) -> None:
         index_key = PAGE_INDEX_KEYS.get(page_path)
         view = LessonView(page=page_path or None, model=st.session_state.get("active_model_name"),
                           digit=st.session_state.get(index_key) if index_key else None,
-                          drawing=drawing if include_drawing else None, lesson=lesson)
+                          drawing=drawing if include_drawing else None, lesson=lesson,
+                          options=build_options(page_path, st.session_state))
         st.code(make_link(find_base_url(), view), language=None, wrap_lines=True)
         st.caption("Copy the link (button at the top right of the box): it opens this page with the same model, "
-                   "test digit and drawing. In lesson mode the model picker and training controls are hidden.")
+                   "test digit, drawing, layer, channel and settings. In lesson mode the sidebar's model picker, "
+                   "collection and training controls are hidden.")
+        st.button("Update the link", icon=":material/refresh:", key="lesson_link_update",
+                  help="Settings changed inside a section (a channel, a slider) reach the link on the next "
+                       "update of the whole page: press this to make one.")
     if st.session_state.get(LESSON_KEY):
         st.sidebar.button("Leave lesson mode", icon=":material/school:", key="lesson_leave",
                           on_click=st.session_state.update, kwargs={LESSON_KEY: False})

@@ -5,6 +5,7 @@ import streamlit as st
 from mnist_cnn.data import DataError
 from mnist_cnn.model_exchange import MAX_MODEL_BYTES, ModelExchangeError, export_model_zip, import_model
 from mnist_cnn.store import ModelStoreError
+from ui.lesson_link import LESSON_KEY
 from ui.state import file_hash, get_store, load_test_set_cached
 
 UPLOAD_KEY, NOTICE_KEY = "exchange_upload", "exchange_notice"
@@ -47,6 +48,9 @@ def render_model_exchange(models) -> None:
         st.caption("Load it anywhere with `keras.saving.load_model('NAME.keras')`; the JSON holds how it was "
                    "trained and its test accuracy.")
     with upload:
+        if st.session_state.get(LESSON_KEY):
+            st.caption("Uploading a model is off in lesson mode (leave it in the sidebar).")
+            return
         st.file_uploader("A Keras model (.keras, or a zip downloaded here)", type=["keras", "zip"], key=UPLOAD_KEY,
                          max_upload_size=max(1, MAX_MODEL_BYTES // 2**20))
         st.button("Add it to the store", on_click=add_uploaded_model, icon=":material/upload:")
