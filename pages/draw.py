@@ -7,11 +7,13 @@ from streamlit_drawable_canvas import st_canvas
 
 from mnist_cnn import config
 from mnist_cnn.canvas_image import CanvasImageError, decode_canvas_png
-from mnist_cnn.drawing_figures import encode_png, make_probability_spec, make_saliency_overlay, make_step_gallery
+from mnist_cnn.drawing_figures import encode_png, make_saliency_overlay, make_step_gallery
 from mnist_cnn.inference import classify, make_gradcam_heatmap, make_gradient_heatmap
+from mnist_cnn.plots.probability_bars import make_probability_bars
 from mnist_cnn.preprocess import PreprocessError, preprocess_drawing
 from mnist_cnn.uploads import UPLOAD_TYPES, UploadError
 from ui.canvas_controls import render_canvas_controls
+from ui.neighbours import TOGGLE_KEY as NEIGHBOURS_TOGGLE_KEY
 from ui.neighbours import render_neighbours
 from ui.personal import render_personal_answer
 from ui.state import require_model
@@ -69,7 +71,7 @@ def show_prediction(classification) -> None:
     elif classification.is_unsure:
         st.warning(f"Not sure: {classification.reason} The bars show what else it might be; a clearer, "
                    f"more typical shape usually helps.", icon=":material/help:")
-    st.vega_lite_chart(make_probability_spec(classification.probabilities), width="stretch")
+    st.html(make_probability_bars(classification.probabilities))
 
 
 def make_detail_images(model, model_input, steps, digit: int, method: str) -> tuple[bytes, list]:
@@ -124,11 +126,22 @@ def classify_and_show(model, image, source: str) -> None:
     show_prediction(classification)
     render_personal_answer(model, model_input, classification, page=source)
     render_label_controls(model_input, image, classification.digit if classification.is_digit else None, source)
-    # The saliency map and the steps cost more than all the rest: drawn only for those who open them.
-    if st.toggle("Show how it decided: saliency map and preprocessing steps", key=f"show_details_{source}"):
+    # The closer looks cost more than all the rest: three switches in one row (a stroke sends few elements),
+    # each look computed and drawn only while its switch is on.
+    with st.container(horizontal=True):
+        details = st.toggle("How it decided", key=f"show_details_{source}",
+                            help="The saliency map, and the drawing at each preprocessing step.")
+        what_if = st.toggle("What if…", key=f"what_if_on_{source}",
+                            help="Switch off a normalisation step, or shift, scale and rotate the digit.")
+        neighbours = st.toggle("Neighbours and the map", key=f"{NEIGHBOURS_TOGGLE_KEY}_{source}",
+                               help="The nearest training digits as the network sees them, and a map of "
+                                    "test digits with yours on it (the first time per model takes seconds).")
+    if details:
         show_details(model, model_input, prepared.steps, classification.digit, source)
-    render_what_if(model, image, source)  # the same picture through a changed preprocessing (off by default)
-    render_neighbours(model, model_input, source)  # nearest training digits and the PCA map (off by default)
+    if what_if:
+        render_what_if(model, image, source)  # the same picture through a changed preprocessing
+    if neighbours:
+        render_neighbours(model, model_input, source)  # nearest training digits and the PCA map
 
 
 @st.fragment

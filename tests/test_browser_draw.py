@@ -61,7 +61,7 @@ def test_closed_loop_reads_zero(app_server, page):
     expect(prediction(page)).to_have_text("0", timeout=PREDICTION_TIMEOUT_MS)
     # The steps and the saliency overlay are shown on demand (they cost more than the rest of a stroke).
     expect(page.get_by_text("What made the network say 0")).to_have_count(0)
-    page.get_by_text("Show how it decided: saliency map").click()
+    page.get_by_text("How it decided", exact=True).click()
     expect(page.get_by_text("centred by mass")).to_be_visible()
     expect(page.get_by_text("What made the network say 0")).to_be_visible()
 

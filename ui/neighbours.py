@@ -44,14 +44,9 @@ def make_map_chart(points: np.ndarray, labels: np.ndarray, drawing_point: np.nda
 
 
 def render_neighbours(model, model_input: np.ndarray, source: str = "canvas") -> None:
-    """A toggle that shows the drawing's nearest training digits and its place on the map of test digits."""
-    with st.expander("Neighbours and the map: where your drawing lands in the network's last hidden layer",
-                     icon=":material/scatter_plot:"):
-        if not st.toggle("Show the nearest training digits and the map", key=f"{TOGGLE_KEY}_{source}",
-                         help="The first time for each model this takes a few seconds."):
-            st.caption(f"Compares your drawing with {BANK_SIZE:,} training digits as the network sees them, "
-                       f"just before its final layer.")
-            return
+    """The drawing's nearest training digits and its place on the map of test digits (shown while switched on)."""
+    st.markdown("**Neighbours and the map: where your drawing lands in the network's last hidden layer**")
+    with st.container(border=True):
         stored = active_stored_model()
         if stored is None:
             return

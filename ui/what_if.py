@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from mnist_cnn.drawing_figures import enlarge_step, make_probability_spec
+from mnist_cnn.drawing_figures import enlarge_step
 from mnist_cnn.inference import classify
+from mnist_cnn.plots.probability_bars import make_probability_bars
 from mnist_cnn.preprocess import PreprocessError, PreprocessOptions, preprocess_drawing
 
 # The switches (option name -> label) and the movement sliders' ranges.
@@ -32,13 +33,10 @@ def read_options(source: str) -> PreprocessOptions:
 
 
 def render_what_if(model, image, source: str = "canvas") -> None:
-    """An expander: the same picture through a changed preprocessing, with the new prediction."""
-    with st.expander("What if: switch off a normalisation step, or shift, scale and rotate the digit",
-                     icon=":material/tune:"):
-        st.caption(EXPLANATION)
-        # Off by default: a stroke then costs nothing here (the page's answer is computed once, above).
-        if not st.toggle("Try it on this drawing", key=f"what_if_on_{source}"):
-            return
+    """The same picture through a changed preprocessing, with the new prediction (shown while switched on)."""
+    st.markdown("**What if a normalisation step were off, or the digit moved?**")
+    st.caption(EXPLANATION)
+    with st.container(border=True):
         options = read_options(source)
         try:
             changed = preprocess_drawing(image, options)
@@ -56,4 +54,4 @@ def render_what_if(model, image, source: str = "canvas") -> None:
                           delta_color="off", delta_arrow="off")
         columns[1].caption(f"With every step and no move: {normal.digit} ({normal.confidence:.1%}).")
         with columns[2]:
-            st.vega_lite_chart(make_probability_spec(result.probabilities, height=160), width="stretch")
+            st.html(make_probability_bars(result.probabilities, height=120))
