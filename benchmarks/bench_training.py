@@ -4,6 +4,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -61,15 +62,16 @@ def measure_epoch_seconds(architectures: list | None = None, subset: int = EPOCH
     """Seconds per full-training-set epoch of each architecture, timed on a subset and scaled up."""
     from mnist_cnn.architectures import ARCHITECTURES
     from mnist_cnn.data import load_mnist
-    from mnist_cnn.training import TrainingConfig, train_model
+    from mnist_cnn.training import train_model
+    from mnist_cnn.training_settings import TrainingSettings
 
     (x_train, y_train), _ = load_mnist()
-    full_images = JobSpec().training_images()
+    full_images = JobSpec().settings.training_images()
     results = {}
     for name in architectures or list(ARCHITECTURES):
-        settings = TrainingConfig(architecture=name, epochs=2, batch_size=128, train_subset=subset)
+        settings = TrainingSettings(architecture=name, epochs=2, batch_size=128, train_subset=subset)
         measured = train_model(x_train, y_train, settings).epoch_seconds[-1]
-        subset_images = JobSpec(train_subset=subset).training_images()
+        subset_images = replace(JobSpec().settings, train_subset=subset).training_images()
         results[name] = round(measured * full_images / subset_images, 1)
         print(f"{name:28s} {results[name]:6.1f} s per full epoch (measured {measured:.2f} s on "
               f"{subset_images:,} images)")
