@@ -83,6 +83,18 @@ def build_lineage(earlier: dict, stage: dict, history: dict, epoch_seconds: list
     }
 
 
+def describe_stages(metadata: dict) -> list[str]:
+    """One phrase per stage of a model's lineage: how it was made, over which epochs, in how many minutes."""
+    phrases, first = [], 1
+    for stage in list_earlier_stages(metadata) if metadata.get("stages") else []:
+        epochs = stage["epochs"] or 0
+        span = f"epochs {first}–{first + epochs - 1}" if epochs > 1 else (f"epoch {first}" if epochs else "no epochs")
+        minutes = f", {stage['training_seconds'] / 60:.1f} min" if stage["training_seconds"] else ""
+        phrases.append(f"{stage['how']} ({span}{minutes})")
+        first += epochs
+    return phrases
+
+
 def read_total_seconds(metadata: dict) -> float | None:
     """A model's whole training time: its lineage's total, else its last run's seconds (None if unknown)."""
     for key in ("total_training_seconds", "training_seconds"):
