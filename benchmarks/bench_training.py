@@ -40,7 +40,7 @@ def measure_quick_retrain(spec: JobSpec | None = None) -> dict:
 
         metadata = ModelStore(Path(directory)).get(snapshot.result_model_name).metadata
     result = {
-        "settings": spec.to_dict(),
+        "settings": spec.settings.to_dict(),
         "wall_seconds": round(wall_seconds, 1),               # Start pressed -> model saved
         "startup_seconds": round(first_batch_at or 0.0, 1),  # worker start, TensorFlow import, data loading
         "training_seconds": metadata["training_seconds"],      # model.fit, validation included
@@ -48,8 +48,9 @@ def measure_quick_retrain(spec: JobSpec | None = None) -> dict:
         "test_accuracy": snapshot.test_accuracy,              # the full 10,000-image test set
         "meets_target": snapshot.test_accuracy >= QUICK_TARGET_ACCURACY and wall_seconds <= QUICK_TARGET_SECONDS,
     }
-    print(f"quick retrain ({spec.architecture}, {spec.epochs} epochs, batch {spec.batch_size}, "
-          f"lr {spec.learning_rate:g} {spec.lr_schedule}, full training set): "
+    settings = spec.settings
+    print(f"quick retrain ({settings.architecture}, {settings.epochs} epochs, batch {settings.batch_size}, "
+          f"lr {settings.learning_rate:g} {settings.lr_schedule}, full training set): "
           f"{result['wall_seconds']:.1f} s from Start to saved model "
           f"({result['startup_seconds']:.1f} s start-up, {result['training_seconds']:.1f} s training), "
           f"test accuracy {result['test_accuracy']:.2%} -> "

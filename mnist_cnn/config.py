@@ -54,4 +54,4 @@ MAX_STORED_MODELS = 30         # a job may not start when the store holds this m
 
 # Per-epoch snapshots of a training run (the Training page's replay), kept next to the model in the store.
 SNAPSHOT_TEST_DIGITS = 2_000   # each epoch is measured on this many test digits (the first ones: fixed)
-MAX_SNAPSHOT_BYTES = 24 * 1024 * 1024  # a model's snapshot file stays below this (epochs are thinned if needed)
+MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024  # per model: every epoch of a MAX_EPOCHS run fits; more are thinned out
