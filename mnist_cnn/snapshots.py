@@ -52,6 +52,14 @@ class SnapshotRecorder(keras.callbacks.Callback):
         self.entries: list = []   # (epoch, accuracy, confusion, weights)
         self.probe = None
 
+    def keep_earlier(self, snapshots: Snapshots) -> None:
+        """Start from a base model's snapshots (measured on as many test digits), so a lineage replays whole."""
+        if snapshots.test_digits != len(self.labels):
+            return
+        self.entries = [(int(epoch), float(accuracy), confusion, weights) for epoch, accuracy, confusion, weights
+                        in zip(snapshots.epochs, snapshots.accuracies, snapshots.confusions, snapshots.weights)
+                        if epoch < self.first_epoch]
+
     def on_train_begin(self, logs=None):
         self.probe = keras.models.clone_model(self.model)  # measured on a copy: training is left alone
 

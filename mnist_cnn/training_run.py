@@ -9,7 +9,7 @@ import keras
 from mnist_cnn import config
 from mnist_cnn.evaluation import evaluate_model
 from mnist_cnn.lineage import build_lineage, count_epochs, make_stage
-from mnist_cnn.snapshots import SnapshotRecorder
+from mnist_cnn.snapshots import SnapshotError, SnapshotRecorder, load_snapshots
 from mnist_cnn.store import ModelStore, StoredModel, build_metadata
 from mnist_cnn.training import TrainingProgress, TrainingResult, train_model
 from mnist_cnn.training_settings import TrainingSettings, validate_settings
@@ -43,6 +43,18 @@ def load_base(settings: TrainingSettings, store: ModelStore):
     return settings, earlier, store.load(settings.base_model)
 
 
+def make_recorder(store: ModelStore, settings: TrainingSettings, earlier: dict, x_test, y_test):
+    """A SnapshotRecorder on the first test digits that starts from the base model's snapshots, if it has any."""
+    recorder = SnapshotRecorder(x_test[:config.SNAPSHOT_TEST_DIGITS], y_test[:config.SNAPSHOT_TEST_DIGITS],
+                                first_epoch=count_epochs(earlier.get("history", {})) + 1)
+    if settings.base_model and store.snapshot_path(settings.base_model).exists():
+        try:
+            recorder.keep_earlier(load_snapshots(store.snapshot_path(settings.base_model)))
+        except SnapshotError:
+            pass  # a damaged replay of the base is not worth failing the run for: this run's epochs are kept
+    return recorder
+
+
 def train_and_save(settings: TrainingSettings, store: ModelStore, data=None, *,
                    progress: TrainingProgress | None = None, cancel_event: threading.Event | None = None,
                    name: str | None = None, name_suffix: str = "", trained_with: str = "",
@@ -58,8 +70,7 @@ def train_and_save(settings: TrainingSettings, store: ModelStore, data=None, *,
         data = load_mnist()
     settings, earlier, base_model = load_base(settings, store)
     _, (x_test, y_test) = data
-    recorder = SnapshotRecorder(x_test[:config.SNAPSHOT_TEST_DIGITS], y_test[:config.SNAPSHOT_TEST_DIGITS],
-                                first_epoch=count_epochs(earlier.get("history", {})) + 1)
+    recorder = make_recorder(store, settings, earlier, x_test, y_test)
     report_phase("training")
     outcome = run(settings, base_model, data, progress, cancel_event, [recorder])
     model = outcome.training.model

@@ -1,6 +1,6 @@
 """The one settings type of every training run (CLI, Retrain panel, fine-tuning) and its one validation."""
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 from mnist_cnn import config
 from mnist_cnn.digit_database import DEFAULT_COLLECTION
@@ -40,15 +40,6 @@ class TrainingSettings:
     def to_dict(self) -> dict:
         """The settings as a JSON-ready dict."""
         return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict):
-        """Settings from a dict such as to_dict() gives (unknown keys are refused with a ValueError)."""
-        known = {item.name for item in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"Unknown training settings: {', '.join(unknown)}.")
-        return cls(**values)
 
 
 # The Retrain panel's quick retrain: keras_example reaches 99% on the full set in about two minutes.

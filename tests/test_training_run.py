@@ -58,7 +58,10 @@ def test_a_continued_model_records_its_whole_lineage(trained):
     assert metadata["history"]["val_loss"][2] is None  # the continuation held nothing out
     assert metadata["total_training_seconds"] == pytest.approx(
         sum(stage["training_seconds"] for stage in metadata["stages"]), abs=0.05)
-    assert load_snapshots(store.snapshot_path("continued")).epochs.tolist() == [3]
+    replay = load_snapshots(store.snapshot_path("continued"))
+    assert replay.epochs.tolist() == [1, 2, 3]  # the base model's epochs, then its own
+    first_replay = load_snapshots(store.snapshot_path("first"))
+    np.testing.assert_array_equal(replay.accuracies[:2], first_replay.accuracies)
     assert [model.name for model in store.list_models()] == ["continued", "first"]  # still well-typed metadata
 
 

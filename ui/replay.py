@@ -65,16 +65,20 @@ def draw_epoch(model, history: dict, snapshots, epoch: int) -> None:
                       width="stretch")
     with right:
         st.altair_chart(make_confusion_chart(snapshots.confusions[position], size=300))
+    kernels_column, maps_column = st.columns(2)
     conv_layers = list_conv_layers(model)
     if conv_layers:
         weights = read_conv_weights(model, conv_layers[0].name)
-        show_figure(make_kernel_grid(select_kernels(weights.kernel, 0), f"{weights.name} kernels after epoch "
-                                     f"{epoch}", annotate=weights.kernel.shape[-1] <= 16))
+        with kernels_column:
+            show_figure(make_kernel_grid(select_kernels(weights.kernel, 0), f"{weights.name} kernels after epoch "
+                                         f"{epoch}", annotate=weights.kernel.shape[-1] <= 16))
     image, caption = choose_replay_image()
     layers = list_feature_layers(model)
     if image is not None and layers:
         maps = compute_feature_maps(model, image, [layers[0].output_layer])[layers[0].output_layer]
-        show_figure(make_feature_map_grid(maps, f"{layers[0].name} feature maps of {caption}"))
+        with maps_column:
+            show_figure(make_feature_map_grid(maps, f"{layers[0].name} feature maps"))
+            st.caption(f"Input: {caption}.")
 
 
 def render_replay(stored: StoredModel, history: dict) -> None:
