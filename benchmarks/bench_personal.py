@@ -101,9 +101,10 @@ def measure_finetuned(model, architecture: str, mnist, images, labels, k: int, s
 
     collection, others = split_collection(labels, k, seed)
     drawings = np.stack([to_uint8_digit(image) for image in images[collection]])
-    settings = make_finetune_settings(holdout_fraction=0.0, **(BASELINE_FINETUNE if baseline else {}))
+    settings = make_finetune_settings(architecture=architecture, holdout_fraction=0.0,
+                                      **(BASELINE_FINETUNE if baseline else {}))
     started, cpu_started = time.perf_counter(), time.process_time()
-    result = finetune_model(model, architecture, mnist[0], mnist[1], (drawings, labels[collection]), settings)
+    result = finetune_model(model, mnist[0], mnist[1], (drawings, labels[collection]), settings)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     return {"finetuned": accuracy(compute_probabilities(result.training.model, images[others]), labels[others]),
             "finetune_seconds": seconds, "finetune_cpu_seconds": cpu_seconds, "finetune_blend": result.blend,

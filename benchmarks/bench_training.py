@@ -4,6 +4,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -39,7 +40,7 @@ def measure_quick_retrain(spec: JobSpec | None = None) -> dict:
 
         metadata = ModelStore(Path(directory)).get(snapshot.result_model_name).metadata
     result = {
-        "settings": spec.to_dict(),
+        "settings": spec.settings.to_dict(),
         "wall_seconds": round(wall_seconds, 1),               # Start pressed -> model saved
         "startup_seconds": round(first_batch_at or 0.0, 1),  # worker start, TensorFlow import, data loading
         "training_seconds": metadata["training_seconds"],      # model.fit, validation included
@@ -47,8 +48,9 @@ def measure_quick_retrain(spec: JobSpec | None = None) -> dict:
         "test_accuracy": snapshot.test_accuracy,              # the full 10,000-image test set
         "meets_target": snapshot.test_accuracy >= QUICK_TARGET_ACCURACY and wall_seconds <= QUICK_TARGET_SECONDS,
     }
-    print(f"quick retrain ({spec.architecture}, {spec.epochs} epochs, batch {spec.batch_size}, "
-          f"lr {spec.learning_rate:g} {spec.lr_schedule}, full training set): "
+    settings = spec.settings
+    print(f"quick retrain ({settings.architecture}, {settings.epochs} epochs, batch {settings.batch_size}, "
+          f"lr {settings.learning_rate:g} {settings.lr_schedule}, full training set): "
           f"{result['wall_seconds']:.1f} s from Start to saved model "
           f"({result['startup_seconds']:.1f} s start-up, {result['training_seconds']:.1f} s training), "
           f"test accuracy {result['test_accuracy']:.2%} -> "
@@ -61,15 +63,16 @@ def measure_epoch_seconds(architectures: list | None = None, subset: int = EPOCH
     """Seconds per full-training-set epoch of each architecture, timed on a subset and scaled up."""
     from mnist_cnn.architectures import ARCHITECTURES
     from mnist_cnn.data import load_mnist
-    from mnist_cnn.training import TrainingConfig, train_model
+    from mnist_cnn.training import train_model
+    from mnist_cnn.training_settings import TrainingSettings
 
     (x_train, y_train), _ = load_mnist()
-    full_images = JobSpec().training_images()
+    full_images = JobSpec().settings.training_images()
     results = {}
     for name in architectures or list(ARCHITECTURES):
-        settings = TrainingConfig(architecture=name, epochs=2, batch_size=128, train_subset=subset)
+        settings = TrainingSettings(architecture=name, epochs=2, batch_size=128, train_subset=subset)
         measured = train_model(x_train, y_train, settings).epoch_seconds[-1]
-        subset_images = JobSpec(train_subset=subset).training_images()
+        subset_images = replace(JobSpec().settings, train_subset=subset).training_images()
         results[name] = round(measured * full_images / subset_images, 1)
         print(f"{name:28s} {results[name]:6.1f} s per full epoch (measured {measured:.2f} s on "
               f"{subset_images:,} images)")

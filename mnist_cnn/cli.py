@@ -18,16 +18,22 @@ def print_progress_bar(epoch: int, epochs: int, batch: int, batches: int, logs: 
     sys.stdout.flush()
 
 
-def make_training_config(arguments: argparse.Namespace):
-    """The TrainingConfig that the train command's arguments describe."""
-    from mnist_cnn.training import TrainingConfig
+def make_training_settings(arguments: argparse.Namespace):
+    """The TrainingSettings that the train command's arguments describe."""
+    from mnist_cnn.training_settings import TrainingSettings
 
-    return TrainingConfig(architecture=arguments.arch, epochs=arguments.epochs,
-                          batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
-                          lr_schedule=arguments.lr_schedule, augment=arguments.augment,
-                          validation_split=arguments.validation_split,
-                          train_subset=arguments.subset, seed=arguments.seed,
-                          pen_digit_variants=arguments.pen_digits, outlier_count=arguments.outliers)
+    return TrainingSettings(architecture=arguments.arch, epochs=arguments.epochs,
+                            batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
+                            lr_schedule=arguments.lr_schedule, augment=arguments.augment,
+                            validation_split=arguments.validation_split,
+                            train_subset=arguments.subset, seed=arguments.seed,
+                            pen_digit_variants=arguments.pen_digits, outlier_count=arguments.outliers,
+                            base_model=arguments.init_from)
+
+
+def describe_command() -> str:
+    """The command line that is running, as a stage records it."""
+    return "python -m mnist_cnn " + " ".join(sys.argv[1:])
 
 
 def make_terminal_progress(settings, started: float):
@@ -45,48 +51,16 @@ def make_terminal_progress(settings, started: float):
         on_epoch=on_epoch)
 
 
-def list_earlier_stages(earlier: dict) -> list:
-    """The training stages a model records (its last run only, for models that predate stages; none if {})."""
-    return earlier.get("stages") or ([{key: earlier.get(key) for key in
-                                       ("trained_with", "hyperparameters", "training_seconds")}]
-                                     if earlier else [])
-
-
-def describe_stages(earlier: dict, settings, seconds: float) -> list:
-    """The training stages of a model: those of the model it continued (if any), then this run."""
-    command = "python -m mnist_cnn " + " ".join(sys.argv[1:])
-    return list_earlier_stages(earlier) + [{"trained_with": command, "hyperparameters": settings.to_dict(),
-                      "training_seconds": round(seconds, 1)}]
-
-
 def run_train(arguments: argparse.Namespace) -> int:
-    """Train (fresh, or continuing --init-from), evaluate on the full test set, and save to the store."""
-    from mnist_cnn.data import load_mnist
-    from mnist_cnn.evaluation import evaluate_model
-    from mnist_cnn.store import ModelStore, build_metadata
-    from mnist_cnn.training import train_model
+    """Train (fresh, or continuing --init-from), evaluate on the full test set, and save: train_and_save."""
+    from mnist_cnn.store import ModelStore
+    from mnist_cnn.training_run import train_and_save
 
-    settings = make_training_config(arguments)
-    store = ModelStore(arguments.models_dir)
-    initial_model, earlier = None, {}
-    if arguments.init_from:  # continue a stored model: it keeps its own architecture
-        earlier = store.get(arguments.init_from).metadata
-        initial_model = store.load(arguments.init_from)
-        settings.architecture = earlier.get("architecture", settings.architecture)
-    (x_train, y_train), (x_test, y_test) = load_mnist()
-    progress = make_terminal_progress(settings, time.perf_counter())
-    result = train_model(x_train, y_train, settings, progress, initial_model=initial_model)
-    evaluation = evaluate_model(result.model, x_test, y_test)
-    print(f"test loss {evaluation.mean_loss:.4f}  test accuracy {evaluation.accuracy:.4f}")
-    stages = describe_stages(earlier, settings, result.training_seconds)
-    history = {key: earlier.get("history", {}).get(key, []) + values for key, values in result.history.items()}
-    metadata = build_metadata(result.model, settings.architecture, settings.to_dict(), history,
-                              earlier.get("epoch_seconds", []) + result.epoch_seconds, result.training_seconds,
-                              evaluation.mean_loss, evaluation.accuracy, trained_with=stages[-1]["trained_with"],
-                              stages=stages,
-                              total_training_seconds=round(sum(s["training_seconds"] or 0 for s in stages), 1))
-    stored = store.save(result.model, metadata, arguments.name or store.new_name(settings.architecture),
-                        replace_default=arguments.replace_default)
+    settings = make_training_settings(arguments)
+    stored = train_and_save(settings, ModelStore(arguments.models_dir),
+                            progress=make_terminal_progress(settings, time.perf_counter()), name=arguments.name,
+                            trained_with=describe_command(), replace_default=arguments.replace_default)
+    print(f"test loss {stored.metadata['test_loss']:.4f}  test accuracy {stored.metadata['test_accuracy']:.4f}")
     print(f"saved {stored.model_path} and {stored.metadata_path.name}")
     return 0
 
@@ -96,6 +70,7 @@ def run_blend(arguments: argparse.Namespace) -> int:
     from mnist_cnn.data import load_mnist
     from mnist_cnn.evaluation import evaluate_model
     from mnist_cnn.finetune import blend_weights
+    from mnist_cnn.lineage import build_lineage, make_stage
     from mnist_cnn.store import ModelStore, build_metadata
 
     if not 0 < arguments.share <= 1:
@@ -109,15 +84,13 @@ def run_blend(arguments: argparse.Namespace) -> int:
     _, (x_test, y_test) = load_mnist()
     evaluation = evaluate_model(model, x_test, y_test)
     print(f"test loss {evaluation.mean_loss:.4f}  test accuracy {evaluation.accuracy:.4f}")
-    command = "python -m mnist_cnn " + " ".join(sys.argv[1:])
+    command = describe_command()
     blend = {"base": arguments.base, "tuned": arguments.tuned, "share": arguments.share}
-    stages = list_earlier_stages(tuned_metadata) + [
-        {"trained_with": command, "hyperparameters": {"blend": blend}, "training_seconds": 0.0}]
+    stage = make_stage("blended", command, {"blend": blend}, 0, 0.0, evaluation.accuracy)
+    lineage = build_lineage(tuned_metadata, stage, {}, [])
     metadata = build_metadata(model, tuned_metadata["architecture"], tuned_metadata.get("hyperparameters", {}),
-                              tuned_metadata.get("history", {}), tuned_metadata.get("epoch_seconds", []),
-                              tuned_metadata.get("training_seconds", 0.0), evaluation.mean_loss,
-                              evaluation.accuracy, trained_with=command, stages=stages, blend=blend,
-                              total_training_seconds=round(sum(s["training_seconds"] or 0 for s in stages), 1))
+                              lineage.pop("history"), lineage.pop("epoch_seconds"), 0.0, evaluation.mean_loss,
+                              evaluation.accuracy, trained_with=command, blend=blend, **lineage)
     stored = store.save(model, metadata, arguments.name, replace_default=arguments.replace_default)
     print(f"saved {stored.model_path} and {stored.metadata_path.name}")
     return 0
@@ -163,22 +136,14 @@ def evaluate_personal(model, personal_path: str, x_test, y_test):
     return Evaluation(y_test, probabilities, probabilities.argmax(axis=1), losses), adapter.size
 
 
-def keep_evaluation(model_path, evaluation, x_test, y_test) -> None:
-    """Keep a stored model's MNIST test-set evaluation beside it, for the app's Test-set explorer."""
-    from mnist_cnn.data import compute_sha256
-    from mnist_cnn.evaluation_file import compute_test_set_sha256, save_evaluation
-
-    path = save_evaluation(model_path, evaluation, compute_sha256(model_path), compute_test_set_sha256(x_test, y_test))
-    print(f"kept the evaluation in {path}")
-
-
 def run_evaluate(arguments: argparse.Namespace) -> int:
     """Print a model's loss and accuracy on MNIST's test set or --data, optionally after --personal adaptation."""
     import json
     from pathlib import Path
 
-    from mnist_cnn.data import load_mnist
+    from mnist_cnn.data import compute_sha256, load_mnist
     from mnist_cnn.evaluation import evaluate_model
+    from mnist_cnn.evaluation_file import keep_evaluation
     from mnist_cnn.store import ModelStore, load_keras_model
 
     if arguments.data:  # checked before the model is loaded, so a bad file fails at once
@@ -198,7 +163,9 @@ def run_evaluate(arguments: argparse.Namespace) -> int:
         evaluation = evaluate_model(model, x_test, y_test)
     seconds = time.perf_counter() - started
     if not (arguments.data or arguments.personal or target.endswith(".keras")):
-        keep_evaluation(ModelStore(arguments.models_dir).get(target).model_path, evaluation, x_test, y_test)
+        model_path = ModelStore(arguments.models_dir).get(target).model_path
+        path = keep_evaluation(model_path, evaluation, compute_sha256(model_path), x_test, y_test)
+        print(f"kept the evaluation in {path}")
     adapted = f" adapted to {personal_count} drawings of {arguments.personal}" if arguments.personal else ""
     print(f"model {target}{adapted}: test loss {evaluation.mean_loss:.4f}, test accuracy {evaluation.accuracy:.4f} "
           f"({evaluation.error_count} errors of {len(y_test)}; {seconds:.1f}s)")
@@ -239,24 +206,30 @@ def run_architectures(arguments: argparse.Namespace) -> int:
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser for the three commands."""
     from mnist_cnn.architectures import ARCHITECTURES
+    from mnist_cnn.training_settings import LR_SCHEDULES, TrainingSettings
 
     parser = argparse.ArgumentParser(prog="python -m mnist_cnn", description=__doc__)
     parser.add_argument("--models-dir", default=None, help="model store folder (default: models/)")
     commands = parser.add_subparsers(dest="command", required=True)
+    defaults = TrainingSettings()
     train = commands.add_parser("train", help="train an architecture and save it to the store")
-    train.add_argument("--arch", default="keras_example", choices=list(ARCHITECTURES))
-    train.add_argument("--epochs", type=int, default=15)
-    train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--learning-rate", type=float, default=1e-3)
-    train.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant")
-    train.add_argument("--augment", action="store_true", help="rotate, shift, zoom and thicken strokes")
-    train.add_argument("--validation-split", type=float, default=0.1)
-    train.add_argument("--subset", type=int, default=None, help="train on this many random images")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--pen-digits", type=int, default=0, metavar="N",
+    train.add_argument("--arch", default=defaults.architecture, choices=list(ARCHITECTURES))
+    train.add_argument("--epochs", type=int, default=defaults.epochs, help=f"1 to {config.MAX_EPOCHS}")
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                       help=f"{config.MIN_BATCH_SIZE} to {config.MAX_BATCH_SIZE}")
+    train.add_argument("--learning-rate", type=float, default=defaults.learning_rate,
+                       help=f"{config.MIN_LEARNING_RATE:g} to {config.MAX_LEARNING_RATE:g}")
+    train.add_argument("--lr-schedule", choices=list(LR_SCHEDULES), default=defaults.lr_schedule)
+    train.add_argument("--augment", action="store_true", default=defaults.augment,
+                       help="rotate, shift, zoom and thicken strokes")
+    train.add_argument("--validation-split", type=float, default=defaults.validation_split,
+                       help=f"0 to {config.MAX_VALIDATION_SPLIT}")
+    train.add_argument("--subset", type=int, default=defaults.train_subset, help="train on this many random images")
+    train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument("--pen-digits", type=int, default=defaults.pen_digit_variants, metavar="N",
                        help="also train on the real pen-drawn digits of the trainable pendigits writers, each "
                             "drawn N times like a canvas drawing (random size, place and pen)")
-    train.add_argument("--outliers", type=int, default=0, metavar="N",
+    train.add_argument("--outliers", type=int, default=defaults.outlier_count, metavar="N",
                        help="also train on N drawings that are not digits (letters, scribbles, two digits), "
                             "taught to get even probabilities, so that 'not a digit' can be told")
     train.add_argument("--init-from", default=None, help="continue training this stored model")

@@ -23,8 +23,8 @@ DEFAULT_MODEL_NAME = "default"
 # Where the user's labelled drawings are kept (SQLite), created on first use.
 USER_DATA_DIR = Path(os.environ.get("MNIST_CNN_USER_DATA", PROJECT_ROOT / "user_data"))
 
-# Bounds on what one visitor may ask the shared server to do.
-MAX_EPOCHS = 30                # retraining from the UI: at most this many epochs
+# Bounds on what a training run may ask for (the Retrain panel, the CLI and fine-tuning check the same limits).
+MAX_EPOCHS = 30                # a training run: at most this many epochs
 MAX_TRAIN_SUBSET = 60_000      # at most the full training set
 MIN_TRAIN_SUBSET = 500         # smaller subsets learn nothing worth showing
 MAX_BATCH_SIZE = 1024
@@ -43,5 +43,15 @@ MAX_DIGITS_UPLOAD_MB = 4       # the My digits .npz uploader's own size limit (2
 MIN_BATCH_SIZE = 8
 MIN_LEARNING_RATE = 1e-5
 MAX_LEARNING_RATE = 0.05
+MAX_VALIDATION_SPLIT = 0.45   # at most this share of the training images is held out for validation
+MAX_PEN_DIGIT_VARIANTS = 10    # each pen-drawn digit is added at most this many times
+MAX_OUTLIER_COUNT = 100_000    # at most this many non-digit drawings are added
+MAX_FINETUNE_EPOCHS = 10       # fine-tuning: at most this many epochs
+MAX_FINETUNE_LEARNING_RATE = 0.01  # fine-tuning adjusts the weights: a lower ceiling than training's
+MAX_USER_REPEATS = 500         # fine-tuning shows each of the user's drawings at most this many times
 MAX_JOB_SECONDS = 30 * 60      # a job still running after this long is cancelled
 MAX_STORED_MODELS = 30         # a job may not start when the store holds this many trained models
+
+# Per-epoch snapshots of a training run (the Training page's replay), kept next to the model in the store.
+SNAPSHOT_TEST_DIGITS = 2_000   # each epoch is measured on this many test digits (the first ones: fixed)
+MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024  # per model: every epoch of a MAX_EPOCHS run fits; more are thinned out

@@ -39,6 +39,12 @@ def save_evaluation(model_path: Path, evaluation: Evaluation, model_sha256: str,
     return path
 
 
+def keep_evaluation(model_path: Path, evaluation: Evaluation, model_sha256: str, images: np.ndarray,
+                    labels: np.ndarray) -> Path:
+    """Save the evaluation of a model file on these labelled images beside it; its path."""
+    return save_evaluation(model_path, evaluation, model_sha256, compute_test_set_sha256(images, labels))
+
+
 def read_evaluation_arrays(path: Path) -> dict | None:
     """The arrays of an evaluation file, or None when it is missing, too large or not a plain .npz of ours."""
     try:

@@ -1,54 +1,21 @@
 """Fine-tune a trained model on MNIST plus the user's own drawings, and report accuracy before and after."""
 
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import keras
 import numpy as np
 
 from mnist_cnn.evaluation import evaluate_model
 from mnist_cnn.inference import find_last_conv_layer
-from mnist_cnn.training import TrainingConfig, TrainingProgress, TrainingResult, train_model
+from mnist_cnn.training import TrainingProgress, TrainingResult, train_model
+from mnist_cnn.training_settings import FineTuneSettings, validate_settings
 
 # Fewer user drawings than this cannot be split into a training part and a held-out part.
 MIN_USER_DIGITS = 4
 # Shares of the fine-tuning's weight change that are tried, largest first, when MNIST accuracy must be kept
 # (weight-space blending of the base and the fine-tuned model, as in WiSE-FT, Wortsman et al. 2022).
 BLEND_SHARES = (1.0, 0.7, 0.4, 0.2)
-
-
-@dataclass
-class FineTuneConfig:
-    """Settings of one fine-tuning run (defaults: quick and gentle, chosen with benchmarks/bench_personal.py)."""
-
-    epochs: int = 2                  # passes over the mixed set
-    batch_size: int = 128
-    learning_rate: float = 3e-4      # a third of training's: adjust the weights, do not overwrite them
-    mnist_images: int = 3_000        # MNIST training images replayed so the network does not forget MNIST
-    user_repeats: int = 20           # each user drawing appears this many times, so a few dozen count
-    holdout_fraction: float = 0.25   # share of the user's drawings kept aside to measure the gain
-    augment: bool = True             # small rotations/shifts/zooms, so repeats are not identical
-    seed: int = 0
-    max_mnist_drop: float | None = None  # if set, blend back towards the base until MNIST drops at most this
-    last_block_only: bool = True     # train only the last conv layer and the read-out (the rest stays frozen)
-    blend_check_images: int = 2_000  # MNIST test images that pick the blend; the choice is confirmed on all
-
-    def validate(self) -> None:
-        """Raise ValueError for settings that cannot run."""
-        if not 1 <= self.epochs <= 10:
-            raise ValueError("Fine-tuning epochs must be between 1 and 10.")
-        if not 0 < self.learning_rate < 0.01:
-            raise ValueError("The fine-tuning learning rate must be between 0 and 0.01.")
-        if not 1 <= self.user_repeats <= 500:
-            raise ValueError("user_repeats must be between 1 and 500.")
-        if not 0 <= self.holdout_fraction < 1:
-            raise ValueError("holdout_fraction must be in [0, 1).")
-        if self.max_mnist_drop is not None and not 0 <= self.max_mnist_drop < 0.1:
-            raise ValueError("max_mnist_drop must be in [0, 0.1) (a share of accuracy: 0.002 is 0.2 points).")
-
-    def to_dict(self) -> dict:
-        """The settings as a JSON-ready dict."""
-        return asdict(self)
 
 
 @dataclass
@@ -76,7 +43,7 @@ def split_user_digits(labels: np.ndarray, holdout_fraction: float, seed: int) ->
     return np.sort(np.array(train, dtype=int)), np.sort(np.array(holdout, dtype=int))
 
 
-def make_mixed_set(mnist_x, mnist_y, user_x, user_y, settings: FineTuneConfig):
+def make_mixed_set(mnist_x, mnist_y, user_x, user_y, settings: FineTuneSettings):
     """MNIST replay images plus the user's drawings repeated, as uint8 (n, 28, 28) and labels (n,)."""
     rng = np.random.default_rng(settings.seed)
     picked = rng.choice(len(mnist_x), size=min(settings.mnist_images, len(mnist_x)), replace=False)
@@ -140,12 +107,15 @@ def blend_and_confirm(base_model: keras.Model, tuned_model: keras.Model, measure
     return blend_to_keep_mnist(base_model, tuned_model, measure_full, before, max_drop, remaining)
 
 
-def finetune_model(base_model: keras.Model, architecture: str, mnist_train, mnist_test, user_digits,
-                   settings: FineTuneConfig | None = None, progress: TrainingProgress | None = None,
-                   cancel_event: threading.Event | None = None) -> FineTuneResult:
-    """Fine-tune a copy of base_model on MNIST + user digits; raises TrainingCancelled or ValueError."""
-    settings = settings or FineTuneConfig()
-    settings.validate()
+def finetune_model(base_model: keras.Model, mnist_train, mnist_test, user_digits,
+                   settings: FineTuneSettings | None = None, progress: TrainingProgress | None = None,
+                   cancel_event: threading.Event | None = None, callbacks: list | None = None) -> FineTuneResult:
+    """Fine-tune a copy of base_model (of settings.architecture) on MNIST + user digits.
+
+    Raises TrainingCancelled or ValueError; callbacks (Keras) see the fine-tuning epochs.
+    """
+    settings = settings or FineTuneSettings()
+    validate_settings(settings)
     (mnist_x, mnist_y), (x_test, y_test), (user_x, user_y) = mnist_train, mnist_test, user_digits
     if len(user_y) < MIN_USER_DIGITS:
         raise ValueError(f"Save at least {MIN_USER_DIGITS} labelled drawings before fine-tuning "
@@ -154,11 +124,9 @@ def finetune_model(base_model: keras.Model, architecture: str, mnist_train, mnis
     holdout_x, holdout_y = user_x[holdout_index], user_y[holdout_index]
     before = measure(base_model, x_test, y_test, holdout_x, holdout_y)
     images, labels = make_mixed_set(mnist_x, mnist_y, user_x[train_index], user_y[train_index], settings)
-    training_config = TrainingConfig(architecture=architecture, epochs=settings.epochs,
-                                     batch_size=settings.batch_size, learning_rate=settings.learning_rate,
-                                     augment=settings.augment, validation_split=0.0, seed=settings.seed)
-    result = train_model(images, labels, training_config, progress, cancel_event,
-                         initial_model=copy_model_for_finetuning(base_model, settings.last_block_only))
+    result = train_model(images, labels, settings, progress, cancel_event,
+                         initial_model=copy_model_for_finetuning(base_model, settings.last_block_only),
+                         callbacks=callbacks)
 
     def measure_full(model):
         return measure(model, x_test, y_test, holdout_x, holdout_y)

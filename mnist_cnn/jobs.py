@@ -10,17 +10,19 @@ import threading
 import time
 import types
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mnist_cnn import config
 from mnist_cnn.job_guard import StoreLock, StoreLockedError, WorkerWatchdog
+from mnist_cnn.training_settings import PANEL_SETTINGS, TrainingSettings, validate_settings
 
 # Job states. A job is "running" from start() until its worker has finished, been cancelled or failed.
 RUNNING, FINISHED, CANCELLED, FAILED = "running", "finished", "cancelled", "failed"
 
 # Kinds of work a job can do: kind -> "module:function" run in the worker process as
-# function(spec, store, reporter) -> {"model_name", "test_accuracy", "test_loss"}. Fine-tuning plugs in here.
+# function(spec, store, reporter) -> {"model_name", "test_accuracy", "test_loss"}; both call
+# training_run.train_and_save.
 WORK_KINDS = {"train": "mnist_cnn.jobs:run_training_work",
               "finetune": "mnist_cnn.finetune_job:run_finetune_work"}
 
@@ -37,66 +39,17 @@ class JobBusyError(RuntimeError):
 
 @dataclass(frozen=True)
 class JobSpec:
-    """What a job should do; bounds are checked against mnist_cnn.config by validate()."""
+    """What a job should do: a kind of work, its training settings, and options of that kind (JSON-ready)."""
 
-    architecture: str = "keras_example"
-    epochs: int = 5
-    batch_size: int = 128
-    learning_rate: float = 5e-3
-    lr_schedule: str = "cosine"          # "constant" or "cosine"
-    augment: bool = False
-    train_subset: int | None = None      # None = the full training set
-    validation_split: float = 0.05
-    seed: int = 0
-    kind: str = "train"                  # a key of WORK_KINDS
-    base_model_name: str | None = None   # continue training this stored model instead of a fresh one
-    options: dict = field(default_factory=dict)  # settings for other kinds of work (JSON-ready)
+    settings: TrainingSettings = PANEL_SETTINGS   # checked against mnist_cnn.config by validate_settings()
+    kind: str = "train"                            # a key of WORK_KINDS
+    options: dict = field(default_factory=dict)    # e.g. where a fine-tuning job's drawings are
 
     def validate(self) -> None:
-        """Raise ValueError with a clear message when a setting is outside the server's bounds."""
-        from mnist_cnn.architectures import ARCHITECTURES
-        from mnist_cnn.store import NAME_PATTERN
-
+        """Raise ValueError with a clear message when the kind or a setting is outside the server's bounds."""
         if self.kind not in WORK_KINDS:
             raise ValueError(f"Unknown kind of job {self.kind!r}.")
-        if self.architecture not in ARCHITECTURES:
-            raise ValueError(f"Unknown architecture {self.architecture!r}; "
-                             f"choose one of {', '.join(ARCHITECTURES)}.")
-        if not 1 <= self.epochs <= config.MAX_EPOCHS:
-            raise ValueError(f"Epochs must be between 1 and {config.MAX_EPOCHS}.")
-        if not config.MIN_BATCH_SIZE <= self.batch_size <= config.MAX_BATCH_SIZE:
-            raise ValueError(f"Batch size must be between {config.MIN_BATCH_SIZE} and {config.MAX_BATCH_SIZE}.")
-        if not config.MIN_LEARNING_RATE <= self.learning_rate <= config.MAX_LEARNING_RATE:
-            raise ValueError(f"Learning rate must be between {config.MIN_LEARNING_RATE:g} "
-                             f"and {config.MAX_LEARNING_RATE:g}.")
-        if self.lr_schedule not in ("constant", "cosine"):
-            raise ValueError("The learning-rate schedule must be 'constant' or 'cosine'.")
-        if self.train_subset is not None and not (
-                config.MIN_TRAIN_SUBSET <= self.train_subset <= config.MAX_TRAIN_SUBSET):
-            raise ValueError(f"The training subset must have between {config.MIN_TRAIN_SUBSET:,} "
-                             f"and {config.MAX_TRAIN_SUBSET:,} images.")
-        if not 0 <= self.validation_split < 0.5:
-            raise ValueError("The validation split must be in [0, 0.5).")
-        if self.base_model_name is not None and not NAME_PATTERN.fullmatch(self.base_model_name):
-            raise ValueError(f"Invalid base model name {self.base_model_name!r}.")
-
-    def training_images(self) -> int:
-        """How many images one epoch trains on (after the validation split)."""
-        total = self.train_subset or config.MAX_TRAIN_SUBSET
-        return total - int(round(total * self.validation_split))
-
-    def to_training_config(self):
-        """The mnist_cnn.training.TrainingConfig of this spec."""
-        from mnist_cnn.training import TrainingConfig
-
-        return TrainingConfig(architecture=self.architecture, epochs=self.epochs, batch_size=self.batch_size,
-                              learning_rate=self.learning_rate, lr_schedule=self.lr_schedule,
-                              augment=self.augment, validation_split=self.validation_split,
-                              train_subset=self.train_subset, seed=self.seed)
-
-    def to_dict(self) -> dict:
-        """The spec as a JSON-ready dict."""
-        return asdict(self)
+        validate_settings(self.settings)
 
 
 @dataclass(frozen=True)
@@ -138,7 +91,7 @@ class JobSnapshot:
             return 1.0
         if not self.epoch:
             return 0.0
-        return min((self.epoch - 1 + self.epoch_fraction) / self.spec.epochs, 1.0)
+        return min((self.epoch - 1 + self.epoch_fraction) / self.spec.settings.epochs, 1.0)
 
 
 class WorkerReporter:
@@ -181,41 +134,35 @@ class WorkerReporter:
 
         return TrainingProgress(on_batch=self.on_batch, on_epoch=self.on_epoch)
 
-    def save(self, store, model, metadata: dict, name: str):
-        """Save to the store unless cancelled; once saving has begun the server never kills the worker."""
-        self.saving_event.set()
-        if self.cancel_event.is_set():
-            self.saving_event.clear()
-            self.raise_if_cancelled()
-        self.messages.put(("phase", "saving"))
-        return store.save(model, metadata, name)
+    def make_saver(self, store):
+        """A store.save that refuses once cancelled; once saving has begun the server never kills the worker."""
+        def save(model, metadata: dict, name: str, **options):
+            self.saving_event.set()
+            if self.cancel_event.is_set():
+                self.saving_event.clear()
+                self.raise_if_cancelled()
+            self.messages.put(("phase", "saving"))
+            return store.save(model, metadata, name, **options)
+
+        return save
+
+    def run_and_save(self, spec: JobSpec, store, data, trained_with: str, **options) -> dict:
+        """train_and_save with this job's progress, cancel, phases and saving guard; the job's outcome."""
+        from mnist_cnn.training_run import train_and_save
+
+        stored = train_and_save(spec.settings, store, data, progress=self.training_progress(),
+                                cancel_event=self.cancel_event, trained_with=trained_with, on_phase=self.phase,
+                                save=self.make_saver(store), **options)
+        return {"model_name": stored.name, "test_accuracy": stored.metadata["test_accuracy"],
+                "test_loss": stored.metadata["test_loss"]}
 
 
 def run_training_work(spec: JobSpec, store, reporter: WorkerReporter) -> dict:
-    """Load MNIST, train (fresh or from spec.base_model_name), evaluate on the full test set, save."""
+    """Load MNIST, then train (fresh or from spec.settings.base_model), evaluate and save: train_and_save."""
     reporter.phase("loading data")
     from mnist_cnn.data import load_mnist
-    from mnist_cnn.evaluation import evaluate_model
-    from mnist_cnn.store import build_metadata
-    from mnist_cnn.training import train_model
 
-    (x_train, y_train), (x_test, y_test) = load_mnist()
-    initial_model = None
-    if spec.base_model_name:  # continue training a stored model: it keeps its own architecture
-        base = store.get(spec.base_model_name)
-        spec = replace(spec, architecture=base.metadata.get("architecture", spec.architecture))
-        initial_model = store.load(spec.base_model_name)
-    reporter.phase("training")
-    result = train_model(x_train, y_train, spec.to_training_config(), reporter.training_progress(),
-                         reporter.cancel_event, initial_model=initial_model)
-    reporter.phase("evaluating")
-    evaluation = evaluate_model(result.model, x_test, y_test)  # the full 10,000 test digits
-    metadata = build_metadata(result.model, spec.architecture, spec.to_training_config().to_dict(),
-                              result.history, result.epoch_seconds, result.training_seconds,
-                              evaluation.mean_loss, evaluation.accuracy, trained_with="the Retrain panel",
-                              base_model=spec.base_model_name)
-    stored = reporter.save(store, result.model, metadata, store.new_name(spec.architecture))
-    return {"model_name": stored.name, "test_accuracy": evaluation.accuracy, "test_loss": evaluation.mean_loss}
+    return reporter.run_and_save(spec, store, load_mnist(), trained_with="the Retrain panel")
 
 
 def import_work_function(target: str):
@@ -248,7 +195,7 @@ def lower_worker_priority() -> None:
             pass
 
 
-def run_worker(target: str, spec_dict: dict, models_dir: str, messages, cancel_event, saving_event,
+def run_worker(target: str, spec: JobSpec, models_dir: str, messages, cancel_event, saving_event,
                limits: WorkerLimits) -> None:
     """The worker process: watch the server and the clock, lower its priority, do the work, report the end."""
     WorkerWatchdog(limits.parent_pid, limits.max_seconds, cancel_event, saving_event).start()
@@ -260,7 +207,7 @@ def run_worker(target: str, spec_dict: dict, models_dir: str, messages, cancel_e
         from mnist_cnn.training import TrainingCancelled
 
         reporter.phase("starting TensorFlow")
-        outcome = import_work_function(target)(JobSpec(**spec_dict), ModelStore(Path(models_dir)), reporter)
+        outcome = import_work_function(target)(spec, ModelStore(Path(models_dir)), reporter)
         messages.put(("finished", outcome))
     except TrainingCancelled:
         messages.put(("cancelled", "Cancelled; nothing was saved."))
@@ -314,7 +261,7 @@ class Job:
 
     def estimate_seconds_left(self, now: float) -> float | None:
         """Seconds of training left, from the pace so far."""
-        total = self.spec.epochs * self.batches_per_epoch
+        total = self.spec.settings.epochs * self.batches_per_epoch
         done = (self.epoch - 1) * self.batches_per_epoch + self.batch if self.epoch else 0
         if self.training_started is None or not total or done <= 0:
             return None
@@ -381,7 +328,7 @@ class JobManager:
         job.cancel_event, job.saving_event = self.context.Event(), self.context.Event()
         job.process = self.context.Process(
             target=run_worker, name=f"training-{job.job_id}", daemon=True,
-            args=(WORK_KINDS[spec.kind], spec.to_dict(), str(models_dir), job.messages, job.cancel_event,
+            args=(WORK_KINDS[spec.kind], spec, str(models_dir), job.messages, job.cancel_event,
                   job.saving_event, WorkerLimits(os.getpid(), config.MAX_JOB_SECONDS, store_lock)))
         try:
             with main_module_hidden():

@@ -14,9 +14,17 @@ def is_number_list(value) -> bool:
 
 
 def is_history(value) -> bool:
-    """True for {metric name: [one number per epoch]}."""
-    return isinstance(value, dict) and all(isinstance(name, str) and is_number_list(values)
-                                           for name, values in value.items())
+    """True for {metric name: [one number per epoch, or None where an earlier stage did not measure it]}."""
+    return isinstance(value, dict) and all(
+        isinstance(name, str) and isinstance(values, list) and all(item is None or is_number(item) for item in values)
+        for name, values in value.items())
+
+
+def is_stage_list(value) -> bool:
+    """True for a lineage: a list of stages, each an object whose seconds are a number or None."""
+    return isinstance(value, list) and all(
+        isinstance(stage, dict) and (stage.get("training_seconds") is None or is_number(stage["training_seconds"]))
+        for stage in value)
 
 
 def is_finetune_report(value) -> bool:
@@ -42,6 +50,8 @@ FIELD_CHECKS = {
     "parameter_count": (lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
                         "a whole number ≥ 0"),
     "training_seconds": (is_number, "a number"),
+    "total_training_seconds": (is_number, "a number"),
+    "stages": (is_stage_list, "a list of stages"),
     "epoch_seconds": (is_number_list, "a list of numbers"),
     "history": (is_history, "{metric: [numbers]}"),
     "hyperparameters": (lambda value: isinstance(value, dict), "an object"),

@@ -23,6 +23,10 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}")
 STALE_LEFTOVER_SECONDS = 300
 # A model's kept test-set evaluation (mnist_cnn/evaluation_file.py): NAME.evaluation.npz beside NAME.keras.
 EVALUATION_SUFFIX = ".evaluation.npz"
+# A model's per-epoch snapshots (mnist_cnn.snapshots) live next to it as NAME + this suffix.
+SNAPSHOT_SUFFIX = ".snapshots.npz"
+# Files that belong to NAME.keras and go with it: removed with the model, and as leftovers without it.
+COMPANION_SUFFIXES = (SNAPSHOT_SUFFIX, EVALUATION_SUFFIX)
 
 
 class ModelStoreError(RuntimeError):
@@ -194,14 +198,20 @@ class ModelStore:
         """Return the (.keras, .json) paths for a model name."""
         return self.directory / f"{name}.keras", self.directory / f"{name}.json"
 
-    def save(self, model: keras.Model, metadata: dict, name: str, replace_default: bool = False) -> StoredModel:
-        """Save model and metadata under name so that readers see both or neither; the default is protected."""
+    def snapshot_path(self, name: str) -> Path:
+        """The path of a model's per-epoch snapshots (see mnist_cnn.snapshots); it may not exist."""
+        return self.directory / f"{name}{SNAPSHOT_SUFFIX}"
+
+    def save(self, model: keras.Model, metadata: dict, name: str, replace_default: bool = False,
+             snapshots: dict | None = None) -> StoredModel:
+        """Save model, metadata (and per-epoch snapshot arrays) under name, all or nothing; default protected."""
         if not NAME_PATTERN.fullmatch(name):
             raise ValueError(f"Invalid model name {name!r}: use letters, digits, '-', '_' and '.'.")
         if name == config.DEFAULT_MODEL_NAME and not replace_default:
             raise ValueError("The bundled default model is never overwritten; choose another name.")
         self.directory.mkdir(parents=True, exist_ok=True)
         model_path, metadata_path = self.paths(name)
+        self.save_snapshots(name, snapshots)
         finished_model = write_temporary(self.directory, ".keras", lambda temporary: model.save(temporary))
         try:
             metadata = {**metadata, "name": name, "file_sha256": compute_sha256(finished_model)}
@@ -212,6 +222,16 @@ class ModelStore:
             raise
         sync_folder(self.directory)
         return StoredModel(name, model_path, metadata_path, metadata)
+
+    def save_snapshots(self, name: str, snapshots: dict | None) -> None:
+        """Write (atomically) or remove a model's snapshot file, before its model file appears."""
+        from mnist_cnn.snapshots import write_snapshot_file
+
+        path = self.snapshot_path(name)
+        if snapshots:
+            write_atomically(path, lambda temporary: write_snapshot_file(temporary, snapshots))
+        else:
+            path.unlink(missing_ok=True)  # an older model's replay must not be shown for this one
 
     def new_name(self, architecture: str) -> str:
         """A fresh name for a trained model: architecture plus UTC time."""
@@ -274,13 +294,15 @@ class ModelStore:
                                  "Training page, then start again.")
 
     def remove_leftovers(self, older_than_seconds: float = STALE_LEFTOVER_SECONDS) -> list[str]:
-        """Remove what interrupted saves left (.tmp-* files, NAME.json without NAME.keras); their names."""
+        """Remove what interrupted saves left (.tmp-* files, NAME.json or companions without NAME.keras); names."""
         if not self.directory.exists():
             return []
         deadline, removed = time.time() - older_than_seconds, []
         for path in self.directory.iterdir():
-            unfinished = path.suffix == ".json" and not path.with_suffix(".keras").exists()
-            if not (path.name.startswith(".tmp-") or (unfinished and path.stem != config.DEFAULT_MODEL_NAME)):
+            suffix = next((suffix for suffix in COMPANION_SUFFIXES if path.name.endswith(suffix)), None)
+            owner = path.name[:-len(suffix)] if suffix else path.stem  # NAME of NAME.json too
+            unfinished = (path.suffix == ".json" or suffix) and not (self.directory / f"{owner}.keras").exists()
+            if not (path.name.startswith(".tmp-") or (unfinished and owner != config.DEFAULT_MODEL_NAME)):
                 continue
             try:
                 if path.stat().st_mtime < deadline:
@@ -313,7 +335,7 @@ class ModelStore:
             raise ValueError("The bundled default model cannot be deleted.")
         if not NAME_PATTERN.fullmatch(name):
             raise ValueError(f"Invalid model name {name!r}.")
-        for path in self.paths(name):  # the .keras first: a .json alone is never listed
+        companions = [self.directory / f"{name}{suffix}" for suffix in COMPANION_SUFFIXES]
+        for path in (*self.paths(name), *companions):  # the .keras first: a .json alone is never listed
             path.unlink(missing_ok=True)
-        (self.directory / f"{name}{EVALUATION_SUFFIX}").unlink(missing_ok=True)  # its kept test-set results
         sync_folder(self.directory)

@@ -3,6 +3,8 @@
 import altair as alt
 import pandas as pd
 
+from mnist_cnn.lineage import read_total_seconds
+
 # Which history keys hold which split of a metric, and the colours of the splits.
 SPLITS = {"training": "", "validation": "val_"}
 SPLIT_COLOURS = alt.Scale(domain=["training", "validation"], range=["#1f77b4", "#e4572e"])
@@ -102,7 +104,7 @@ def make_models_table(models: list) -> pd.DataFrame:
         meta = stored.metadata
         hyperparameters = meta.get("hyperparameters") or {}
         history = meta.get("history") or {}
-        seconds = meta.get("training_seconds")
+        seconds = read_total_seconds(meta)  # the whole lineage's, for a continued model
         subset = hyperparameters.get("train_subset")
         rows.append({
             "model": stored.name + (" (bundled)" if stored.is_default else ""),
@@ -111,7 +113,7 @@ def make_models_table(models: list) -> pd.DataFrame:
             "epochs": len(history.get("loss", [])) or hyperparameters.get("epochs"),
             "training images": subset if subset else 60_000,
             "augmented": bool(hyperparameters.get("augment", False)),
-            "training minutes": round(seconds / 60, 2) if isinstance(seconds, (int, float)) else None,
+            "training minutes": round(seconds / 60, 2) if seconds is not None else None,
             "test accuracy": meta.get("test_accuracy"),
             "created": (meta.get("created_at") or "")[:16].replace("T", " "),
         })

@@ -3,8 +3,10 @@
 import streamlit as st
 
 from mnist_cnn import config
+from mnist_cnn.lineage import describe_stages
 from mnist_cnn.training_charts import make_comparison_chart, make_history_chart, make_models_table
 from ui.model_exchange import render_model_exchange
+from ui.replay import render_replay
 from ui.retrain import render_job_status
 from ui.state import get_store
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
@@ -68,10 +70,16 @@ if history.get("loss"):
     left, right = st.columns(2)
     left.altair_chart(make_history_chart(history, "loss"), width="stretch")
     right.altair_chart(make_history_chart(history, "accuracy"), width="stretch")
-    if not history.get("val_loss"):
+    if not any(value is not None for value in history.get("val_loss", [])):
         st.caption("This model was trained without a validation split: only training curves.")
+    stages = describe_stages(by_name[chosen].metadata)
+    if len(stages) > 1:
+        st.caption(f"The curves cover its whole lineage, {len(stages)} stages: " + "; ".join(stages) + ".")
 else:
     st.info(f"{chosen} has no recorded training history.")
+
+st.subheader("Replay of learning")
+render_replay(by_name[chosen], history)
 
 render_model_exchange(models)
 

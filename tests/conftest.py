@@ -26,10 +26,11 @@ def small_training_set(mnist):
 @pytest.fixture(scope="session")
 def tiny_trained_model(small_training_set):
     """The keras example trained for one epoch on 2,000 images (shared, never mutate it)."""
-    from mnist_cnn.training import TrainingConfig, train_model
+    from mnist_cnn.training import train_model
+    from mnist_cnn.training_settings import TrainingSettings
 
     x, y = small_training_set
-    return train_model(x, y, TrainingConfig(architecture="keras_example", epochs=1, validation_split=0.1)).model
+    return train_model(x, y, TrainingSettings(architecture="keras_example", epochs=1, validation_split=0.1)).model
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_cnn.finetune import (BLEND_SHARES, FineTuneConfig, blend_to_keep_mnist, blend_weights,
+from mnist_cnn.finetune import (BLEND_SHARES, blend_to_keep_mnist, blend_weights,
                                 finetune_model, split_user_digits)
+from mnist_cnn.training_settings import FineTuneSettings
 
 
 def write_in_a_personal_style(images: np.ndarray) -> np.ndarray:
@@ -31,9 +32,9 @@ def test_finetune_raises_accuracy_on_the_users_digits_and_keeps_mnist(mnist, tin
     user_index = np.concatenate([rng.choice(np.flatnonzero(y_test[5000:] == d), 12, replace=False) + 5000
                                  for d in range(10)])
     user_x, user_y = write_in_a_personal_style(x_test[user_index]), y_test[user_index]
-    settings = FineTuneConfig(epochs=3, mnist_images=3000, user_repeats=30, holdout_fraction=0.34,
+    settings = FineTuneSettings(epochs=3, mnist_images=3000, user_repeats=30, holdout_fraction=0.34,
                               learning_rate=1e-3, seed=0)
-    result = finetune_model(tiny_trained_model, "keras_example", (x_train[:20000], y_train[:20000]),
+    result = finetune_model(tiny_trained_model, (x_train[:20000], y_train[:20000]),
                             (x_test[:2000], y_test[:2000]), (user_x, user_y), settings)
     assert result.holdout_count == 40
     assert result.after["user_holdout_accuracy"] > result.before["user_holdout_accuracy"] + 0.1
@@ -44,7 +45,7 @@ def test_finetune_raises_accuracy_on_the_users_digits_and_keeps_mnist(mnist, tin
 def test_too_few_drawings_is_a_clear_error(mnist, tiny_trained_model):
     (x_train, y_train), (x_test, y_test) = mnist
     with pytest.raises(ValueError, match="at least 4 labelled drawings"):
-        finetune_model(tiny_trained_model, "keras_example", (x_train, y_train), (x_test, y_test),
+        finetune_model(tiny_trained_model, (x_train, y_train), (x_test, y_test),
                        (x_test[:2], y_test[:2]))
 
 

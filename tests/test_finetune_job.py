@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from mnist_cnn.finetune_job import make_finetune_settings
 from mnist_cnn.jobs import FINISHED, JobManager, JobSpec
 from mnist_cnn.store import ModelStore
 from mnist_cnn.user_digits import UserDigitStore
@@ -27,9 +28,9 @@ def test_finetuning_the_bundled_model_through_a_job_keeps_mnist_and_learns_the_h
     models_dir = copy_bundled_models(tmp_path / "models")
     base = ModelStore(models_dir).get("default")
     manager = JobManager(models_dir=models_dir)
-    manager.start(JobSpec(kind="finetune", architecture=base.metadata["architecture"], base_model_name="default",
-                          epochs=2, learning_rate=1e-4, validation_split=0.0, augment=True,
-                          options={"user_digits_path": str(user_digits_path), "collection": "class-7a"}))
+    settings = make_finetune_settings(architecture=base.metadata["architecture"], base_model="default", epochs=2,
+                                      learning_rate=1e-4, augment=True, collection="class-7a")
+    manager.start(JobSpec(settings, kind="finetune", options={"user_digits_path": str(user_digits_path)}))
     finished = manager.wait(600)
     assert finished.status == FINISHED, finished.message
     metadata = ModelStore(models_dir).get(finished.result_model_name).metadata
@@ -52,6 +53,7 @@ def test_the_job_reads_only_its_collections_newest_drawings_up_to_the_bound(tmp_
     for label in range(6):
         store.add(label, np.zeros((28, 28), np.float32), collection="anna")
     store.add(9, np.zeros((28, 28), np.float32))
-    images, labels = read_user_digits({"user_digits_path": str(store.path), "collection": "anna"})
+    options = {"user_digits_path": str(store.path)}
+    images, labels = read_user_digits(make_finetune_settings(collection="anna"), options)
     assert labels.tolist() == [3, 4, 5] and images.shape == (3, 28, 28)
-    assert read_user_digits({"user_digits_path": str(store.path)})[1].tolist() == [9]
+    assert read_user_digits(make_finetune_settings(), options)[1].tolist() == [9]

@@ -25,9 +25,11 @@ SERVER_SCRIPT = textwrap.dedent("""
     from pathlib import Path
     from mnist_cnn import config
     from mnist_cnn.jobs import JobManager, JobSpec
+    from mnist_cnn.training_settings import TrainingSettings
     config.MAX_JOB_SECONDS = float(sys.argv[2])
     manager = JobManager(models_dir=Path(sys.argv[1]))
-    manager.start(JobSpec(architecture="keras_example", epochs=30, batch_size=32, train_subset=20_000))
+    manager.start(JobSpec(TrainingSettings(architecture="keras_example", epochs=30, batch_size=32,
+                                           train_subset=20_000)))
     print(manager.job.process.pid, flush=True)
     while sys.argv[3] == "wait-for-training" and manager.current().is_running and manager.current().batch == 0:
         time.sleep(0.05)

@@ -3,6 +3,7 @@
 import os
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,13 @@ from mnist_cnn import config
 from mnist_cnn.job_guard import LOCK_FILE_NAME
 from mnist_cnn.jobs import (CANCELLED, FAILED, FINISHED, RUNNING, JobBusyError, JobManager, JobSnapshot,
                             JobSpec, remove_temporary_files)
+from mnist_cnn.training_settings import PANEL_SETTINGS, TrainingSettings
 from mnist_cnn.store import ModelStore
 from tests.conftest import copy_bundled_models
 
 # A run small enough for a test: one epoch on 1,000 images (TensorFlow's import in the worker dominates).
-TINY_SPEC = JobSpec(architecture="keras_example", epochs=1, batch_size=64, train_subset=1000)
+TINY_SPEC = JobSpec(replace(PANEL_SETTINGS, architecture="keras_example", epochs=1, batch_size=64,
+                            train_subset=1000))
 WAIT_SECONDS = 240   # generous: the worker imports TensorFlow on a shared, busy machine
 
 
@@ -52,25 +55,30 @@ def models_dir(tmp_path):
     ({"train_subset": config.MAX_TRAIN_SUBSET + 1}, "subset"),
     ({"architecture": "resnet152"}, "Unknown architecture"),
     ({"lr_schedule": "step"}, "schedule"),
-    ({"kind": "mine_bitcoin"}, "kind"),
-    ({"base_model_name": "../etc/passwd"}, "base model"),
+    ({"base_model": "../etc/passwd"}, "base model"),
 ])
 def test_specs_outside_the_bounds_are_refused_with_a_clear_message(changes, message, models_dir):
-    spec = JobSpec(**{**TINY_SPEC.to_dict(), **changes})
+    spec = JobSpec(replace(TINY_SPEC.settings, **changes))
     with pytest.raises(ValueError, match=message):
         spec.validate()
     with pytest.raises(ValueError, match=message):
         JobManager(models_dir=models_dir).start(spec)
 
 
+def test_an_unknown_kind_of_job_is_refused(models_dir):
+    with pytest.raises(ValueError, match="kind"):
+        JobManager(models_dir=models_dir).start(JobSpec(TINY_SPEC.settings, kind="mine_bitcoin"))
+
+
 def test_quick_defaults_are_within_the_bounds():
     JobSpec().validate()
-    assert JobSpec().training_images() == 57_000  # 5% of the 60,000 held out for validation
-    assert JobSpec(train_subset=1000).training_images() == 950
+    assert JobSpec().settings.training_images() == 57_000  # 5% of the 60,000 held out for validation
+    assert TrainingSettings(train_subset=1000, validation_split=0.05).training_images() == 950
 
 
 def test_snapshot_fractions_and_unknown_progress():
-    snapshot = JobSnapshot(job_id="x", spec=JobSpec(epochs=4), status=RUNNING, phase="training", epoch=2,
+    spec = JobSpec(TrainingSettings(epochs=4))
+    snapshot = JobSnapshot(job_id="x", spec=spec, status=RUNNING, phase="training", epoch=2,
                            batch=50, batches_per_epoch=100, history={}, batch_trace=[], started_at=0.0,
                            elapsed_seconds=10.0, eta_seconds=None, cancel_requested=False)
     assert snapshot.epoch_fraction == 0.5
@@ -113,7 +121,8 @@ def test_a_tiny_job_trains_evaluates_saves_and_appears_in_the_store(models_dir):
 @pytest.mark.slow
 def test_cancel_during_training_stops_quickly_and_leaves_no_file(models_dir):
     manager = JobManager(models_dir=models_dir)
-    manager.start(JobSpec(architecture="keras_example", epochs=30, batch_size=32, train_subset=20_000))
+    manager.start(JobSpec(TrainingSettings(architecture="keras_example", epochs=30, batch_size=32,
+                                           train_subset=20_000)))
     training = wait_for(manager, lambda s: s.batch > 0)
     assert training.is_running, training.message
     asked = time.monotonic()
@@ -169,7 +178,7 @@ def test_two_concurrent_starts_give_one_job(models_dir):
 @pytest.mark.slow
 def test_a_failing_worker_is_reported_and_the_server_goes_on(models_dir):
     manager = JobManager(models_dir=models_dir)
-    manager.start(JobSpec(**{**TINY_SPEC.to_dict(), "base_model_name": "no-such-model"}))
+    manager.start(JobSpec(replace(TINY_SPEC.settings, base_model="no-such-model")))
     ended = manager.wait(WAIT_SECONDS)
     assert ended.status == FAILED
     assert "no-such-model" in ended.message
@@ -179,8 +188,7 @@ def test_a_failing_worker_is_reported_and_the_server_goes_on(models_dir):
 @pytest.mark.slow
 def test_a_job_can_continue_training_a_stored_model(models_dir):
     manager = JobManager(models_dir=models_dir)
-    spec = {**TINY_SPEC.to_dict(), "architecture": "batchnorm_cnn", "base_model_name": "default"}
-    manager.start(JobSpec(**spec))
+    manager.start(JobSpec(replace(TINY_SPEC.settings, architecture="batchnorm_cnn", base_model="default")))
     ended = manager.wait(WAIT_SECONDS)
     assert ended.status == FINISHED, ended.message
     metadata = ModelStore(models_dir).get(ended.result_model_name).metadata
@@ -205,4 +213,4 @@ def test_a_full_store_refuses_a_job_with_a_message_and_deletes_nothing(models_di
 
 def test_a_base_model_name_ending_in_a_newline_is_refused():
     with pytest.raises(ValueError, match="base model"):
-        JobSpec(**{**TINY_SPEC.to_dict(), "base_model_name": "default\n"}).validate()
+        JobSpec(replace(TINY_SPEC.settings, base_model="default\n")).validate()

@@ -35,10 +35,11 @@ def sideways_writer(mnist):
 @pytest.fixture(scope="module")
 def small_model(mnist):
     """The keras example trained for one epoch on 6,000 images (~80% on MNIST: its features mean something)."""
-    from mnist_cnn.training import TrainingConfig, train_model
+    from mnist_cnn.training import train_model
+    from mnist_cnn.training_settings import TrainingSettings
 
     (x_train, y_train), _ = mnist
-    settings = TrainingConfig(architecture="keras_example", epochs=1, validation_split=0.0)
+    settings = TrainingSettings(architecture="keras_example", epochs=1, validation_split=0.0)
     return train_model(x_train[:TRAINING_IMAGES], y_train[:TRAINING_IMAGES], settings).model
 
 

@@ -196,3 +196,13 @@ def test_leftovers_are_removed_only_when_stale_and_never_the_default_metadata(tm
         os.utime(path, (old, old))
     assert sorted(ModelStore(tmp_path).remove_leftovers()) == [".tmp-x.keras", "a.json"]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["b.json", "b.keras", "default.json"]
+
+
+def test_stale_snapshots_without_their_model_are_leftovers_and_kept_with_it(tmp_path):
+    for name in ("gone.v2.snapshots.npz", "b.keras", "b.json", "b.snapshots.npz"):
+        (tmp_path / name).write_text("{}")
+    old = time.time() - 3600
+    for path in tmp_path.iterdir():
+        os.utime(path, (old, old))
+    assert ModelStore(tmp_path).remove_leftovers() == ["gone.v2.snapshots.npz"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["b.json", "b.keras", "b.snapshots.npz"]

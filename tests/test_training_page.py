@@ -104,7 +104,7 @@ def test_the_panel_shows_every_architecture_with_its_parameter_count_and_the_lim
     captions = " ".join(caption.value for caption in sidebar.caption)
     assert "34,826 parameters" in captions and f"{config.MAX_EPOCHS} epochs" in captions
     assert sidebar.number_input(key="retrain_epochs").max == config.MAX_EPOCHS
-    held_out = f"{jobs.JobSpec().validation_split:.0%} are held out"  # the share the job really holds out
+    held_out = f"{jobs.JobSpec().settings.validation_split:.0%} are held out"  # the share the job really holds out
     assert held_out in sidebar.radio(key="retrain_size").help
 
 
@@ -117,7 +117,7 @@ def test_the_panel_starts_a_job_that_is_saved_listed_and_can_become_active(model
     sidebar.button(key="retrain_start").click().run()
     assert not sidebar.exception
     job = jobs.get_job_manager().current()
-    assert job is not None and job.spec.epochs == 1 and job.spec.train_subset == 1000
+    assert job is not None and job.spec.settings.epochs == 1 and job.spec.settings.train_subset == 1000
 
     # A second visitor sees the job and cannot start another.
     other = open_sidebar()

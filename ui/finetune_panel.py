@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from mnist_cnn.finetune import MIN_USER_DIGITS, FineTuneConfig
-from mnist_cnn.finetune_job import MAX_MNIST_DROP
+from mnist_cnn.finetune import MIN_USER_DIGITS
+from mnist_cnn.finetune_job import MAX_MNIST_DROP, make_finetune_settings
 from mnist_cnn.jobs import JobBusyError, JobSpec, get_job_manager
 from mnist_cnn.store import ModelStoreError
 from mnist_cnn.user_digits import UserDigitsError
@@ -13,16 +13,14 @@ from ui.state import active_stored_model, get_store
 from ui.user_digits import user_digit_store
 
 # Fine-tuning settings offered in the panel: gentle defaults that keep MNIST accuracy.
-FINETUNE_DEFAULTS = FineTuneConfig()
+FINETUNE_DEFAULTS = make_finetune_settings()
 
 
 def start_finetune_job(base_name: str, architecture: str) -> bool:
     """Start a fine-tuning job of base_name on MNIST + My digits; False (with a notice) if it cannot start."""
-    spec = JobSpec(kind="finetune", architecture=architecture, base_model_name=base_name,
-                   epochs=FINETUNE_DEFAULTS.epochs, batch_size=FINETUNE_DEFAULTS.batch_size,
-                   learning_rate=FINETUNE_DEFAULTS.learning_rate, lr_schedule="constant",
-                   augment=FINETUNE_DEFAULTS.augment, validation_split=0.0,
-                   options={"user_digits_path": str(user_digit_store().path), "collection": get_current_collection()})
+    settings = make_finetune_settings(architecture=architecture, base_model=base_name,
+                                      collection=get_current_collection())
+    spec = JobSpec(settings, kind="finetune", options={"user_digits_path": str(user_digit_store().path)})
     try:
         job = get_job_manager().start(spec)
     except JobBusyError as error:
@@ -47,11 +45,15 @@ def render_finetune_block(busy: bool) -> None:
     active = active_stored_model()
     if active is None:
         return
-    st.caption(f"Continues training the active model (**{active.name}**): its last convolution layer and read-out, "
-               f"for {FINETUNE_DEFAULTS.epochs} epochs at a gentle learning rate on "
+    trained_part = ("its last convolution layer and read-out" if FINETUNE_DEFAULTS.last_block_only
+                    else "all its layers")
+    st.caption(f"Continues training the active model (**{active.name}**): {trained_part}, "
+               f"for {FINETUNE_DEFAULTS.epochs} epochs at a gentle learning rate "
+               f"({FINETUNE_DEFAULTS.learning_rate:g}) on "
                f"{FINETUNE_DEFAULTS.mnist_images:,} MNIST images plus your "
                f"{total} labelled drawing{'s' if total != 1 else ''} (each shown {FINETUNE_DEFAULTS.user_repeats}×). "
-               f"A quarter of your drawings is held out to measure the gain. MNIST test accuracy may drop by at "
+               f"{FINETUNE_DEFAULTS.holdout_fraction:.0%} of your drawings are held out to measure the gain. "
+               f"MNIST test accuracy may drop by at "
                f"most {100 * MAX_MNIST_DROP:.1f} points: if it drops more, the new weights are blended back "
                f"towards the old ones until it does not, and if that fails nothing is kept. The new model is "
                f"tied to the collection **{get_current_collection()}**.")

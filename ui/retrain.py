@@ -1,6 +1,7 @@
 """The sidebar's Retrain panel: choose settings, start a background training job, watch it live, cancel it."""
 
 import time
+from dataclasses import replace
 
 import streamlit as st
 
@@ -8,11 +9,12 @@ from mnist_cnn import config
 from mnist_cnn.architectures import ARCHITECTURES, build_model
 from mnist_cnn.jobs import CANCELLED, FAILED, FINISHED, JobBusyError, JobSpec, get_job_manager
 from mnist_cnn.training_charts import make_live_chart
+from mnist_cnn.training_settings import LR_SCHEDULES, PANEL_SETTINGS
 from ui.finetune_panel import render_finetune_block, render_finetune_report
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
 
-# The panel's defaults: the quick retrain (keras_example reaches 99% on the full set in about two minutes).
-QUICK_SETTINGS = JobSpec()
+# The panel's defaults: the quick retrain (training_settings.PANEL_SETTINGS).
+QUICK_SETTINGS = PANEL_SETTINGS
 PANEL_DEFAULTS = {
     "retrain_architecture": QUICK_SETTINGS.architecture,
     "retrain_epochs": QUICK_SETTINGS.epochs,
@@ -53,10 +55,11 @@ def format_duration(seconds: float | None) -> str:
 
 def describe_spec(spec: JobSpec) -> str:
     """A one-line summary of a job's settings."""
-    images = f"{spec.train_subset:,} images" if spec.train_subset else "full training set"
-    return (f"`{spec.architecture}` · {spec.epochs} epoch{'s' if spec.epochs != 1 else ''} · {images} · "
-            f"batch {spec.batch_size} · lr {spec.learning_rate:g} {spec.lr_schedule}"
-            f"{' · augmented' if spec.augment else ''}")
+    settings = spec.settings
+    images = f"{settings.train_subset:,} images" if settings.train_subset else "full training set"
+    return (f"`{settings.architecture}` · {settings.epochs} epoch{'s' if settings.epochs != 1 else ''} · "
+            f"{images} · batch {settings.batch_size} · lr {settings.learning_rate:g} {settings.lr_schedule}"
+            f"{' · augmented' if settings.augment else ''}")
 
 
 def make_active(name: str) -> None:
@@ -74,7 +77,7 @@ def draw_progress(job, large: bool = False) -> None:
     if job.is_running and job.epoch == 0:  # the worker is still importing TensorFlow or loading MNIST
         st.progress(0.0, text=f"{job.phase.capitalize()}… (elapsed {format_duration(job.elapsed_seconds)})")
         return
-    st.progress(job.overall_fraction, text=f"Epoch {job.epoch} of {job.spec.epochs} · "
+    st.progress(job.overall_fraction, text=f"Epoch {job.epoch} of {job.spec.settings.epochs} · "
                                            f"{job.overall_fraction:.0%} overall")
     batch_fraction = 1.0 if job.status == FINISHED else job.epoch_fraction
     st.progress(batch_fraction, text=f"Batch {job.batch} of {job.batches_per_epoch} · "
@@ -192,13 +195,13 @@ def render_job_status(large: bool = False) -> bool:
 
 
 def read_spec() -> JobSpec:
-    """The JobSpec of the panel's current settings."""
+    """The JobSpec of the panel's current settings (the quick settings, changed where the panel says)."""
     state = st.session_state
-    return JobSpec(architecture=state["retrain_architecture"], epochs=int(state["retrain_epochs"]),
-                   batch_size=int(state["retrain_batch_size"]),
-                   learning_rate=float(state["retrain_learning_rate"]), lr_schedule=state["retrain_schedule"],
-                   augment=bool(state["retrain_augment"]),
-                   train_subset=int(state["retrain_subset"]) if state["retrain_size"] == "Subset" else None)
+    return JobSpec(replace(
+        QUICK_SETTINGS, architecture=state["retrain_architecture"], epochs=int(state["retrain_epochs"]),
+        batch_size=int(state["retrain_batch_size"]), learning_rate=float(state["retrain_learning_rate"]),
+        lr_schedule=state["retrain_schedule"], augment=bool(state["retrain_augment"]),
+        train_subset=int(state["retrain_subset"]) if state["retrain_size"] == "Subset" else None))
 
 
 def start_job() -> None:
@@ -230,7 +233,7 @@ def render_settings() -> None:
                     step=1, key="retrain_epochs")
     st.select_slider("Batch size", BATCH_SIZES, key="retrain_batch_size")
     st.select_slider("Learning rate", LEARNING_RATES, key="retrain_learning_rate", format_func=lambda r: f"{r:g}")
-    st.radio("Learning-rate schedule", ["constant", "cosine"], key="retrain_schedule", horizontal=True,
+    st.radio("Learning-rate schedule", list(LR_SCHEDULES), key="retrain_schedule", horizontal=True,
              help="cosine: one epoch of warm-up, then the rate decays smoothly to zero (usually more accurate).")
     st.checkbox("Augment (rotate, shift, zoom, thicken strokes)", key="retrain_augment",
                 help="Slower to learn, but better on drawings that look unlike MNIST.")

@@ -1,0 +1,63 @@
+"""AppTest of the Training page's replay: a freshly trained tiny model replays, the bundled one says why not."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import mnist_cnn.jobs as jobs
+from mnist_cnn import config
+from mnist_cnn.store import ModelStore
+from mnist_cnn.training_run import train_and_save
+from mnist_cnn.training_settings import TrainingSettings
+from tests.conftest import copy_bundled_models
+
+APP_PATH = str(Path(__file__).resolve().parent.parent / "app.py")
+RUN_TIMEOUT = 120   # seconds for one script run (the first one imports TensorFlow)
+
+
+@pytest.fixture
+def models_dir(tmp_path, mnist, monkeypatch):
+    """A private store: the bundled model and "replayed", a keras_example trained for two epochs on 600 images."""
+    directory = copy_bundled_models(tmp_path / "models")
+    monkeypatch.setattr(config, "MODELS_DIR", directory)
+    monkeypatch.setattr(jobs, "JOB_MANAGER", jobs.JobManager())
+    (x_train, y_train), (x_test, y_test) = mnist
+    settings = TrainingSettings(epochs=2, batch_size=64, validation_split=0.1, steps_per_execution=2)
+    train_and_save(settings, ModelStore(directory), ((x_train[:600], y_train[:600]), (x_test[:300], y_test[:300])),
+                   name="replayed", trained_with="a test")
+    return directory
+
+
+def open_training_page_on(model_name: str) -> AppTest:
+    """The app on the Training page, with model_name chosen for the curves and the replay."""
+    app = AppTest.from_file(APP_PATH, default_timeout=RUN_TIMEOUT).run()
+    app.switch_page("pages/training.py").run()
+    return app.selectbox(key="training_history_model").set_value(model_name).run()
+
+
+def test_the_slider_replays_a_freshly_trained_model_epoch_by_epoch(models_dir):
+    app = open_training_page_on("replayed")
+    assert not app.exception
+    slider = app.select_slider(key="training_replay_epoch_replayed")
+    assert list(slider.options) == ["1", "2"] and slider.value == 2
+    assert any("After epoch **2**" in markdown.value for markdown in app.markdown)
+    slider.set_value(1).run()
+    assert not app.exception
+    assert any("After epoch **1**" in markdown.value for markdown in app.markdown)
+    assert len(app.get("imgs")) + len(app.get("image")) >= 2  # that epoch's kernels and feature maps
+
+
+def test_the_bundled_model_says_in_one_line_how_to_get_a_replay(models_dir):
+    app = open_training_page_on("default")
+    assert not app.exception
+    captions = " ".join(caption.value for caption in app.caption)
+    assert "has no per-epoch snapshots" in captions and "Retrain" in captions
+    assert "whole lineage, 4 stages" in captions  # the bundled model's curves cover all its stages
+
+
+def test_a_corrupt_snapshot_file_gives_a_message_not_a_traceback(models_dir):
+    (models_dir / "replayed.snapshots.npz").write_bytes(b"garbage")
+    app = open_training_page_on("replayed")
+    assert not app.exception
+    assert any("replay of **replayed** is unavailable" in warning.value for warning in app.warning)
