@@ -92,10 +92,14 @@ def start_streamlit(models_dir: Path, user_data_dir: Path, extra_env: dict | Non
     raise RuntimeError("streamlit did not become healthy within 60 s")
 
 
+# The bundled model's files: its weights, its metadata and its kept test-set evaluation.
+BUNDLED_MODEL_FILES = ["default.evaluation.npz", "default.json", "default.keras"]
+
+
 def copy_bundled_models(destination: Path) -> Path:
     """A private copy of models/ (the bundled default), so tests never touch the real store."""
     destination.mkdir(parents=True, exist_ok=True)
-    for name in ("default.keras", "default.json", "default.evaluation.npz"):
+    for name in BUNDLED_MODEL_FILES:
         shutil.copy2(PROJECT_ROOT / "models" / name, destination / name)
     return destination
 

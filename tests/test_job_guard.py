@@ -14,7 +14,7 @@ import pytest
 from mnist_cnn.job_guard import (PARENT_GONE_EXIT_CODE, TIME_LIMIT_EXIT_CODE, TIME_LIMIT_GRACE_SECONDS,
                                  StoreLock, StoreLockedError, WorkerWatchdog, is_store_locked)
 from mnist_cnn.jobs import CANCELLED, JobBusyError, JobManager
-from tests.conftest import copy_bundled_models
+from tests.conftest import BUNDLED_MODEL_FILES, copy_bundled_models
 from tests.test_jobs import TINY_SPEC, files_in
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +126,7 @@ def test_a_killed_server_takes_its_worker_along_and_nothing_is_saved(models_dir)
         server.wait(timeout=30)
     assert wait_until_gone(worker_pid, timeout=5) < 5
     wait_until_unlocked(models_dir, timeout=5)  # its last threads are gone too
-    assert files_in(models_dir) == ["default.json", "default.keras"]
+    assert files_in(models_dir) == BUNDLED_MODEL_FILES
 
 
 def test_a_worker_whose_server_cannot_stop_it_keeps_the_time_limit_itself(models_dir):
@@ -138,4 +138,4 @@ def test_a_worker_whose_server_cannot_stop_it_keeps_the_time_limit_itself(models
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=30)
     wait_until_unlocked(models_dir, timeout=5)
-    assert files_in(models_dir) == ["default.json", "default.keras"]
+    assert files_in(models_dir) == BUNDLED_MODEL_FILES

@@ -14,7 +14,7 @@ from mnist_cnn.jobs import (CANCELLED, FAILED, FINISHED, RUNNING, JobBusyError, 
                             JobSpec, remove_temporary_files)
 from mnist_cnn.training_settings import PANEL_SETTINGS, TrainingSettings
 from mnist_cnn.store import ModelStore
-from tests.conftest import copy_bundled_models
+from tests.conftest import BUNDLED_MODEL_FILES, copy_bundled_models
 
 # A run small enough for a test: one epoch on 1,000 images (TensorFlow's import in the worker dominates).
 TINY_SPEC = JobSpec(replace(PANEL_SETTINGS, architecture="keras_example", epochs=1, batch_size=64,
@@ -131,7 +131,7 @@ def test_cancel_during_training_stops_quickly_and_leaves_no_file(models_dir):
     assert time.monotonic() - asked < 2.5
     assert ended.status == CANCELLED and "nothing was saved" in ended.message
     assert ended.result_model_name is None
-    assert files_in(models_dir) == ["default.json", "default.keras"]
+    assert files_in(models_dir) == BUNDLED_MODEL_FILES
     assert manager.cancel() is False  # nothing left to cancel
 
 
@@ -143,7 +143,7 @@ def test_cancel_while_the_worker_starts_up_terminates_it(models_dir):
     ended = wait_for(manager, lambda s: False, timeout=10)
     assert time.monotonic() - asked < 3.0
     assert ended.status == CANCELLED
-    assert files_in(models_dir) == ["default.json", "default.keras"]
+    assert files_in(models_dir) == BUNDLED_MODEL_FILES
 
 
 def test_two_concurrent_starts_give_one_job(models_dir):
@@ -182,7 +182,7 @@ def test_a_failing_worker_is_reported_and_the_server_goes_on(models_dir):
     ended = manager.wait(WAIT_SECONDS)
     assert ended.status == FAILED
     assert "no-such-model" in ended.message
-    assert files_in(models_dir) == ["default.json", "default.keras"]
+    assert files_in(models_dir) == BUNDLED_MODEL_FILES
 
 
 @pytest.mark.slow
@@ -208,7 +208,7 @@ def test_a_full_store_refuses_a_job_with_a_message_and_deletes_nothing(models_di
     with pytest.raises(StoreFullError, match="store is full"):
         manager.start(TINY_SPEC)
     assert manager.current() is None
-    assert files_in(models_dir) == ["default.json", "default.keras", "trained.json", "trained.keras"]
+    assert files_in(models_dir) == sorted([*BUNDLED_MODEL_FILES, "trained.json", "trained.keras"])
 
 
 def test_a_base_model_name_ending_in_a_newline_is_refused():
