@@ -4,6 +4,8 @@ import cv2
 import numpy as np
 from matplotlib import colormaps
 
+from mnist_cnn.images import fit_into_square
+
 # Size in pixels of each preprocessing step as shown, and of the saliency overlay.
 STEP_DISPLAY_SIZE = 112
 OVERLAY_DISPLAY_SIZE = 224
@@ -12,25 +14,9 @@ HEATMAP_COLORMAP = "jet"
 HEATMAP_OPACITY = 0.6
 
 
-def enlarge_step(image: np.ndarray, size: int = STEP_DISPLAY_SIZE) -> np.ndarray:
-    """A step image fitted into a size×size black square, with visible pixels for small images."""
-    image = np.asarray(image)
-    if image.dtype != np.uint8:
-        image = np.clip(np.asarray(image, dtype=np.float32) * 255.0, 0, 255).astype(np.uint8)
-    height, width = image.shape[:2]
-    scale = size / max(height, width)
-    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    interpolation = cv2.INTER_NEAREST if scale >= 1 else cv2.INTER_AREA
-    resized = cv2.resize(image, new_size, interpolation=interpolation)
-    square = np.zeros((size, size) + image.shape[2:], dtype=np.uint8)
-    top, left = (size - resized.shape[0]) // 2, (size - resized.shape[1]) // 2
-    square[top:top + resized.shape[0], left:left + resized.shape[1]] = resized
-    return square
-
-
 def make_step_gallery(steps: dict) -> list[tuple[str, np.ndarray]]:
     """(caption, enlarged image) for every preprocessing step, in order."""
-    return [(name, enlarge_step(image)) for name, image in steps.items()]
+    return [(name, fit_into_square(image, STEP_DISPLAY_SIZE)) for name, image in steps.items()]
 
 
 def make_saliency_overlay(model_input: np.ndarray, heatmap: np.ndarray,

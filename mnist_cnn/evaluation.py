@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.data import scale_images
+from mnist_cnn.images import to_model_batch
 
 NUM_CLASSES = 10
 
@@ -72,9 +72,7 @@ def compute_probabilities(model: keras.Model, images: np.ndarray,
     """Run model on uint8 images (n, 28, 28) or floats (n, 28, 28, 1) in batches; return (n, 10)."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    inputs = scale_images(images) if images.dtype == np.uint8 else images.astype("float32")
-    if inputs.ndim == 3:
-        inputs = inputs[..., np.newaxis]  # (n, 28, 28, 1)
+    inputs = to_model_batch(images)  # (n, 28, 28, 1)
     forward = make_forward_function(model)
     outputs = [forward(inputs[start:start + batch_size]).numpy()
                for start in range(0, len(inputs), batch_size)]

@@ -12,20 +12,6 @@ WRONG_COLOUR = "#cf222e"
 CELL_INCHES = 1.05
 
 
-def upscale_digit(image: np.ndarray, scale: int = 4) -> np.ndarray:
-    """A (28, 28) digit enlarged scale times with nearest-neighbour pixels, as uint8 for st.image."""
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]  # (28, 28)
-    if image.ndim != 2:
-        raise ValueError(f"expected one (height, width) image, got shape {image.shape}")
-    if scale < 1:
-        raise ValueError(f"scale must be at least 1, got {scale}")
-    if image.dtype != np.uint8:
-        image = (np.clip(image, 0.0, 1.0) * 255).round().astype(np.uint8)
-    return np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)  # (28 * scale, 28 * scale)
-
-
 def make_digit_grid_figure(images: np.ndarray, titles: list[str], colours: list[str],
                            columns: int = 8, frames: list[bool] | None = None) -> Figure:
     """A grid of digits, each with a coloured title (and a frame in that colour where asked)."""

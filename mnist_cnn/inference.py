@@ -8,6 +8,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mnist_cnn.images import to_image_batch, to_model_batch, to_unit_floats
+from mnist_cnn.layer_types import CONV_LAYERS, STAGE_FOLLOWER_LAYERS, is_softmax_dense
+
 # The network is "unsure" when its top probability is below UNSURE_TOP_PROBABILITY, or when the runner-up
 # is within UNSURE_MARGIN of it.
 UNSURE_TOP_PROBABILITY = 0.60
@@ -19,10 +22,6 @@ UNSURE_MARGIN = 0.25
 # CALIBRATION_FLAGGED_SHARE of the first CALIBRATION_DIGITS MNIST training digits fall.
 CALIBRATION_DIGITS = 5000
 CALIBRATION_FLAGGED_SHARE = 0.003
-
-# Layers that keep a conv layer's spatial map as it is (Grad-CAM looks at the map after them).
-ELEMENTWISE_LAYERS = (keras.layers.BatchNormalization, keras.layers.Activation, keras.layers.ReLU,
-                      keras.layers.LeakyReLU)
 
 # Compiled functions of each model, dropped with the model: model -> {kind: tf.function}.
 COMPILED_FUNCTIONS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
@@ -48,14 +47,6 @@ class DigitCheck:
 
     score: str        # "energy" (log Σ exp of the class scores) or "top probability"
     threshold: float  # drawings scoring below this are "not a digit"
-
-
-def to_batch(model_input: np.ndarray) -> tf.Tensor:
-    """A (28, 28) or (28, 28, 1) image in [0, 1] as a (1, 28, 28, 1) float32 tensor."""
-    image = np.asarray(model_input, dtype=np.float32)
-    if image.shape not in ((28, 28), (28, 28, 1)):
-        raise ValueError(f"Expected a (28, 28) model input, got shape {image.shape}.")
-    return tf.constant(image.reshape(1, 28, 28, 1))
 
 
 def describe_uncertainty(probabilities: np.ndarray) -> str:
@@ -90,8 +81,7 @@ def make_forward_function(model: keras.Model):
 
 def ends_in_softmax_dense(model: keras.Model) -> bool:
     """True when the model's last layer is a Dense layer with a softmax: its class scores can be read."""
-    last = model.layers[-1] if getattr(model, "layers", None) else None
-    return isinstance(last, keras.layers.Dense) and getattr(last.activation, "__name__", "") == "softmax"
+    return bool(getattr(model, "layers", None)) and is_softmax_dense(model.layers[-1])
 
 
 def make_scores_function(model: keras.Model):
@@ -117,7 +107,7 @@ def make_scores_function(model: keras.Model):
 def compute_digit_scores(model: keras.Model, images: np.ndarray, batch_size: int = 500):
     """(probabilities (n, 10), digit scores (n,)) for (n, 28, 28[, 1]) images in [0, 1]."""
     compute = get_compiled(model, "scores", make_scores_function)
-    images = np.asarray(images, dtype=np.float32).reshape(-1, 28, 28, 1)
+    images = to_model_batch(images)  # (n, 28, 28, 1)
     probabilities, scores = [], []
     for start in range(0, len(images), batch_size):
         batch_probabilities, batch_scores = compute(tf.constant(images[start:start + batch_size]))
@@ -141,7 +131,7 @@ def load_calibration_digits() -> np.ndarray:
     from mnist_cnn.data import load_mnist
 
     (x_train, _), _ = load_mnist()
-    return x_train[:CALIBRATION_DIGITS].astype(np.float32) / 255.0
+    return to_unit_floats(x_train[:CALIBRATION_DIGITS])
 
 
 def get_digit_check(model: keras.Model) -> DigitCheck:
@@ -164,7 +154,7 @@ def classify(model: keras.Model, model_input: np.ndarray) -> Classification:
     Besides the ten probabilities it says whether the drawing looks like a digit at all (`is_digit`).
     """
     compute = get_compiled(model, "scores", make_scores_function)
-    probabilities, scores = compute(to_batch(model_input))
+    probabilities, scores = compute(tf.constant(to_image_batch(model_input)))
     probabilities = np.asarray(probabilities)[0].astype(np.float64)  # (10,)
     digit_score = float(np.asarray(scores)[0])
     threshold = get_digit_check(model).threshold
@@ -177,7 +167,7 @@ def classify(model: keras.Model, model_input: np.ndarray) -> Classification:
 def find_last_conv_layer(model: keras.Model) -> keras.layers.Layer:
     """The last Conv2D layer of a model, found by type."""
     for layer in reversed(model.layers):
-        if isinstance(layer, keras.layers.Conv2D):
+        if isinstance(layer, CONV_LAYERS):
             return layer
     raise ValueError(f"The model {model.name!r} has no Conv2D layer.")
 
@@ -186,14 +176,14 @@ def find_gradcam_layer(model: keras.Model) -> keras.layers.Layer:
     """The layer whose output Grad-CAM uses: the last Conv2D, or its batch-norm/ReLU right after it."""
     layers = list(model.layers)
     index = layers.index(find_last_conv_layer(model))
-    while index + 1 < len(layers) and isinstance(layers[index + 1], ELEMENTWISE_LAYERS):
+    while index + 1 < len(layers) and isinstance(layers[index + 1], STAGE_FOLLOWER_LAYERS):
         index += 1
     return layers[index]
 
 
 def compute_class_scores(layer: keras.layers.Layer, inputs: tf.Tensor) -> tf.Tensor:
     """(batch, 10) class scores from the last layer: its logits when that layer is a softmax Dense."""
-    if isinstance(layer, keras.layers.Dense) and getattr(layer.activation, "__name__", "") == "softmax":
+    if is_softmax_dense(layer):
         logits = tf.matmul(inputs, layer.kernel)  # softmax saturates near 100%; logits keep usable gradients
         return logits + layer.bias if layer.use_bias else logits
     return layer(inputs, training=False)
@@ -225,7 +215,7 @@ def compute_saliency(model: keras.Model, model_input: np.ndarray, class_index: i
     if class_index is None:
         class_index = classify(model, model_input).digit
     compute = get_compiled(model, "saliency", make_saliency_function)
-    return compute(to_batch(model_input), tf.constant(int(class_index)))
+    return compute(tf.constant(to_image_batch(model_input)), tf.constant(int(class_index)))
 
 
 def make_gradcam_heatmap(model: keras.Model, model_input: np.ndarray, class_index: int | None = None) -> np.ndarray:

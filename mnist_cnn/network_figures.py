@@ -231,11 +231,3 @@ def make_worked_example_figure(window: np.ndarray, kernel: np.ndarray, products:
         middle = (left.get_position().x1 + right.get_position().x0) / 2
         figure.text(middle, 0.45, sign, fontsize=26, ha="center", va="center")
     return figure
-
-
-def upscale_for_display(image: np.ndarray, scale: int = 5) -> np.ndarray:
-    """A grey image in [0, 1] (or uint8) as uint8, enlarged with nearest-neighbour pixels for st.image."""
-    image = np.squeeze(np.asarray(image))
-    if image.dtype != np.uint8:
-        image = (np.clip(image, 0, 1) * 255).astype("uint8")
-    return np.kron(image, np.ones((scale, scale), dtype="uint8"))

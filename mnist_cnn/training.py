@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_cnn.architectures import ARCHITECTURES, NUM_CLASSES, build_model
-from mnist_cnn.data import scale_images
+from mnist_cnn.images import to_model_batch
 
 
 @dataclass
@@ -134,7 +134,7 @@ def add_extra_data(images: np.ndarray, labels: np.ndarray, config: TrainingConfi
         from mnist_cnn.extra_training_data import make_pen_digit_set
 
         pen_images, pen_labels = make_pen_digit_set(config.pen_digit_variants, seed=config.seed)
-        images = np.concatenate([images, scale_images(pen_images)])
+        images = np.concatenate([images, to_model_batch(pen_images)])
         labels = np.concatenate([labels, pen_labels.astype("int32")])
     if not config.uses_soft_targets:
         return images, labels
@@ -143,7 +143,7 @@ def add_extra_data(images: np.ndarray, labels: np.ndarray, config: TrainingConfi
     outlier_images = make_outlier_set(config.outlier_count, seed=config.seed)
     targets = np.concatenate([keras.utils.to_categorical(labels, NUM_CLASSES),
                               np.full((len(outlier_images), NUM_CLASSES), 1.0 / NUM_CLASSES, dtype="float32")])
-    return np.concatenate([images, scale_images(outlier_images)]), targets
+    return np.concatenate([images, to_model_batch(outlier_images)]), targets
 
 
 def make_datasets(x_train: np.ndarray, y_train: np.ndarray, config: TrainingConfig):
@@ -154,7 +154,7 @@ def make_datasets(x_train: np.ndarray, y_train: np.ndarray, config: TrainingConf
         order = order[: config.train_subset]
     validation_count = int(round(len(order) * config.validation_split))
     train_index, validation_index = order[validation_count:], order[:validation_count]
-    images = scale_images(x_train)  # (batch, 28, 28, 1)
+    images = to_model_batch(x_train)  # (batch, 28, 28, 1)
     labels = y_train.astype("int32")
     train_images, train_labels = add_extra_data(images[train_index], labels[train_index], config)
     if config.uses_soft_targets:

@@ -8,8 +8,9 @@ import streamlit as st
 from mnist_cnn.charts import make_probability_chart
 from mnist_cnn.evaluation import find_mistakes
 from mnist_cnn.feature_maps import compute_feature_maps, list_feature_layers
+from mnist_cnn.images import enlarge_pixels
 from mnist_cnn.inference import classify
-from mnist_cnn.network_figures import make_channel_heatmap, make_feature_map_grid, upscale_for_display
+from mnist_cnn.network_figures import make_channel_heatmap, make_feature_map_grid
 from ui.display import show_figure
 from ui.personal import render_personal_answer
 from ui.state import active_evaluation, require_model, test_set_or_message
@@ -96,7 +97,7 @@ def show_input_and_prediction(model, image, true_label, caption) -> None:
     classification = classify(model, image)
     probabilities, prediction = classification.probabilities, classification.digit
     columns = st.columns([1, 1, 3])
-    columns[0].image(upscale_for_display(image, 5), caption=caption, width=140)
+    columns[0].image(enlarge_pixels(image, 5), caption=caption, width=140)
     columns[1].metric("True digit", "?" if true_label is None else true_label)
     columns[1].metric("Prediction", prediction if classification.is_digit else "not a digit",
                       f"{probabilities[prediction]:.1%} top probability", delta_color="off", delta_arrow="off")

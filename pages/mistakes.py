@@ -10,7 +10,8 @@ from mnist_cnn.charts import make_probability_chart
 from mnist_cnn.evaluation import (MISTAKE_ORDERS, compare_evaluations, compute_confusion_matrix, count_pages,
                                   draw_sample_indices, find_mistakes, order_indices, select_page)
 from mnist_cnn.explorer_charts import CELL_SELECTION, make_class_metrics_frame, make_confusion_chart
-from mnist_cnn.explorer_figures import WRONG_COLOUR, make_digit_grid_figure, make_sample_grid_figure, upscale_digit
+from mnist_cnn.explorer_figures import WRONG_COLOUR, make_digit_grid_figure, make_sample_grid_figure
+from mnist_cnn.images import enlarge_pixels
 from mnist_cnn.store import ModelStoreError
 from ui.display import show_figure
 from ui.state import (active_evaluation, active_stored_model, evaluate_model_cached, file_hash, get_store,
@@ -155,7 +156,7 @@ def show_gallery(evaluation, x_test, indices: np.ndarray, selected: int) -> None
         for column, index in zip(columns, indices[row_start:row_start + GALLERY_COLUMNS]):
             index = int(index)
             with column.container(border=True):
-                st.image(upscale_digit(x_test[index], 3), width=84)
+                st.image(enlarge_pixels(x_test[index], 3), width=84)
                 true_digit, predicted_digit = evaluation.labels[index], evaluation.predictions[index]
                 confidence = format_confidence(evaluation.confidences[index])
                 st.markdown(f":small[true **{true_digit}** → predicted **{predicted_digit}**  \n{confidence} sure]")
@@ -170,7 +171,7 @@ def show_selected_digit(evaluation, x_test, index: int) -> None:
     true_digit, predicted_digit = int(evaluation.labels[index]), int(evaluation.predictions[index])
     probabilities = evaluation.probabilities[index]
     st.subheader(f"Test digit #{index}")
-    st.image(upscale_digit(x_test[index], 8), width=224)
+    st.image(enlarge_pixels(x_test[index], 8), width=224)
     verdict = "right" if true_digit == predicted_digit else "wrong"
     st.markdown(f"True digit **{true_digit}**; the model says **{predicted_digit}** "
                 f"({format_confidence(probabilities[predicted_digit])}, {verdict}) and gives the true digit "

@@ -14,7 +14,7 @@ from mnist_cnn.evaluation import (MISTAKE_ORDERS, Evaluation, compare_evaluation
 from mnist_cnn.explorer_charts import (CELL_SELECTION, make_class_metrics_frame, make_confusion_chart,
                                        make_confusion_frame)
 from mnist_cnn.explorer_figures import (RIGHT_COLOUR, WRONG_COLOUR, make_digit_grid_figure,
-                                        make_sample_grid_figure, upscale_digit)
+                                        make_sample_grid_figure)
 
 # How many test digits the small-model tests evaluate.
 TEST_SUBSET = 600
@@ -208,16 +208,6 @@ def test_confusion_chart_tells_the_diagonal_apart_and_is_selectable():
     assert CELL_SELECTION in str(spec["params"])
     with pytest.raises(ValueError):
         make_confusion_frame(np.zeros((3, 3)))
-
-
-def test_upscaled_digits_keep_every_pixel():
-    image = np.arange(28 * 28, dtype=np.uint16).reshape(28, 28) % 256
-    big = upscale_digit(image.astype(np.uint8), 4)
-    assert big.shape == (112, 112) and big.dtype == np.uint8
-    np.testing.assert_array_equal(big[::4, ::4], image)
-    assert upscale_digit(np.ones((28, 28, 1), "float32"), 2).max() == 255
-    with pytest.raises(ValueError):
-        upscale_digit(np.zeros((2, 28, 28)), 2)
 
 
 def test_sample_grid_colours_right_and_wrong_titles():

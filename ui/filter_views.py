@@ -4,7 +4,8 @@ import numpy as np
 import streamlit as st
 from matplotlib.patches import Rectangle
 
-from mnist_cnn.explorer_figures import make_digit_grid_figure, upscale_digit
+from mnist_cnn.explorer_figures import make_digit_grid_figure
+from mnist_cnn.images import enlarge_pixels
 from mnist_cnn.feature_maps import list_feature_layers
 from mnist_cnn.filter_search import ASCENT_STEPS, maximise_activation, scan_channel_responses
 from mnist_cnn.receptive_field import compute_receptive_field, list_spatial_steps
@@ -62,8 +63,8 @@ def show_optimised_input(model, stored, stage, channel: int) -> None:
     field = compute_receptive_field(list_spatial_steps(model), stage.name, height // 2, width // 2)
     patch = stretch_contrast(images[0][field.top:field.bottom + 1, field.left:field.right + 1])
     columns = st.columns([1, 1, 2.5])
-    columns[0].image(upscale_digit(images[0], 6), width=168, caption=f"optimised for channel {channel}")
-    columns[1].image(upscale_digit(patch, max(1, 168 // max(patch.shape))), width=168,
+    columns[0].image(enlarge_pixels(images[0], 6), width=168, caption=f"optimised for channel {channel}")
+    columns[1].image(enlarge_pixels(patch, max(1, 168 // max(patch.shape))), width=168,
                      caption=f"the {field.height}×{field.width} patch its centre unit sees, contrast stretched")
     columns[2].caption(f"Start: a dark grey image with faint noise. Then {ASCENT_STEPS} steps, each changing the "
                        f"image in the direction that raises the filter's response at the map's centre (before "

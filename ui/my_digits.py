@@ -1,11 +1,11 @@
 """Streamlit glue for the My digits page: cached evaluation and export, the paged gallery, and its callbacks."""
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from mnist_cnn.evaluation import evaluate_model
+from mnist_cnn.images import enlarge_pixels
 from mnist_cnn.user_digits import UserDigitsError
 from ui.user_digits import get_user_digit_store, user_digit_store
 
@@ -82,7 +82,7 @@ def render_gallery(collection: str, counts: dict[int, int]) -> None:
                                            offset=(int(page) - 1) * GALLERY_PAGE_SIZE)
     for start in range(0, len(items), GALLERY_COLUMNS):
         for column, item in zip(st.columns(GALLERY_COLUMNS), items[start:start + GALLERY_COLUMNS]):
-            column.image(np.kron(item.digit, np.ones((3, 3), np.uint8)), caption=f"{item.label} · #{item.id}")
+            column.image(enlarge_pixels(item.digit, 3), caption=f"{item.label} · #{item.id}")
             column.button("Delete", key=f"delete_{item.id}", icon=":material/delete:", help="Delete this drawing",
                           on_click=delete_drawing, args=(item.id, collection))
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from mnist_cnn.drawing_figures import enlarge_step, make_probability_spec
+from mnist_cnn.drawing_figures import STEP_DISPLAY_SIZE, make_probability_spec
+from mnist_cnn.images import fit_into_square
 from mnist_cnn.inference import classify
 from mnist_cnn.preprocess import PreprocessError, PreprocessOptions, preprocess_drawing
 
@@ -51,7 +52,8 @@ def render_what_if(model, image, source: str = "canvas") -> None:
         normal = classify(model, preprocess_drawing(image).model_input)
         result = classify(model, changed.model_input)
         columns = st.columns([1, 1, 3])
-        columns[0].image(enlarge_step(changed.model_input), caption="what the network gets now", width=140)
+        columns[0].image(fit_into_square(changed.model_input, STEP_DISPLAY_SIZE), caption="what the network gets now",
+                         width=140)
         columns[1].metric("The network now reads", str(result.digit), f"{result.confidence:.1%} confident",
                           delta_color="off", delta_arrow="off")
         columns[1].caption(f"With every step and no move: {normal.digit} ({normal.confidence:.1%}).")
