@@ -1,13 +1,12 @@
 """Evaluate a model on the test set: predictions, probabilities, per-sample loss, confusion and per-class metrics."""
 
 import math
-import weakref
 from dataclasses import dataclass
 
 import keras
 import numpy as np
-import tensorflow as tf
 
+from mnist_cnn.forward import get_forward_function
 from mnist_cnn.images import to_model_batch
 
 NUM_CLASSES = 10
@@ -21,9 +20,6 @@ MISTAKE_ORDERS = {
     "least_confident": "Least confident first",
     "test_index": "Test-set order",
 }
-
-# One traced forward pass per model object, so a model is traced once however often it is evaluated.
-FORWARD_FUNCTIONS = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -56,24 +52,13 @@ class Evaluation:
         return int(np.sum(self.predictions != self.labels))
 
 
-def make_forward_function(model: keras.Model):
-    """A tf.function of model(batch, training=False) with a fixed input signature, traced once per model."""
-    forward = FORWARD_FUNCTIONS.get(model)
-    if forward is None:
-        signature = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)]  # (batch, 28, 28, 1)
-        model_reference = weakref.ref(model)  # a strong reference here would keep the model alive forever
-        forward = tf.function(lambda batch: model_reference()(batch, training=False), input_signature=signature)
-        FORWARD_FUNCTIONS[model] = forward
-    return forward
-
-
 def compute_probabilities(model: keras.Model, images: np.ndarray,
                           batch_size: int = EVALUATION_BATCH_SIZE) -> np.ndarray:
     """Run model on uint8 images (n, 28, 28) or floats (n, 28, 28, 1) in batches; return (n, 10)."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     inputs = to_model_batch(images)  # (n, 28, 28, 1)
-    forward = make_forward_function(model)
+    forward = get_forward_function(model)
     outputs = [forward(inputs[start:start + batch_size]).numpy()
                for start in range(0, len(inputs), batch_size)]
     return np.concatenate(outputs) if outputs else np.zeros((0, NUM_CLASSES), "float32")

@@ -1,18 +1,14 @@
 """Find a model's convolution and pooling stages by layer type and extract their feature maps for one image."""
 
-import threading
-import weakref
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 
+from mnist_cnn.forward import get_compiled
 from mnist_cnn.images import to_image_batch
 from mnist_cnn.layer_types import CONV_LAYERS, POOLING_LAYERS, STAGE_FOLLOWER_LAYERS
 
-# One activation model per (loaded model, requested layers), dropped when the model is garbage collected.
-_ACTIVATION_MODELS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
-_CACHE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -79,11 +75,7 @@ def build_activation_model(model: keras.Model, layer_names: tuple[str, ...]) -> 
 def get_activation_model(model: keras.Model, layer_names) -> keras.Model:
     """The activation model for these layers, built once per loaded model and cached."""
     layer_names = tuple(layer_names)
-    with _CACHE_LOCK:
-        per_model = _ACTIVATION_MODELS.setdefault(model, {})
-        if layer_names not in per_model:
-            per_model[layer_names] = build_activation_model(model, layer_names)
-        return per_model[layer_names]
+    return get_compiled(model, ("activations", layer_names), lambda model: build_activation_model(model, layer_names))
 
 
 def compute_feature_maps(model: keras.Model, image: np.ndarray, layer_names) -> dict[str, np.ndarray]:

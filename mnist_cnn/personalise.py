@@ -17,7 +17,8 @@ import tensorflow as tf
 
 from mnist_cnn.images import to_image_batch, to_model_batch
 from mnist_cnn.layer_types import DENSE_LAYERS
-from mnist_cnn.inference import Classification, describe_uncertainty, get_compiled
+from mnist_cnn.forward import get_compiled
+from mnist_cnn.inference import Classification, describe_uncertainty
 
 NUM_CLASSES = 10
 # Images per forward pass when computing features of many images.

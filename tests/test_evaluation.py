@@ -9,7 +9,7 @@ from hypothesis import strategies as st_hypothesis
 
 from mnist_cnn.evaluation import (MISTAKE_ORDERS, Evaluation, compare_evaluations, compute_class_metrics,
                                   compute_confusion_matrix, compute_probabilities, count_pages,
-                                  draw_sample_indices, evaluate_model, find_mistakes, make_forward_function,
+                                  draw_sample_indices, evaluate_model, find_mistakes,
                                   order_indices, select_page)
 from mnist_cnn.explorer_charts import (CELL_SELECTION, make_class_metrics_frame, make_confusion_chart,
                                        make_confusion_frame)
@@ -82,14 +82,6 @@ def test_empty_input_and_bad_arguments(tiny_trained_model):
         compute_probabilities(tiny_trained_model, np.zeros((2, 28, 28), np.uint8), batch_size=0)
     with pytest.raises(ValueError):
         evaluate_model(tiny_trained_model, np.zeros((3, 28, 28), np.uint8), np.zeros(2, int))
-
-
-def test_forward_function_is_traced_once_per_model(tiny_trained_model):
-    first = make_forward_function(tiny_trained_model)
-    assert make_forward_function(tiny_trained_model) is first
-    compute_probabilities(tiny_trained_model, np.zeros((5, 28, 28), np.uint8))
-    compute_probabilities(tiny_trained_model, np.zeros((9, 28, 28), np.uint8))
-    assert first.experimental_get_tracing_count() == 1
 
 
 def test_cached_forward_pass_sees_new_weights(random_images):
