@@ -1,6 +1,5 @@
 """Evaluate a model on the test set: predictions, probabilities, per-sample loss, confusion and per-class metrics."""
 
-import math
 from dataclasses import dataclass
 
 import keras
@@ -14,12 +13,8 @@ NUM_CLASSES = 10
 # Images per forward pass when evaluating: large enough to keep both CPU cores busy, small enough to stay in cache.
 EVALUATION_BATCH_SIZE = 500
 
-# The orders a list of mistakes can be shown in (key -> label for the UI).
-MISTAKE_ORDERS = {
-    "most_confident": "Most confident first",
-    "least_confident": "Least confident first",
-    "test_index": "Test-set order",
-}
+# The orders a list of mistakes can be shown in: by the model's confidence, or by test-set position.
+MISTAKE_ORDERS = ("most_confident", "least_confident", "test_index")
 
 
 @dataclass
@@ -114,27 +109,6 @@ def find_mistakes(evaluation: Evaluation, true_digit: int | None = None,
     if predicted_digit is not None:
         wrong &= evaluation.predictions == predicted_digit
     return order_indices(evaluation, np.flatnonzero(wrong), order)
-
-
-def count_pages(item_count: int, page_size: int) -> int:
-    """How many pages of page_size items it takes to show item_count items (at least one)."""
-    if page_size < 1:
-        raise ValueError(f"page_size must be at least 1, got {page_size}")
-    return max(1, math.ceil(item_count / page_size))
-
-
-def select_page(indices: np.ndarray, page: int, page_size: int) -> np.ndarray:
-    """The items on a 1-based page; every item is on exactly one page."""
-    if not 1 <= page <= count_pages(len(indices), page_size):
-        raise ValueError(f"page {page} is outside 1..{count_pages(len(indices), page_size)}")
-    return indices[(page - 1) * page_size:page * page_size]
-
-
-def draw_sample_indices(total: int, count: int, seed: int) -> np.ndarray:
-    """count distinct random indices below total, the same for the same seed."""
-    if total < 0 or count < 0:
-        raise ValueError(f"total and count must not be negative, got {total} and {count}")
-    return np.random.default_rng(seed).choice(total, size=min(count, total), replace=False)
 
 
 def compare_evaluations(first: Evaluation, second: Evaluation) -> dict:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from mnist_cnn.convolution import (KERNEL_PRESETS, apply_kernels, check_kernel, compute_gradient_magnitude,
                                    explain_output_pixel, format_sum_equation)
-from mnist_cnn.network_figures import make_convolution_figure, make_window_figure, make_worked_example_figure
+from mnist_cnn.plots.network import make_convolution_figure, make_window_figure, make_worked_example_figure
 from ui.display import show_figure
 from ui.state import test_set_or_message
 from ui.step_by_step import render_step_by_step

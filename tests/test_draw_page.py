@@ -229,12 +229,13 @@ def count_calls(monkeypatch, module, name: str) -> list:
 
 def test_a_drawing_does_the_costly_work_once_and_only_when_shown(draw_page, monkeypatch):
     """Classification once per run; Grad-CAM and the step images only with the details on, once per drawing."""
-    from mnist_cnn import drawing_figures, inference
+    from mnist_cnn import inference
+    from mnist_cnn.plots import drawing
 
     classified = count_calls(monkeypatch, inference, "classify")
     gradcam = count_calls(monkeypatch, inference, "make_gradcam_heatmap")
-    steps = count_calls(monkeypatch, drawing_figures, "make_step_gallery")
-    overlays = count_calls(monkeypatch, drawing_figures, "make_saliency_overlay")
+    steps = count_calls(monkeypatch, drawing, "make_step_gallery")
+    overlays = count_calls(monkeypatch, drawing, "make_saliency_overlay")
     upload_a_one(draw_page)
     assert (len(classified), len(gradcam), len(steps), len(overlays)) == (1, 0, 0, 0)
     assert len(draw_page.get("image")) == 1  # the uploaded picture only: no saliency overlay, no step images

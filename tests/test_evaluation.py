@@ -1,4 +1,4 @@
-"""Tests of test-set evaluation, mistake filters and paging, and the explorer's charts and figures."""
+"""Tests of test-set evaluation and mistake filters, and the explorer's charts and figures."""
 
 import itertools
 
@@ -7,14 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st_hypothesis
 
-from mnist_cnn.evaluation import (MISTAKE_ORDERS, Evaluation, compare_evaluations, compute_class_metrics,
-                                  compute_confusion_matrix, compute_probabilities, count_pages,
-                                  draw_sample_indices, evaluate_model, find_mistakes,
-                                  order_indices, select_page)
-from mnist_cnn.explorer_charts import (CELL_SELECTION, make_class_metrics_frame, make_confusion_chart,
-                                       make_confusion_frame)
-from mnist_cnn.explorer_figures import (RIGHT_COLOUR, WRONG_COLOUR, make_digit_grid_figure,
-                                        make_sample_grid_figure)
+from mnist_cnn.evaluation import (Evaluation, compare_evaluations, compute_class_metrics,
+                                  compute_confusion_matrix, compute_probabilities, evaluate_model, find_mistakes,
+                                  order_indices)
+from mnist_cnn.plots.explorer import (CELL_SELECTION, RIGHT_COLOUR, WRONG_COLOUR, make_class_metrics_frame,
+                                      make_confusion_chart, make_confusion_frame, make_digit_grid_figure,
+                                      make_sample_grid_figure)
 
 # How many test digits the small-model tests evaluate.
 TEST_SUBSET = 600
@@ -120,43 +118,8 @@ def test_mistakes_are_ordered_by_confidence():
     assert find_mistakes(evaluation).tolist() == [2, 5, 0, 3]
     assert find_mistakes(evaluation, order="least_confident").tolist() == [3, 0, 5, 2]
     assert find_mistakes(evaluation, order="test_index").tolist() == [0, 2, 3, 5]
-    assert set(MISTAKE_ORDERS) == {"most_confident", "least_confident", "test_index"}
     with pytest.raises(ValueError):
         order_indices(evaluation, np.array([0]), "alphabetical")
-
-
-@given(st_hypothesis.integers(0, 500), st_hypothesis.integers(1, 50))
-@settings(max_examples=80, deadline=None)
-def test_every_item_is_on_exactly_one_page(item_count, page_size):
-    items = np.arange(item_count) * 3
-    pages = count_pages(item_count, page_size)
-    shown = np.concatenate([select_page(items, page, page_size) for page in range(1, pages + 1)])
-    np.testing.assert_array_equal(shown, items)
-    assert all(len(select_page(items, page, page_size)) <= page_size for page in range(1, pages + 1))
-    if item_count:
-        assert len(select_page(items, pages, page_size)) > 0  # no empty last page
-
-
-def test_paging_rejects_pages_outside_the_range():
-    assert count_pages(0, 20) == 1
-    assert count_pages(41, 20) == 3
-    with pytest.raises(ValueError):
-        select_page(np.arange(10), 0, 5)
-    with pytest.raises(ValueError):
-        select_page(np.arange(10), 3, 5)
-    with pytest.raises(ValueError):
-        count_pages(10, 0)
-
-
-def test_sample_indices_are_distinct_reproducible_and_in_range():
-    first = draw_sample_indices(10_000, 32, seed=7)
-    assert len(first) == len(set(first.tolist())) == 32
-    assert first.min() >= 0 and first.max() < 10_000
-    np.testing.assert_array_equal(first, draw_sample_indices(10_000, 32, seed=7))
-    assert not np.array_equal(first, draw_sample_indices(10_000, 32, seed=8))
-    assert len(draw_sample_indices(5, 32, seed=0)) == 5
-    with pytest.raises(ValueError):
-        draw_sample_indices(-1, 3, seed=0)
 
 
 def test_comparison_splits_the_digits_by_who_gets_them_right():

@@ -7,7 +7,7 @@ import pytest
 from mnist_cnn.architectures import ARCHITECTURES, build_model
 from mnist_cnn.feature_maps import (build_activation_model, compute_colour_limits, compute_feature_maps,
                                     get_activation_model, list_feature_layers)
-from mnist_cnn.network_figures import make_channel_heatmap, make_feature_map_grid, tile_maps
+from mnist_cnn.plots.network import make_channel_heatmap, make_feature_map_grid, tile_maps
 from mnist_cnn.store import load_keras_model
 
 
@@ -33,7 +33,8 @@ def test_one_array_per_requested_layer_with_its_output_shape(models, name, rando
 def test_conv_layers_are_found_by_type_whatever_their_names(models, name):
     model = models[name]
     conv_names = [layer.name for layer in model.layers if type(layer).__name__ == "Conv2D"]
-    pool_names = [layer.name for layer in model.layers if type(layer).__name__ == "MaxPooling2D"]
+    pool_names = [layer.name for layer in model.layers
+                  if type(layer).__name__ in ("MaxPooling2D", "AveragePooling2D")]
     assert [layer.name for layer in list_feature_layers(model)] == conv_names
     with_pooling = list_feature_layers(model, include_pooling=True)
     assert [layer.name for layer in with_pooling if layer.kind == "pool"] == pool_names

@@ -12,7 +12,7 @@ from mnist_cnn.job_guard import LOCK_FILE_NAME
 from mnist_cnn.jobs import (CANCELLED, FAILED, FINISHED, RUNNING, JobBusyError, JobManager, JobSnapshot,
                             JobSpec, remove_temporary_files)
 from mnist_cnn.store import ModelStore
-from tests.conftest import copy_bundled_models
+from tests.support.server import copy_bundled_models
 
 # A run small enough for a test: one epoch on 1,000 images (TensorFlow's import in the worker dominates).
 TINY_SPEC = JobSpec(architecture="keras_example", epochs=1, batch_size=64, train_subset=1000)

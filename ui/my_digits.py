@@ -1,6 +1,5 @@
 """Streamlit glue for the My digits page: cached evaluation and export, the paged gallery, and its callbacks."""
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -30,14 +29,6 @@ def evaluate_collection(database_path: str, collection: str, data_version: str, 
 def export_collection(database_path: str, collection: str, data_version: str) -> bytes:
     """A collection's .npz export, rebuilt only when its data changes."""
     return get_user_digit_store(database_path).export_npz(collection=collection)
-
-
-def make_counts_chart(counts: dict[int, int]) -> alt.Chart:
-    """A bar chart of how many drawings there are of each digit."""
-    table = pd.DataFrame({"digit": [str(digit) for digit in counts], "drawings": list(counts.values())})
-    return alt.Chart(table).mark_bar(color="#4c78a8").encode(
-        x=alt.X("digit:N", axis=alt.Axis(labelAngle=0)), y="drawings:Q",
-        tooltip=["digit", "drawings"]).properties(height=140)
 
 
 def delete_drawing(digit_id: int, collection: str) -> None:

@@ -1,0 +1,1 @@
+"""Figures (matplotlib) and charts (Altair) the pages show, one module per subject."""
