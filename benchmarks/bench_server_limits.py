@@ -11,7 +11,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from tests.test_uploads import write_big_png
+from tests.support.pictures import write_big_png
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

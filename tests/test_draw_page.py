@@ -208,7 +208,7 @@ def test_a_bad_canvas_value_shows_a_clear_message(draw_page, monkeypatch, data_u
 def test_a_9000_pixel_canvas_png_is_refused_from_its_header(draw_page, monkeypatch):
     import base64
 
-    from tests.test_canvas_image import make_forged_png
+    from tests.support.pictures import make_forged_png
 
     send_from_canvas(draw_page, monkeypatch, "data:image/png;base64," + base64.b64encode(
         make_forged_png(9000, 9000)).decode())
