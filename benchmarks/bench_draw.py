@@ -16,6 +16,7 @@ import numpy as np
 from mnist_cnn import config
 from mnist_cnn.canvas_digits import render_canvas_digits
 from mnist_cnn.data import load_mnist
+from mnist_cnn.images import to_unit_floats
 from mnist_cnn.inference import classify
 from mnist_cnn.preprocess import preprocess_drawing
 from mnist_cnn.store import load_keras_model
@@ -84,7 +85,7 @@ def measure_canvas_robustness(count: int = ROBUSTNESS_DIGITS) -> dict:
             continue
         predictions.append(classify(model, model_input).digit)
     predictions = np.array(predictions)
-    original = np.array([classify(model, digit.astype(np.float32) / 255.0).digit for digit in digits])
+    original = np.array([classify(model, to_unit_floats(digit)).digit for digit in digits])
     per_digit = {int(d): float(np.mean(predictions[labels == d] == d)) for d in range(10)}
     return {"canvas_accuracy": float(np.mean(predictions == labels)),
             "mnist_accuracy_same_digits": float(np.mean(original == labels)),

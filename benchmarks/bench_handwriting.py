@@ -13,6 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from mnist_cnn import config, outliers
 from mnist_cnn.data import load_mnist
+from mnist_cnn.images import to_unit_floats
 from mnist_cnn.inference import judge_digits
 from mnist_cnn.pendigits import CONDITIONS, load_pendigits, prepare_inputs, split_by_writer
 from mnist_cnn.preprocess import preprocess_drawing
@@ -67,7 +68,7 @@ def measure_not_a_digit(model_name: str | None = None, per_kind: int = OUTLIERS_
         _, is_digit = judge_digits(model, draw_outlier_inputs(kind, per_kind, OUTLIER_SEED, held_out))
         flagged[kind] = float((~is_digit).mean())
     _, (x_test, _) = load_mnist()
-    _, is_digit = judge_digits(model, x_test.astype(np.float32) / 255.0)
+    _, is_digit = judge_digits(model, to_unit_floats(x_test))
     return {"flagged": flagged, "mnist_test_flagged": float((~is_digit).mean()), "per_kind": per_kind}
 
 

@@ -7,8 +7,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.images import to_image_batch
 from mnist_cnn.forward import get_compiled
+from mnist_cnn.images import to_image_batch
 from mnist_cnn.inference import classify, compute_class_scores
 
 # Attack settings: the largest strength (L∞ change of one pixel) a user may ask for, the default number of

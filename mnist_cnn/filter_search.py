@@ -10,9 +10,9 @@ import tensorflow as tf
 
 from mnist_cnn.attacks import compute_logits
 from mnist_cnn.feature_maps import get_activation_model, list_feature_layers
+from mnist_cnn.forward import get_compiled
 from mnist_cnn.images import to_model_batch
 from mnist_cnn.layer_types import CONV_LAYERS, NORMALISATION_LAYERS
-from mnist_cnn.forward import get_compiled
 
 # Activation maximisation: gradient-ascent steps and their size (on a gradient scaled to unit largest value),
 # the pull back towards grey each step (L2 decay), a blur every few steps and a random shift of up to a few

@@ -15,10 +15,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.images import to_image_batch, to_model_batch
-from mnist_cnn.layer_types import DENSE_LAYERS
 from mnist_cnn.forward import get_compiled
+from mnist_cnn.images import to_image_batch, to_model_batch
 from mnist_cnn.inference import Classification, describe_uncertainty
+from mnist_cnn.layer_types import DENSE_LAYERS
 
 NUM_CLASSES = 10
 # Images per forward pass when computing features of many images.

@@ -8,8 +8,8 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_cnn.attacks import compute_logits
-from mnist_cnn.images import to_image_batch
 from mnist_cnn.forward import get_compiled
+from mnist_cnn.images import to_image_batch
 
 # The pooling the demo applies after ReLU: 2×2 windows, stride 2 (as in the keras example network).
 POOL_SIZE = 2

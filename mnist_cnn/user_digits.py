@@ -11,9 +11,9 @@ import numpy as np
 
 from mnist_cnn import config
 from mnist_cnn.digit_archive import DigitArchiveError, read_mnist_archive
-from mnist_cnn.images import to_uint8
 from mnist_cnn.digit_database import (DEFAULT_COLLECTION, UserDigitsDatabaseError, UserDigitsError,
                                       create_or_migrate, open_connection, write_transaction)
+from mnist_cnn.images import to_uint8
 
 # The database file inside the user-data folder.
 DATABASE_NAME = "my_digits.sqlite3"

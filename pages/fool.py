@@ -3,8 +3,8 @@
 import streamlit as st
 
 from mnist_cnn.attacks import DEFAULT_STEPS, attack
-from mnist_cnn.plots.probabilities import make_probability_spec
 from mnist_cnn.plots.network import make_convolution_figure
+from mnist_cnn.plots.probabilities import make_probability_spec
 from ui.digit_source import choose_digit
 from ui.display import show_figure
 from ui.state import require_model

@@ -8,8 +8,8 @@ from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.scriptrunner import script_runner
 
 import ui.patches as patches
-from ui.runtime import configure_server_process, is_streamlit_server
 from tests.support.streamlit_patches import restore_patched_streamlit
+from ui.runtime import configure_server_process, is_streamlit_server
 
 
 @pytest.fixture

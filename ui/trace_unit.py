@@ -5,8 +5,8 @@ import streamlit as st
 
 from mnist_cnn.feature_maps import compute_feature_maps, list_feature_layers
 from mnist_cnn.plots.network import UNIT_SELECTION, make_clickable_heatmap
-from mnist_cnn.receptive_field import compute_receptive_field, list_spatial_steps
 from mnist_cnn.plots.steps import make_receptive_field_figure
+from mnist_cnn.receptive_field import compute_receptive_field, list_spatial_steps
 from ui.display import show_figure
 
 KEY = "trace_"  # prefix of this block's session keys

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from mnist_cnn.plots.drawing import STEP_DISPLAY_SIZE
-from mnist_cnn.plots.probabilities import make_probability_spec
 from mnist_cnn.images import fit_into_square
 from mnist_cnn.inference import classify
+from mnist_cnn.plots.drawing import STEP_DISPLAY_SIZE
+from mnist_cnn.plots.probabilities import make_probability_spec
 from mnist_cnn.preprocess import PreprocessError, PreprocessOptions, preprocess_drawing
 
 # The switches (option name -> label) and the movement sliders' ranges.

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 from matplotlib import colormaps
 
-from mnist_cnn.images import fit_into_square
+from mnist_cnn.images import fit_into_square, to_uint8
 
 # Size in pixels of each preprocessing step as shown, and of the saliency overlay.
 STEP_DISPLAY_SIZE = 112
@@ -30,7 +30,7 @@ def make_saliency_overlay(model_input: np.ndarray, heatmap: np.ndarray,
     base = np.repeat(digit[:, :, np.newaxis] * 0.8, 3, axis=2)
     weight = (HEATMAP_OPACITY * heat)[:, :, np.newaxis]
     blended = base * (1.0 - weight) + colours * weight
-    return np.clip(blended * 255.0, 0, 255).astype(np.uint8)
+    return to_uint8(blended)
 
 
 def encode_png(image: np.ndarray) -> bytes:
