@@ -38,7 +38,7 @@ test-fast: lint
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
 bench: $(VENV)/.dev-installed browser
-	$(BIN)/python benchmarks/run_benchmarks.py --output benchmarks/RESULTS.md --readme README.md
+	$(BIN)/python -m benchmarks.run_benchmarks --output benchmarks/RESULTS.md --readme README.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache

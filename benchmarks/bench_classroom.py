@@ -1,25 +1,21 @@
 """Classroom load benchmark: N simulated students (protocol clients, not browsers) draw at once on one server.
 
 Run against a server this script starts (figures include the server's CPU per stroke and peak memory):
-    .venv/bin/python benchmarks/bench_classroom.py --students 30 --seconds 45 [--training]
+    .venv/bin/python -m benchmarks.bench_classroom --students 30 --seconds 45 [--training]
 or against any server on this machine (add --pid for its CPU and memory):
-    .venv/bin/python benchmarks/bench_classroom.py --url http://127.0.0.1:8501 --students 30 --seconds 45
+    .venv/bin/python -m benchmarks.bench_classroom --url http://127.0.0.1:8501 --students 30 --seconds 45
 """
 
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
-sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 
-from bench_load import find_children, read_peak_memory_mb  # noqa: E402
-from streamlit_client import StudentSession, play_student, render_known_drawings  # noqa: E402
+from benchmarks.bench_load import find_children, sample_memory
+from benchmarks.streamlit_client import StudentSession, play_student, render_known_drawings
 
 # The classes measured by `make bench`, each drawing for this long, idle and while a training job runs.
 CLASS_SIZES = (10, 30, 60)
@@ -78,18 +74,6 @@ async def cancel_training(url: str) -> None:
         await teacher.close()
 
 
-async def sample_peak_memory(pid: int, peaks: dict, stop: asyncio.Event) -> None:
-    """Keep the peak resident memory (VmHWM) of the server and of its training worker."""
-    while not stop.is_set():
-        peaks["server"] = max(peaks["server"], read_peak_memory_mb(pid))
-        for child in find_children(pid):
-            peaks["worker"] = max(peaks["worker"], read_peak_memory_mb(child))
-        try:
-            await asyncio.wait_for(stop.wait(), 1.0)
-        except asyncio.TimeoutError:
-            pass
-
-
 class ClassReady:
     """The moment every student has opened the page (or failed to): then they all start drawing."""
 
@@ -114,7 +98,7 @@ async def run_classroom(url: str, students: int, seconds: float = DRAWING_SECOND
     if with_training:
         await start_training(url)
     peaks, stop = {"server": 0.0, "worker": 0.0}, asyncio.Event()
-    sampler = asyncio.create_task(sample_peak_memory(server_pid, peaks, stop)) if server_pid else None
+    sampler = asyncio.create_task(sample_memory(server_pid, peaks, stop)) if server_pid else None
     class_ready = ClassReady(students)
 
     async def arrive(number: int):
@@ -228,7 +212,7 @@ async def measure_cold_paths(url: str) -> dict:
 
 def start_private_server(folder: Path):
     """A server of the app on a free port of 127.0.0.1 with its own model store: (process, url)."""
-    from tests.conftest import copy_bundled_models, start_streamlit
+    from tests.support.server import copy_bundled_models, start_streamlit
 
     return start_streamlit(copy_bundled_models(folder / "models"), folder / "data")
 

@@ -1,6 +1,6 @@
 """Draw-page figures: preprocessing + inference latency, stroke-to-prediction time in Chromium, canvas robustness.
 
-Run: .venv/bin/python benchmarks/bench_draw.py [--quick]
+Run: .venv/bin/python -m benchmarks.bench_draw [--quick]
 """
 
 import os
@@ -10,17 +10,16 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from mnist_cnn import config  # noqa: E402
-from mnist_cnn.canvas_digits import render_canvas_digits  # noqa: E402
-from mnist_cnn.data import load_mnist  # noqa: E402
-from mnist_cnn.inference import classify  # noqa: E402
-from mnist_cnn.preprocess import preprocess_drawing  # noqa: E402
-from mnist_cnn.store import load_keras_model  # noqa: E402
+from mnist_cnn import config
+from mnist_cnn.canvas_digits import render_canvas_digits
+from mnist_cnn.data import load_mnist
+from mnist_cnn.images import to_unit_floats
+from mnist_cnn.inference import classify
+from mnist_cnn.preprocess import preprocess_drawing
+from mnist_cnn.store import load_keras_model
 
 # How many drawings, strokes and digits each figure uses (the issue asks for at least 200 and 20).
 LATENCY_DRAWINGS = 200
@@ -86,7 +85,7 @@ def measure_canvas_robustness(count: int = ROBUSTNESS_DIGITS) -> dict:
             continue
         predictions.append(classify(model, model_input).digit)
     predictions = np.array(predictions)
-    original = np.array([classify(model, digit.astype(np.float32) / 255.0).digit for digit in digits])
+    original = np.array([classify(model, to_unit_floats(digit)).digit for digit in digits])
     per_digit = {int(d): float(np.mean(predictions[labels == d] == d)) for d in range(10)}
     return {"canvas_accuracy": float(np.mean(predictions == labels)),
             "mnist_accuracy_same_digits": float(np.mean(original == labels)),
@@ -143,7 +142,9 @@ def measure_browser_latency(strokes: int = BROWSER_STROKES, url: str | None = No
     """Median time from releasing the mouse to the new Prediction being shown, in headless Chromium."""
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH, copy_bundled_models, start_streamlit
+    from tests.support.browser import CHROMIUM_ARGS, CHROMIUM_PATH
+
+    from tests.support.server import copy_bundled_models, start_streamlit
 
     process = None
     with tempfile.TemporaryDirectory() as folder:

@@ -8,10 +8,6 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-# Make `python benchmarks/bench_evaluation.py` work as well as `python -m benchmarks.bench_evaluation`.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-if str(PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT))
 
 # What the issue asks for: the whole test set evaluated in at most this many seconds.
 TARGET_SECONDS = 3.0

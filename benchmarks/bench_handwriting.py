@@ -1,25 +1,23 @@
 """Real handwriting and "not a digit": pen-drawn digits of unseen writers drawn like canvas drawings, and non-digits.
 
-Run alone for the per-writer table and the confusions: `python benchmarks/bench_handwriting.py [MODEL]`.
+Run alone for the per-writer table and the confusions: `python -m benchmarks.bench_handwriting [MODEL]`.
 """
 
 import argparse
 import os
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from mnist_cnn import config, outliers  # noqa: E402
-from mnist_cnn.data import load_mnist  # noqa: E402
-from mnist_cnn.inference import judge_digits  # noqa: E402
-from mnist_cnn.pendigits import CONDITIONS, load_pendigits, prepare_inputs, split_by_writer  # noqa: E402
-from mnist_cnn.preprocess import preprocess_drawing  # noqa: E402
-from mnist_cnn.store import ModelStore  # noqa: E402
+from mnist_cnn import config, outliers
+from mnist_cnn.data import load_mnist
+from mnist_cnn.images import to_unit_floats
+from mnist_cnn.inference import judge_digits
+from mnist_cnn.pendigits import CONDITIONS, load_pendigits, prepare_inputs, split_by_writer
+from mnist_cnn.preprocess import preprocess_drawing
+from mnist_cnn.store import ModelStore
 
 # Non-digit drawings measured per kind (fixed seed, never the seeds training used).
 OUTLIERS_PER_KIND = 400
@@ -70,7 +68,7 @@ def measure_not_a_digit(model_name: str | None = None, per_kind: int = OUTLIERS_
         _, is_digit = judge_digits(model, draw_outlier_inputs(kind, per_kind, OUTLIER_SEED, held_out))
         flagged[kind] = float((~is_digit).mean())
     _, (x_test, _) = load_mnist()
-    _, is_digit = judge_digits(model, x_test.astype(np.float32) / 255.0)
+    _, is_digit = judge_digits(model, to_unit_floats(x_test))
     return {"flagged": flagged, "mnist_test_flagged": float((~is_digit).mean()), "per_kind": per_kind}
 
 

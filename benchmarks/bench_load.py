@@ -8,14 +8,13 @@ import tempfile
 import time
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
-sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 
-from bench_draw import CANVAS_MOUNT_WAIT_MS, RECORD_POINTER_UP_JS, WAIT_FOR_PREDICTION_JS  # noqa: E402
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError  # noqa: E402
+from benchmarks.bench_draw import CANVAS_MOUNT_WAIT_MS, RECORD_POINTER_UP_JS, WAIT_FOR_PREDICTION_JS
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH, copy_bundled_models, start_streamlit  # noqa: E402
+from tests.support.browser import CHROMIUM_ARGS, CHROMIUM_PATH
+
+from tests.support.server import copy_bundled_models, start_streamlit
 
 # The classroom: this many browser sessions, each drawing this many digits, while a training job runs.
 SESSIONS = 10

@@ -2,7 +2,6 @@
 
 import io
 import os
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -11,10 +10,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-# Make `python benchmarks/bench_my_digits.py` work as well as `python -m benchmarks.bench_my_digits`.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-if str(PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT))
 
 # Digits the bomb's header declares: 200,000 × 784 bytes ≈ 157 MB once unpacked.
 BOMB_DIGITS = 200_000

@@ -4,31 +4,28 @@ For each writer, K drawings of each digit (seeded) are their collection; accurac
 other digits. Digits are rendered on a 300-px canvas ("centred, large") and preprocessed exactly as the Draw
 page does. The headline is over the 10 held-out writers (never trained on).
 
-Run: .venv/bin/python benchmarks/bench_personal.py [--writers held-out|all] [--ks 1 3 5]
+Run: .venv/bin/python -m benchmarks.bench_personal [--writers held-out|all] [--ks 1 3 5]
                                                    [--finetune-writers 3] [--finetune-k 3] [--model PATH]
 """
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from mnist_cnn import config  # noqa: E402
-from mnist_cnn.data import load_mnist  # noqa: E402
-from mnist_cnn.evaluation import compute_probabilities  # noqa: E402
-from mnist_cnn.pendigits import (CONDITIONS, HELD_OUT_WRITERS, list_writers, load_pendigits,  # noqa: E402
+from mnist_cnn import config
+from mnist_cnn.data import load_mnist
+from mnist_cnn.evaluation import compute_probabilities
+from mnist_cnn.pendigits import (CONDITIONS, HELD_OUT_WRITERS, list_writers, load_pendigits,
                                  render_digit)
-from mnist_cnn.personalise import build_adapter, compute_reference, predict_personal  # noqa: E402
-from mnist_cnn.preprocess import preprocess_drawing  # noqa: E402
-from mnist_cnn.store import load_keras_model  # noqa: E402
-from mnist_cnn.user_digits import to_uint8_digit  # noqa: E402
+from mnist_cnn.personalise import build_adapter, compute_reference, predict_personal
+from mnist_cnn.preprocess import preprocess_drawing
+from mnist_cnn.store import load_keras_model
+from mnist_cnn.user_digits import to_uint8_digit
 
 # Drawings per digit in a writer's collection, the seed that picks them, and the canvas condition.
 KS = (1, 3, 5)

@@ -2,7 +2,7 @@
 
 Each decode runs in a fresh interpreter; the figure is its growth in peak resident memory (which sees OpenCV's and
 Pillow's own buffers) and its wall time. "before" is the old path (full decode), "now" the app's path.
-Run: .venv/bin/python benchmarks/bench_server_limits.py
+Run: .venv/bin/python -m benchmarks.bench_server_limits
 """
 
 import subprocess
@@ -11,11 +11,9 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-if str(PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT))
+from tests.support.pictures import write_big_png
 
-from tests.test_uploads import write_big_png  # noqa: E402
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # The decoders compared: name -> code run on `data` (the file's bytes); errors count as refusals.
 DECODERS = {

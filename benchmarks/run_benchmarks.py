@@ -3,18 +3,15 @@
 import argparse
 import os
 import platform
-import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
-sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import bench_classroom  # noqa: E402  (its rows and targets)
+from benchmarks import bench_classroom  # its rows and targets
+from mnist_cnn.outliers import UNSEEN_KINDS
 
 
 def describe_machine() -> str:
@@ -34,7 +31,9 @@ def measure_cold_start() -> dict:
     """Seconds from `streamlit run app.py` to the Draw page's canvas being visible in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
-    from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH, copy_bundled_models, start_streamlit
+    from tests.support.browser import CHROMIUM_ARGS, CHROMIUM_PATH
+
+    from tests.support.server import copy_bundled_models, start_streamlit
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -54,8 +53,6 @@ def measure_cold_start() -> dict:
     return {"server_ready_seconds": server_ready, "interactive_seconds": interactive}
 
 
-from mnist_cnn.outliers import UNSEEN_KINDS  # noqa: E402
-
 
 def build_table(figures: dict) -> list[tuple[str, str]]:
     """Rows (figure, value) of the benchmark table, for the benchmarks that ran."""
@@ -68,7 +65,7 @@ def build_table(figures: dict) -> list[tuple[str, str]]:
 
 def format_personal_rows(personal: dict) -> list[tuple[str, str]]:
     """Rows of the personal-handwriting benchmark (one per K), formatted by bench_personal."""
-    import bench_personal
+    from benchmarks import bench_personal
 
     return bench_personal.format_rows(personal)
 
@@ -117,11 +114,11 @@ def main() -> None:
     parser.add_argument("--readme", help="also put the table and the bundled model's record into this README")
     arguments = parser.parse_args()
 
-    import bench_draw
-    import bench_handwriting
-    import bench_evaluation
-    import bench_personal
-    import bench_training
+    from benchmarks import bench_draw
+    from benchmarks import bench_handwriting
+    from benchmarks import bench_evaluation
+    from benchmarks import bench_personal
+    from benchmarks import bench_training
 
     started = time.perf_counter()
     measurements = {
@@ -155,7 +152,7 @@ def main() -> None:
     if arguments.output:
         Path(arguments.output).write_text(table + "\n")
     if arguments.readme:
-        from readme_sections import update_readme
+        from benchmarks.readme_sections import update_readme
 
         update_readme(Path(arguments.readme), table)
 

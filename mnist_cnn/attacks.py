@@ -7,7 +7,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.inference import classify, compute_class_scores, get_compiled, to_batch
+from mnist_cnn.forward import get_compiled
+from mnist_cnn.images import to_image_batch
+from mnist_cnn.inference import classify, compute_class_scores
 
 # Attack settings: the largest strength (L∞ change of one pixel) a user may ask for, the default number of
 # steps of the iterative attack, and each step's size as a multiple of strength / steps (PGD's usual 2.5).
@@ -106,7 +108,7 @@ def attack(model: keras.Model, image: np.ndarray, epsilon: float, target: int | 
     direction = 1.0 if target is None else -1.0  # up the loss of the current class, down that of the target
     step_size = epsilon if steps == 1 else STEP_SIZE_FACTOR * epsilon / steps
     compute_gradient = get_compiled(model, "attack_gradient", make_loss_gradient_function)
-    original_batch = to_batch(original)  # (1, 28, 28, 1)
+    original_batch = tf.constant(to_image_batch(original))  # (1, 28, 28, 1)
     adversarial_batch, labels = original_batch, tf.constant([label], dtype=tf.int32)
     steps_taken = 0
     for _ in range(int(steps)):

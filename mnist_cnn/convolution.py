@@ -5,6 +5,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from mnist_cnn.images import to_grey_image
+
 # Classic 3x3 kernels. Keras's Conv2D computes cross-correlation (no kernel flip), and so do we everywhere.
 KERNEL_PRESETS = {
     "Sobel X": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype="float32"),
@@ -39,16 +41,6 @@ def check_kernel(kernel) -> np.ndarray:
     return kernel
 
 
-def check_image(image) -> np.ndarray:
-    """A grey image as (height, width) float32; uint8 is scaled to [0, 1]."""
-    image = np.asarray(image)
-    scale = 255.0 if image.dtype == np.uint8 else 1.0
-    image = np.squeeze(image.astype("float32") / scale)
-    if image.ndim != 2:
-        raise ValueError(f"expected one grey image such as (28, 28), got shape {np.shape(image)}")
-    return image
-
-
 def make_convolution_layer(kernels) -> keras.layers.Conv2D:
     """A built Keras Conv2D (1 input channel, 'same' padding, no bias) whose weights are the given 3x3 kernels."""
     kernels = [check_kernel(kernel) for kernel in kernels]
@@ -62,7 +54,7 @@ def make_convolution_layer(kernels) -> keras.layers.Conv2D:
 
 def apply_kernels(image, kernels) -> np.ndarray:
     """Correlate one grey image with each kernel through a Keras Conv2D: (height, width, kernels)."""
-    image = check_image(image)
+    image = to_grey_image(image)
     layer = make_convolution_layer(kernels)
     output = layer(image[np.newaxis, ..., np.newaxis])  # (1, height, width, kernels)
     return np.asarray(output)[0]
@@ -75,7 +67,7 @@ def compute_gradient_magnitude(sobel_x: np.ndarray, sobel_y: np.ndarray) -> np.n
 
 def explain_output_pixel(image, kernel, row: int, col: int) -> PixelExplanation:
     """The 3x3 input window around (row, col), the kernel, their element-wise products, and the sum."""
-    image, kernel = check_image(image), check_kernel(kernel)
+    image, kernel = to_grey_image(image), check_kernel(kernel)
     height, width = image.shape
     if not (0 <= row < height and 0 <= col < width):
         raise ValueError(f"pixel ({row}, {col}) is outside the {height}×{width} image")

@@ -75,7 +75,3 @@ def load_mnist(path: Path | None = None, expected_sha256: str | None = config.DA
         raise DataError(f"MNIST was not found: put the Keras-layout file mnist.npz at {path}.")
     return load_from_keras()
 
-
-def scale_images(images: np.ndarray) -> np.ndarray:
-    """Turn uint8 images (batch, 28, 28) into model input floats in [0, 1], shape (batch, 28, 28, 1)."""
-    return (images.astype("float32") / 255.0)[..., np.newaxis]

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.inference import get_compiled
+from mnist_cnn.forward import get_compiled
 
 # Wide last hidden layers (7,840 values in the default model) are randomly projected to this many dimensions
 # for the search index (distances kept to within a few percent); the nearest CANDIDATES are then re-ranked by

@@ -1,29 +1,20 @@
 """Evaluate a model on the test set: predictions, probabilities, per-sample loss, confusion and per-class metrics."""
 
-import math
-import weakref
 from dataclasses import dataclass
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from mnist_cnn.data import scale_images
+from mnist_cnn.forward import get_forward_function
+from mnist_cnn.images import to_model_batch
 
 NUM_CLASSES = 10
 
 # Images per forward pass when evaluating: large enough to keep both CPU cores busy, small enough to stay in cache.
 EVALUATION_BATCH_SIZE = 500
 
-# The orders a list of mistakes can be shown in (key -> label for the UI).
-MISTAKE_ORDERS = {
-    "most_confident": "Most confident first",
-    "least_confident": "Least confident first",
-    "test_index": "Test-set order",
-}
-
-# One traced forward pass per model object, so a model is traced once however often it is evaluated.
-FORWARD_FUNCTIONS = weakref.WeakKeyDictionary()
+# The orders a list of mistakes can be shown in: by the model's confidence, or by test-set position.
+MISTAKE_ORDERS = ("most_confident", "least_confident", "test_index")
 
 
 @dataclass
@@ -56,26 +47,13 @@ class Evaluation:
         return int(np.sum(self.predictions != self.labels))
 
 
-def make_forward_function(model: keras.Model):
-    """A tf.function of model(batch, training=False) with a fixed input signature, traced once per model."""
-    forward = FORWARD_FUNCTIONS.get(model)
-    if forward is None:
-        signature = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)]  # (batch, 28, 28, 1)
-        model_reference = weakref.ref(model)  # a strong reference here would keep the model alive forever
-        forward = tf.function(lambda batch: model_reference()(batch, training=False), input_signature=signature)
-        FORWARD_FUNCTIONS[model] = forward
-    return forward
-
-
 def compute_probabilities(model: keras.Model, images: np.ndarray,
                           batch_size: int = EVALUATION_BATCH_SIZE) -> np.ndarray:
     """Run model on uint8 images (n, 28, 28) or floats (n, 28, 28, 1) in batches; return (n, 10)."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    inputs = scale_images(images) if images.dtype == np.uint8 else images.astype("float32")
-    if inputs.ndim == 3:
-        inputs = inputs[..., np.newaxis]  # (n, 28, 28, 1)
-    forward = make_forward_function(model)
+    inputs = to_model_batch(images)  # (n, 28, 28, 1)
+    forward = get_forward_function(model)
     outputs = [forward(inputs[start:start + batch_size]).numpy()
                for start in range(0, len(inputs), batch_size)]
     return np.concatenate(outputs) if outputs else np.zeros((0, NUM_CLASSES), "float32")
@@ -135,27 +113,6 @@ def find_mistakes(evaluation: Evaluation, true_digit: int | None = None,
     if predicted_digit is not None:
         wrong &= evaluation.predictions == predicted_digit
     return order_indices(evaluation, np.flatnonzero(wrong), order)
-
-
-def count_pages(item_count: int, page_size: int) -> int:
-    """How many pages of page_size items it takes to show item_count items (at least one)."""
-    if page_size < 1:
-        raise ValueError(f"page_size must be at least 1, got {page_size}")
-    return max(1, math.ceil(item_count / page_size))
-
-
-def select_page(indices: np.ndarray, page: int, page_size: int) -> np.ndarray:
-    """The items on a 1-based page; every item is on exactly one page."""
-    if not 1 <= page <= count_pages(len(indices), page_size):
-        raise ValueError(f"page {page} is outside 1..{count_pages(len(indices), page_size)}")
-    return indices[(page - 1) * page_size:page * page_size]
-
-
-def draw_sample_indices(total: int, count: int, seed: int) -> np.ndarray:
-    """count distinct random indices below total, the same for the same seed."""
-    if total < 0 or count < 0:
-        raise ValueError(f"total and count must not be negative, got {total} and {count}")
-    return np.random.default_rng(seed).choice(total, size=min(count, total), replace=False)
 
 
 def compare_evaluations(first: Evaluation, second: Evaluation) -> dict:

@@ -3,6 +3,7 @@
 import numpy as np
 
 from mnist_cnn import outliers
+from mnist_cnn.images import to_uint8
 from mnist_cnn.pendigits import EDGE_MARGIN, CANVAS_SIZE, DrawingCondition, load_pendigits, render_digit, \
     split_by_writer
 from mnist_cnn.preprocess import preprocess_drawing
@@ -14,11 +15,6 @@ PEN_RANGE = (6, 38)
 # The kinds of non-digit drawing trained on, with their shares. Script-font letters and shapes are never
 # trained on: they measure how the "not a digit" verdict carries over to drawings of unseen kinds.
 OUTLIER_SHARES = {"print letters": 0.5, "scribbles": 0.25, "two digits": 0.25}
-
-
-def to_uint8(model_input: np.ndarray) -> np.ndarray:
-    """A (28, 28) float input in [0, 1] as MNIST-layout uint8."""
-    return np.clip(np.rint(model_input * 255.0), 0, 255).astype(np.uint8)
 
 
 def render_random_condition(digit, rng: np.random.Generator) -> np.ndarray:

@@ -1,22 +1,14 @@
 """Find a model's convolution and pooling stages by layer type and extract their feature maps for one image."""
 
-import threading
-import weakref
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 
-# Layers that make a spatial feature map worth showing, found by type (never by name).
-CONV_TYPES = (keras.layers.Conv2D,)
-POOLING_TYPES = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
-# Layers that may follow a convolution inside one "stage" (conv -> batch norm -> activation).
-STAGE_FOLLOWER_TYPES = (keras.layers.BatchNormalization, keras.layers.Activation, keras.layers.ReLU,
-                        keras.layers.LeakyReLU)
+from mnist_cnn.forward import get_compiled
+from mnist_cnn.images import to_image_batch
+from mnist_cnn.layer_types import CONV_LAYERS, POOLING_LAYERS, STAGE_FOLLOWER_LAYERS
 
-# One activation model per (loaded model, requested layers), dropped when the model is garbage collected.
-_ACTIVATION_MODELS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
-_CACHE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -46,16 +38,16 @@ def list_feature_layers(model: keras.Model, include_pooling: bool = False) -> li
     layers = list(model.layers)
     stages = []
     for index, layer in enumerate(layers):
-        if isinstance(layer, CONV_TYPES):
+        if isinstance(layer, CONV_LAYERS):
             steps = [layer]
             for follower in layers[index + 1:]:
-                if not isinstance(follower, STAGE_FOLLOWER_TYPES):
+                if not isinstance(follower, STAGE_FOLLOWER_LAYERS):
                     break
                 steps.append(follower)
             last = steps[-1]
             stages.append(FeatureLayer(layer.name, "conv", last.name, layer_output_shape(last),
                                        tuple(step.name for step in steps)))
-        elif include_pooling and isinstance(layer, POOLING_TYPES):
+        elif include_pooling and isinstance(layer, POOLING_LAYERS):
             stages.append(FeatureLayer(layer.name, "pool", layer.name, layer_output_shape(layer),
                                        (layer.name,)))
     return stages
@@ -83,25 +75,7 @@ def build_activation_model(model: keras.Model, layer_names: tuple[str, ...]) -> 
 def get_activation_model(model: keras.Model, layer_names) -> keras.Model:
     """The activation model for these layers, built once per loaded model and cached."""
     layer_names = tuple(layer_names)
-    with _CACHE_LOCK:
-        per_model = _ACTIVATION_MODELS.setdefault(model, {})
-        if layer_names not in per_model:
-            per_model[layer_names] = build_activation_model(model, layer_names)
-        return per_model[layer_names]
-
-
-def prepare_image(image: np.ndarray) -> np.ndarray:
-    """One image as a model input batch (1, 28, 28, 1) float32; uint8 is scaled to [0, 1]."""
-    image = np.asarray(image)
-    scale = 255.0 if image.dtype == np.uint8 else 1.0
-    image = image.astype("float32") / scale
-    if image.ndim == 2:
-        image = image[np.newaxis, ..., np.newaxis]
-    elif image.ndim == 3:
-        image = image[np.newaxis] if image.shape[-1] == 1 else image[..., np.newaxis]
-    if image.ndim != 4 or image.shape[0] != 1 or image.shape[-1] != 1:
-        raise ValueError(f"expected one grey image such as (28, 28), got shape {np.shape(image)}")
-    return image  # (1, 28, 28, 1)
+    return get_compiled(model, ("activations", layer_names), lambda model: build_activation_model(model, layer_names))
 
 
 def compute_feature_maps(model: keras.Model, image: np.ndarray, layer_names) -> dict[str, np.ndarray]:
@@ -110,7 +84,7 @@ def compute_feature_maps(model: keras.Model, image: np.ndarray, layer_names) -> 
     if not layer_names:
         return {}
     activation_model = get_activation_model(model, layer_names)
-    outputs = activation_model(prepare_image(image), training=False)
+    outputs = activation_model(to_image_batch(image), training=False)
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
     return {name: np.asarray(output)[0] for name, output in zip(layer_names, outputs)}

@@ -10,7 +10,9 @@ import tensorflow as tf
 
 from mnist_cnn.attacks import compute_logits
 from mnist_cnn.feature_maps import get_activation_model, list_feature_layers
-from mnist_cnn.inference import get_compiled
+from mnist_cnn.forward import get_compiled
+from mnist_cnn.images import to_model_batch
+from mnist_cnn.layer_types import CONV_LAYERS, NORMALISATION_LAYERS
 
 # Activation maximisation: gradient-ascent steps and their size (on a gradient scaled to unit largest value),
 # the pull back towards grey each step (L2 decay), a blur every few steps and a random shift of up to a few
@@ -44,10 +46,8 @@ def scan_channel_responses(model: keras.Model, layer_name: str, images: np.ndarr
     activation_model = get_activation_model(model, (layer_name,))
     peaks, positions = [], []
     for start in range(0, len(images), SCAN_BATCH):
-        batch = np.asarray(images[start:start + SCAN_BATCH], dtype="float32")
-        if batch.max(initial=0) > 1.0:
-            batch = batch / 255.0
-        maps = np.asarray(activation_model(batch.reshape(-1, 28, 28, 1), training=False))  # (n, h, w, channels)
+        batch = to_model_batch(images[start:start + SCAN_BATCH])  # (n, 28, 28, 1)
+        maps = np.asarray(activation_model(batch, training=False))  # (n, h, w, channels)
         flat = maps.reshape(len(batch), -1, maps.shape[-1])  # (n, h·w, channels)
         best = flat.argmax(axis=1)  # (n, channels)
         peaks.append(np.take_along_axis(flat, best[:, np.newaxis, :], axis=1)[:, 0, :])
@@ -60,7 +60,7 @@ def find_preactivation_layer(model: keras.Model, conv_name: str) -> str:
     for stage in list_feature_layers(model):
         if stage.name == conv_name:
             linear = [name for name in stage.steps
-                      if isinstance(model.get_layer(name), (keras.layers.Conv2D, keras.layers.BatchNormalization))]
+                      if isinstance(model.get_layer(name), CONV_LAYERS + NORMALISATION_LAYERS)]
             return linear[-1]
     raise ValueError(f"{conv_name!r} is not a convolution layer of this model")
 
@@ -72,7 +72,7 @@ def compute_preactivation(model: keras.Model, batch: tf.Tensor, layer_name: str)
     outputs = batch
     for layer in model.layers:
         if layer.name == layer_name:
-            if isinstance(layer, keras.layers.Conv2D):  # its linear part, before its own activation
+            if isinstance(layer, CONV_LAYERS):  # its linear part, before its own activation
                 linear = layer.convolution_op(outputs, layer.kernel)
                 return linear + layer.bias if layer.use_bias else linear
             return layer(outputs, training=False)

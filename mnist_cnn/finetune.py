@@ -8,6 +8,7 @@ import numpy as np
 
 from mnist_cnn.evaluation import evaluate_model
 from mnist_cnn.inference import find_last_conv_layer
+from mnist_cnn.layer_types import NORMALISATION_LAYERS
 from mnist_cnn.training import TrainingProgress, TrainingResult, train_model
 from mnist_cnn.training_settings import FineTuneSettings, validate_settings
 
@@ -71,7 +72,7 @@ def copy_model_for_finetuning(model: keras.Model, last_block_only: bool = False)
     frozen = last_block_only
     for layer in copy.layers:
         frozen = frozen and layer is not last_conv
-        if frozen or isinstance(layer, keras.layers.BatchNormalization):
+        if frozen or isinstance(layer, NORMALISATION_LAYERS):
             layer.trainable = False  # batch norm keeps MNIST's statistics: inference mode while training
     return copy
 

@@ -8,6 +8,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mnist_cnn.forward import get_compiled
+from mnist_cnn.images import to_image_batch, to_model_batch, to_unit_floats
+from mnist_cnn.layer_types import CONV_LAYERS, STAGE_FOLLOWER_LAYERS, is_softmax_dense
+
 # The network is "unsure" when its top probability is below UNSURE_TOP_PROBABILITY, or when the runner-up
 # is within UNSURE_MARGIN of it.
 UNSURE_TOP_PROBABILITY = 0.60
@@ -19,13 +23,6 @@ UNSURE_MARGIN = 0.25
 # CALIBRATION_FLAGGED_SHARE of the first CALIBRATION_DIGITS MNIST training digits fall.
 CALIBRATION_DIGITS = 5000
 CALIBRATION_FLAGGED_SHARE = 0.003
-
-# Layers that keep a conv layer's spatial map as it is (Grad-CAM looks at the map after them).
-ELEMENTWISE_LAYERS = (keras.layers.BatchNormalization, keras.layers.Activation, keras.layers.ReLU,
-                      keras.layers.LeakyReLU)
-
-# Compiled functions of each model, dropped with the model: model -> {kind: tf.function}.
-COMPILED_FUNCTIONS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -50,14 +47,6 @@ class DigitCheck:
     threshold: float  # drawings scoring below this are "not a digit"
 
 
-def to_batch(model_input: np.ndarray) -> tf.Tensor:
-    """A (28, 28) or (28, 28, 1) image in [0, 1] as a (1, 28, 28, 1) float32 tensor."""
-    image = np.asarray(model_input, dtype=np.float32)
-    if image.shape not in ((28, 28), (28, 28, 1)):
-        raise ValueError(f"Expected a (28, 28) model input, got shape {image.shape}.")
-    return tf.constant(image.reshape(1, 28, 28, 1))
-
-
 def describe_uncertainty(probabilities: np.ndarray) -> str:
     """'' when the network is sure, else a sentence saying why it is not."""
     order = np.argsort(probabilities)[::-1]
@@ -69,29 +58,9 @@ def describe_uncertainty(probabilities: np.ndarray) -> str:
     return ""
 
 
-def get_compiled(model: keras.Model, kind: str, make_function):
-    """make_function(model), built once per model and kind (tf.function: ~10x faster than eager here)."""
-    functions = COMPILED_FUNCTIONS.setdefault(model, {})
-    if kind not in functions:
-        functions[kind] = make_function(model)
-    return functions[kind]
-
-
-def make_forward_function(model: keras.Model):
-    """model(x, training=False), compiled with tf.function (holding the model weakly, so it can be freed)."""
-    model_reference = weakref.ref(model)
-
-    @tf.function(reduce_retracing=True, autograph=False)
-    def forward(batch):
-        return model_reference()(batch, training=False)  # (batch, 10)
-
-    return forward
-
-
 def ends_in_softmax_dense(model: keras.Model) -> bool:
     """True when the model's last layer is a Dense layer with a softmax: its class scores can be read."""
-    last = model.layers[-1] if getattr(model, "layers", None) else None
-    return isinstance(last, keras.layers.Dense) and getattr(last.activation, "__name__", "") == "softmax"
+    return bool(getattr(model, "layers", None)) and is_softmax_dense(model.layers[-1])
 
 
 def make_scores_function(model: keras.Model):
@@ -117,7 +86,7 @@ def make_scores_function(model: keras.Model):
 def compute_digit_scores(model: keras.Model, images: np.ndarray, batch_size: int = 500):
     """(probabilities (n, 10), digit scores (n,)) for (n, 28, 28[, 1]) images in [0, 1]."""
     compute = get_compiled(model, "scores", make_scores_function)
-    images = np.asarray(images, dtype=np.float32).reshape(-1, 28, 28, 1)
+    images = to_model_batch(images)  # (n, 28, 28, 1)
     probabilities, scores = [], []
     for start in range(0, len(images), batch_size):
         batch_probabilities, batch_scores = compute(tf.constant(images[start:start + batch_size]))
@@ -141,15 +110,12 @@ def load_calibration_digits() -> np.ndarray:
     from mnist_cnn.data import load_mnist
 
     (x_train, _), _ = load_mnist()
-    return x_train[:CALIBRATION_DIGITS].astype(np.float32) / 255.0
+    return to_unit_floats(x_train[:CALIBRATION_DIGITS])
 
 
 def get_digit_check(model: keras.Model) -> DigitCheck:
     """The model's DigitCheck, calibrated once per model on MNIST training digits."""
-    functions = COMPILED_FUNCTIONS.setdefault(model, {})
-    if "digit_check" not in functions:
-        functions["digit_check"] = calibrate_digit_check(model, load_calibration_digits())
-    return functions["digit_check"]
+    return get_compiled(model, "digit_check", lambda model: calibrate_digit_check(model, load_calibration_digits()))
 
 
 def judge_digits(model: keras.Model, images: np.ndarray):
@@ -164,7 +130,7 @@ def classify(model: keras.Model, model_input: np.ndarray) -> Classification:
     Besides the ten probabilities it says whether the drawing looks like a digit at all (`is_digit`).
     """
     compute = get_compiled(model, "scores", make_scores_function)
-    probabilities, scores = compute(to_batch(model_input))
+    probabilities, scores = compute(tf.constant(to_image_batch(model_input)))
     probabilities = np.asarray(probabilities)[0].astype(np.float64)  # (10,)
     digit_score = float(np.asarray(scores)[0])
     threshold = get_digit_check(model).threshold
@@ -177,7 +143,7 @@ def classify(model: keras.Model, model_input: np.ndarray) -> Classification:
 def find_last_conv_layer(model: keras.Model) -> keras.layers.Layer:
     """The last Conv2D layer of a model, found by type."""
     for layer in reversed(model.layers):
-        if isinstance(layer, keras.layers.Conv2D):
+        if isinstance(layer, CONV_LAYERS):
             return layer
     raise ValueError(f"The model {model.name!r} has no Conv2D layer.")
 
@@ -186,14 +152,14 @@ def find_gradcam_layer(model: keras.Model) -> keras.layers.Layer:
     """The layer whose output Grad-CAM uses: the last Conv2D, or its batch-norm/ReLU right after it."""
     layers = list(model.layers)
     index = layers.index(find_last_conv_layer(model))
-    while index + 1 < len(layers) and isinstance(layers[index + 1], ELEMENTWISE_LAYERS):
+    while index + 1 < len(layers) and isinstance(layers[index + 1], STAGE_FOLLOWER_LAYERS):
         index += 1
     return layers[index]
 
 
 def compute_class_scores(layer: keras.layers.Layer, inputs: tf.Tensor) -> tf.Tensor:
     """(batch, 10) class scores from the last layer: its logits when that layer is a softmax Dense."""
-    if isinstance(layer, keras.layers.Dense) and getattr(layer.activation, "__name__", "") == "softmax":
+    if is_softmax_dense(layer):
         logits = tf.matmul(inputs, layer.kernel)  # softmax saturates near 100%; logits keep usable gradients
         return logits + layer.bias if layer.use_bias else logits
     return layer(inputs, training=False)
@@ -225,7 +191,7 @@ def compute_saliency(model: keras.Model, model_input: np.ndarray, class_index: i
     if class_index is None:
         class_index = classify(model, model_input).digit
     compute = get_compiled(model, "saliency", make_saliency_function)
-    return compute(to_batch(model_input), tf.constant(int(class_index)))
+    return compute(tf.constant(to_image_batch(model_input)), tf.constant(int(class_index)))
 
 
 def make_gradcam_heatmap(model: keras.Model, model_input: np.ndarray, class_index: int | None = None) -> np.ndarray:

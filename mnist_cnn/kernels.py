@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from mnist_cnn.feature_maps import CONV_TYPES, STAGE_FOLLOWER_TYPES
+from mnist_cnn.layer_types import CONV_LAYERS, NORMALISATION_LAYERS, STAGE_FOLLOWER_LAYERS
 
 # How deeper layers' kernels can be reduced to one 2-D kernel per output channel.
 MEAN_ABSOLUTE = "mean |w| over input channels"
@@ -35,7 +35,7 @@ class ConvWeights:
 
 def list_conv_layers(model: keras.Model) -> list:
     """The model's convolution layers in order, found by type."""
-    return [layer for layer in model.layers if isinstance(layer, CONV_TYPES)]
+    return [layer for layer in model.layers if isinstance(layer, CONV_LAYERS)]
 
 
 def find_following_batchnorm(model: keras.Model, conv_layer):
@@ -43,9 +43,9 @@ def find_following_batchnorm(model: keras.Model, conv_layer):
     layers = list(model.layers)
     start = layers.index(conv_layer) + 1
     for layer in layers[start:]:
-        if isinstance(layer, keras.layers.BatchNormalization):
+        if isinstance(layer, NORMALISATION_LAYERS):
             return layer
-        if not isinstance(layer, STAGE_FOLLOWER_TYPES):
+        if not isinstance(layer, STAGE_FOLLOWER_LAYERS):
             return None
     return None
 
@@ -53,7 +53,7 @@ def find_following_batchnorm(model: keras.Model, conv_layer):
 def read_conv_weights(model: keras.Model, layer_name: str) -> ConvWeights:
     """A conv layer's kernel and bias (None without one), and the gamma/beta of its batch norm."""
     layer = model.get_layer(layer_name)
-    if not isinstance(layer, CONV_TYPES):
+    if not isinstance(layer, CONV_LAYERS):
         raise ValueError(f"{layer_name!r} is a {type(layer).__name__}, not a convolution layer.")
     kernel = np.asarray(layer.kernel.numpy())  # (kh, kw, in, out)
     bias = np.asarray(layer.bias.numpy()) if getattr(layer, "use_bias", False) and layer.bias is not None else None

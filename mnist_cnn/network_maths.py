@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 import keras
 
-from mnist_cnn.feature_maps import CONV_TYPES, list_feature_layers
-
-POOLING_LAYERS = (keras.layers.MaxPooling2D,)
-SOFTMAX_LAYERS = (keras.layers.Softmax,)
+from mnist_cnn.feature_maps import list_feature_layers
+from mnist_cnn.layer_types import (CONV_LAYERS, DENSE_LAYERS, DROPOUT_LAYERS, FLATTEN_LAYERS, GLOBAL_POOLING_LAYERS,
+                                   MAX_POOLING_LAYERS, NORMALISATION_LAYERS, POOLING_LAYERS, activation_name,
+                                   applies_softmax)
 
 
 def format_shape(shape) -> str:
@@ -16,27 +16,20 @@ def format_shape(shape) -> str:
     return "×".join(str(size) for size in tuple(shape)[1:])
 
 
-def activation_name(layer) -> str | None:
-    """The name of a layer's built-in activation ('relu', 'softmax', ...), or None for linear/none."""
-    activation = getattr(layer, "activation", None)
-    name = getattr(activation, "__name__", None)
-    return None if name in (None, "linear") else name
-
-
 def describe_settings(layer) -> str:
     """The settings that matter to a learner: filters, kernel size, stride, pool size, rate, activation."""
-    if isinstance(layer, CONV_TYPES):
+    if isinstance(layer, CONV_LAYERS):
         kernel_height, kernel_width = layer.kernel_size
         parts = [f"{layer.filters} filters {kernel_height}×{kernel_width}", f"padding '{layer.padding}'"]
         if tuple(layer.strides) != (1, 1):
             parts.append(f"stride {layer.strides[0]}")
         if not layer.use_bias:
             parts.append("no bias")
-    elif isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
+    elif isinstance(layer, POOLING_LAYERS):
         parts = [f"pool {layer.pool_size[0]}×{layer.pool_size[1]}", f"stride {layer.strides[0]}"]
-    elif isinstance(layer, keras.layers.Dropout):
+    elif isinstance(layer, DROPOUT_LAYERS):
         parts = [f"rate {layer.rate:g}"]
-    elif isinstance(layer, keras.layers.Dense):
+    elif isinstance(layer, DENSE_LAYERS):
         parts = [f"{layer.units} units"]
     else:
         parts = []
@@ -87,7 +80,7 @@ def describe_dense(layer) -> str:
 def find_softmax(model) -> list[str]:
     """Layers that apply a softmax: a Softmax layer or any layer with activation='softmax'."""
     return [f"{layer.name} (softmax)" for layer in model.layers
-            if isinstance(layer, SOFTMAX_LAYERS) or activation_name(layer) == "softmax"]
+            if applies_softmax(layer)]
 
 
 def find_whole_model(model) -> list[str]:
@@ -98,14 +91,14 @@ def find_whole_model(model) -> list[str]:
 def find_loss(model) -> list[str]:
     """The loss compares the softmax output with the true digit."""
     outputs = [layer.name for layer in model.layers
-               if isinstance(layer, SOFTMAX_LAYERS) or activation_name(layer) == "softmax"] or [model.layers[-1].name]
+               if applies_softmax(layer)] or [model.layers[-1].name]
     return [f"{outputs[-1]} output vs. the true digit, during training"]
 
 
 def explain_no_pooling(model) -> str:
     """Why a model without max pooling still shrinks its maps: strided convolutions, if any."""
     strided = [layer.name for layer in model.layers
-               if isinstance(layer, CONV_TYPES) and tuple(layer.strides) != (1, 1)]
+               if isinstance(layer, CONV_LAYERS) and tuple(layer.strides) != (1, 1)]
     if strided:
         return f"not used by this model: {', '.join(strided)} downsample with a stride of 2 instead"
     return "not used by this model"
@@ -113,7 +106,7 @@ def explain_no_pooling(model) -> str:
 
 def explain_no_flatten(model) -> str:
     """Why a model without Flatten still reaches a vector: global pooling, if any."""
-    pools = [layer.name for layer in model.layers if isinstance(layer, keras.layers.GlobalAveragePooling2D)]
+    pools = [layer.name for layer in model.layers if isinstance(layer, GLOBAL_POOLING_LAYERS)]
     if pools:
         return f"not used by this model: {', '.join(pools)} turns the maps into a vector instead"
     return "not used by this model"
@@ -146,25 +139,25 @@ MATHS_TOPICS = [
         (r"\hat{z} = \frac{z - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad y = \gamma\,\hat{z} + \beta",),
         "Each channel is standardised with the batch mean μ and variance σ² during training (their moving "
         "averages at inference), then scaled by a learned γ and shifted by a learned β.",
-        find_layers_of((keras.layers.BatchNormalization,)), core=False),
+        find_layers_of(NORMALISATION_LAYERS), core=False),
     MathsTopic(
         "Max pooling",
         (r"y_{i,j,c} = \max_{0 \le u,v < 2}\; x_{2i+u,\; 2j+v,\; c}",),
         "Keeps the strongest response in each 2×2 block of every channel: the map halves in height and width, "
         "and small shifts of the digit barely change the result.",
-        find_layers_of(POOLING_LAYERS, lambda layer: f"{layer.name} ({layer.pool_size[0]}×{layer.pool_size[1]})"),
+        find_layers_of(MAX_POOLING_LAYERS, lambda layer: f"{layer.name} ({layer.pool_size[0]}×{layer.pool_size[1]})"),
         explain_absence=explain_no_pooling),
     MathsTopic(
         "Global average pooling",
         (r"g_c = \frac{1}{H W} \sum_{i=1}^{H}\sum_{j=1}^{W} x_{i,j,c}",),
         "Averages each channel over all positions: one number per channel, whatever the map size.",
-        find_layers_of((keras.layers.GlobalAveragePooling2D,)), core=False),
+        find_layers_of(GLOBAL_POOLING_LAYERS), core=False),
     MathsTopic(
         "Flatten",
         (r"\mathbf{v} = \operatorname{vec}(X) \in \mathbb{R}^{H \cdot W \cdot C}",),
         "Lays the H×W×C stack of feature maps out as one long vector, so a dense layer can read it. "
         "No parameters, nothing learned.",
-        find_layers_of((keras.layers.Flatten,), lambda layer: f"{layer.name} ({format_shape(layer.input.shape)} "
+        find_layers_of(FLATTEN_LAYERS, lambda layer: f"{layer.name} ({format_shape(layer.input.shape)} "
                                                              f"→ {format_shape(layer.output.shape)})"),
         explain_absence=explain_no_flatten),
     MathsTopic(
@@ -172,12 +165,12 @@ MATHS_TOPICS = [
         (r"\tilde{a}_i = \frac{m_i}{1-p}\, a_i, \qquad m_i \sim \operatorname{Bernoulli}(1-p)",),
         "During training each value is zeroed with probability p and the survivors are scaled up by 1/(1−p), "
         "so no unit can rely on another. At inference (everything this app shows) dropout does nothing.",
-        find_layers_of((keras.layers.Dropout,), lambda layer: f"{layer.name} (p = {layer.rate:g})")),
+        find_layers_of(DROPOUT_LAYERS, lambda layer: f"{layer.name} (p = {layer.rate:g})")),
     MathsTopic(
         "Dense layer",
         (r"\mathbf{z} = W\mathbf{v} + \mathbf{b}",),
         "Every output is a weighted sum of every input plus a bias.",
-        find_layers_of((keras.layers.Dense,), describe_dense),
+        find_layers_of(DENSE_LAYERS, describe_dense),
         core=False),
     MathsTopic(
         "Softmax",

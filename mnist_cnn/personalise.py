@@ -15,8 +15,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.data import scale_images
-from mnist_cnn.inference import Classification, describe_uncertainty, get_compiled, to_batch
+from mnist_cnn.forward import get_compiled
+from mnist_cnn.images import to_image_batch, to_model_batch
+from mnist_cnn.inference import Classification, describe_uncertainty
+from mnist_cnn.layer_types import DENSE_LAYERS
 
 NUM_CLASSES = 10
 # Images per forward pass when computing features of many images.
@@ -55,7 +57,7 @@ class PersonalAdapter:
 def find_readout_layer(model: keras.Model) -> keras.layers.Dense:
     """The model's final Dense layer (the read-out whose input are the last hidden features)."""
     layer = model.layers[-1]
-    if not isinstance(layer, keras.layers.Dense):
+    if not isinstance(layer, DENSE_LAYERS):
         raise ValueError(f"The model {model.name!r} does not end in a Dense layer, so it cannot be personalised.")
     return layer
 
@@ -78,8 +80,7 @@ def make_feature_function(model: keras.Model):
 
 def compute_features(model: keras.Model, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Features (n, d) and probabilities (n, 10) of uint8 images (n, 28, 28) or floats (n, 28, 28[, 1])."""
-    inputs = scale_images(images) if images.dtype == np.uint8 else np.asarray(images, dtype=np.float32)
-    inputs = inputs.reshape(-1, 28, 28, 1)  # (n, 28, 28, 1)
+    inputs = to_model_batch(images)  # (n, 28, 28, 1)
     compute = get_compiled(model, "features", make_feature_function)
     features, probabilities = [], []
     for start in range(0, len(inputs), FEATURE_BATCH_SIZE):
@@ -150,7 +151,7 @@ def predict_personal(model: keras.Model, adapter: PersonalAdapter, images: np.nd
 def classify_personal(model: keras.Model, adapter: PersonalAdapter, model_input: np.ndarray) -> Classification:
     """Classify one (28, 28) input in [0, 1] with the person's drawings taken into account."""
     compute = get_compiled(model, "features", make_feature_function)
-    features, probabilities = compute(to_batch(model_input))
+    features, probabilities = compute(tf.constant(to_image_batch(model_input)))
     adapted = combine_with_vote(adapter, features.numpy(), probabilities.numpy().astype(np.float64))[0]  # (10,)
     digit = int(np.argmax(adapted))
     reason = describe_uncertainty(adapted)

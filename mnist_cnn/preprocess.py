@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 
 from mnist_cnn import config
+from mnist_cnn.images import to_unit_floats
 
 # MNIST geometry: the ink is fitted into a 20x20 box, pasted into 28x28, and shifted so that its centre of
 # mass lands on (14, 14) in pixel-index coordinates (measured on the MNIST test set: 14.01, 13.98).
@@ -330,5 +331,5 @@ def preprocess_drawing(image, options: PreprocessOptions = DEFAULT_OPTIONS) -> P
     if options.moves_digit:
         centred = move_digit(centred, options)
         steps["7 · shifted, scaled, rotated"] = centred
-    model_input = centred.astype(np.float32) / 255.0  # (28, 28) in [0, 1]
+    model_input = to_unit_floats(centred)  # (28, 28) in [0, 1]
     return PreprocessResult(model_input, steps, "")

@@ -5,12 +5,7 @@ from dataclasses import dataclass
 
 import keras
 
-from mnist_cnn.feature_maps import CONV_TYPES, POOLING_TYPES
-
-# Layers that keep every pixel where it is (they do not change what a pixel sees).
-PIXELWISE_TYPES = (keras.layers.BatchNormalization, keras.layers.Activation, keras.layers.ReLU,
-                   keras.layers.LeakyReLU, keras.layers.Dropout, keras.layers.SpatialDropout2D,
-                   keras.layers.GaussianNoise)
+from mnist_cnn.layer_types import CONV_LAYERS, PIXELWISE_LAYERS, POOLING_LAYERS
 
 
 @dataclass(frozen=True)
@@ -78,13 +73,13 @@ def list_spatial_steps(model: keras.Model) -> list[SpatialStep]:
     size = tuple(int(n) for n in model.input_shape[1:3])
     steps = []
     for layer in model.layers:
-        if isinstance(layer, CONV_TYPES):
+        if isinstance(layer, CONV_LAYERS):
             steps.append(make_step(layer.name, layer.kernel_size, layer.strides, layer.padding,
                                    layer.dilation_rate, size))
-        elif isinstance(layer, POOLING_TYPES):
+        elif isinstance(layer, POOLING_LAYERS):
             steps.append(make_step(layer.name, layer.pool_size, layer.strides or layer.pool_size,
                                    layer.padding, 1, size))
-        elif isinstance(layer, PIXELWISE_TYPES + (keras.layers.InputLayer,)):
+        elif isinstance(layer, PIXELWISE_LAYERS):
             continue  # a functional model lists its input as a layer
         else:
             break  # flatten, global pooling, dense: every pixel is mixed with every other from here on

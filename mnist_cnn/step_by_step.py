@@ -8,7 +8,8 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_cnn.attacks import compute_logits
-from mnist_cnn.inference import get_compiled, to_batch
+from mnist_cnn.forward import get_compiled
+from mnist_cnn.images import to_image_batch
 
 # The pooling the demo applies after ReLU: 2×2 windows, stride 2 (as in the keras example network).
 POOL_SIZE = 2
@@ -125,4 +126,4 @@ def make_logits_function(model: keras.Model):
 def read_logits(model: keras.Model, image: np.ndarray) -> np.ndarray:
     """The (10,) logits the model computes for a (28, 28) image in [0, 1]."""
     read = get_compiled(model, "logits", make_logits_function)
-    return np.asarray(read(to_batch(image)))[0].astype("float64")
+    return np.asarray(read(tf.constant(to_image_batch(image))))[0].astype("float64")

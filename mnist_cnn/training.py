@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_cnn.architectures import NUM_CLASSES, build_model
-from mnist_cnn.data import scale_images
+from mnist_cnn.images import to_model_batch
 from mnist_cnn.training_settings import TrainingSettings, validate_settings
 
 
@@ -85,7 +85,7 @@ def add_extra_data(images: np.ndarray, labels: np.ndarray, settings: TrainingSet
         from mnist_cnn.extra_training_data import make_pen_digit_set
 
         pen_images, pen_labels = make_pen_digit_set(settings.pen_digit_variants, seed=settings.seed)
-        images = np.concatenate([images, scale_images(pen_images)])
+        images = np.concatenate([images, to_model_batch(pen_images)])
         labels = np.concatenate([labels, pen_labels.astype("int32")])
     if not settings.uses_soft_targets:
         return images, labels
@@ -94,7 +94,7 @@ def add_extra_data(images: np.ndarray, labels: np.ndarray, settings: TrainingSet
     outlier_images = make_outlier_set(settings.outlier_count, seed=settings.seed)
     targets = np.concatenate([keras.utils.to_categorical(labels, NUM_CLASSES),
                               np.full((len(outlier_images), NUM_CLASSES), 1.0 / NUM_CLASSES, dtype="float32")])
-    return np.concatenate([images, scale_images(outlier_images)]), targets
+    return np.concatenate([images, to_model_batch(outlier_images)]), targets
 
 
 def make_datasets(x_train: np.ndarray, y_train: np.ndarray, settings: TrainingSettings):
@@ -105,7 +105,7 @@ def make_datasets(x_train: np.ndarray, y_train: np.ndarray, settings: TrainingSe
         order = order[: settings.train_subset]
     validation_count = int(round(len(order) * settings.validation_split))
     train_index, validation_index = order[validation_count:], order[:validation_count]
-    images = scale_images(x_train)  # (batch, 28, 28, 1)
+    images = to_model_batch(x_train)  # (batch, 28, 28, 1)
     labels = y_train.astype("int32")
     train_images, train_labels = add_extra_data(images[train_index], labels[train_index], settings)
     if settings.uses_soft_targets:

@@ -13,6 +13,7 @@ from mnist_cnn import config
 from mnist_cnn.digit_archive import DigitArchiveError, read_mnist_archive
 from mnist_cnn.digit_database import (DEFAULT_COLLECTION, UserDigitsDatabaseError, UserDigitsError,
                                       create_or_migrate, open_connection, write_transaction)
+from mnist_cnn.images import to_uint8
 
 # The database file inside the user-data folder.
 DATABASE_NAME = "my_digits.sqlite3"
@@ -44,10 +45,7 @@ def to_uint8_digit(model_input: np.ndarray) -> np.ndarray:
     image = np.asarray(model_input)
     if image.shape != (28, 28):
         raise UserDigitsError(f"A digit must be 28x28, not {image.shape}.")
-    if image.dtype == np.uint8:
-        return image
-    image = np.nan_to_num(image.astype("float32"), nan=0.0)
-    return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+    return to_uint8(image)
 
 
 def encode_drawing(drawing: np.ndarray | None) -> bytes | None:

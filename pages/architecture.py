@@ -1,11 +1,11 @@
 """Architecture page: the active model's layers and parameters, and the maths of each layer, tied to this model."""
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from mnist_cnn.architectures import ARCHITECTURES
 from mnist_cnn.network_maths import count_parameters, describe_layers, match_topics
+from mnist_cnn.plots.network import make_parameter_chart
 from ui.state import require_model
 
 
@@ -13,16 +13,6 @@ from ui.state import require_model
 def describe_layers_cached(model_path: str, modified_ns: int, _model) -> list[dict]:
     """describe_layers, computed once per model file."""
     return describe_layers(_model)
-
-
-def make_parameter_chart(rows: list[dict]) -> alt.Chart:
-    """Parameters per layer as horizontal bars, in layer order (layers without parameters left out)."""
-    frame = pd.DataFrame([row for row in rows if row["parameters"] > 0])
-    return alt.Chart(frame, title="Where the parameters are").mark_bar(color="#4c78a8").encode(
-        y=alt.Y("layer:N", sort=None, title=None),
-        x=alt.X("parameters:Q", title="parameters"),
-        tooltip=["layer", "type", "output shape", alt.Tooltip("parameters:Q", format=",")],
-    ).properties(height=max(120, 24 * len(frame)))
 
 
 def show_layer_table(model, rows: list[dict]) -> None:

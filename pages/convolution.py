@@ -6,7 +6,8 @@ import streamlit as st
 
 from mnist_cnn.convolution import (KERNEL_PRESETS, apply_kernels, check_kernel, compute_gradient_magnitude,
                                    explain_output_pixel, format_sum_equation)
-from mnist_cnn.network_figures import make_convolution_figure, make_window_figure, make_worked_example_figure
+from mnist_cnn.images import to_unit_floats
+from mnist_cnn.plots.network import make_convolution_figure, make_window_figure, make_worked_example_figure
 from ui.display import show_figure
 from ui.state import test_set_or_message
 from ui.step_by_step import render_step_by_step
@@ -41,7 +42,7 @@ def choose_image():
                                     key=INDEX_KEY)
     columns[1].button("Random", icon=":material/casino:", width="stretch", on_click=st.session_state.update,
                       kwargs={INDEX_KEY: int(np.random.default_rng().integers(len(x_test)))})
-    return x_test[index].astype("float32") / 255.0, f"test digit #{index}"
+    return to_unit_floats(x_test[index]), f"test digit #{index}"
 
 
 def format_matrix(kernel: np.ndarray) -> str:

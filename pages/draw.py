@@ -7,8 +7,8 @@ from streamlit_drawable_canvas import st_canvas
 
 from mnist_cnn import config
 from mnist_cnn.canvas_image import CanvasImageError, decode_canvas_png
-from mnist_cnn.drawing_figures import encode_png, make_saliency_overlay, make_step_gallery
 from mnist_cnn.inference import classify, make_gradcam_heatmap, make_gradient_heatmap
+from mnist_cnn.plots.drawing import encode_png, make_saliency_overlay, make_step_gallery
 from mnist_cnn.plots.probability_bars import make_probability_bars
 from mnist_cnn.preprocess import PreprocessError, preprocess_drawing
 from mnist_cnn.uploads import UPLOAD_TYPES, UploadError

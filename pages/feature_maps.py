@@ -1,46 +1,32 @@
 """Feature maps page: follow your drawing, or any test digit, through every conv layer of the active model."""
 
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
 
-from mnist_cnn.charts import make_probability_chart
 from mnist_cnn.evaluation import find_mistakes
 from mnist_cnn.feature_maps import compute_feature_maps, list_feature_layers
+from mnist_cnn.images import enlarge_pixels, to_unit_floats
 from mnist_cnn.inference import classify
-from mnist_cnn.network_figures import make_channel_heatmap, make_feature_map_grid, upscale_for_display
+from mnist_cnn.plots.network import make_channel_heatmap, make_feature_map_grid
+from mnist_cnn.plots.probabilities import make_probability_spec
+from ui.digit_source import MY_DRAWING, TEST_DIGIT, require_drawing
 from ui.display import show_figure
 from ui.personal import render_personal_answer
-from ui.state import active_evaluation, require_model, test_set_or_message
+from ui.state import active_evaluation, require_model, restore_widget, save_widget, test_set_or_message
 from ui.trace_unit import render_trace_unit
 from ui.verdict import render_not_a_digit
 
-# Input sources, colour-scale choices, and the session keys this page keeps across pages.
-MY_DRAWING, TEST_DIGIT = "My drawing", "Test digit"
+# Colour-scale choices, and the session keys this page keeps across pages.
 SHARED_SCALE, CHANNEL_SCALE = "Shared per layer", "Per channel"
 SOURCE_KEY, INDEX_KEY = "feature_maps_source", "feature_maps_test_index"
-DRAW_PAGE = Path(__file__).parent / "draw.py"
-
-
-def remember(key: str, default):
-    """Give a widget key its last value, even after the widget was off-screen on another page."""
-    saved = f"_{key}_saved"
-    st.session_state.setdefault(saved, default)
-    st.session_state.setdefault(key, st.session_state[saved])
-
-
-def save(key: str) -> None:
-    """Keep a widget's value in a key Streamlit does not clear when the page changes."""
-    st.session_state[f"_{key}_saved"] = st.session_state[key]
 
 
 def set_test_index(index: int) -> None:
     """Show test digit `index` (used by the shortcut buttons)."""
     st.session_state[SOURCE_KEY] = TEST_DIGIT
     st.session_state[INDEX_KEY] = int(index)
-    save(SOURCE_KEY)
-    save(INDEX_KEY)
+    save_widget(SOURCE_KEY)
+    save_widget(INDEX_KEY)
 
 
 def pick_random_digit(count: int) -> None:
@@ -68,27 +54,22 @@ def choose_input(x_test, y_test):
         set_test_index(handed_over)
         st.session_state["feature_map_index"] = None
     drawing = st.session_state.get("drawing_input")
-    remember(SOURCE_KEY, MY_DRAWING if drawing is not None else TEST_DIGIT)
-    remember(INDEX_KEY, 0)
+    restore_widget(SOURCE_KEY, MY_DRAWING if drawing is not None else TEST_DIGIT)
+    restore_widget(INDEX_KEY, 0)
     source = st.radio("Input", [MY_DRAWING, TEST_DIGIT], key=SOURCE_KEY, horizontal=True,
-                      on_change=save, args=(SOURCE_KEY,))
+                      on_change=save_widget, args=(SOURCE_KEY,))
     if source == MY_DRAWING:
-        if drawing is None:
-            st.info("Draw a digit on the Draw page first, or pick a test digit.")
-            if DRAW_PAGE.exists():
-                st.page_link(str(DRAW_PAGE), label="Go to the Draw page", icon=":material/draw:")
-            st.stop()
-        return np.asarray(drawing, dtype="float32"), None, "your drawing"
+        return require_drawing(drawing), None, "your drawing"
     if x_test is None:
         st.stop()
     columns = st.columns([2, 1, 1.4], vertical_alignment="bottom")
     index = columns[0].number_input(f"Test digit index (0–{len(x_test) - 1})", 0, len(x_test) - 1, step=1,
-                                    key=INDEX_KEY, on_change=save, args=(INDEX_KEY,))
+                                    key=INDEX_KEY, on_change=save_widget, args=(INDEX_KEY,))
     columns[1].button("Random", icon=":material/casino:", on_click=pick_random_digit, args=(len(x_test),),
                       width="stretch")
     columns[2].button("Next misclassified", icon=":material/skip_next:", on_click=pick_next_mistake,
                       width="stretch", help="The next test digit after this one that the model gets wrong.")
-    return x_test[index].astype("float32") / 255.0, int(y_test[index]), f"test digit #{index}"
+    return to_unit_floats(x_test[index]), int(y_test[index]), f"test digit #{index}"
 
 
 def show_input_and_prediction(model, image, true_label, caption) -> None:
@@ -96,13 +77,13 @@ def show_input_and_prediction(model, image, true_label, caption) -> None:
     classification = classify(model, image)
     probabilities, prediction = classification.probabilities, classification.digit
     columns = st.columns([1, 1, 3])
-    columns[0].image(upscale_for_display(image, 5), caption=caption, width=140)
+    columns[0].image(enlarge_pixels(image, 5), caption=caption, width=140)
     columns[1].metric("True digit", "?" if true_label is None else true_label)
     columns[1].metric("Prediction", prediction if classification.is_digit else "not a digit",
                       f"{probabilities[prediction]:.1%} top probability", delta_color="off", delta_arrow="off")
     if true_label is not None:
         columns[1].markdown(":green[**right**]" if prediction == true_label else ":red[**wrong**]")
-    columns[2].altair_chart(make_probability_chart(probabilities, true_label, height=180), width="stretch")
+    columns[2].vega_lite_chart(make_probability_spec(probabilities, true_label, height=180), width="stretch")
     if not classification.is_digit:
         render_not_a_digit(classification)
     render_personal_answer(model, image, classification, page="feature_maps")

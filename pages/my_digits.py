@@ -3,9 +3,10 @@
 import streamlit as st
 
 from mnist_cnn import config
+from mnist_cnn.plots.my_digits import make_counts_chart
 from mnist_cnn.user_digits import UserDigitsError
 from ui.collections import get_current_collection
-from ui.my_digits import (clear_collection, evaluate_collection, export_collection, make_counts_chart,
+from ui.my_digits import (clear_collection, evaluate_collection, export_collection,
                           render_collection_counts, render_gallery, render_import, show_notice)
 from ui.state import active_model, file_hash
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher

@@ -4,7 +4,7 @@ import streamlit as st
 
 from mnist_cnn import config
 from mnist_cnn.lineage import describe_stages
-from mnist_cnn.training_charts import make_comparison_chart, make_history_chart, make_models_table
+from mnist_cnn.plots.training import make_comparison_chart, make_history_chart, make_models_table
 from ui.model_exchange import render_model_exchange
 from ui.replay import render_replay
 from ui.retrain import render_job_status

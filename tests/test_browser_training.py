@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import copy_bundled_models, start_streamlit
+from tests.support.server import copy_bundled_models, start_streamlit
 
 # Generous: the worker process imports TensorFlow on a shared two-core machine.
 TRAINING_TIMEOUT_MS = 240_000

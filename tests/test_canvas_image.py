@@ -1,7 +1,5 @@
 """Decoding the canvas's PNG: only PNGs of the canvas's size are decoded; anything else gets a clear message."""
 
-import struct
-import zlib
 
 import cv2
 import numpy as np
@@ -9,6 +7,7 @@ import pytest
 
 import mnist_cnn.canvas_image as canvas_image
 from mnist_cnn.canvas_image import CanvasImageError, decode_canvas_png
+from tests.support.pictures import make_forged_png
 
 
 def make_drawing(side=300):
@@ -24,18 +23,6 @@ def encode_png(rgba):
     ok, data = cv2.imencode(".png", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA))
     assert ok
     return data.tobytes()
-
-
-def png_chunk(kind: bytes, body: bytes) -> bytes:
-    """One PNG chunk: length, type, body and CRC."""
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def make_forged_png(width, height):
-    """A tiny PNG whose IHDR claims width × height RGBA pixels (its data holds one row only)."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    one_row = zlib.compress(b"\x00" + b"\x00" * 4 * min(width, 16))
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", one_row) + png_chunk(b"IEND", b"")
 
 
 @pytest.mark.parametrize("side", [300, 600], ids=["device-pixel-ratio-1", "device-pixel-ratio-2"])

@@ -47,7 +47,7 @@ def test_architectures_lists_every_registered_network(capsys):
 
 def write_sideways_npz(path, mnist, train_per_digit: int = 5, test_per_digit: int = 10):
     """An MNIST-layout .npz of sideways-written digits: a few per digit to learn from, others to test on."""
-    from tests.test_personalise import write_sideways
+    from tests.support.pictures import write_sideways
 
     _, (x_test, y_test) = mnist
     rng = np.random.default_rng(5)

@@ -9,7 +9,7 @@ from hypothesis import strategies as strategies
 
 from mnist_cnn.convolution import (KERNEL_PRESETS, apply_kernels, compute_gradient_magnitude, explain_output_pixel,
                                    format_sum_equation, make_convolution_layer)
-from mnist_cnn.network_figures import make_convolution_figure, make_window_figure, make_worked_example_figure
+from mnist_cnn.plots.network import make_convolution_figure, make_window_figure, make_worked_example_figure
 
 
 def correlate_with_opencv(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mnist_cnn import config
-from mnist_cnn.data import DataError, compute_sha256, load_mnist, scale_images
+from mnist_cnn.data import DataError, compute_sha256, load_mnist
 
 
 def test_bundled_file_matches_the_documented_checksum():
@@ -55,9 +55,3 @@ def test_wrong_arrays_are_reported(tmp_path):
              x_test=np.zeros((3, 28, 28), np.uint8), y_test=np.zeros(3, np.uint8))
     with pytest.raises(DataError, match="x_train has shape"):
         load_mnist(fake, expected_sha256=None)
-
-
-def test_scale_images_gives_model_input():
-    scaled = scale_images(np.array([[[0, 255]]], dtype=np.uint8))
-    assert scaled.shape == (1, 1, 2, 1) and scaled.dtype == np.float32
-    assert scaled.min() == 0.0 and scaled.max() == 1.0

@@ -211,7 +211,7 @@ def test_a_bad_canvas_value_shows_a_clear_message(draw_page, monkeypatch, data_u
 def test_a_9000_pixel_canvas_png_is_refused_from_its_header(draw_page, monkeypatch):
     import base64
 
-    from tests.test_canvas_image import make_forged_png
+    from tests.support.pictures import make_forged_png
 
     send_from_canvas(draw_page, monkeypatch, "data:image/png;base64," + base64.b64encode(
         make_forged_png(9000, 9000)).decode())
@@ -232,12 +232,13 @@ def count_calls(monkeypatch, module, name: str) -> list:
 
 def test_a_drawing_does_the_costly_work_once_and_only_when_shown(draw_page, monkeypatch):
     """Classification once per run; Grad-CAM and the step images only with the details on, once per drawing."""
-    from mnist_cnn import drawing_figures, inference
+    from mnist_cnn import inference
+    from mnist_cnn.plots import drawing
 
     classified = count_calls(monkeypatch, inference, "classify")
     gradcam = count_calls(monkeypatch, inference, "make_gradcam_heatmap")
-    steps = count_calls(monkeypatch, drawing_figures, "make_step_gallery")
-    overlays = count_calls(monkeypatch, drawing_figures, "make_saliency_overlay")
+    steps = count_calls(monkeypatch, drawing, "make_step_gallery")
+    overlays = count_calls(monkeypatch, drawing, "make_saliency_overlay")
     upload_a_one(draw_page)
     assert (len(classified), len(gradcam), len(steps), len(overlays)) == (1, 0, 0, 0)
     assert len(draw_page.get("image")) == 1  # the uploaded picture only: no saliency overlay, no step images

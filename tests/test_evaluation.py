@@ -1,4 +1,4 @@
-"""Tests of test-set evaluation, mistake filters and paging, and the explorer's charts and figures."""
+"""Tests of test-set evaluation: probabilities, confusion, per-class metrics, mistake filters and comparisons."""
 
 import itertools
 
@@ -7,14 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st_hypothesis
 
-from mnist_cnn.evaluation import (MISTAKE_ORDERS, Evaluation, compare_evaluations, compute_class_metrics,
-                                  compute_confusion_matrix, compute_probabilities, count_pages,
-                                  draw_sample_indices, evaluate_model, find_mistakes, make_forward_function,
-                                  order_indices, select_page)
-from mnist_cnn.explorer_charts import (CELL_SELECTION, make_class_metrics_frame, make_confusion_chart,
-                                       make_confusion_frame)
-from mnist_cnn.explorer_figures import (RIGHT_COLOUR, WRONG_COLOUR, make_digit_grid_figure,
-                                        make_sample_grid_figure, upscale_digit)
+from mnist_cnn.evaluation import (Evaluation, compare_evaluations, compute_class_metrics,
+                                  compute_confusion_matrix, compute_probabilities, evaluate_model, find_mistakes,
+                                  order_indices)
 
 # How many test digits the small-model tests evaluate.
 TEST_SUBSET = 600
@@ -84,14 +79,6 @@ def test_empty_input_and_bad_arguments(tiny_trained_model):
         evaluate_model(tiny_trained_model, np.zeros((3, 28, 28), np.uint8), np.zeros(2, int))
 
 
-def test_forward_function_is_traced_once_per_model(tiny_trained_model):
-    first = make_forward_function(tiny_trained_model)
-    assert make_forward_function(tiny_trained_model) is first
-    compute_probabilities(tiny_trained_model, np.zeros((5, 28, 28), np.uint8))
-    compute_probabilities(tiny_trained_model, np.zeros((9, 28, 28), np.uint8))
-    assert first.experimental_get_tracing_count() == 1
-
-
 def test_cached_forward_pass_sees_new_weights(random_images):
     from mnist_cnn.architectures import build_model
 
@@ -128,43 +115,8 @@ def test_mistakes_are_ordered_by_confidence():
     assert find_mistakes(evaluation).tolist() == [2, 5, 0, 3]
     assert find_mistakes(evaluation, order="least_confident").tolist() == [3, 0, 5, 2]
     assert find_mistakes(evaluation, order="test_index").tolist() == [0, 2, 3, 5]
-    assert set(MISTAKE_ORDERS) == {"most_confident", "least_confident", "test_index"}
     with pytest.raises(ValueError):
         order_indices(evaluation, np.array([0]), "alphabetical")
-
-
-@given(st_hypothesis.integers(0, 500), st_hypothesis.integers(1, 50))
-@settings(max_examples=80, deadline=None)
-def test_every_item_is_on_exactly_one_page(item_count, page_size):
-    items = np.arange(item_count) * 3
-    pages = count_pages(item_count, page_size)
-    shown = np.concatenate([select_page(items, page, page_size) for page in range(1, pages + 1)])
-    np.testing.assert_array_equal(shown, items)
-    assert all(len(select_page(items, page, page_size)) <= page_size for page in range(1, pages + 1))
-    if item_count:
-        assert len(select_page(items, pages, page_size)) > 0  # no empty last page
-
-
-def test_paging_rejects_pages_outside_the_range():
-    assert count_pages(0, 20) == 1
-    assert count_pages(41, 20) == 3
-    with pytest.raises(ValueError):
-        select_page(np.arange(10), 0, 5)
-    with pytest.raises(ValueError):
-        select_page(np.arange(10), 3, 5)
-    with pytest.raises(ValueError):
-        count_pages(10, 0)
-
-
-def test_sample_indices_are_distinct_reproducible_and_in_range():
-    first = draw_sample_indices(10_000, 32, seed=7)
-    assert len(first) == len(set(first.tolist())) == 32
-    assert first.min() >= 0 and first.max() < 10_000
-    np.testing.assert_array_equal(first, draw_sample_indices(10_000, 32, seed=7))
-    assert not np.array_equal(first, draw_sample_indices(10_000, 32, seed=8))
-    assert len(draw_sample_indices(5, 32, seed=0)) == 5
-    with pytest.raises(ValueError):
-        draw_sample_indices(-1, 3, seed=0)
 
 
 def test_comparison_splits_the_digits_by_who_gets_them_right():
@@ -184,49 +136,3 @@ def test_class_metrics_from_a_known_confusion_matrix():
     assert metrics["recall"][4] == pytest.approx(0.8)
     assert metrics["precision"][9] == pytest.approx(5 / 7)
     assert metrics["support"][4] == 10
-    frame = make_class_metrics_frame(confusion)
-    assert list(frame["digit"]) == list(range(10))
-    assert frame.loc[4, "errors"] == 2
-    assert frame.loc[4, "most often mistaken for"] == "9 (2×)"
-    assert frame.loc[9, "most often mistaken for"] == "–"
-    assert frame.loc[4, "accuracy"] == pytest.approx(0.8)
-    assert frame.loc[9, "precision"] == pytest.approx(5 / 7)
-
-
-def test_confusion_chart_tells_the_diagonal_apart_and_is_selectable():
-    confusion = np.random.default_rng(0).integers(0, 30, (10, 10))
-    np.fill_diagonal(confusion, 900)
-    frame = make_confusion_frame(confusion, selected=(4, 9))
-    assert len(frame) == 100
-    assert frame["count"].sum() == confusion.sum()
-    assert frame.set_index(["true", "predicted"]).loc[(4, 9), "count"] == confusion[4, 9]
-    diagonal = frame[frame["true"] == frame["predicted"]]
-    off_diagonal = frame[frame["true"] != frame["predicted"]]
-    assert set(diagonal["fill"]).isdisjoint(set(off_diagonal["fill"]))
-    assert frame["selected"].sum() == 1
-    spec = make_confusion_chart(confusion).to_dict()
-    assert CELL_SELECTION in str(spec["params"])
-    with pytest.raises(ValueError):
-        make_confusion_frame(np.zeros((3, 3)))
-
-
-def test_upscaled_digits_keep_every_pixel():
-    image = np.arange(28 * 28, dtype=np.uint16).reshape(28, 28) % 256
-    big = upscale_digit(image.astype(np.uint8), 4)
-    assert big.shape == (112, 112) and big.dtype == np.uint8
-    np.testing.assert_array_equal(big[::4, ::4], image)
-    assert upscale_digit(np.ones((28, 28, 1), "float32"), 2).max() == 255
-    with pytest.raises(ValueError):
-        upscale_digit(np.zeros((2, 28, 28)), 2)
-
-
-def test_sample_grid_colours_right_and_wrong_titles():
-    images = np.zeros((5, 28, 28), np.uint8)
-    figure = make_sample_grid_figure(images, np.array([1, 2, 3, 4, 5]), np.array([1, 2, 9, 4, 0]), columns=3)
-    titles = [ax.title for ax in figure.axes if ax.get_title()]
-    assert [title.get_text() for title in titles] == ["1 → 1 ✓", "2 → 2 ✓", "3 → 9 ✗", "4 → 4 ✓", "5 → 0 ✗"]
-    colours = [title.get_color() for title in titles]
-    assert colours == [RIGHT_COLOUR, RIGHT_COLOUR, WRONG_COLOUR, RIGHT_COLOUR, WRONG_COLOUR]
-    assert len(figure.axes) == 6  # 2 rows of 3, the last one empty
-    with pytest.raises(ValueError):
-        make_digit_grid_figure(images, ["a"], ["red"])

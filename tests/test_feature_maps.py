@@ -6,8 +6,8 @@ import pytest
 
 from mnist_cnn.architectures import ARCHITECTURES, build_model
 from mnist_cnn.feature_maps import (build_activation_model, compute_colour_limits, compute_feature_maps,
-                                    get_activation_model, list_feature_layers, prepare_image)
-from mnist_cnn.network_figures import make_channel_heatmap, make_feature_map_grid, tile_maps
+                                    get_activation_model, list_feature_layers)
+from mnist_cnn.plots.network import make_channel_heatmap, make_feature_map_grid, tile_maps
 from mnist_cnn.store import load_keras_model
 
 
@@ -33,7 +33,8 @@ def test_one_array_per_requested_layer_with_its_output_shape(models, name, rando
 def test_conv_layers_are_found_by_type_whatever_their_names(models, name):
     model = models[name]
     conv_names = [layer.name for layer in model.layers if type(layer).__name__ == "Conv2D"]
-    pool_names = [layer.name for layer in model.layers if type(layer).__name__ == "MaxPooling2D"]
+    pool_names = [layer.name for layer in model.layers
+                  if type(layer).__name__ in ("MaxPooling2D", "AveragePooling2D")]
     assert [layer.name for layer in list_feature_layers(model)] == conv_names
     with_pooling = list_feature_layers(model, include_pooling=True)
     assert [layer.name for layer in with_pooling if layer.kind == "pool"] == pool_names
@@ -76,14 +77,6 @@ def test_activation_model_is_built_once_per_model_and_layers(models):
 def test_unknown_layer_name_is_a_value_error(models):
     with pytest.raises(ValueError, match="no layer named"):
         build_activation_model(models["keras_example"], ("nope",))
-
-
-def test_prepare_image_accepts_common_shapes_and_scales_uint8():
-    assert prepare_image(np.full((28, 28), 255, np.uint8)).max() == pytest.approx(1.0)
-    for shape in [(28, 28), (28, 28, 1), (1, 28, 28, 1)]:
-        assert prepare_image(np.zeros(shape, "float32")).shape == (1, 28, 28, 1)
-    with pytest.raises(ValueError):
-        prepare_image(np.zeros((2, 28, 28, 1)))
 
 
 def test_colour_limits_shared_per_layer_or_per_channel():

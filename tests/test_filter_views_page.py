@@ -1,20 +1,14 @@
 """The Kernels page's "what a filter looks for" in AppTest: strongest digits, an optimised input, the ten classes."""
 
 import matplotlib.pyplot as plt
-from streamlit.testing.v1 import AppTest
 
-from mnist_cnn import config
+from tests.support.apptest import open_app_page
 
-APP_PATH = str(config.PROJECT_ROOT / "app.py")
 TIMEOUT = 300  # seconds per run: the machine is small and shared, and the first scan takes a few seconds
 
 
 def test_kernels_page_shows_what_a_filter_and_each_class_look_for():
-    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
-    app.run()
-    app.switch_page("pages/kernels.py")
-    app.run()
-    assert not app.exception, [item.value for item in app.exception]
+    app = open_app_page("pages/kernels.py", TIMEOUT)
     captions = [item.value for item in app.caption]
     assert any("where channel 0 of conv1 responds most" in caption for caption in captions)
     assert any(" → " in caption and "steps" in caption for caption in captions)  # start → end of the ascent

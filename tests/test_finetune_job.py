@@ -7,7 +7,7 @@ from mnist_cnn.finetune_job import make_finetune_settings
 from mnist_cnn.jobs import FINISHED, JobManager, JobSpec
 from mnist_cnn.store import ModelStore
 from mnist_cnn.user_digits import UserDigitStore
-from tests.conftest import copy_bundled_models
+from tests.support.server import copy_bundled_models
 from tests.test_finetune import write_in_a_personal_style
 
 

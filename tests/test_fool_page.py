@@ -3,22 +3,14 @@
 import matplotlib.pyplot as plt
 from streamlit.testing.v1 import AppTest
 
-from mnist_cnn import config
 from mnist_cnn.data import load_mnist
+from tests.support.apptest import open_app_page
 
-APP_PATH = str(config.PROJECT_ROOT / "app.py")
 TIMEOUT = 180  # seconds per run: the machine is small and shared
 
 
 def open_fool_page(drawing=None) -> AppTest:
-    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
-    if drawing is not None:
-        app.session_state["drawing_input"] = drawing
-    app.run()
-    app.switch_page("pages/fool.py")
-    app.run()
-    assert not app.exception, [item.value for item in app.exception]
-    return app
+    return open_app_page("pages/fool.py", TIMEOUT, {"drawing_input": drawing} if drawing is not None else None)
 
 
 def metric_value(app: AppTest, label: str) -> str:

@@ -6,19 +6,20 @@ import pytest
 
 from mnist_cnn import inference
 from mnist_cnn.architectures import ARCHITECTURES, build_model
+from mnist_cnn.images import to_unit_floats
 from mnist_cnn.inference import (Classification, classify, describe_uncertainty, find_gradcam_layer,
                                  find_last_conv_layer, make_gradcam_heatmap, make_gradient_heatmap)
 
 
 @pytest.fixture(scope="module")
-def test_digits(mnist):
+def sample_digits(mnist):
     """Eight MNIST test digits as (28, 28) floats in [0, 1], and their labels."""
     _, (x_test, y_test) = mnist
-    return x_test[:8].astype(np.float32) / 255.0, y_test[:8]
+    return to_unit_floats(x_test[:8]), y_test[:8]
 
 
-def test_classify_returns_probabilities_digit_and_confidence(tiny_trained_model, test_digits):
-    images, _ = test_digits
+def test_classify_returns_probabilities_digit_and_confidence(tiny_trained_model, sample_digits):
+    images, _ = sample_digits
     result = classify(tiny_trained_model, images[0])
     assert isinstance(result, Classification)
     assert result.probabilities.shape == (10,)
@@ -28,12 +29,12 @@ def test_classify_returns_probabilities_digit_and_confidence(tiny_trained_model,
     assert result.is_unsure == bool(result.reason)
 
 
-def test_classify_matches_the_model_and_never_calls_predict(tiny_trained_model, test_digits, monkeypatch):
+def test_classify_matches_the_model_and_never_calls_predict(tiny_trained_model, sample_digits, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("classify must call the model directly, not predict()")
 
     monkeypatch.setattr(tiny_trained_model, "predict", refuse)
-    images, labels = test_digits
+    images, labels = sample_digits
     expected = np.asarray(tiny_trained_model(images[:, :, :, np.newaxis], training=False))
     for image, row in zip(images, expected, strict=True):
         np.testing.assert_allclose(classify(tiny_trained_model, image).probabilities, row, atol=1e-5)
@@ -42,8 +43,8 @@ def test_classify_matches_the_model_and_never_calls_predict(tiny_trained_model, 
     assert np.mean(np.array(predictions) == labels) >= 0.5
 
 
-def test_classify_accepts_a_channel_axis_and_rejects_other_shapes(tiny_trained_model, test_digits):
-    images, _ = test_digits
+def test_classify_accepts_a_channel_axis_and_rejects_other_shapes(tiny_trained_model, sample_digits):
+    images, _ = sample_digits
     assert classify(tiny_trained_model, images[0][:, :, np.newaxis]).probabilities.shape == (10,)
     with pytest.raises(ValueError, match="28, 28"):
         classify(tiny_trained_model, np.zeros((32, 32), np.float32))
@@ -97,9 +98,9 @@ def test_a_model_without_conv_layers_is_refused():
 
 
 @pytest.mark.parametrize("name", list(ARCHITECTURES))
-def test_saliency_works_for_every_architecture(name, test_digits):
+def test_saliency_works_for_every_architecture(name, sample_digits):
     model = build_model(name)
-    images, _ = test_digits
+    images, _ = sample_digits
     for make_heatmap in (make_gradcam_heatmap, make_gradient_heatmap):
         heatmap = make_heatmap(model, images[0], 3)
         assert heatmap.shape == (28, 28) and heatmap.dtype == np.float32
@@ -107,8 +108,8 @@ def test_saliency_works_for_every_architecture(name, test_digits):
 
 
 @pytest.mark.parametrize("make_heatmap", [make_gradcam_heatmap, make_gradient_heatmap])
-def test_saliency_of_a_trained_model_lies_on_the_digit(tiny_trained_model, test_digits, make_heatmap):
-    images, _ = test_digits
+def test_saliency_of_a_trained_model_lies_on_the_digit(tiny_trained_model, sample_digits, make_heatmap):
+    images, _ = sample_digits
     for image in images[:4]:
         heatmap = make_heatmap(tiny_trained_model, image)  # the predicted class by default
         assert heatmap.max() == pytest.approx(1.0)

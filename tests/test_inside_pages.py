@@ -1,6 +1,5 @@
 """The look-inside pages (feature maps, kernels, convolution demo, architecture) run in AppTest and show figures."""
 
-import json
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -10,6 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
 from mnist_cnn.architectures import build_model
+from tests.support.apptest import open_app_page
+from tests.support.stores import make_untrained_store
 
 PAGES = ["pages/feature_maps.py", "pages/kernels.py", "pages/convolution.py", "pages/architecture.py"]
 APP_PATH = config.PROJECT_ROOT / "app.py"
@@ -19,36 +20,20 @@ TIMEOUT = 180  # seconds per run: the machine is small and shared
 @pytest.fixture(scope="module")
 def batchnorm_store(tmp_path_factory):
     """A model store whose default is an (untrained) batchnorm_cnn: no biases, batch norm, no pooling."""
-    directory = tmp_path_factory.mktemp("batchnorm_store")
-    model = build_model("batchnorm_cnn")
-    model.save(directory / "default.keras")
-    metadata = {"architecture": "batchnorm_cnn", "hyperparameters": {"learning_rate": 0.002},
-                "test_accuracy": 0.1, "parameter_count": model.count_params()}
-    (directory / "default.json").write_text(json.dumps(metadata))
-    return directory
+    return make_untrained_store(tmp_path_factory.mktemp("batchnorm_store"), "batchnorm_cnn",
+                                hyperparameters={"learning_rate": 0.002})
 
 
 @pytest.fixture(scope="module")
 def pooling_store(tmp_path_factory):
     """A model store whose default is an (untrained) keras_example: biases and max pooling."""
-    directory = tmp_path_factory.mktemp("pooling_store")
-    model = build_model("keras_example")
-    model.save(directory / "default.keras")
-    metadata = {"architecture": "keras_example", "hyperparameters": {"learning_rate": 0.001},
-                "test_accuracy": 0.1, "parameter_count": model.count_params()}
-    (directory / "default.json").write_text(json.dumps(metadata))
-    return directory
+    return make_untrained_store(tmp_path_factory.mktemp("pooling_store"), "keras_example",
+                                hyperparameters={"learning_rate": 0.001})
 
 
 def open_page(page: str, drawing=None) -> AppTest:
     """Run the app, switch to a page, and run it."""
-    app = AppTest.from_file(str(APP_PATH), default_timeout=TIMEOUT)
-    if drawing is not None:
-        app.session_state["drawing_input"] = drawing
-    app.run()
-    app.switch_page(page)
-    app.run()
-    return app
+    return open_app_page(page, TIMEOUT, {"drawing_input": drawing} if drawing is not None else None)
 
 
 def count_figures(app: AppTest) -> int:

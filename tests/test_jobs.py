@@ -14,7 +14,7 @@ from mnist_cnn.jobs import (CANCELLED, FAILED, FINISHED, RUNNING, JobBusyError, 
                             JobSpec, remove_temporary_files)
 from mnist_cnn.training_settings import PANEL_SETTINGS, TrainingSettings
 from mnist_cnn.store import ModelStore
-from tests.conftest import BUNDLED_MODEL_FILES, copy_bundled_models
+from tests.support.server import BUNDLED_MODEL_FILES, copy_bundled_models
 
 # A run small enough for a test: one epoch on 1,000 images (TensorFlow's import in the worker dominates).
 TINY_SPEC = JobSpec(replace(PANEL_SETTINGS, architecture="keras_example", epochs=1, batch_size=64,

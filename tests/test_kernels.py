@@ -7,7 +7,7 @@ import pytest
 from mnist_cnn.architectures import ARCHITECTURES, build_model
 from mnist_cnn.kernels import (MEAN_ABSOLUTE, list_conv_layers, read_conv_weights, select_kernels,
                                summarize_weights)
-from mnist_cnn.network_figures import make_channel_values_chart, make_kernel_grid
+from mnist_cnn.plots.network import make_channel_values_chart, make_kernel_grid, make_outlined_digits_figure
 
 
 @pytest.mark.parametrize("name", list(ARCHITECTURES))
@@ -18,7 +18,7 @@ def test_every_conv_layer_of_every_architecture_can_be_read(name):
     previous_channels = 1
     for layer in layers:
         weights = read_conv_weights(model, layer.name)
-        assert weights.kernel.shape == (3, 3, previous_channels, layer.filters)
+        assert weights.kernel.shape == (*layer.kernel_size, previous_channels, layer.filters)
         previous_channels = layer.filters
         if layer.use_bias:
             assert weights.bias.shape == (layer.filters,)
@@ -95,3 +95,14 @@ def test_channel_values_chart_has_one_bar_per_channel():
     chart = make_channel_values_chart(np.array([0.5, -0.2, 0.0]), "bias", "bias")
     assert len(chart.data) == 3
     assert list(chart.data["sign"]) == ["positive", "negative", "positive"]
+
+
+def test_the_strongest_digits_figure_outlines_each_digits_patch():
+    from types import SimpleNamespace
+
+    fields = [SimpleNamespace(top=2, left=3, height=5, width=4), SimpleNamespace(top=0, left=0, height=28, width=28)]
+    figure = make_outlined_digits_figure(np.zeros((2, 28, 28), np.uint8), ["a", "b"], fields, columns=2)
+    outlines = [axis.patches[0] for axis in figure.axes[:2]]
+    assert [(outline.get_x(), outline.get_y(), outline.get_width(), outline.get_height()) for outline in outlines] \
+        == [(2.5, 1.5, 4, 5), (-0.5, -0.5, 28, 28)]
+    plt.close(figure)

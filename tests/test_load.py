@@ -2,31 +2,18 @@
 (benchmarks/streamlit_client.py) against the running app, compared with what Chromium sends and receives."""
 
 import asyncio
-import importlib.util
 import json
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from benchmarks import streamlit_client as client
+from benchmarks.bench_load import run_load
+
 pytestmark = pytest.mark.browser
-
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def load_benchmark_module(name: str):
-    """A module of benchmarks/ (not a package), imported by path."""
-    if str(BENCHMARKS) not in sys.path:
-        sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def run_in_own_thread(coroutine):
     """Run a coroutine in a thread of its own: the sync Playwright fixtures keep an event loop in this one."""
@@ -35,8 +22,7 @@ def run_in_own_thread(coroutine):
 
 
 def test_two_sessions_drawing_at_once_all_get_predictions_and_no_errors(app_server):
-    bench_load = load_benchmark_module("bench_load")
-    outcome = run_in_own_thread(bench_load.run_load(app_server, sessions=2, drawings=3, with_training=False))
+    outcome = run_in_own_thread(run_load(app_server, sessions=2, drawings=3, with_training=False))
     for session in outcome["sessions"]:
         assert session["lost"] == 0 and session["errors"] == 0 and session["lost_clear_clicks"] == 0
         assert len(session["latencies"]) == 3 and len(session["clear_seconds"]) == 2
@@ -44,7 +30,6 @@ def test_two_sessions_drawing_at_once_all_get_predictions_and_no_errors(app_serv
 
 
 def test_two_protocol_students_get_the_right_digits_and_no_errors(app_server):
-    client = load_benchmark_module("streamlit_client")
     drawings = {name: client.render_known_drawings()[name] for name in ("one", "zero")}
 
     async def two_students():
@@ -95,7 +80,6 @@ def stroke_run_elements(decoded: list) -> tuple:
 
 def test_protocol_client_sends_and_receives_what_the_browser_does(app_server, page):
     """The same stroke from Chromium and from the client: same message, same answer, same elements back."""
-    client = load_benchmark_module("streamlit_client")
     frames = []
     page.on("websocket", lambda socket: (
         socket.on("framesent", lambda payload: frames.append(("sent", payload))),

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
 from mnist_cnn.store import ModelStore, build_metadata, load_keras_model
-from tests.conftest import PROJECT_ROOT, copy_bundled_models
+from tests.support.server import PROJECT_ROOT, copy_bundled_models
 
 PAGE = "pages/mistakes.py"
 # Must match pages/mistakes.py.

@@ -1,6 +1,5 @@
 """AppTest for the My digits page: counts, accuracy on the set, deletion and clearing with confirmation."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
 from mnist_cnn.user_digits import UserDigitStore
+from tests.support.apptest import open_app_page
 
 
 @pytest.fixture
@@ -22,12 +22,7 @@ def user_store(tmp_path, monkeypatch, mnist):
 
 
 def open_page() -> AppTest:
-    app = AppTest.from_file(str(Path(__file__).parent.parent / "app.py"), default_timeout=120)
-    app.run()
-    app.switch_page("pages/my_digits.py")
-    app.run()
-    assert not app.exception
-    return app
+    return open_app_page("pages/my_digits.py", timeout=120)
 
 
 def metric_value(app: AppTest, label: str) -> str:

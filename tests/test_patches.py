@@ -11,6 +11,7 @@ from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.scriptrunner import script_runner
 
 import ui.patches as patches
+from tests.support.streamlit_patches import restore_patched_streamlit
 from ui.patches import apply_patches, deliver_each_run_before_the_next, keep_keras_state_between_runs
 
 ORIGINAL_CLEANUP = script_runner._clean_problem_modules
@@ -19,11 +20,7 @@ ORIGINAL_CLEANUP = script_runner._clean_problem_modules
 @pytest.fixture
 def restore_streamlit(monkeypatch):
     """Whatever the test patches in Streamlit's AppSession and script runner is put back afterwards."""
-    monkeypatch.setattr(AppSession, "_create_scriptrunner", AppSession._create_scriptrunner)
-    monkeypatch.setattr(AppSession, "_handle_scriptrunner_event_on_event_loop",
-                        AppSession._handle_scriptrunner_event_on_event_loop)
-    monkeypatch.setattr(AppSession, "delivers_each_run_before_the_next", False, raising=False)
-    monkeypatch.setattr(script_runner, "_clean_problem_modules", script_runner._clean_problem_modules)
+    restore_patched_streamlit(monkeypatch)
 
 
 def fake_version(version):

@@ -6,17 +6,13 @@ import pytest
 from mnist_cnn.evaluation import compute_probabilities
 from mnist_cnn.personalise import (build_adapter, classify_personal, compute_features, compute_reference,
                                    predict_personal)
+from tests.support.pictures import write_sideways
 
 # How many labelled examples of each digit the "person" gives, and how many of their other digits are read.
 EXAMPLES_PER_DIGIT = 5
 OTHER_DIGITS_PER_CLASS = 20
 # MNIST training images of the small model (the session's 2,000-image model is too weak to keep MNIST apart).
 TRAINING_IMAGES = 6000
-
-
-def write_sideways(images: np.ndarray) -> np.ndarray:
-    """Digits turned a quarter turn: a 'hand' an MNIST network misreads."""
-    return np.rot90(images, k=1, axes=(1, 2)).copy()
 
 
 @pytest.fixture(scope="module")

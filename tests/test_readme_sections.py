@@ -1,12 +1,8 @@
 """make bench writes its figures into README.md between markers; the training record comes from the metadata."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from readme_sections import make_training_record, replace_section  # noqa: E402
+from benchmarks.readme_sections import make_training_record, replace_section
 
 
 def test_a_marked_section_is_replaced_and_the_rest_kept():

@@ -8,17 +8,14 @@ from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.scriptrunner import script_runner
 
 import ui.patches as patches
+from tests.support.streamlit_patches import restore_patched_streamlit
 from ui.runtime import configure_server_process, is_streamlit_server
 
 
 @pytest.fixture
 def pretend_server(monkeypatch):
     """This process looks like a `streamlit run` server; patches and the gc freeze are undone afterwards."""
-    monkeypatch.setattr(AppSession, "_create_scriptrunner", AppSession._create_scriptrunner)
-    monkeypatch.setattr(AppSession, "_handle_scriptrunner_event_on_event_loop",
-                        AppSession._handle_scriptrunner_event_on_event_loop)
-    monkeypatch.setattr(AppSession, "delivers_each_run_before_the_next", False, raising=False)
-    monkeypatch.setattr(script_runner, "_clean_problem_modules", script_runner._clean_problem_modules)
+    restore_patched_streamlit(monkeypatch)
     monkeypatch.setattr(patches.importlib.metadata, "version", lambda package: "1.67.0")
     monkeypatch.setattr(streamlit_runtime.Runtime, "_instance", object.__new__(streamlit_runtime.Runtime))
     monkeypatch.setattr(configure_server_process, "done", False, raising=False)

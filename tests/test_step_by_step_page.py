@@ -7,8 +7,8 @@ from streamlit.testing.v1 import AppTest
 from mnist_cnn import config
 from mnist_cnn.inference import classify
 from mnist_cnn.store import ModelStore
+from tests.support.apptest import open_app_page
 
-APP_PATH = str(config.PROJECT_ROOT / "app.py")
 TIMEOUT = 180  # seconds per run: the machine is small and shared
 
 
@@ -19,12 +19,7 @@ def latex_values(app: AppTest) -> list[str]:
 def test_padding_and_stride_change_the_output_size_and_softmax_uses_the_real_logits():
     drawing = np.zeros((28, 28), "float32")
     drawing[6:22, 12:16] = 1.0  # a "1"
-    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
-    app.session_state["drawing_input"] = drawing
-    app.run()
-    app.switch_page("pages/convolution.py")
-    app.run()
-    assert not app.exception, [item.value for item in app.exception]
+    app = open_app_page("pages/convolution.py", TIMEOUT, {"drawing_input": drawing})
     assert any(r"\right\rfloor + 1 = 28" in value for value in latex_values(app))  # p = 1, s = 1
     app.slider(key="steps_stride").set_value(2).run()
     assert any(r"{2} \right\rfloor + 1 = 14" in value for value in latex_values(app))

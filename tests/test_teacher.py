@@ -13,7 +13,7 @@ from mnist_cnn.jobs import RUNNING, JobSnapshot, JobSpec
 from mnist_cnn.teacher import (PASSWORD_ENVIRONMENT_VARIABLE, find_teacher_password, fingerprint_password,
                                is_correct_password, is_unlocked)
 from mnist_cnn.user_digits import UserDigitStore
-from tests.conftest import copy_bundled_models
+from tests.support.server import copy_bundled_models
 from tests.test_training_page import save_trained_model
 from ui.teacher import UNLOCKED_KEY
 

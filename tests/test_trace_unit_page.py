@@ -1,27 +1,21 @@
 """Trace a unit on the Feature maps page: AppTest with sliders, and a click on the heatmap in a real browser."""
 
-import json
 import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
-from mnist_cnn.architectures import build_model
+from tests.support.apptest import open_app_page
+from tests.support.stores import make_untrained_store
 
-APP_PATH = str(config.PROJECT_ROOT / "app.py")
 TIMEOUT = 180  # seconds per run: the machine is small and shared
 
 
 @pytest.fixture(scope="module")
 def pooling_store(tmp_path_factory):
     """A model store whose default is an (untrained) keras_example: valid convs and max pooling."""
-    directory = tmp_path_factory.mktemp("pooling_store")
-    model = build_model("keras_example")
-    model.save(directory / "default.keras")
-    (directory / "default.json").write_text(json.dumps({"architecture": "keras_example", "test_accuracy": 0.1,
-                                                        "parameter_count": model.count_params()}))
-    return directory
+    return make_untrained_store(tmp_path_factory.mktemp("pooling_store"), "keras_example")
 
 
 def field_caption(app: AppTest) -> str:
@@ -30,11 +24,7 @@ def field_caption(app: AppTest) -> str:
 
 def test_sliders_pick_a_unit_and_the_caption_gives_its_field(pooling_store, monkeypatch):
     monkeypatch.setattr(config, "MODELS_DIR", pooling_store)
-    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
-    app.run()
-    app.switch_page("pages/feature_maps.py")
-    app.run()
-    assert not app.exception, [item.value for item in app.exception]
+    app = open_app_page("pages/feature_maps.py", TIMEOUT)
     assert app.selectbox(key="trace_layer").value == "pool2"  # the deepest spatial layer first
     app.slider(key="trace_row").set_value(0).run()
     app.slider(key="trace_col").set_value(4).run()

@@ -9,10 +9,10 @@ from streamlit.testing.v1 import AppTest
 import mnist_cnn.jobs as jobs
 from mnist_cnn import config
 from mnist_cnn.architectures import ARCHITECTURES
+from mnist_cnn.plots.training import (make_comparison_chart, make_history_chart, make_history_frame,
+                                      make_live_chart, make_models_table)
 from mnist_cnn.store import ModelStore, build_metadata
-from mnist_cnn.training_charts import (make_comparison_chart, make_history_chart, make_history_frame,
-                                       make_live_chart, make_models_table)
-from tests.conftest import copy_bundled_models
+from tests.support.server import copy_bundled_models
 
 APP_PATH = str(Path(__file__).resolve().parent.parent / "app.py")
 RUN_TIMEOUT = 120   # seconds for one script run (the first one imports TensorFlow and builds six models)

@@ -4,7 +4,6 @@ import struct
 import subprocess
 import sys
 import textwrap
-import zlib
 from pathlib import Path
 
 import cv2
@@ -14,6 +13,7 @@ import pytest
 from mnist_cnn import config
 from mnist_cnn.preprocess import preprocess_drawing
 from mnist_cnn.uploads import UploadError, decode_upload, detect_format, read_image_size
+from tests.support.pictures import png_chunk, write_big_png
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,8 +104,7 @@ def test_corrupted_png_body_is_refused():
 def make_png_header(width, height):
     """A PNG signature and IHDR chunk claiming the given size (no pixel data)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    chunk = struct.pack(">I", len(header)) + b"IHDR" + header
-    return b"\x89PNG\r\n\x1a\n" + chunk + struct.pack(">I", zlib.crc32(b"IHDR" + header))
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header)
 
 
 def test_too_many_pixels_are_refused_before_decoding():
@@ -169,26 +168,6 @@ def test_unreadable_headers_are_refused(data):
         decode_upload(data)
 
 
-def write_big_png(path, width, height, bit_depth=16):
-    """A width × height RGB PNG (a dark bar on light paper), streamed row by row so the test stays small."""
-    sample = np.dtype(">u2") if bit_depth == 16 else np.dtype(np.uint8)
-    paper, ink = (np.iinfo(sample).max * 9 // 10, np.iinfo(sample).max // 10)
-    rows = zlib.compressobj(6)
-    light = b"\x00" + np.full(width * 3, paper, sample).tobytes()  # filter byte 0, then the samples
-    dark_row = np.full((width, 3), paper, sample)
-    dark_row[width * 2 // 5:width * 3 // 5] = ink
-    dark = b"\x00" + dark_row.tobytes()
-    compressed = [rows.compress(dark if height // 5 <= y < height * 4 // 5 else light) for y in range(height)]
-    compressed.append(rows.flush())
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, bit_depth, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(compressed))
-                     + chunk(b"IEND", b""))
-
-
 # Decodes one file in a fresh interpreter and prints its growth in peak memory (bytes): resident set (which
 # sees OpenCV's own buffers) and tracemalloc (Python and NumPy allocations only), then the result's shape.
 DECODE_AND_MEASURE = textwrap.dedent("""
@@ -223,8 +202,7 @@ def test_a_5000_pixel_picture_is_decoded_small_with_bounded_memory(tmp_path, ext
 
 def test_a_large_transparent_png_is_refused_with_a_message():
     header = struct.pack(">IIBBBBB", 3000, 3000, 8, 6, 0, 0, 0)  # 9 MP, RGBA
-    data = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + header + struct.pack(
-        ">I", zlib.crc32(b"IHDR" + header))
+    data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header)
     with pytest.raises(UploadError, match="transparent"):
         decode_upload(data)
 

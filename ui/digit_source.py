@@ -5,11 +5,22 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from mnist_cnn.images import to_unit_floats
 from ui.state import test_set_or_message
 
 # The two sources a page can start from.
 MY_DRAWING, TEST_DIGIT = "My drawing", "Test digit"
 DRAW_PAGE = Path(__file__).resolve().parent.parent / "pages" / "draw.py"
+
+
+def require_drawing(drawing) -> np.ndarray:
+    """The last drawing as (28, 28) float32, or stop the page after pointing the way to the Draw page."""
+    if drawing is None:
+        st.info("Draw a digit on the Draw page first, or pick a test digit.")
+        if DRAW_PAGE.exists():
+            st.page_link(str(DRAW_PAGE), label="Go to the Draw page", icon=":material/draw:")
+        st.stop()
+    return np.asarray(drawing, dtype="float32").reshape(28, 28)
 
 
 def choose_digit(key_prefix: str):
@@ -18,12 +29,7 @@ def choose_digit(key_prefix: str):
     source = st.radio("Input", [MY_DRAWING, TEST_DIGIT], index=0 if drawing is not None else 1, horizontal=True,
                       key=f"{key_prefix}_source")
     if source == MY_DRAWING:
-        if drawing is None:
-            st.info("Draw a digit on the Draw page first, or pick a test digit.")
-            if DRAW_PAGE.exists():
-                st.page_link(str(DRAW_PAGE), label="Go to the Draw page", icon=":material/draw:")
-            st.stop()
-        return np.asarray(drawing, dtype="float32").reshape(28, 28), None, "your drawing"
+        return require_drawing(drawing), None, "your drawing"
     x_test, y_test = test_set_or_message()
     if x_test is None:
         st.stop()
@@ -35,4 +41,4 @@ def choose_digit(key_prefix: str):
     columns[1].button("Random", icon=":material/casino:", width="stretch", key=f"{key_prefix}_random",
                       on_click=st.session_state.update,
                       kwargs={index_key: int(np.random.default_rng().integers(len(x_test)))})
-    return x_test[index].astype("float32") / 255.0, int(y_test[index]), f"test digit #{index}"
+    return to_unit_floats(x_test[index]), int(y_test[index]), f"test digit #{index}"

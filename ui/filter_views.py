@@ -2,11 +2,12 @@
 
 import numpy as np
 import streamlit as st
-from matplotlib.patches import Rectangle
 
-from mnist_cnn.explorer_figures import make_digit_grid_figure, upscale_digit
 from mnist_cnn.feature_maps import list_feature_layers
 from mnist_cnn.filter_search import ASCENT_STEPS, maximise_activation, scan_channel_responses
+from mnist_cnn.images import enlarge_pixels
+from mnist_cnn.plots.explorer import make_digit_grid_figure
+from mnist_cnn.plots.network import make_outlined_digits_figure
 from mnist_cnn.receptive_field import compute_receptive_field, list_spatial_steps
 from ui.display import show_figure
 from ui.state import file_hash, load_model_cached, load_test_set_cached
@@ -14,7 +15,6 @@ from ui.state import file_hash, load_model_cached, load_test_set_cached
 # How many test digits are scanned for a filter's strongest responses, and how many of them are shown.
 SCANNED_DIGITS = 3000
 TOP_COUNT = 12
-PATCH_COLOUR = "#ff7f0e"
 
 
 @st.cache_data(max_entries=8, show_spinner="Finding the test digits that excite this layer's filters…")
@@ -36,14 +36,10 @@ def show_top_digits(model, stored, stage, channel: int) -> None:
     responses = scan_layer_cached(str(stored.model_path), file_hash(stored), stage.output_layer)
     top = responses.top_digits(channel, TOP_COUNT)
     titles = [f"#{index}: {responses.peaks[index, channel]:.2f}" for index in top]
-    figure = make_digit_grid_figure(x_test[top], titles, ["#333333"] * len(top), columns=TOP_COUNT // 2)
     steps = list_spatial_steps(model)
-    for axis, index in zip(figure.axes, top):
-        row, col = responses.positions[index, channel]
-        field = compute_receptive_field(steps, stage.name, int(row), int(col))
-        axis.add_patch(Rectangle((field.left - 0.5, field.top - 0.5), field.width, field.height, fill=False,
-                                 edgecolor=PATCH_COLOUR, linewidth=2))
-    show_figure(figure)
+    fields = [compute_receptive_field(steps, stage.name, *map(int, responses.positions[index, channel]))
+              for index in top]
+    show_figure(make_outlined_digits_figure(x_test[top], titles, fields, columns=TOP_COUNT // 2))
     st.caption(f"Of the first {SCANNED_DIGITS:,} test digits, the {TOP_COUNT} where channel {channel} of "
                f"{stage.name} responds most (its peak value in the title). The orange box is the patch that "
                f"peak sees (its receptive field): the pattern the filter found there.")
@@ -62,8 +58,8 @@ def show_optimised_input(model, stored, stage, channel: int) -> None:
     field = compute_receptive_field(list_spatial_steps(model), stage.name, height // 2, width // 2)
     patch = stretch_contrast(images[0][field.top:field.bottom + 1, field.left:field.right + 1])
     columns = st.columns([1, 1, 2.5])
-    columns[0].image(upscale_digit(images[0], 6), width=168, caption=f"optimised for channel {channel}")
-    columns[1].image(upscale_digit(patch, max(1, 168 // max(patch.shape))), width=168,
+    columns[0].image(enlarge_pixels(images[0], 6), width=168, caption=f"optimised for channel {channel}")
+    columns[1].image(enlarge_pixels(patch, max(1, 168 // max(patch.shape))), width=168,
                      caption=f"the {field.height}×{field.width} patch its centre unit sees, contrast stretched")
     columns[2].caption(f"Start: a dark grey image with faint noise. Then {ASCENT_STEPS} steps, each changing the "
                        f"image in the direction that raises the filter's response at the map's centre (before "

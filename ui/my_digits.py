@@ -1,11 +1,10 @@
 """Streamlit glue for the My digits page: cached evaluation and export, the paged gallery, and its callbacks."""
 
-import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from mnist_cnn.evaluation import evaluate_model
+from mnist_cnn.images import enlarge_pixels
 from mnist_cnn.user_digits import UserDigitsError
 from ui.user_digits import get_user_digit_store, user_digit_store
 
@@ -30,14 +29,6 @@ def evaluate_collection(database_path: str, collection: str, data_version: str, 
 def export_collection(database_path: str, collection: str, data_version: str) -> bytes:
     """A collection's .npz export, rebuilt only when its data changes."""
     return get_user_digit_store(database_path).export_npz(collection=collection)
-
-
-def make_counts_chart(counts: dict[int, int]) -> alt.Chart:
-    """A bar chart of how many drawings there are of each digit."""
-    table = pd.DataFrame({"digit": [str(digit) for digit in counts], "drawings": list(counts.values())})
-    return alt.Chart(table).mark_bar(color="#4c78a8").encode(
-        x=alt.X("digit:N", axis=alt.Axis(labelAngle=0)), y="drawings:Q",
-        tooltip=["digit", "drawings"]).properties(height=140)
 
 
 def delete_drawing(digit_id: int, collection: str) -> None:
@@ -82,7 +73,7 @@ def render_gallery(collection: str, counts: dict[int, int]) -> None:
                                            offset=(int(page) - 1) * GALLERY_PAGE_SIZE)
     for start in range(0, len(items), GALLERY_COLUMNS):
         for column, item in zip(st.columns(GALLERY_COLUMNS), items[start:start + GALLERY_COLUMNS]):
-            column.image(np.kron(item.digit, np.ones((3, 3), np.uint8)), caption=f"{item.label} · #{item.id}")
+            column.image(enlarge_pixels(item.digit, 3), caption=f"{item.label} · #{item.id}")
             column.button("Delete", key=f"delete_{item.id}", icon=":material/delete:", help="Delete this drawing",
                           on_click=delete_drawing, args=(item.id, collection))
 

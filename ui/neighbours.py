@@ -1,12 +1,11 @@
 """Neighbours and the map (Draw page): the drawing's nearest training digits and its place among test digits."""
 
-import altair as alt
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from mnist_cnn.embedding import build_index, find_neighbours, place_on_map
-from mnist_cnn.explorer_figures import make_digit_grid_figure
+from mnist_cnn.plots.explorer import make_digit_grid_figure
+from mnist_cnn.plots.neighbours import make_map_chart
 from ui.display import show_figure
 from ui.state import active_stored_model, file_hash, load_model_cached, load_test_set_cached, \
     load_training_set_cached
@@ -26,21 +25,6 @@ def build_index_cached(model_path: str, model_hash: str):
     x_test, y_test = load_test_set_cached()
     model = load_model_cached(model_path, model_hash)
     return build_index(model, x_train[:BANK_SIZE], x_test[:MAP_SIZE], y_test[:MAP_SIZE])
-
-
-def make_map_chart(points: np.ndarray, labels: np.ndarray, drawing_point: np.ndarray,
-                   explained: np.ndarray) -> alt.Chart:
-    """The test digits as dots coloured by class, the drawing as a large black star."""
-    digits = pd.DataFrame({"x": points[:, 0], "y": points[:, 1], "digit": labels.astype(str)})
-    dots = alt.Chart(digits).mark_circle(size=14, opacity=0.55).encode(
-        x=alt.X("x:Q", title=f"PCA axis 1 ({explained[0]:.0%} of the variance)"),
-        y=alt.Y("y:Q", title=f"PCA axis 2 ({explained[1]:.0%})"),
-        color=alt.Color("digit:N", scale=alt.Scale(scheme="category10"), title="test digit"),
-        tooltip=["digit:N"])
-    drawing = pd.DataFrame({"x": [float(drawing_point[0])], "y": [float(drawing_point[1])], "what": ["your drawing"]})
-    star = alt.Chart(drawing).mark_point(shape="diamond", size=260, filled=True, color="black",
-                                         stroke="white", strokeWidth=1.5).encode(x="x:Q", y="y:Q", tooltip=["what:N"])
-    return (dots + star).properties(height=380)
 
 
 def render_neighbours(model, model_input: np.ndarray, source: str = "canvas") -> None:

@@ -3,11 +3,11 @@
 import numpy as np
 import streamlit as st
 
-from mnist_cnn.explorer_charts import make_confusion_chart
+from mnist_cnn.plots.explorer import make_confusion_chart
 from mnist_cnn.feature_maps import compute_feature_maps, list_feature_layers
 from mnist_cnn.kernels import list_conv_layers, read_conv_weights, select_kernels
-from mnist_cnn.network_figures import make_feature_map_grid, make_kernel_grid
-from mnist_cnn.plots.replay_charts import make_replay_accuracy_chart
+from mnist_cnn.plots.network import make_feature_map_grid, make_kernel_grid
+from mnist_cnn.plots.replay import make_replay_accuracy_chart
 from mnist_cnn.snapshots import SnapshotError, build_epoch_model, load_snapshots
 from mnist_cnn.store import StoredModel
 from ui.display import show_figure

@@ -8,7 +8,7 @@ import streamlit as st
 from mnist_cnn import config
 from mnist_cnn.architectures import ARCHITECTURES, build_model
 from mnist_cnn.jobs import CANCELLED, FAILED, FINISHED, JobBusyError, JobSpec, get_job_manager
-from mnist_cnn.training_charts import make_live_chart
+from mnist_cnn.plots.training import make_live_chart
 from mnist_cnn.training_settings import LR_SCHEDULES, PANEL_SETTINGS
 from ui.finetune_panel import render_finetune_block, render_finetune_report
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher

@@ -153,3 +153,26 @@ def active_evaluation():
     if x_test is None:
         return None
     return evaluate_model_cached(str(stored.model_path), file_hash(stored))
+
+
+def restore_widget(key: str, default) -> None:
+    """Give a widget key its last value, even after the widget was off-screen (another tab or page)."""
+    saved = f"_{key}_saved"
+    st.session_state.setdefault(saved, default)
+    st.session_state.setdefault(key, st.session_state[saved])
+
+
+def save_widget(key: str) -> None:
+    """Keep a widget's value in a key Streamlit does not clear when the widget is not drawn (an on_change)."""
+    st.session_state[f"_{key}_saved"] = st.session_state[key]
+
+
+def read_saved_widget(key: str, default=None):
+    """A widget's last value, whether or not it is drawn in this run."""
+    return st.session_state.get(f"_{key}_saved", default)
+
+
+def set_widget(key: str, value) -> None:
+    """Set a widget's value (from a callback, before the widget is drawn) and keep it."""
+    st.session_state[key] = value
+    save_widget(key)

@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_cnn.charts import make_probability_chart
 from mnist_cnn.convolution import KERNEL_PRESETS
-from mnist_cnn.network_figures import make_worked_example_figure
+from mnist_cnn.plots.network import make_worked_example_figure
+from mnist_cnn.plots.probabilities import make_probability_spec
+from mnist_cnn.plots.steps import make_window_step_figure
 from mnist_cnn.step_by_step import (POOL_SIZE, apply_relu, compute_output_size, compute_softmax_steps, correlate,
                                     explain_window, max_pool, read_logits)
-from mnist_cnn.step_figures import make_window_step_figure
 from ui.display import show_figure
 from ui.state import active_model
 
@@ -102,7 +102,7 @@ def show_softmax_step(image: np.ndarray) -> None:
     columns = st.columns([1.2, 1])
     columns[0].dataframe(table, hide_index=True, column_config={
         name: st.column_config.NumberColumn(format="%.4g") for name in list(table.columns)[1:]})
-    columns[1].altair_chart(make_probability_chart(steps.probabilities, height=200), width="stretch")
+    columns[1].vega_lite_chart(make_probability_spec(steps.probabilities, height=200), width="stretch")
     st.caption(f"These are the real logits of the model `{stored.name}` for this image: the softmax of them is "
                f"exactly the model's output.")
 

@@ -1,31 +1,20 @@
 """Trace a unit: click a feature-map pixel (or pick it with sliders) and see the input pixels it depends on."""
 
-import altair as alt
 import numpy as np
 import streamlit as st
 
 from mnist_cnn.feature_maps import compute_feature_maps, list_feature_layers
-from mnist_cnn.network_figures import make_channel_heatmap
+from mnist_cnn.plots.network import UNIT_SELECTION, make_clickable_heatmap
+from mnist_cnn.plots.steps import make_receptive_field_figure
 from mnist_cnn.receptive_field import compute_receptive_field, list_spatial_steps
-from mnist_cnn.step_figures import make_receptive_field_figure
 from ui.display import show_figure
 
 KEY = "trace_"  # prefix of this block's session keys
-SELECTION = "unit"  # the Altair point selection's name
-
-
-def make_clickable_heatmap(channel: np.ndarray, title: str, row: int, col: int) -> alt.Chart:
-    """The channel's heatmap with a click selection of one pixel, and the current pixel outlined."""
-    selection = alt.selection_point(name=SELECTION, fields=["row", "column"], on="click")
-    heatmap = make_channel_heatmap(channel, title).add_params(selection)
-    marker = alt.Chart(alt.Data(values=[{"row": row, "column": col}])).mark_rect(
-        fill=None, stroke="#ff7f0e", strokeWidth=3).encode(x="column:O", y="row:O")
-    return alt.layer(heatmap, marker)
 
 
 def apply_click(event, height: int, width: int) -> bool:
     """Move the row/column sliders to a newly clicked pixel (each click once); True when they moved."""
-    points = (event or {}).get("selection", {}).get(SELECTION) or []
+    points = (event or {}).get("selection", {}).get(UNIT_SELECTION) or []
     if not points:
         return False
     point = (int(points[0]["row"]), int(points[0]["column"]))
@@ -60,7 +49,7 @@ def render_trace_unit(model, image: np.ndarray) -> None:
         with chart_column:
             chart = make_clickable_heatmap(feature_map, f"{layer.name}, channel {channel}: click a pixel",
                                            st.session_state[f"{KEY}row"], st.session_state[f"{KEY}col"])
-            event = st.altair_chart(chart, on_select="rerun", selection_mode=SELECTION, key=f"{KEY}chart",
+            event = st.altair_chart(chart, on_select="rerun", selection_mode=UNIT_SELECTION, key=f"{KEY}chart",
                                     width="content")
             if apply_click(event, height, width):
                 st.rerun(scope="fragment")  # redraw the chart with the clicked pixel outlined

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from mnist_cnn.drawing_figures import enlarge_step
+from mnist_cnn.images import fit_into_square
 from mnist_cnn.inference import classify
+from mnist_cnn.plots.drawing import STEP_DISPLAY_SIZE
 from mnist_cnn.plots.probability_bars import make_probability_bars
 from mnist_cnn.preprocess import PreprocessError, PreprocessOptions, preprocess_drawing
 
@@ -49,7 +50,8 @@ def render_what_if(model, image, source: str = "canvas") -> None:
         normal = classify(model, preprocess_drawing(image).model_input)
         result = classify(model, changed.model_input)
         columns = st.columns([1, 1, 3])
-        columns[0].image(enlarge_step(changed.model_input), caption="what the network gets now", width=140)
+        columns[0].image(fit_into_square(changed.model_input, STEP_DISPLAY_SIZE), caption="what the network gets now",
+                         width=140)
         columns[1].metric("The network now reads", str(result.digit), f"{result.confidence:.1%} confident",
                           delta_color="off", delta_arrow="off")
         columns[1].caption(f"With every step and no move: {normal.digit} ({normal.confidence:.1%}).")

@@ -4,9 +4,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from mnist_cnn.training_charts import make_history_frame, metric_axis
+from mnist_cnn.plots.training import make_history_frame, metric_axis
 
-# The replay's test series and its marker (training and validation keep training_charts' colours).
+# The replay's test series and its marker (training and validation keep plots.training's colours).
 REPLAY_SPLIT = "test (snapshot digits)"
 SERIES_COLOURS = alt.Scale(domain=["training", "validation", REPLAY_SPLIT], range=["#1f77b4", "#e4572e", "#2ca02c"])
 MARKER_COLOUR = "#2ca02c"

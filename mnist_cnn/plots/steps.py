@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from mnist_cnn.network_figures import IMAGE_CMAP, SIGNED_CMAP
+from mnist_cnn.plots.network import IMAGE_CMAP, SIGNED_CMAP
 
 # The highlight colour of the window and its output pixel, and of the zero padding's frame.
 HIGHLIGHT_COLOUR = "#ff7f0e"

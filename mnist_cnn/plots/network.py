@@ -14,6 +14,7 @@ from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.patches import Rectangle
 
 from mnist_cnn.feature_maps import compute_colour_limits
+from mnist_cnn.plots.explorer import make_digit_grid_figure
 
 # Colour maps: activations (non-negative), learned weights (diverging, centred at zero), signed filter outputs
 # (zero is mid-grey, negative blue, positive red) and plain grey images.
@@ -23,6 +24,10 @@ SIGNED_CMAP = LinearSegmentedColormap.from_list("signed_grey", ["#053061", "#439
 IMAGE_CMAP = "gray"
 GAP_COLOUR = "#ffffff"
 FIGURE_WIDTH = 10.0  # inches; Streamlit scales figures to the column width
+# The name of the clickable heatmap's point selection (Streamlit reports clicks under this name).
+UNIT_SELECTION = "unit"
+# The outline of the patch a filter's peak sees (its receptive field), on the digits that excite it most.
+PATCH_COLOUR = "#ff7f0e"
 
 
 def choose_columns(count: int) -> int:
@@ -233,9 +238,29 @@ def make_worked_example_figure(window: np.ndarray, kernel: np.ndarray, products:
     return figure
 
 
-def upscale_for_display(image: np.ndarray, scale: int = 5) -> np.ndarray:
-    """A grey image in [0, 1] (or uint8) as uint8, enlarged with nearest-neighbour pixels for st.image."""
-    image = np.squeeze(np.asarray(image))
-    if image.dtype != np.uint8:
-        image = (np.clip(image, 0, 1) * 255).astype("uint8")
-    return np.kron(image, np.ones((scale, scale), dtype="uint8"))
+def make_clickable_heatmap(channel: np.ndarray, title: str, row: int, col: int) -> alt.Chart:
+    """The channel's heatmap with a click selection of one pixel, and the current pixel outlined."""
+    selection = alt.selection_point(name=UNIT_SELECTION, fields=["row", "column"], on="click")
+    heatmap = make_channel_heatmap(channel, title).add_params(selection)
+    marker = alt.Chart(alt.Data(values=[{"row": row, "column": col}])).mark_rect(
+        fill=None, stroke="#ff7f0e", strokeWidth=3).encode(x="column:O", y="row:O")
+    return alt.layer(heatmap, marker)
+
+
+def make_parameter_chart(rows: list[dict]) -> alt.Chart:
+    """Parameters per layer as horizontal bars, in layer order (layers without parameters left out)."""
+    frame = pd.DataFrame([row for row in rows if row["parameters"] > 0])
+    return alt.Chart(frame, title="Where the parameters are").mark_bar(color="#4c78a8").encode(
+        y=alt.Y("layer:N", sort=None, title=None),
+        x=alt.X("parameters:Q", title="parameters"),
+        tooltip=["layer", "type", "output shape", alt.Tooltip("parameters:Q", format=",")],
+    ).properties(height=max(120, 24 * len(frame)))
+
+
+def make_outlined_digits_figure(images: np.ndarray, titles: list[str], fields: list, columns: int) -> plt.Figure:
+    """A grid of digits, each with one patch outlined (a ReceptiveField: its top, left, height and width)."""
+    figure = make_digit_grid_figure(images, titles, ["#333333"] * len(images), columns=columns)
+    for axis, field in zip(figure.axes, fields, strict=False):
+        axis.add_patch(Rectangle((field.left - 0.5, field.top - 0.5), field.width, field.height, fill=False,
+                                 edgecolor=PATCH_COLOUR, linewidth=2))
+    return figure

@@ -1,0 +1,13 @@
+"""Undo what ui/patches.py changes in Streamlit, so a test that applies the patches leaves no trace."""
+
+from streamlit.runtime.app_session import AppSession
+from streamlit.runtime.scriptrunner import script_runner
+
+
+def restore_patched_streamlit(monkeypatch) -> None:
+    """Have monkeypatch put back every Streamlit attribute the patches replace, after the test."""
+    monkeypatch.setattr(AppSession, "_create_scriptrunner", AppSession._create_scriptrunner)
+    monkeypatch.setattr(AppSession, "_handle_scriptrunner_event_on_event_loop",
+                        AppSession._handle_scriptrunner_event_on_event_loop)
+    monkeypatch.setattr(AppSession, "delivers_each_run_before_the_next", False, raising=False)
+    monkeypatch.setattr(script_runner, "_clean_problem_modules", script_runner._clean_problem_modules)
