@@ -4,9 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.lesson_link import LESSON_KEY, apply_lesson_link, open_linked_page, render_share_link
+from ui.lesson_link import LESSON_KEY, apply_lesson_link, open_linked_page, show_share_link
 from ui.runtime import configure_server_process
-from ui.sidebar import render_sidebar
+from ui.sidebar import show_sidebar
 from ui.state import init_session_state
 from ui.warmup import start_warm_up
 
@@ -37,6 +37,6 @@ page_name = navigation.url_path or DEFAULT_PAGE
 apply_lesson_link(page_name)  # a shared link's model, digit, drawing, widgets and lesson mode, once per link
 open_linked_page(PAGES_DIR, page_name)
 if not st.session_state.get(LESSON_KEY):
-    render_sidebar()
-render_share_link(page_name)
+    show_sidebar()
+show_share_link(page_name)
 navigation.run()

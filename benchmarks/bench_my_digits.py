@@ -40,14 +40,14 @@ def measure_bomb_refusal() -> dict:
     """Peak memory (MB) and seconds of refusing the bomb, and the peak np.load would have needed."""
     import numpy as np
 
-    from mnist_cnn.user_digits import UserDigitsError, read_mnist_layout
+    from mnist_cnn.my_digits import MyDigitsError, read_mnist_layout
 
     bomb = make_bomb()
     tracemalloc.start()
     started = time.perf_counter()
     try:
         read_mnist_layout(bomb)
-    except UserDigitsError:
+    except MyDigitsError:
         pass
     seconds = time.perf_counter() - started
     refused_peak = tracemalloc.get_traced_memory()[1]
@@ -67,7 +67,7 @@ def measure_full_collection_page() -> dict:
 
     from mnist_cnn import config
     from mnist_cnn.data import load_mnist
-    from mnist_cnn.user_digits import UserDigitStore
+    from mnist_cnn.my_digits import MyDigitsStore
 
     _, (x_test, y_test) = load_mnist()
     count = config.MAX_COLLECTION_DIGITS
@@ -75,7 +75,7 @@ def measure_full_collection_page() -> dict:
         config.USER_DATA_DIR = Path(folder)
         buffer = io.BytesIO()
         np.savez_compressed(buffer, x_train=x_test[:count], y_train=y_test[:count])
-        UserDigitStore(Path(folder) / "my_digits.sqlite3").import_npz(buffer.getvalue(), collection="full")
+        MyDigitsStore(Path(folder) / "my_digits.sqlite3").import_npz(buffer.getvalue(), collection="full")
         app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=300)
         app.query_params["collection"] = "full"
         app.run()

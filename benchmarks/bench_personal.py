@@ -25,7 +25,7 @@ from mnist_cnn.pendigits import (CONDITIONS, HELD_OUT_WRITERS, list_writers, loa
 from mnist_cnn.personalise import build_adapter, compute_reference, predict_personal
 from mnist_cnn.preprocess import preprocess_drawing
 from mnist_cnn.store import load_keras_model
-from mnist_cnn.user_digits import to_uint8_digit
+from mnist_cnn.my_digits import to_uint8_digit
 
 # Drawings per digit in a writer's collection, the seed that picks them, and the canvas condition.
 KS = (1, 3, 5)

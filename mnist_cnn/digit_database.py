@@ -34,11 +34,11 @@ FULL_CODE = 13               # SQLITE_FULL
 CANT_OPEN_CODE = 14          # SQLITE_CANTOPEN
 
 
-class UserDigitsError(ValueError):
+class MyDigitsError(ValueError):
     """A drawing, a collection or an import file was refused; the message says why."""
 
 
-class UserDigitsDatabaseError(UserDigitsError):
+class MyDigitsDatabaseError(MyDigitsError):
     """The drawings database could not be read or written; the message says why and what to do."""
 
 
@@ -62,15 +62,15 @@ def describe_database_error(error: Exception, path: Path) -> str:
 
 @contextmanager
 def open_connection(path: Path):
-    """A short-lived autocommit connection (one per operation); errors become UserDigitsDatabaseError."""
+    """A short-lived autocommit connection (one per operation); errors become MyDigitsDatabaseError."""
     try:
         connection = sqlite3.connect(path, timeout=30, isolation_level=None)
     except (sqlite3.Error, OSError) as error:
-        raise UserDigitsDatabaseError(describe_database_error(error, path)) from error
+        raise MyDigitsDatabaseError(describe_database_error(error, path)) from error
     try:
         yield connection
     except (sqlite3.Error, OSError) as error:
-        raise UserDigitsDatabaseError(describe_database_error(error, path)) from error
+        raise MyDigitsDatabaseError(describe_database_error(error, path)) from error
     finally:
         connection.close()
 
@@ -100,7 +100,7 @@ def create_or_migrate(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise UserDigitsDatabaseError(describe_database_error(error, path)) from error
+        raise MyDigitsDatabaseError(describe_database_error(error, path)) from error
     with open_connection(path) as connection:
         if is_current(connection):
             return

@@ -30,7 +30,7 @@ class FineTuneResult:
     blend: float = 1.0   # share of the fine-tuning's weight change that was kept (1.0: all of it)
 
 
-def split_user_digits(labels: np.ndarray, holdout_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def split_my_digits(labels: np.ndarray, holdout_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, holdout): a random share of each digit's drawings is held out (at least one if it has two)."""
     rng = np.random.default_rng(seed)
     train, holdout = [], []
@@ -108,7 +108,7 @@ def blend_and_confirm(base_model: keras.Model, tuned_model: keras.Model, measure
     return blend_to_keep_mnist(base_model, tuned_model, measure_full, before, max_drop, remaining)
 
 
-def finetune_model(base_model: keras.Model, mnist_train, mnist_test, user_digits,
+def finetune_model(base_model: keras.Model, mnist_train, mnist_test, my_digits,
                    settings: FineTuneSettings | None = None, progress: TrainingProgress | None = None,
                    cancel_event: threading.Event | None = None, callbacks: list | None = None) -> FineTuneResult:
     """Fine-tune a copy of base_model (of settings.architecture) on MNIST + user digits.
@@ -117,11 +117,11 @@ def finetune_model(base_model: keras.Model, mnist_train, mnist_test, user_digits
     """
     settings = settings or FineTuneSettings()
     validate_settings(settings)
-    (mnist_x, mnist_y), (x_test, y_test), (user_x, user_y) = mnist_train, mnist_test, user_digits
+    (mnist_x, mnist_y), (x_test, y_test), (user_x, user_y) = mnist_train, mnist_test, my_digits
     if len(user_y) < MIN_USER_DIGITS:
         raise ValueError(f"Save at least {MIN_USER_DIGITS} labelled drawings before fine-tuning "
                          f"(you have {len(user_y)}).")
-    train_index, holdout_index = split_user_digits(user_y, settings.holdout_fraction, settings.seed)
+    train_index, holdout_index = split_my_digits(user_y, settings.holdout_fraction, settings.seed)
     holdout_x, holdout_y = user_x[holdout_index], user_y[holdout_index]
     before = measure(base_model, x_test, y_test, holdout_x, holdout_y)
     images, labels = make_mixed_set(mnist_x, mnist_y, user_x[train_index], user_y[train_index], settings)

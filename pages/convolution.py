@@ -10,7 +10,7 @@ from mnist_cnn.images import to_unit_floats
 from mnist_cnn.plots.network import make_convolution_figure, make_window_figure, make_worked_example_figure
 from ui.display import show_figure
 from ui.state import test_set_or_message
-from ui.step_by_step import render_step_by_step
+from ui.step_by_step import show_step_by_step
 
 # Input sources and the session keys of this page.
 TEST_DIGIT, MY_DRAWING = "Test digit", "My drawing"
@@ -125,4 +125,4 @@ st.caption("A convolution slides a small grid of weights (a kernel) over the ima
 image, caption = choose_image()
 show_sobel(image, caption)
 show_kernel_playground(image)
-render_step_by_step(image)
+show_step_by_step(image)

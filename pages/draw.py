@@ -9,18 +9,18 @@ from mnist_cnn import config
 from mnist_cnn.canvas_image import CanvasImageError, decode_canvas_png
 from mnist_cnn.inference import classify, make_gradcam_heatmap, make_gradient_heatmap
 from mnist_cnn.plots.drawing import encode_png, make_saliency_overlay, make_step_gallery
-from mnist_cnn.plots.probability_bars import make_probability_bars
+from mnist_cnn.plots.probabilities import make_probability_bars
 from mnist_cnn.preprocess import PreprocessError, preprocess_drawing
 from mnist_cnn.uploads import UPLOAD_TYPES, UploadError
-from ui.canvas_controls import render_canvas_controls
+from ui.canvas_controls import show_canvas_controls
 from ui.neighbours import TOGGLE_KEY as NEIGHBOURS_TOGGLE_KEY
-from ui.neighbours import render_neighbours
-from ui.personal import render_personal_answer
+from ui.neighbours import show_neighbours
+from ui.personal import show_personal_answer
 from ui.state import require_model
 from ui.uploads import decode_uploaded_file
-from ui.what_if import render_what_if
-from ui.user_digits import render_label_controls
-from ui.verdict import render_not_a_digit
+from ui.what_if import show_what_if
+from ui.my_digits_store import show_label_controls
+from ui.verdict import show_not_a_digit
 
 # The canvas: a black square with a white pen; the pen's default width is 8% of the canvas.
 CANVAS_SIZE = 300
@@ -67,7 +67,7 @@ def show_prediction(classification) -> None:
             st.metric("Prediction", "not a digit")
             st.metric("Top probability", f"{classification.confidence:.1%}")
     if not classification.is_digit:
-        render_not_a_digit(classification)
+        show_not_a_digit(classification)
     elif classification.is_unsure:
         st.warning(f"Not sure: {classification.reason} The bars show what else it might be; a clearer, "
                    f"more typical shape usually helps.", icon=":material/help:")
@@ -105,7 +105,7 @@ def show_details(model, model_input, steps, digit: int, source: str) -> None:
         column.image(image, caption=caption, width="stretch")
 
 
-def classify_and_show(model, image, source: str) -> None:
+def show_answer(model, image, source: str) -> None:
     """Preprocess one picture (canvas RGBA or upload), classify it and show everything about it."""
     if image is None:  # the canvas has not sent a drawing yet
         st.info(DRAW_HINT, icon=":material/draw:")
@@ -124,8 +124,8 @@ def classify_and_show(model, image, source: str) -> None:
     st.session_state["drawing_input"] = model_input
     st.session_state["drawing_source"] = source
     show_prediction(classification)
-    render_personal_answer(model, model_input, classification, page=source)
-    render_label_controls(model_input, image, classification.digit if classification.is_digit else None, source)
+    show_personal_answer(model, model_input, classification, page=source)
+    show_label_controls(model_input, image, classification.digit if classification.is_digit else None, source)
     # The closer looks cost more than all the rest: three switches in one row (a stroke sends few elements),
     # each look computed and drawn only while its switch is on.
     with st.container(horizontal=True):
@@ -139,13 +139,13 @@ def classify_and_show(model, image, source: str) -> None:
     if details:
         show_details(model, model_input, prepared.steps, classification.digit, source)
     if what_if:
-        render_what_if(model, image, source)  # the same picture through a changed preprocessing
+        show_what_if(model, image, source)  # the same picture through a changed preprocessing
     if neighbours:
-        render_neighbours(model, model_input, source)  # nearest training digits and the PCA map
+        show_neighbours(model, model_input, source)  # nearest training digits and the PCA map
 
 
 @st.fragment
-def draw_and_classify(model) -> None:
+def show_canvas_and_answer(model) -> None:
     """The canvas and its result, rerun on their own after each stroke."""
     canvas_column, result_column = st.columns([2, 5])
     with canvas_column:
@@ -153,14 +153,14 @@ def draw_and_classify(model) -> None:
         canvas = st_canvas(stroke_width=pen_width, stroke_color="#FFFFFF", background_color="#000000",
                            height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw",
                            update_streamlit=True, return_image_data=True, key=CANVAS_KEY)
-        render_canvas_controls(CANVAS_KEY)  # Clear, and each stroke sent the moment it ends
+        show_canvas_controls(CANVAS_KEY)  # Clear, and each stroke sent the moment it ends
         st.caption("Draw with a mouse, pen or finger. Undo and redo are in the canvas toolbar.")
     with result_column:
-        classify_and_show(model, read_drawing(canvas), source="canvas")
+        show_answer(model, read_drawing(canvas), source="canvas")
 
 
 @st.fragment
-def upload_and_classify(model) -> None:
+def show_upload_and_answer(model) -> None:
     """A photo or scan of a digit, classified through the same pipeline as drawings."""
     upload = st.file_uploader("A photo or scan of one handwritten digit (PNG, JPEG or BMP)",
                               type=UPLOAD_TYPES, key="digit_upload",
@@ -176,15 +176,15 @@ def upload_and_classify(model) -> None:
     picture, result = st.columns([2, 5])
     picture.image(image, caption=upload.name, width="stretch")
     with result:
-        classify_and_show(model, image, source="upload")
+        show_answer(model, image, source="upload")
 
 
 stored, model = require_model()
 st.title("Draw a digit")
 st.caption("The network sees your drawing the way MNIST digits were made: ink fitted into a 20×20 box and "
-           "centred by its centre of mass in 28×28. \"Show how it decided\", below the result, shows each step.")
+           "centred by its centre of mass in 28×28. The \"How it decided\" switch, below the result, shows each step.")
 draw_tab, upload_tab = st.tabs(["Draw", "Upload a picture"])
 with draw_tab:
-    draw_and_classify(model)
+    show_canvas_and_answer(model)
 with upload_tab:
-    upload_and_classify(model)
+    show_upload_and_answer(model)

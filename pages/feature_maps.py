@@ -8,13 +8,13 @@ from mnist_cnn.feature_maps import compute_feature_maps, list_feature_layers
 from mnist_cnn.images import enlarge_pixels, to_unit_floats
 from mnist_cnn.inference import classify
 from mnist_cnn.plots.network import make_channel_heatmap, make_feature_map_grid
-from mnist_cnn.plots.probabilities import make_probability_spec
+from mnist_cnn.plots.probabilities import make_probability_bars
 from ui.digit_source import MY_DRAWING, TEST_DIGIT, require_drawing
 from ui.display import show_figure
-from ui.personal import render_personal_answer
+from ui.personal import show_personal_answer
 from ui.state import active_evaluation, require_model, restore_widget, save_widget, test_set_or_message
-from ui.trace_unit import render_trace_unit
-from ui.verdict import render_not_a_digit
+from ui.trace_unit import show_trace_unit
+from ui.verdict import show_not_a_digit
 
 # Colour-scale choices, and the session keys this page keeps across pages.
 SHARED_SCALE, CHANNEL_SCALE = "Shared per layer", "Per channel"
@@ -83,10 +83,10 @@ def show_input_and_prediction(model, image, true_label, caption) -> None:
                       f"{probabilities[prediction]:.1%} top probability", delta_color="off", delta_arrow="off")
     if true_label is not None:
         columns[1].markdown(":green[**right**]" if prediction == true_label else ":red[**wrong**]")
-    columns[2].vega_lite_chart(make_probability_spec(probabilities, true_label, height=180), width="stretch")
+    columns[2].html(make_probability_bars(probabilities, true_label, height=140))
     if not classification.is_digit:
-        render_not_a_digit(classification)
-    render_personal_answer(model, image, classification, page="feature_maps")
+        show_not_a_digit(classification)
+    show_personal_answer(model, image, classification, page="feature_maps")
 
 
 @st.fragment
@@ -134,7 +134,7 @@ if any(len(layer.steps) > 1 for layer in layers):
                         "ReLU: exactly what the next layer sees.")
 maps = compute_feature_maps(model, image, [layer.output_layer for layer in layers])
 show_enlarged_channel(maps, layers)
-render_trace_unit(model, image)
+show_trace_unit(model, image)
 
 for layer in layers:
     height, width, channels = layer.output_shape

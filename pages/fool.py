@@ -4,7 +4,7 @@ import streamlit as st
 
 from mnist_cnn.attacks import DEFAULT_STEPS, attack
 from mnist_cnn.plots.network import make_convolution_figure
-from mnist_cnn.plots.probabilities import make_probability_spec
+from mnist_cnn.plots.probabilities import make_probability_bars
 from ui.digit_source import choose_digit
 from ui.display import show_figure
 from ui.state import require_model
@@ -50,14 +50,12 @@ def show_attack(model, image, true_label, caption) -> None:
         st.metric("Prediction before", result.original_digit,
                   f"{result.original_probabilities[result.original_digit]:.1%} confident", delta_color="off",
                   delta_arrow="off")
-        st.vega_lite_chart(make_probability_spec(result.original_probabilities, true_label, height=180),
-                           width="stretch")
+        st.html(make_probability_bars(result.original_probabilities, true_label, height=140))
     with after:
         st.metric("Prediction after", result.adversarial_digit,
                   f"{result.adversarial_probabilities[result.adversarial_digit]:.1%} confident",
                   delta_color="off", delta_arrow="off")
-        st.vega_lite_chart(make_probability_spec(result.adversarial_probabilities, true_label, height=180),
-                           width="stretch")
+        st.html(make_probability_bars(result.adversarial_probabilities, true_label, height=140))
     steps = f" after {result.steps_taken} step{'s' if result.steps_taken > 1 else ''}"
     if result.succeeded:
         st.success(f"Fooled{steps}: the network now says **{result.adversarial_digit}**, although no pixel "

@@ -6,7 +6,7 @@ import streamlit as st
 from mnist_cnn.kernels import MEAN_ABSOLUTE, list_conv_layers, read_conv_weights, select_kernels, summarize_weights
 from mnist_cnn.plots.network import make_channel_values_chart, make_kernel_grid
 from ui.display import show_figure
-from ui.filter_views import render_filter_views
+from ui.filter_views import show_filter_views
 from ui.state import require_model
 
 
@@ -97,4 +97,4 @@ st.subheader("Biases and shifts", divider="gray")
 show_shifts(weights)
 st.subheader("Statistics", divider="gray")
 show_statistics(weights)
-render_filter_views(stored, model, layer_name)
+show_filter_views(stored, model, layer_name)

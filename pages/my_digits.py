@@ -4,13 +4,13 @@ import streamlit as st
 
 from mnist_cnn import config
 from mnist_cnn.plots.my_digits import make_counts_chart
-from mnist_cnn.user_digits import UserDigitsError
+from mnist_cnn.my_digits import MyDigitsError
 from ui.collections import get_current_collection
 from ui.my_digits import (clear_collection, evaluate_collection, export_collection,
-                          render_collection_counts, render_gallery, render_import, show_notice)
+                          show_collection_counts, show_my_digits_gallery, show_import, show_notice)
 from ui.state import active_model, file_hash
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
-from ui.user_digits import user_digit_store
+from ui.my_digits_store import my_digits_store
 
 st.title("My digits")
 collection = get_current_collection()
@@ -20,10 +20,10 @@ st.caption(f"Drawings you labelled on the Draw page, in the collection **{collec
            f"{config.MAX_COLLECTION_DIGITS:,} drawings.")
 show_notice()
 try:
-    store = user_digit_store()
+    store = my_digits_store()
     counts = store.count_by_label(collection=collection)
     version = store.data_version(collection)
-except UserDigitsError as error:
+except MyDigitsError as error:
     st.error(f"My digits is unavailable: {error}", icon=":material/error:")
     st.stop()
 total = sum(counts.values())
@@ -39,7 +39,7 @@ if total and model is not None:
 top[2].altair_chart(make_counts_chart(counts), width="stretch")
 
 if total:
-    render_gallery(collection, counts)
+    show_my_digits_gallery(collection, counts)
 else:
     st.info("No drawings yet. Draw a digit on the Draw page, then press **Yes, it is a …** or pick the right "
             "digit and **Save**.", icon=":material/draw:")
@@ -54,7 +54,7 @@ with export_column:
                        help="MNIST layout: x_train (n, 28, 28) uint8 and y_train (n,); x_test/y_test empty.")
 with import_column:
     st.subheader("Import")
-    render_import(collection, config.MAX_DIGITS_UPLOAD_MB)
+    show_import(collection, config.MAX_DIGITS_UPLOAD_MB)
 
 # Delete all: the current collection's drawings only, after a confirmation.
 with clear_column:
@@ -67,4 +67,4 @@ with clear_column:
     else:
         st.caption(TEACHER_ONLY_CAPTION)
 
-render_collection_counts()
+show_collection_counts()

@@ -5,9 +5,9 @@ import streamlit as st
 from mnist_cnn import config
 from mnist_cnn.lineage import describe_stages
 from mnist_cnn.plots.training import make_comparison_chart, make_history_chart, make_models_table
-from ui.model_exchange import render_model_exchange
-from ui.replay import render_replay
-from ui.retrain import render_job_status
+from ui.model_exchange import show_model_exchange
+from ui.replay import show_replay
+from ui.retrain import show_job_status
 from ui.state import get_store
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
 
@@ -39,7 +39,7 @@ st.caption("Watch a network learn, compare the models in the store, and look at 
            "Start a training run from the **Retrain** panel in the sidebar.")
 
 st.subheader("Current training job")
-if not render_job_status(large=True):
+if not show_job_status(large=True):
     st.caption("No training job is running. Open **Retrain** in the sidebar to start one.")
 
 models, problems = get_store().scan()
@@ -79,9 +79,9 @@ else:
     st.info(f"{chosen} has no recorded training history.")
 
 st.subheader("Replay of learning")
-render_replay(by_name[chosen], history)
+show_replay(by_name[chosen], history)
 
-render_model_exchange(models)
+show_model_exchange(models)
 
 st.subheader("Delete a trained model")
 trained = [name for name in names if not by_name[name].is_default]

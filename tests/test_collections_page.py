@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
-from mnist_cnn.user_digits import DEFAULT_COLLECTION, UserDigitStore
+from mnist_cnn.my_digits import DEFAULT_COLLECTION, MyDigitsStore
 
 APP_PATH = str(Path(__file__).resolve().parent.parent / "app.py")
 RUN_TIMEOUT = 120  # seconds: the first run imports TensorFlow and loads the model
@@ -18,7 +18,7 @@ RUN_TIMEOUT = 120  # seconds: the first run imports TensorFlow and loads the mod
 def user_store(tmp_path, monkeypatch):
     """A private drawing database: two drawings in 'anna', three in 'Ben 2', one in the default collection."""
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
-    store = UserDigitStore(tmp_path / "my_digits.sqlite3")
+    store = MyDigitsStore(tmp_path / "my_digits.sqlite3")
     digit = np.zeros((28, 28), np.float32)
     digit[6:22, 12:16] = 1.0
     for collection, labels in (("anna", (1, 7)), ("Ben 2", (1, 2, 3)), (DEFAULT_COLLECTION, (4,))):
@@ -177,7 +177,7 @@ def test_evaluation_and_export_are_recomputed_only_when_the_data_changes(user_st
     from ui import my_digits
 
     calls = {"evaluate": 0, "export": 0}
-    evaluate, export = my_digits.evaluate_model, UserDigitStore.export_npz
+    evaluate, export = my_digits.evaluate_model, MyDigitsStore.export_npz
 
     def counting_evaluate(*args, **kwargs):
         calls["evaluate"] += 1
@@ -188,7 +188,7 @@ def test_evaluation_and_export_are_recomputed_only_when_the_data_changes(user_st
         return export(self, *args, **kwargs)
 
     monkeypatch.setattr(my_digits, "evaluate_model", counting_evaluate)
-    monkeypatch.setattr(UserDigitStore, "export_npz", counting_export)
+    monkeypatch.setattr(MyDigitsStore, "export_npz", counting_export)
     app = open_app("pages/my_digits.py", "anna")
     assert calls == {"evaluate": 1, "export": 1}
     app.checkbox(key="confirm_clear").check().run()

@@ -11,7 +11,7 @@ from numpy.lib import format as npy_format
 
 from mnist_cnn import config
 from mnist_cnn.digit_archive import DigitArchiveError, read_mnist_archive
-from mnist_cnn.user_digits import UserDigitsError, UserDigitStore
+from mnist_cnn.my_digits import MyDigitsError, MyDigitsStore
 
 # A refused import may grow the process by at most this much (issue 15: 50 MB over the baseline).
 MAX_REFUSAL_BYTES = 50 * 2**20
@@ -66,10 +66,10 @@ def understate_unpacked_size(data: bytes, name: bytes, size: int) -> bytes:
 
 def refuse_with_bounded_memory(payload: bytes, tmp_path, message: str) -> int:
     """Import payload into a fresh store; assert it is refused with message; return the peak bytes allocated."""
-    store = UserDigitStore(tmp_path / "digits.sqlite3")
+    store = MyDigitsStore(tmp_path / "digits.sqlite3")
     tracemalloc.start()
     try:
-        with pytest.raises(UserDigitsError, match=message):
+        with pytest.raises(MyDigitsError, match=message):
             store.import_npz(payload)
         _, peak = tracemalloc.get_traced_memory()
     finally:

@@ -94,14 +94,14 @@ def upload_a_one(app):
 
 def test_confirming_the_prediction_saves_the_labelled_drawing(draw_page, tmp_path, monkeypatch):
     from mnist_cnn import config
-    from mnist_cnn.user_digits import UserDigitStore
+    from mnist_cnn.my_digits import MyDigitsStore
 
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     upload_a_one(draw_page)
     predicted = int(prediction_metrics(draw_page)[0].value)
     draw_page.button(key="label_confirm_upload").click().run()
     assert not draw_page.exception
-    saved = UserDigitStore(tmp_path / "my_digits.sqlite3").list_digits()
+    saved = MyDigitsStore(tmp_path / "my_digits.sqlite3").list_digits()
     assert [digit.label for digit in saved] == [predicted]
     assert saved[0].digit.max() > 200 and saved[0].source == "upload"
     assert any("saved" in success.value for success in draw_page.success)
@@ -109,7 +109,7 @@ def test_confirming_the_prediction_saves_the_labelled_drawing(draw_page, tmp_pat
 
 def test_correcting_the_label_saves_the_right_digit(draw_page, tmp_path, monkeypatch):
     from mnist_cnn import config
-    from mnist_cnn.user_digits import UserDigitStore
+    from mnist_cnn.my_digits import MyDigitsStore
 
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     upload_a_one(draw_page)
@@ -117,7 +117,7 @@ def test_correcting_the_label_saves_the_right_digit(draw_page, tmp_path, monkeyp
     correction.select(7).run()
     draw_page.button(key="label_save_upload").click().run()
     assert not draw_page.exception
-    assert [d.label for d in UserDigitStore(tmp_path / "my_digits.sqlite3").list_digits()] == [7]
+    assert [d.label for d in MyDigitsStore(tmp_path / "my_digits.sqlite3").list_digits()] == [7]
 
 
 def arrays_in_widget_callbacks(app):
@@ -133,7 +133,7 @@ def arrays_in_widget_callbacks(app):
 def test_a_large_upload_is_decoded_once_and_kept_small(draw_page, tmp_path, monkeypatch):
     import ui.uploads
     from mnist_cnn import config
-    from mnist_cnn.user_digits import MAX_DRAWING_SIDE, UserDigitStore
+    from mnist_cnn.my_digits import MAX_DRAWING_SIDE, MyDigitsStore
 
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     decodes, decode_upload = [], ui.uploads.decode_upload
@@ -151,8 +151,8 @@ def test_a_large_upload_is_decoded_once_and_kept_small(draw_page, tmp_path, monk
     assert max(kept.shape[:2]) == 1000  # shrunk right after decoding
     assert not arrays_in_widget_callbacks(draw_page), "the label buttons' callbacks hold no image"
     draw_page.button(key="label_confirm_upload").click().run()  # the store keeps only a thumbnail
-    (saved,) = UserDigitStore(tmp_path / "my_digits.sqlite3").list_digits()
-    assert max(UserDigitStore(tmp_path / "my_digits.sqlite3").get_drawing(saved.id).shape) <= MAX_DRAWING_SIDE
+    (saved,) = MyDigitsStore(tmp_path / "my_digits.sqlite3").list_digits()
+    assert max(MyDigitsStore(tmp_path / "my_digits.sqlite3").get_drawing(saved.id).shape) <= MAX_DRAWING_SIDE
     draw_page.slider(key="pen_width").set_value(30).run()  # any rerun of the page
     assert not draw_page.exception and len(prediction_metrics(draw_page)) == 1
     assert len(decodes) == 1, "the upload was decoded again on a rerun"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mnist_cnn.finetune import (BLEND_SHARES, blend_to_keep_mnist, blend_weights,
-                                finetune_model, split_user_digits)
+                                finetune_model, split_my_digits)
 from mnist_cnn.training_settings import FineTuneSettings
 
 
@@ -19,7 +19,7 @@ def write_in_a_personal_style(images: np.ndarray) -> np.ndarray:
 
 def test_split_holds_out_a_share_of_every_digit():
     labels = np.repeat(np.arange(10), 4)
-    train, holdout = split_user_digits(labels, 0.25, seed=0)
+    train, holdout = split_my_digits(labels, 0.25, seed=0)
     assert len(holdout) == 10 and len(train) == 30
     assert sorted(labels[holdout].tolist()) == list(range(10))
     assert set(train).isdisjoint(holdout)

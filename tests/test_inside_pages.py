@@ -37,8 +37,8 @@ def open_page(page: str, drawing=None) -> AppTest:
 
 
 def count_figures(app: AppTest) -> int:
-    """How many images (matplotlib figures) and Altair/Vega charts the page shows."""
-    return len(app.get("image")) + len(app.get("vega_lite_chart"))
+    """How many images (matplotlib figures), Altair/Vega charts and HTML probability bars the page shows."""
+    return len(app.get("image")) + len(app.get("vega_lite_chart")) + len(app.get("html"))
 
 
 def assert_ran_cleanly(app: AppTest) -> None:

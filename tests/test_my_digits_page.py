@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
-from mnist_cnn.user_digits import UserDigitStore
+from mnist_cnn.my_digits import MyDigitsStore
 from tests.support.apptest import open_app_page
 
 
@@ -14,7 +14,7 @@ from tests.support.apptest import open_app_page
 def user_store(tmp_path, monkeypatch, mnist):
     """A private user-data folder holding three MNIST test digits as 'drawings'."""
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
-    store = UserDigitStore(tmp_path / "my_digits.sqlite3")
+    store = MyDigitsStore(tmp_path / "my_digits.sqlite3")
     _, (x_test, y_test) = mnist
     for index in range(3):
         store.add(int(y_test[index]), x_test[index].astype(np.float32) / 255.0)

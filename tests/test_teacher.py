@@ -12,7 +12,7 @@ from mnist_cnn import config
 from mnist_cnn.jobs import RUNNING, JobSnapshot, JobSpec
 from mnist_cnn.teacher import (PASSWORD_ENVIRONMENT_VARIABLE, find_teacher_password, fingerprint_password,
                                is_correct_password, is_unlocked)
-from mnist_cnn.user_digits import UserDigitStore
+from mnist_cnn.my_digits import MyDigitsStore
 from tests.support.server import copy_bundled_models
 from tests.test_training_page import save_trained_model
 from ui.teacher import UNLOCKED_KEY
@@ -46,7 +46,7 @@ def classroom(tmp_path, monkeypatch, mnist):
     monkeypatch.setattr(config, "MODELS_DIR", models_dir)
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path / "user_data")
     monkeypatch.setattr(jobs, "JOB_MANAGER", jobs.JobManager())
-    store = UserDigitStore(tmp_path / "user_data" / "my_digits.sqlite3")
+    store = MyDigitsStore(tmp_path / "user_data" / "my_digits.sqlite3")
     _, (x_test, y_test) = mnist
     for index in range(2):
         store.add(int(y_test[index]), x_test[index].astype(np.float32) / 255.0)
@@ -64,18 +64,18 @@ def open_app(page: str, password: str | None) -> AppTest:
     return app
 
 
-def render_sidebar_only():
+def show_sidebar_only():
     """The app's sidebar as a script of its own (AppTest shows a st.navigation app's sidebar on its first run only)."""
-    from ui.sidebar import render_sidebar
+    from ui.sidebar import show_sidebar
     from ui.state import init_session_state
 
     init_session_state()
-    render_sidebar()
+    show_sidebar()
 
 
 def open_sidebar(password: str | None) -> AppTest:
     """The sidebar, with or without a teacher password in its secrets."""
-    app = AppTest.from_function(render_sidebar_only, default_timeout=120)
+    app = AppTest.from_function(show_sidebar_only, default_timeout=120)
     if password is not None:
         app.secrets["teacher_password"] = password
     return app.run()

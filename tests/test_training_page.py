@@ -64,18 +64,18 @@ def test_deleting_a_trained_model_asks_first_and_removes_its_files(models_dir, t
     assert [m.name for m in ModelStore(models_dir).list_models()] == ["default"]
 
 
-def render_sidebar_only():
+def show_sidebar_only():
     """The app's sidebar as a script of its own (AppTest reruns only the page of a st.navigation app)."""
-    from ui.sidebar import render_sidebar
+    from ui.sidebar import show_sidebar
     from ui.state import init_session_state
 
     init_session_state()
-    render_sidebar()
+    show_sidebar()
 
 
 def open_sidebar() -> AppTest:
     """The sidebar (model picker and Retrain panel), run once."""
-    return AppTest.from_function(render_sidebar_only, default_timeout=RUN_TIMEOUT).run()
+    return AppTest.from_function(show_sidebar_only, default_timeout=RUN_TIMEOUT).run()
 
 
 def test_a_corrupt_stored_model_is_reported_and_skipped(models_dir, tiny_trained_model):
@@ -180,11 +180,11 @@ def test_models_table_and_comparison_chart(tmp_path, tiny_trained_model):
         make_comparison_chart(table.drop(columns=["test accuracy"]))
 
 
-def render_report_of_the_finetuned_model():
+def show_report_of_the_finetuned_model():
     """The fine-tune report of the model named keras_example-finetuned, as a script of its own."""
-    from ui.finetune_panel import render_finetune_report
+    from ui.finetune_panel import show_finetune_report
 
-    render_finetune_report("keras_example-finetuned")
+    show_finetune_report("keras_example-finetuned")
 
 
 def test_a_finetune_report_shows_before_and_after_and_how_much_was_kept(models_dir, tiny_trained_model):
@@ -195,7 +195,7 @@ def test_a_finetune_report_shows_before_and_after_and_how_much_was_kept(models_d
     metadata = build_metadata(tiny_trained_model, "keras_example", {"epochs": 1}, history, [1.0], 1.0, 0.3, 0.989,
                               finetune=report)
     ModelStore(models_dir).save(tiny_trained_model, metadata, "keras_example-finetuned")
-    app = AppTest.from_function(render_report_of_the_finetuned_model, default_timeout=RUN_TIMEOUT).run()
+    app = AppTest.from_function(show_report_of_the_finetuned_model, default_timeout=RUN_TIMEOUT).run()
     assert not app.exception
     table = app.dataframe[0].value
     assert list(table["before"]) == [0.99, 0.5] and list(table["after"]) == [0.989, 0.8]

@@ -106,7 +106,7 @@ _mount_controls = st.components.v2.component("mnist_cnn_explorer.canvas_controls
                                              css=CONTROLS_CSS, js=CONTROLS_JS, isolate_styles=True)
 
 
-def render_canvas_controls(canvas_key: str) -> None:
+def show_canvas_controls(canvas_key: str) -> None:
     """The Clear button, and instant sending of each stroke, for the drawing canvas with this widget key."""
     _mount_controls(data={"canvasKey": canvas_key}, key=f"{canvas_key}_controls", width="content",
                     height="content")

@@ -4,8 +4,8 @@ import secrets
 
 import streamlit as st
 
-from mnist_cnn.user_digits import DEFAULT_COLLECTION, UserDigitsDatabaseError, UserDigitsError, validate_collection_name
-from ui.user_digits import user_digit_store
+from mnist_cnn.my_digits import DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError, validate_collection_name
+from ui.my_digits_store import my_digits_store
 
 # Session-state keys: the current collection, the picker widget, the new-name field, its suggestion, a notice.
 COLLECTION_KEY = "collection"
@@ -34,11 +34,11 @@ def read_collection_from_url() -> str:
         return DEFAULT_COLLECTION
     try:
         name = validate_collection_name(requested)
-        if user_digit_store().has_collection(name):
+        if my_digits_store().has_collection(name):
             return name
-    except UserDigitsDatabaseError:
+    except MyDigitsDatabaseError:
         return name  # the database is down: keep the person's collection; My digits explains the fault
-    except UserDigitsError as error:
+    except MyDigitsError as error:
         st.session_state[NOTICE_KEY] = f"The link's collection was not opened: {error} Using {DEFAULT_COLLECTION!r}."
         return DEFAULT_COLLECTION
     st.session_state[NOTICE_KEY] = (f"There is no collection named {name!r} on this server: check the link, or "
@@ -73,8 +73,8 @@ def create_collection_from_input() -> None:
     """Create the collection named in the new-name field (or the suggested name) and switch to it."""
     typed = st.session_state.get(NEW_NAME_KEY) or st.session_state[SUGGESTION_KEY]
     try:
-        collection = user_digit_store().create_collection(typed)
-    except UserDigitsError as error:
+        collection = my_digits_store().create_collection(typed)
+    except MyDigitsError as error:
         st.session_state[NOTICE_KEY] = f"No collection was created: {error}"
         return
     choose_collection(collection)
@@ -82,7 +82,7 @@ def create_collection_from_input() -> None:
     st.session_state[SUGGESTION_KEY] = make_friendly_name()
 
 
-def render_collection_picker() -> None:
+def show_collection_picker() -> None:
     """Sidebar: pick an existing collection or create one by name; keeps ?collection= in the URL in sync."""
     current = get_current_collection()
     st.session_state.setdefault(SUGGESTION_KEY, make_friendly_name())
@@ -92,8 +92,8 @@ def render_collection_picker() -> None:
         if notice:
             st.warning(notice, icon=":material/folder_off:")
         try:
-            names = user_digit_store().list_collections()
-        except UserDigitsError as error:
+            names = my_digits_store().list_collections()
+        except MyDigitsError as error:
             st.caption(f"Collections are unavailable: {error}")
             return
         if current not in names:

@@ -9,7 +9,7 @@ from mnist_cnn.evaluation import MISTAKE_ORDERS, find_mistakes
 from mnist_cnn.gallery import count_pages, select_page
 from mnist_cnn.images import enlarge_pixels
 from mnist_cnn.plots.explorer import CELL_SELECTION
-from mnist_cnn.plots.probabilities import make_probability_spec
+from mnist_cnn.plots.probabilities import make_probability_bars
 from ui.state import restore_widget, save_widget, set_widget
 
 # Layout: mistakes per gallery page and cards per row.
@@ -138,7 +138,7 @@ def show_selected_digit(evaluation, x_test, index: int) -> None:
     st.markdown(f"True digit **{true_digit}**; the model says **{predicted_digit}** "
                 f"({format_confidence(probabilities[predicted_digit])}, {verdict}) and gives the true digit "
                 f"{format_confidence(probabilities[true_digit])}. Loss {evaluation.losses[index]:.2f}.")
-    st.vega_lite_chart(make_probability_spec(probabilities, true_digit=true_digit, height=180), width="stretch")
+    st.html(make_probability_bars(probabilities, true_digit=true_digit, height=140))
     st.caption("Red: the prediction. Teal: the true digit.")
     if not FEATURE_MAPS_PAGE.exists():
         st.button("Open in feature maps", icon=":material/layers:", disabled=True, width="stretch",

@@ -82,7 +82,7 @@ def show_class_images(stored) -> None:
 
 
 @st.fragment
-def render_filter_views(stored, model, layer_name: str) -> None:
+def show_filter_views(stored, model, layer_name: str) -> None:
     """For the chosen conv layer: a channel picker, its strongest test digits and its optimised input."""
     st.subheader("What a filter looks for", divider="gray")
     stages = {stage.name: stage for stage in list_feature_layers(model)}

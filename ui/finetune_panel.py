@@ -7,10 +7,10 @@ from mnist_cnn.finetune import MIN_USER_DIGITS
 from mnist_cnn.finetune_job import MAX_MNIST_DROP, make_finetune_settings
 from mnist_cnn.jobs import JobBusyError, JobSpec, get_job_manager
 from mnist_cnn.store import ModelStoreError
-from mnist_cnn.user_digits import UserDigitsError
+from mnist_cnn.my_digits import MyDigitsError
 from ui.collections import get_current_collection
 from ui.state import active_stored_model, get_store
-from ui.user_digits import user_digit_store
+from ui.my_digits_store import my_digits_store
 
 # Fine-tuning settings offered in the panel: gentle defaults that keep MNIST accuracy.
 FINETUNE_DEFAULTS = make_finetune_settings()
@@ -20,7 +20,7 @@ def start_finetune_job(base_name: str, architecture: str) -> bool:
     """Start a fine-tuning job of base_name on MNIST + My digits; False (with a notice) if it cannot start."""
     settings = make_finetune_settings(architecture=architecture, base_model=base_name,
                                       collection=get_current_collection())
-    spec = JobSpec(settings, kind="finetune", options={"user_digits_path": str(user_digit_store().path)})
+    spec = JobSpec(settings, kind="finetune", options={"user_digits_path": str(my_digits_store().path)})
     try:
         job = get_job_manager().start(spec)
     except JobBusyError as error:
@@ -34,12 +34,12 @@ def start_finetune_job(base_name: str, architecture: str) -> bool:
     return False
 
 
-def render_finetune_block(busy: bool) -> None:
+def show_finetune_block(busy: bool) -> None:
     """A button that fine-tunes the active model on MNIST plus the user's labelled drawings."""
     st.markdown("**Fine-tune on My digits**")
     try:
-        total = sum(user_digit_store().count_by_label(collection=get_current_collection()).values())
-    except UserDigitsError as error:
+        total = sum(my_digits_store().count_by_label(collection=get_current_collection()).values())
+    except MyDigitsError as error:
         st.caption(f"Your drawings are unavailable: {error}")
         return
     active = active_stored_model()
@@ -65,7 +65,7 @@ def render_finetune_block(busy: bool) -> None:
             st.rerun(scope="app")  # the live progress lives outside this fragment
 
 
-def render_finetune_report(model_name: str) -> None:
+def show_finetune_report(model_name: str) -> None:
     """Before/after accuracies of a fine-tuned model, read from its metadata."""
     try:
         report = get_store().get(model_name).metadata.get("finetune")

@@ -85,7 +85,7 @@ def find_base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else FALLBACK_BASE_URL
 
 
-def render_share_link(page_path: str) -> None:
+def show_share_link(page_path: str) -> None:
     """A sidebar expander with the link to this view (copy button included) and the lesson-mode switch."""
     with st.sidebar.expander("Copy link to this view", icon=":material/link:"):
         drawing = st.session_state.get("drawing_input")

@@ -35,7 +35,7 @@ def add_uploaded_model() -> None:
                                                f"{stored.test_accuracy:.2%}); every page now uses it.")
 
 
-def render_model_exchange(models) -> None:
+def show_model_exchange(models) -> None:
     """A download button for any stored model and an uploader that adds a checked model to the store."""
     st.subheader("Take a model home, bring your own")
     download, upload = st.columns(2)

@@ -5,8 +5,8 @@ import streamlit as st
 
 from mnist_cnn.evaluation import evaluate_model
 from mnist_cnn.images import enlarge_pixels
-from mnist_cnn.user_digits import UserDigitsError
-from ui.user_digits import get_user_digit_store, user_digit_store
+from mnist_cnn.my_digits import MyDigitsError
+from ui.my_digits_store import get_my_digits_store, my_digits_store
 
 # The gallery shows this many drawings per page, in rows of GALLERY_COLUMNS.
 GALLERY_PAGE_SIZE = 40
@@ -21,29 +21,29 @@ NOTICE_KEY = "my_digits_notice"
 def evaluate_collection(database_path: str, collection: str, data_version: str, model_path: str, model_hash: str,
                         _model) -> float:
     """The model's accuracy on a collection, recomputed only when its data or the model changes."""
-    images, labels = get_user_digit_store(database_path).to_arrays(collection=collection)
+    images, labels = get_my_digits_store(database_path).to_arrays(collection=collection)
     return evaluate_model(_model, images, labels).accuracy
 
 
 @st.cache_data(max_entries=MAX_CACHED_RESULTS, show_spinner=False)
 def export_collection(database_path: str, collection: str, data_version: str) -> bytes:
     """A collection's .npz export, rebuilt only when its data changes."""
-    return get_user_digit_store(database_path).export_npz(collection=collection)
+    return get_my_digits_store(database_path).export_npz(collection=collection)
 
 
 def delete_drawing(digit_id: int, collection: str) -> None:
     """Delete one drawing of the collection (a button callback); a failure becomes a notice."""
     try:
-        user_digit_store().delete(digit_id, collection=collection)
-    except UserDigitsError as error:
+        my_digits_store().delete(digit_id, collection=collection)
+    except MyDigitsError as error:
         st.session_state[NOTICE_KEY] = f"The drawing was not deleted: {error}"
 
 
 def clear_collection(collection: str) -> None:
     """Delete every drawing of the collection and untick the confirmation (a button callback)."""
     try:
-        user_digit_store().clear(collection=collection)
-    except UserDigitsError as error:
+        my_digits_store().clear(collection=collection)
+    except MyDigitsError as error:
         st.session_state[NOTICE_KEY] = f"Nothing was deleted: {error}"
     st.session_state["confirm_clear"] = False
 
@@ -55,7 +55,7 @@ def show_notice() -> None:
         st.error(notice)
 
 
-def render_gallery(collection: str, counts: dict[int, int]) -> None:
+def show_my_digits_gallery(collection: str, counts: dict[int, int]) -> None:
     """One page of the collection's drawings (optionally of one digit), each with a delete button."""
     digits_shown = [digit for digit in counts if counts[digit]]
     label = st.segmented_control("Show", ["all"] + digits_shown, default="all", key="gallery_digit",
@@ -69,7 +69,7 @@ def render_gallery(collection: str, counts: dict[int, int]) -> None:
             st.session_state[page_key] = page_count
         page = st.number_input(f"Page (of {page_count}, {GALLERY_PAGE_SIZE} drawings each)", 1, page_count,
                                key=page_key)
-    items = user_digit_store().list_digits(label, collection=collection, limit=GALLERY_PAGE_SIZE,
+    items = my_digits_store().list_digits(label, collection=collection, limit=GALLERY_PAGE_SIZE,
                                            offset=(int(page) - 1) * GALLERY_PAGE_SIZE)
     for start in range(0, len(items), GALLERY_COLUMNS):
         for column, item in zip(st.columns(GALLERY_COLUMNS), items[start:start + GALLERY_COLUMNS]):
@@ -78,7 +78,7 @@ def render_gallery(collection: str, counts: dict[int, int]) -> None:
                           on_click=delete_drawing, args=(item.id, collection))
 
 
-def render_import(collection: str, max_upload_mb: int) -> None:
+def show_import(collection: str, max_upload_mb: int) -> None:
     """An .npz uploader (its own small size limit) that adds the file's digits to the collection once."""
     upload = st.file_uploader("An .npz in MNIST layout", type=["npz"], key="import_npz",
                               max_upload_size=max_upload_mb)
@@ -87,16 +87,16 @@ def render_import(collection: str, max_upload_mb: int) -> None:
         st.success(f"{upload.name} was imported.")
     elif upload is not None and st.button("Add these digits", icon=":material/upload:"):
         try:
-            added = user_digit_store().import_npz(upload.getvalue(), collection=collection)
+            added = my_digits_store().import_npz(upload.getvalue(), collection=collection)
             imported.add(upload.file_id)
             st.success(f"Added {added} digits from {upload.name} to {collection!r}.")
-        except UserDigitsError as error:
+        except MyDigitsError as error:
             st.error(f"Nothing was imported: {error}")
 
 
-def render_collection_counts() -> None:
+def show_collection_counts() -> None:
     """How many drawings each collection on this server holds (for the teacher)."""
-    counts = user_digit_store().count_by_collection()
+    counts = my_digits_store().count_by_collection()
     with st.expander(f"All collections on this server ({len(counts)})", icon=":material/groups:"):
         st.dataframe(pd.DataFrame({"collection": list(counts), "drawings": list(counts.values())}),
                      hide_index=True, width="stretch")

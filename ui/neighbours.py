@@ -27,7 +27,7 @@ def build_index_cached(model_path: str, model_hash: str):
     return build_index(model, x_train[:BANK_SIZE], x_test[:MAP_SIZE], y_test[:MAP_SIZE])
 
 
-def render_neighbours(model, model_input: np.ndarray, source: str = "canvas") -> None:
+def show_neighbours(model, model_input: np.ndarray, source: str = "canvas") -> None:
     """The drawing's nearest training digits and its place on the map of test digits (shown while switched on)."""
     st.markdown("**Neighbours and the map: where your drawing lands in the network's last hidden layer**")
     with st.container(border=True):

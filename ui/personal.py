@@ -8,12 +8,12 @@ from mnist_cnn.inference import Classification
 from mnist_cnn.personalise import PersonalAdapter, build_adapter, classify_personal, compute_reference
 from ui.collections import get_current_collection
 from ui.state import active_stored_model, file_hash, load_model_cached, load_training_set_cached
-from ui.user_digits import user_digit_store
+from ui.my_digits_store import my_digits_store
 
 
 def read_collection(collection: str) -> tuple[np.ndarray, np.ndarray]:
     """The collection's drawings: uint8 images (n, 28, 28) and labels (n,)."""
-    return user_digit_store().to_arrays(collection=collection)
+    return my_digits_store().to_arrays(collection=collection)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -42,12 +42,12 @@ def current_adapter() -> PersonalAdapter | None:
     try:
         if stored is None:
             return None
-        version = user_digit_store().data_version(collection)  # "count-newest id": one query per stroke
+        version = my_digits_store().data_version(collection)  # "count-newest id": one query per stroke
         if version.startswith("0-"):  # no drawings in the collection
             return None
-        return get_adapter(str(stored.model_path), file_hash(stored), str(user_digit_store().path), collection,
+        return get_adapter(str(stored.model_path), file_hash(stored), str(my_digits_store().path), collection,
                            version)
-    except (DataError, ValueError) as error:  # UserDigitsError is a ValueError
+    except (DataError, ValueError) as error:  # MyDigitsError is a ValueError
         st.caption(f"Your drawings cannot be used with this model: {error}")
         return None
 
@@ -57,7 +57,7 @@ def describe_answer(classification: Classification) -> str:
     return f"{classification.digit} ({classification.confidence:.0%})"
 
 
-def render_personal_answer(model, model_input: np.ndarray, classification: Classification,
+def show_personal_answer(model, model_input: np.ndarray, classification: Classification,
                            page: str) -> None:
     """A "Use my drawings" toggle (its key names `page`) and, when on, the adapted answer beside the plain one."""
     use = st.toggle("Use my drawings", value=True, key=f"use_my_drawings_{page}",

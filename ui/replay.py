@@ -54,7 +54,7 @@ def choose_epoch(name: str, epochs: list) -> int:
                             help="The weights after this epoch: its kernels, feature maps, accuracy and mistakes.")
 
 
-def draw_epoch(model, history: dict, snapshots, epoch: int) -> None:
+def show_epoch(model, history: dict, snapshots, epoch: int) -> None:
     """The replayed epoch's accuracy marker, confusion matrix, first-layer kernels and feature maps."""
     position = snapshots.position(epoch)
     accuracy = float(snapshots.accuracies[position])
@@ -81,7 +81,7 @@ def draw_epoch(model, history: dict, snapshots, epoch: int) -> None:
             st.caption(f"Input: {caption}.")
 
 
-def render_replay(stored: StoredModel, history: dict) -> None:
+def show_replay(stored: StoredModel, history: dict) -> None:
     """The replay of stored's learning, or one line on why there is none and how to get one."""
     snapshot_path = get_store().snapshot_path(stored.name)
     if not snapshot_path.exists():
@@ -97,4 +97,4 @@ def render_replay(stored: StoredModel, history: dict) -> None:
     except (SnapshotError, OSError) as error:
         st.warning(f"The replay of **{stored.name}** is unavailable: {error}")
         return
-    draw_epoch(model, history, snapshots, epoch)
+    show_epoch(model, history, snapshots, epoch)

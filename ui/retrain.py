@@ -10,7 +10,7 @@ from mnist_cnn.architectures import ARCHITECTURES, build_model
 from mnist_cnn.jobs import CANCELLED, FAILED, FINISHED, JobBusyError, JobSpec, get_job_manager
 from mnist_cnn.plots.training import make_live_chart
 from mnist_cnn.training_settings import LR_SCHEDULES, PANEL_SETTINGS
-from ui.finetune_panel import render_finetune_block, render_finetune_report
+from ui.finetune_panel import show_finetune_block, show_finetune_report
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
 
 # The panel's defaults: the quick retrain (training_settings.PANEL_SETTINGS).
@@ -72,7 +72,7 @@ def dismiss(job_id: str) -> None:
     st.session_state["retrain_dismissed_job"] = job_id
 
 
-def draw_progress(job, large: bool = False) -> None:
+def show_progress(job, large: bool = False) -> None:
     """Epoch and batch progress bars, elapsed time and ETA, and live loss (and accuracy) curves."""
     if job.is_running and job.epoch == 0:  # the worker is still importing TensorFlow or loading MNIST
         st.progress(0.0, text=f"{job.phase.capitalize()}… (elapsed {format_duration(job.elapsed_seconds)})")
@@ -102,13 +102,13 @@ def draw_progress(job, large: bool = False) -> None:
         st.caption(":blue[training] (running mean over the epoch) · :orange[validation] (end of each epoch)")
 
 
-def draw_running_job(job, large: bool) -> None:
+def show_running_job(job, large: bool) -> None:
     """A running job: who runs what, its progress, and Cancel."""
     mine = job.job_id in st.session_state.setdefault("retrain_started_jobs", set())
     where = "started here" if mine else "started in another browser session"
     st.markdown(f"**Training in progress** ({where})")
     st.caption(describe_spec(job.spec))
-    draw_progress(job, large)
+    show_progress(job, large)
     if job.cancel_requested:
         st.info("Cancelling… nothing will be saved.")
     elif not (mine or is_teacher()):  # with a teacher password, only the teacher cancels someone else's job
@@ -118,45 +118,45 @@ def draw_running_job(job, large: bool) -> None:
         st.rerun(scope="fragment")
 
 
-def follow_job(large: bool) -> None:
+def show_live_job(large: bool) -> None:
     """Redraw the running job; when it ends, rerun the whole app so the model list and panel refresh."""
     job = get_job_manager().current()
     if job is None or not job.is_running:
         st.rerun(scope="app")
     st.session_state.setdefault("retrain_watched_jobs", set()).add(job.job_id)
-    draw_running_job(job, large)
+    show_running_job(job, large)
 
 
 @st.fragment(run_every=SIDEBAR_POLL_SECONDS)
-def follow_job_in_sidebar() -> None:
+def show_live_job_in_sidebar() -> None:
     """The sidebar's live view of the running job, for the session that started it (polls while it runs)."""
-    follow_job(large=False)
+    show_live_job(large=False)
 
 
 @st.fragment(run_every=OTHERS_POLL_SECONDS)
-def follow_others_job_in_sidebar() -> None:
+def show_others_live_job_in_sidebar() -> None:
     """The sidebar's slower view of a job another session started (polls while it runs)."""
-    follow_job(large=False)
+    show_live_job(large=False)
 
 
 @st.fragment(run_every=POLL_SECONDS)
-def follow_job_on_page() -> None:
+def show_live_job_on_page() -> None:
     """The Training page's live view of the running job, with larger curves."""
-    follow_job(large=True)
+    show_live_job(large=True)
 
 
-def draw_job_result(job, large: bool = False) -> None:
+def show_job_result(job, large: bool = False) -> None:
     """A job that has ended: its result, and what the user can do next."""
     key = "page" if large else "sidebar"
     if job.status == FINISHED:
         verb = "Fine-tuned" if job.spec.kind == "finetune" else "Trained"
         st.success(f"{verb} **{job.result_model_name}**: test accuracy **{job.test_accuracy:.2%}** "
                    f"on the 10,000 test digits.")
-        draw_progress(job, large)
+        show_progress(job, large)
         if job.message:
             st.caption(job.message)
         if job.spec.kind == "finetune":
-            render_finetune_report(job.result_model_name)
+            show_finetune_report(job.result_model_name)
         if st.session_state.get("active_model_name") == job.result_model_name:
             st.caption("It is the active model.")
         else:
@@ -177,18 +177,18 @@ def should_show_result(job) -> bool:
     return job.job_id in st.session_state.get("retrain_watched_jobs", set()) or ended_ago < SHOW_RESULT_SECONDS
 
 
-def render_job_status(large: bool = False) -> bool:
+def show_job_status(large: bool = False) -> bool:
     """The running job (live) or the last job's result, in the current container; False if neither."""
     job = get_job_manager().current()
     if job is not None and job.is_running:
         if large:
-            follow_job_on_page()
+            show_live_job_on_page()
         elif job.job_id in st.session_state.setdefault("retrain_started_jobs", set()):
-            follow_job_in_sidebar()
+            show_live_job_in_sidebar()
         else:
-            follow_others_job_in_sidebar()
+            show_others_live_job_in_sidebar()
     elif should_show_result(job):
-        draw_job_result(job, large)
+        show_job_result(job, large)
     else:
         return False
     return True
@@ -220,7 +220,7 @@ def start_job() -> None:
 
 
 @st.fragment
-def render_settings() -> None:
+def show_settings() -> None:
     """The settings and the Start button; changing a setting reruns only this block."""
     for key, value in PANEL_DEFAULTS.items():
         st.session_state.setdefault(key, value)
@@ -249,7 +249,7 @@ def render_settings() -> None:
                  width="stretch", key="retrain_start"):
         start_job()
     st.divider()
-    render_finetune_block(busy)
+    show_finetune_block(busy)
     notice = st.session_state.get("retrain_notice")
     if notice:
         (st.warning if notice[0] == "warning" else st.error)(notice[1])
@@ -260,9 +260,9 @@ def render_settings() -> None:
                "test set and saved to the store; the bundled default model is never overwritten.")
 
 
-def render_retrain_panel() -> None:
+def show_retrain_panel() -> None:
     """The Retrain panel in the sidebar: the job's status (live while it runs) and the settings."""
     with st.sidebar:
         with st.expander("Retrain", key="retrain_expander", icon=":material/model_training:"):
-            render_settings()
-        render_job_status(large=False)
+            show_settings()
+        show_job_status(large=False)

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from mnist_cnn import config
-from ui.collections import render_collection_picker
-from ui.retrain import render_retrain_panel
+from ui.collections import show_collection_picker
+from ui.retrain import show_retrain_panel
 from ui.state import get_store, init_session_state
-from ui.teacher import render_teacher_unlock
+from ui.teacher import show_teacher_unlock
 
 
 def describe_model(stored) -> str:
@@ -17,7 +17,7 @@ def describe_model(stored) -> str:
     return f"{stored.name}{suffix} · {accuracy_text}"
 
 
-def render_model_picker() -> None:
+def show_model_picker() -> None:
     """A selectbox over the stored models, bound to the session's active model."""
     init_session_state()
     models, problems = get_store().scan()
@@ -49,9 +49,9 @@ def render_model_picker() -> None:
             st.warning(f"Skipped model file **{problem.name}**: {problem.message}")
 
 
-def render_sidebar() -> None:
+def show_sidebar() -> None:
     """Everything the sidebar shows on every page."""
-    render_model_picker()
-    render_collection_picker()
-    render_teacher_unlock()
-    render_retrain_panel()
+    show_model_picker()
+    show_collection_picker()
+    show_teacher_unlock()
+    show_retrain_panel()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from mnist_cnn.convolution import KERNEL_PRESETS
 from mnist_cnn.plots.network import make_worked_example_figure
-from mnist_cnn.plots.probabilities import make_probability_spec
+from mnist_cnn.plots.probabilities import make_probability_bars
 from mnist_cnn.plots.steps import make_window_step_figure
 from mnist_cnn.step_by_step import (POOL_SIZE, apply_relu, compute_output_size, compute_softmax_steps, correlate,
                                     explain_window, max_pool, read_logits)
@@ -102,13 +102,13 @@ def show_softmax_step(image: np.ndarray) -> None:
     columns = st.columns([1.2, 1])
     columns[0].dataframe(table, hide_index=True, column_config={
         name: st.column_config.NumberColumn(format="%.4g") for name in list(table.columns)[1:]})
-    columns[1].vega_lite_chart(make_probability_spec(steps.probabilities, height=200), width="stretch")
+    columns[1].html(make_probability_bars(steps.probabilities, height=160))
     st.caption(f"These are the real logits of the model `{stored.name}` for this image: the softmax of them is "
                f"exactly the model's output.")
 
 
 @st.fragment
-def render_step_by_step(image: np.ndarray) -> None:
+def show_step_by_step(image: np.ndarray) -> None:
     """The four operations of a CNN, one after the other, with the live numbers for this image."""
     st.subheader("Step by step: convolution → ReLU → max pooling → softmax", divider="gray")
     st.markdown("**Step 1 · Convolution** with the padding and stride you choose.")

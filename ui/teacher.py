@@ -59,7 +59,7 @@ def lock() -> None:
     st.session_state[UNLOCKED_KEY] = None
 
 
-def render_teacher_unlock() -> None:
+def show_teacher_unlock() -> None:
     """The sidebar's teacher-mode box (only when a teacher password is set)."""
     password = configured_password()
     if password is None:

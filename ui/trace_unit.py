@@ -26,7 +26,7 @@ def apply_click(event, height: int, width: int) -> bool:
 
 
 @st.fragment
-def render_trace_unit(model, image: np.ndarray) -> None:
+def show_trace_unit(model, image: np.ndarray) -> None:
     """An expander: pick a layer, channel and pixel; the input is dimmed outside that pixel's receptive field."""
     with st.expander("Trace a unit back to the input", icon=":material/my_location:"):
         steps = list_spatial_steps(model)

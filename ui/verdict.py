@@ -22,7 +22,7 @@ def describe_verdict(classification) -> str:
             f"that is only the least unlikely of ten poor fits.")
 
 
-def render_not_a_digit(classification) -> None:
+def show_not_a_digit(classification) -> None:
     """The plain "not a digit" message, with the reason and why the softmax cannot say it alone."""
     st.error(f"**That is not a digit.** {describe_verdict(classification)}", icon=":material/block:")
     with st.expander("Why not just trust the percentage?", icon=":material/help:"):

@@ -5,7 +5,7 @@ import streamlit as st
 from mnist_cnn.images import fit_into_square
 from mnist_cnn.inference import classify
 from mnist_cnn.plots.drawing import STEP_DISPLAY_SIZE
-from mnist_cnn.plots.probability_bars import make_probability_bars
+from mnist_cnn.plots.probabilities import make_probability_bars
 from mnist_cnn.preprocess import PreprocessError, PreprocessOptions, preprocess_drawing
 
 # The switches (option name -> label) and the movement sliders' ranges.
@@ -33,7 +33,7 @@ def read_options(source: str) -> PreprocessOptions:
                              rotation=float(rotation))
 
 
-def render_what_if(model, image, source: str = "canvas") -> None:
+def show_what_if(model, image, source: str = "canvas") -> None:
     """The same picture through a changed preprocessing, with the new prediction (shown while switched on)."""
     st.markdown("**What if a normalisation step were off, or the digit moved?**")
     st.caption(EXPLANATION)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mnist_cnn import config
-from mnist_cnn.user_digits import (DEFAULT_COLLECTION, UserDigitsDatabaseError, UserDigitsError, UserDigitStore,
+from mnist_cnn.my_digits import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError, MyDigitsStore,
                                    read_mnist_layout, validate_collection_name)
 
 
@@ -19,7 +19,7 @@ def make_digit(value: float) -> np.ndarray:
 
 
 def test_add_list_and_original_drawing_round_trip(tmp_path):
-    store = UserDigitStore(tmp_path / "digits.sqlite3")
+    store = MyDigitsStore(tmp_path / "digits.sqlite3")
     drawing = np.zeros((300, 300, 4), np.uint8)
     drawing[100:200, 140:160] = 255
     first = store.add(1, make_digit(1.0), drawing)
@@ -36,12 +36,12 @@ def test_add_list_and_original_drawing_round_trip(tmp_path):
 
 def test_data_survives_a_new_store_object(tmp_path):
     path = tmp_path / "digits.sqlite3"
-    UserDigitStore(path).add(4, make_digit(1.0))
-    assert [d.label for d in UserDigitStore(path).list_digits()] == [4]
+    MyDigitsStore(path).add(4, make_digit(1.0))
+    assert [d.label for d in MyDigitsStore(path).list_digits()] == [4]
 
 
 def test_delete_one_and_clear_all(tmp_path):
-    store = UserDigitStore(tmp_path / "d.sqlite3")
+    store = MyDigitsStore(tmp_path / "d.sqlite3")
     ids = [store.add(label, make_digit(1.0)) for label in (0, 1, 2)]
     assert store.delete(ids[1]) and not store.delete(ids[1])
     assert [d.label for d in store.list_digits()] == [0, 2]
@@ -49,13 +49,13 @@ def test_delete_one_and_clear_all(tmp_path):
 
 
 def test_export_then_import_round_trip(tmp_path):
-    source = UserDigitStore(tmp_path / "a.sqlite3")
+    source = MyDigitsStore(tmp_path / "a.sqlite3")
     for label in range(10):
         source.add(label, make_digit((label + 1) / 10))
     exported = source.export_npz()
     images, labels = read_mnist_layout(exported)
     assert images.shape == (10, 28, 28) and images.dtype == np.uint8 and labels.tolist() == list(range(10))
-    target = UserDigitStore(tmp_path / "b.sqlite3")
+    target = MyDigitsStore(tmp_path / "b.sqlite3")
     assert target.import_npz(exported) == 10
     np.testing.assert_array_equal(target.to_arrays()[0], source.to_arrays()[0])
     np.testing.assert_array_equal(target.to_arrays()[1], source.to_arrays()[1])
@@ -72,15 +72,15 @@ def test_bad_imports_are_refused_with_a_message(tmp_path, payload, message):
         buffer = io.BytesIO()
         np.savez(buffer, something=np.zeros(3))
         payload = buffer.getvalue()
-    with pytest.raises(UserDigitsError, match=message):
-        UserDigitStore(tmp_path / "c.sqlite3").import_npz(payload)
+    with pytest.raises(MyDigitsError, match=message):
+        MyDigitsStore(tmp_path / "c.sqlite3").import_npz(payload)
 
 
 def test_bad_labels_and_shapes_are_refused(tmp_path):
-    store = UserDigitStore(tmp_path / "d.sqlite3")
-    with pytest.raises(UserDigitsError, match="0-9"):
+    store = MyDigitsStore(tmp_path / "d.sqlite3")
+    with pytest.raises(MyDigitsError, match="0-9"):
         store.add(12, make_digit(1.0))
-    with pytest.raises(UserDigitsError, match="28x28"):
+    with pytest.raises(MyDigitsError, match="28x28"):
         store.add(3, np.zeros((10, 10)))
 
 
@@ -89,7 +89,7 @@ def test_two_threads_writing_at_once_lose_nothing(tmp_path):
     errors = []
 
     def write_many(label):
-        store = UserDigitStore(path)  # each session opens its own store on the same file
+        store = MyDigitsStore(path)  # each session opens its own store on the same file
         try:
             for _ in range(100):
                 store.add(label, make_digit(1.0))
@@ -102,8 +102,8 @@ def test_two_threads_writing_at_once_lose_nothing(tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert UserDigitStore(path).count_by_label()[3] == 100
-    assert UserDigitStore(path).count_by_label()[8] == 100
+    assert MyDigitsStore(path).count_by_label()[3] == 100
+    assert MyDigitsStore(path).count_by_label()[8] == 100
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ CREATE TABLE drawings (
 
 
 def test_two_collections_are_isolated_and_deleting_all_in_one_leaves_the_other(tmp_path):
-    store = UserDigitStore(tmp_path / "d.sqlite3")
+    store = MyDigitsStore(tmp_path / "d.sqlite3")
     store.create_collection("Anna")
     for label in (1, 2, 3):
         store.add(label, make_digit(1.0), collection="Anna")
@@ -146,29 +146,29 @@ def test_two_collections_are_isolated_and_deleting_all_in_one_leaves_the_other(t
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 41, "a/b", "name\n", "<script>", "Ben;DROP", 7, None])
 def test_malformed_collection_names_get_a_clear_message(tmp_path, name):
-    with pytest.raises(UserDigitsError, match="not a valid collection name"):
+    with pytest.raises(MyDigitsError, match="not a valid collection name"):
         validate_collection_name(name)
-    with pytest.raises(UserDigitsError, match="not a valid collection name"):
-        UserDigitStore(tmp_path / "d.sqlite3").add(1, make_digit(1.0), collection=name)
+    with pytest.raises(MyDigitsError, match="not a valid collection name"):
+        MyDigitsStore(tmp_path / "d.sqlite3").add(1, make_digit(1.0), collection=name)
 
 
 def test_valid_names_are_trimmed_and_unknown_ones_do_not_exist(tmp_path):
     assert validate_collection_name("  Class 4b_Anna-2 ") == "Class 4b_Anna-2"
-    store = UserDigitStore(tmp_path / "d.sqlite3")
+    store = MyDigitsStore(tmp_path / "d.sqlite3")
     assert store.create_collection(" Zoë ") == "Zoë" and store.has_collection("Zoë")
     assert not store.has_collection("nobody")
 
 
 def test_a_full_collection_refuses_saves_and_imports_inside_the_transaction(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "MAX_COLLECTION_DIGITS", 5)
-    store = UserDigitStore(tmp_path / "d.sqlite3")
+    store = MyDigitsStore(tmp_path / "d.sqlite3")
     for _ in range(4):
         store.add(1, make_digit(1.0), collection="full")
     exported = store.export_npz(collection="full")
-    with pytest.raises(UserDigitsError, match="is full: it holds 4 of at most 5 drawings"):
+    with pytest.raises(MyDigitsError, match="is full: it holds 4 of at most 5 drawings"):
         store.import_npz(exported, collection="full")
     store.add(2, make_digit(1.0), collection="full")
-    with pytest.raises(UserDigitsError, match="is full"):
+    with pytest.raises(MyDigitsError, match="is full"):
         store.add(3, make_digit(1.0), collection="full")
     assert sum(store.count_by_label(collection="full").values()) == 5
     assert store.add(3, make_digit(1.0), collection="other") > 0, "another collection still has room"
@@ -177,15 +177,15 @@ def test_a_full_collection_refuses_saves_and_imports_inside_the_transaction(tmp_
 def test_concurrent_writers_never_overfill_a_collection(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "MAX_COLLECTION_DIGITS", 30)
     path = tmp_path / "shared.sqlite3"
-    UserDigitStore(path)
+    MyDigitsStore(path)
     refusals = []
 
     def write_many():
-        store = UserDigitStore(path)
+        store = MyDigitsStore(path)
         for _ in range(20):
             try:
                 store.add(4, make_digit(1.0), collection="class")
-            except UserDigitsError as error:
+            except MyDigitsError as error:
                 refusals.append(str(error))
 
     threads = [threading.Thread(target=write_many) for _ in range(3)]
@@ -193,22 +193,22 @@ def test_concurrent_writers_never_overfill_a_collection(tmp_path, monkeypatch):
         thread.start()
     for thread in threads:
         thread.join()
-    assert UserDigitStore(path).count_by_label(collection="class")[4] == 30
+    assert MyDigitsStore(path).count_by_label(collection="class")[4] == 30
     assert len(refusals) == 30 and all("is full" in refusal for refusal in refusals)
 
 
 def test_too_many_collections_are_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "MAX_COLLECTIONS", 3)  # the default plus two
-    store = UserDigitStore(tmp_path / "d.sqlite3")
+    store = MyDigitsStore(tmp_path / "d.sqlite3")
     store.create_collection("one")
     store.add(1, make_digit(1.0), collection="two")
-    with pytest.raises(UserDigitsError, match="already holds 3 collections"):
+    with pytest.raises(MyDigitsError, match="already holds 3 collections"):
         store.create_collection("three")
     store.create_collection("one")  # an existing one is fine
 
 
 def test_data_version_changes_exactly_when_the_collections_drawings_change(tmp_path):
-    store = UserDigitStore(tmp_path / "d.sqlite3")
+    store = MyDigitsStore(tmp_path / "d.sqlite3")
     empty = store.data_version("mine")
     first = store.add(1, make_digit(1.0), collection="mine")
     one = store.data_version("mine")
@@ -225,7 +225,7 @@ def test_data_version_changes_exactly_when_the_collections_drawings_change(tmp_p
 
 
 def test_to_arrays_limit_keeps_the_newest_drawings_in_order(tmp_path):
-    store = UserDigitStore(tmp_path / "d.sqlite3")
+    store = MyDigitsStore(tmp_path / "d.sqlite3")
     for label in range(10):
         store.add(label, make_digit(1.0), collection="c")
     images, labels = store.to_arrays(collection="c", limit=4)
@@ -241,37 +241,37 @@ def test_an_old_database_migrates_into_the_default_collection(tmp_path):
             connection.execute("INSERT INTO drawings (label, created_at, source, digit) VALUES (?, ?, ?, ?)",
                                (label, "2025-01-01T00:00:00+00:00", "canvas", bytes(784)))
     connection.close()
-    store = UserDigitStore(path)
+    store = MyDigitsStore(path)
     assert [d.label for d in store.list_digits()] == [3, 5]
     assert store.count_by_collection() == {DEFAULT_COLLECTION: 2}
     store.add(7, make_digit(1.0), collection="new")
-    assert [d.label for d in UserDigitStore(path).list_digits()] == [3, 5], "migrating twice changes nothing"
+    assert [d.label for d in MyDigitsStore(path).list_digits()] == [3, 5], "migrating twice changes nothing"
 
 
 def test_a_corrupt_database_file_gives_a_clear_error(tmp_path):
     path = tmp_path / "my_digits.sqlite3"
     path.write_bytes(np.random.default_rng(0).bytes(8192))
-    with pytest.raises(UserDigitsDatabaseError, match="damaged"):
-        UserDigitStore(path)
+    with pytest.raises(MyDigitsDatabaseError, match="damaged"):
+        MyDigitsStore(path)
 
 
 def test_a_database_damaged_after_opening_gives_a_clear_error(tmp_path):
     path = tmp_path / "my_digits.sqlite3"
-    store = UserDigitStore(path)
+    store = MyDigitsStore(path)
     store.add(1, make_digit(1.0))
     for leftover in tmp_path.glob("my_digits.sqlite3-*"):
         leftover.unlink()
     path.write_bytes(np.random.default_rng(1).bytes(8192))
     for action in (store.list_digits, store.count_by_label, store.count_by_collection, store.export_npz,
                    lambda: store.add(2, make_digit(1.0)), store.clear):
-        with pytest.raises(UserDigitsDatabaseError, match="damaged"):
+        with pytest.raises(MyDigitsDatabaseError, match="damaged"):
             action()
 
 
 def test_a_full_disk_gives_a_clear_error_and_keeps_what_was_saved(tmp_path, monkeypatch):
     from mnist_cnn import digit_database
 
-    store = UserDigitStore(tmp_path / "d.sqlite3")
+    store = MyDigitsStore(tmp_path / "d.sqlite3")
     store.add(1, make_digit(1.0))
     connect = sqlite3.connect
 
@@ -282,7 +282,7 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_what_was_saved(tmp_path, monk
         return connection
 
     monkeypatch.setattr(digit_database.sqlite3, "connect", connect_to_a_full_disk)
-    with pytest.raises(UserDigitsDatabaseError, match="disk is full"):
+    with pytest.raises(MyDigitsDatabaseError, match="disk is full"):
         for _ in range(50):
             store.add(2, make_digit(np.random.default_rng(2).random()), np.full((160, 160), 200, np.uint8))
     monkeypatch.setattr(digit_database.sqlite3, "connect", connect)

@@ -11,7 +11,7 @@ import numpy as np
 
 from mnist_cnn import config
 from mnist_cnn.digit_archive import DigitArchiveError, read_mnist_archive
-from mnist_cnn.digit_database import (DEFAULT_COLLECTION, UserDigitsDatabaseError, UserDigitsError,
+from mnist_cnn.digit_database import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError,
                                       create_or_migrate, open_connection, write_transaction)
 from mnist_cnn.images import to_uint8
 
@@ -25,12 +25,12 @@ COLLECTION_NAME_PATTERN = re.compile(r"[\w\- ]{1,40}")
 INSERT_DRAWING = ("INSERT INTO drawings (label, created_at, source, digit, drawing_png, collection) "
                   "VALUES (?, ?, ?, ?, ?, ?)")
 
-__all__ = ["DEFAULT_COLLECTION", "UserDigitsDatabaseError", "UserDigitsError", "UserDigit", "UserDigitStore",
+__all__ = ["DEFAULT_COLLECTION", "MyDigitsDatabaseError", "MyDigitsError", "MyDigit", "MyDigitsStore",
            "read_mnist_layout", "validate_collection_name"]
 
 
 @dataclass
-class UserDigit:
+class MyDigit:
     """One stored drawing: its id, label, time, source and 28x28 uint8 image."""
 
     id: int
@@ -41,10 +41,10 @@ class UserDigit:
 
 
 def to_uint8_digit(model_input: np.ndarray) -> np.ndarray:
-    """A (28, 28) float image in [0, 1] (or uint8) as MNIST-layout uint8; UserDigitsError otherwise."""
+    """A (28, 28) float image in [0, 1] (or uint8) as MNIST-layout uint8; MyDigitsError otherwise."""
     image = np.asarray(model_input)
     if image.shape != (28, 28):
-        raise UserDigitsError(f"A digit must be 28x28, not {image.shape}.")
+        raise MyDigitsError(f"A digit must be 28x28, not {image.shape}.")
     return to_uint8(image)
 
 
@@ -67,11 +67,11 @@ def encode_drawing(drawing: np.ndarray | None) -> bytes | None:
 
 
 def validate_collection_name(name) -> str:
-    """The name with surrounding spaces removed, if it is a valid collection name; UserDigitsError otherwise."""
+    """The name with surrounding spaces removed, if it is a valid collection name; MyDigitsError otherwise."""
     cleaned = name.strip(" ") if isinstance(name, str) else ""
     if not COLLECTION_NAME_PATTERN.fullmatch(cleaned):
         shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "…"
-        raise UserDigitsError(f"{shown} is not a valid collection name: use 1-40 letters, digits, spaces, "
+        raise MyDigitsError(f"{shown} is not a valid collection name: use 1-40 letters, digits, spaces, "
                               f"'-' or '_'.")
     return cleaned
 
@@ -81,22 +81,22 @@ def now_text() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def rows_to_digits(rows) -> list[UserDigit]:
-    """UserDigit objects from (id, label, created_at, source, digit bytes) rows."""
-    return [UserDigit(row[0], row[1], row[2], row[3], np.frombuffer(row[4], dtype=np.uint8).reshape(28, 28))
+def rows_to_digits(rows) -> list[MyDigit]:
+    """MyDigit objects from (id, label, created_at, source, digit bytes) rows."""
+    return [MyDigit(row[0], row[1], row[2], row[3], np.frombuffer(row[4], dtype=np.uint8).reshape(28, 28))
             for row in rows]
 
 
-def digits_to_arrays(digits: list[UserDigit]) -> tuple[np.ndarray, np.ndarray]:
+def digits_to_arrays(digits: list[MyDigit]) -> tuple[np.ndarray, np.ndarray]:
     """(images (n, 28, 28) uint8, labels (n,) uint8) of a list of stored digits."""
     images = np.stack([d.digit for d in digits]) if digits else np.zeros((0, 28, 28), np.uint8)
     return images, np.array([d.label for d in digits], dtype=np.uint8)
 
 
-class UserDigitStore:
+class MyDigitsStore:
     """Labelled drawings in named collections, in one SQLite file; safe to use from several threads and processes.
 
-    Every method raises UserDigitsError (UserDigitsDatabaseError for a damaged, busy or full database) with a
+    Every method raises MyDigitsError (MyDigitsDatabaseError for a damaged, busy or full database) with a
     message fit to show, never a raw sqlite3 error.
     """
 
@@ -114,7 +114,7 @@ class UserDigitStore:
             return
         (count,) = connection.execute("SELECT COUNT(*) FROM collections").fetchone()
         if count >= config.MAX_COLLECTIONS:
-            raise UserDigitsError(f"This server already holds {count:,} collections (the limit is "
+            raise MyDigitsError(f"This server already holds {count:,} collections (the limit is "
                                   f"{config.MAX_COLLECTIONS:,}); pick an existing one.")
         connection.execute("INSERT INTO collections (name, created_at) VALUES (?, ?)", (collection, now_text()))
 
@@ -126,7 +126,7 @@ class UserDigitStore:
                                           (collection,)).fetchone()
             if count + len(rows) > config.MAX_COLLECTION_DIGITS:
                 adding = f" (this would add {len(rows):,})" if len(rows) > 1 else ""
-                raise UserDigitsError(
+                raise MyDigitsError(
                     f"The collection {collection!r} is full: it holds {count:,} of at most "
                     f"{config.MAX_COLLECTION_DIGITS:,} drawings{adding}. Delete some on My digits, or start a "
                     f"new collection in the sidebar.")
@@ -175,13 +175,13 @@ class UserDigitStore:
         """Store one labelled drawing in a collection; return its id."""
         collection = validate_collection_name(collection)
         if int(label) != label or not 0 <= int(label) <= 9:
-            raise UserDigitsError(f"The label must be a digit 0-9, not {label!r}.")
+            raise MyDigitsError(f"The label must be a digit 0-9, not {label!r}.")
         digit = to_uint8_digit(model_input)
         row = (int(label), now_text(), source, digit.tobytes(), encode_drawing(drawing), collection)
         return self.insert_rows([row], collection)
 
     def list_digits(self, label: int | None = None, *, collection: str = DEFAULT_COLLECTION,
-                    limit: int | None = None, offset: int = 0) -> list[UserDigit]:
+                    limit: int | None = None, offset: int = 0) -> list[MyDigit]:
         """A collection's digits (optionally of one label), oldest first; limit/offset give one page of them."""
         collection = validate_collection_name(collection)
         query = "SELECT id, label, created_at, source, digit FROM drawings WHERE collection = ?"
@@ -258,9 +258,9 @@ class UserDigitStore:
 
 
 def read_mnist_layout(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Check and read an MNIST-layout .npz (bounded in size and memory); UserDigitsError with a message otherwise."""
+    """Check and read an MNIST-layout .npz (bounded in size and memory); MyDigitsError with a message otherwise."""
     try:
         return read_mnist_archive(bytes(data), max_digits=config.MAX_COLLECTION_DIGITS,
                                   max_bytes=config.MAX_DIGITS_UPLOAD_MB * 2**20)
     except DigitArchiveError as error:
-        raise UserDigitsError(str(error)) from error
+        raise MyDigitsError(str(error)) from error

@@ -6,18 +6,18 @@ import numpy as np
 import streamlit as st
 
 from mnist_cnn import config
-from mnist_cnn.user_digits import DATABASE_NAME, UserDigitsError, UserDigitStore
+from mnist_cnn.my_digits import DATABASE_NAME, MyDigitsError, MyDigitsStore
 
 
 @st.cache_resource
-def get_user_digit_store(path: str) -> UserDigitStore:
-    """One UserDigitStore per database file and process (it opens a connection per operation)."""
-    return UserDigitStore(path)
+def get_my_digits_store(path: str) -> MyDigitsStore:
+    """One MyDigitsStore per database file and process (it opens a connection per operation)."""
+    return MyDigitsStore(path)
 
 
-def user_digit_store() -> UserDigitStore:
+def my_digits_store() -> MyDigitsStore:
     """The store at the configured user-data folder."""
-    return get_user_digit_store(str(config.USER_DATA_DIR / DATABASE_NAME))
+    return get_my_digits_store(str(config.USER_DATA_DIR / DATABASE_NAME))
 
 
 def save_labelled_drawing(label: int, source: str) -> None:
@@ -27,8 +27,8 @@ def save_labelled_drawing(label: int, source: str) -> None:
     model_input, drawing = st.session_state[f"label_drawing_{source}"]
     collection = get_current_collection()
     try:  # the store keeps a thumbnail of the drawing (at most MAX_DRAWING_SIDE pixels a side)
-        user_digit_store().add(label, model_input, drawing, source, collection=collection)
-    except UserDigitsError as error:
+        my_digits_store().add(label, model_input, drawing, source, collection=collection)
+    except MyDigitsError as error:
         st.error(f"The drawing could not be saved: {error}")
         return
     st.session_state["last_saved_drawing"] = hashlib.sha1(model_input.tobytes()).hexdigest()
@@ -40,7 +40,7 @@ def save_corrected_label(correction_key: str, source: str) -> None:
     save_labelled_drawing(int(st.session_state[correction_key]), source)
 
 
-def render_label_controls(model_input: np.ndarray, drawing: np.ndarray | None, predicted_digit: int | None,
+def show_label_controls(model_input: np.ndarray, drawing: np.ndarray | None, predicted_digit: int | None,
                           source: str = "canvas") -> None:
     """'Teach it your handwriting': confirm the prediction (None: not a digit) or give the right digit, and save.
 
