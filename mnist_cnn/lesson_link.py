@@ -82,18 +82,12 @@ def build_query(view: LessonView) -> dict[str, str]:
 def parse_query(params) -> tuple[LessonView, list[str]]:
     """A LessonView from query parameters, and a list of what was ignored and why (bad values lose nothing else)."""
     view, problems = LessonView(), []
-    page = params.get("page")
-    if page is not None:
-        if PAGE_PATTERN.fullmatch(page):
-            view.page = page
-        else:
-            problems.append(f"page {page[:40]!r} is not valid")
-    model = params.get("model")
-    if model is not None:
-        if NAME_PATTERN.fullmatch(model):
-            view.model = model
-        else:
-            problems.append(f"model name {model[:40]!r} is not valid")
+    for key, pattern, what in (("page", PAGE_PATTERN, "page"), ("model", NAME_PATTERN, "model name")):
+        value = params.get(key)
+        if value is not None and pattern.fullmatch(value):
+            setattr(view, key, value)
+        elif value is not None:
+            problems.append(f"{what} {value[:40]!r} is not valid")
     digit = params.get("digit")
     if digit is not None:
         if digit.isdigit() and int(digit) < TEST_SET_SIZE:

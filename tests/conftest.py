@@ -74,3 +74,11 @@ def page(chromium):
     page.set_default_timeout(30_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def draw_page():
+    """The app, opened on the Draw page."""
+    from tests.support.apptest import open_app_page
+
+    return open_app_page("pages/draw.py")

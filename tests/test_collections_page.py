@@ -129,7 +129,7 @@ def test_a_malformed_new_name_is_refused(user_store):
 
 
 def test_the_draw_page_saves_into_the_current_collection(user_store):
-    from tests.test_draw_page import upload_a_one
+    from tests.support.draw_page import upload_a_one
 
     app = start_app("anna")
     upload_a_one(app)

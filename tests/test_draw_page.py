@@ -1,46 +1,11 @@
 """The Draw page's non-canvas parts in AppTest: the empty-canvas hint and uploads (bad files and good ones)."""
 
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
-APP_PATH = str(Path(__file__).resolve().parent.parent / "app.py")
-RUN_TIMEOUT = 120  # seconds: the first run imports TensorFlow and loads the model
-
-
-@pytest.fixture
-def draw_page():
-    """The app, opened on the Draw page."""
-    app = AppTest.from_file(APP_PATH, default_timeout=RUN_TIMEOUT)
-    app.run()
-    app.switch_page("pages/draw.py")
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
-def prediction_metrics(app):
-    """The Prediction metrics on the page (the sidebar has metrics of its own)."""
-    return [metric for metric in app.metric if metric.label == "Prediction"]
-
-
-def upload(app, name, data, mime="application/octet-stream"):
-    """Upload one file through the page's uploader and rerun."""
-    app.file_uploader(key="digit_upload").upload(name, data, mime)
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
-def encode_png(image):
-    """PNG bytes of a gray image."""
-    ok, data = cv2.imencode(".png", image)
-    assert ok
-    return data.tobytes()
-
+from tests.support.draw_page import encode_png, prediction_metrics, upload, upload_a_one
 
 def test_empty_canvas_shows_a_hint_and_no_prediction(draw_page):
     assert draw_page.title[0].value == "Draw a digit"
@@ -83,13 +48,6 @@ def test_a_photo_of_a_digit_is_classified_and_shared(draw_page):
     shared = draw_page.session_state["drawing_input"]
     assert shared.shape == (28, 28) and shared.dtype == np.float32
     assert draw_page.session_state["drawing_source"] == "upload"
-
-
-def upload_a_one(app):
-    """Upload a photo of a dark '1' on light paper."""
-    picture = np.full((200, 160), 235, np.uint8)
-    cv2.line(picture, (82, 30), (78, 170), 20, 9, lineType=cv2.LINE_AA)
-    return upload(app, "one.png", encode_png(picture), "image/png")
 
 
 def test_confirming_the_prediction_saves_the_labelled_drawing(draw_page, tmp_path, monkeypatch):

@@ -1,20 +1,12 @@
 """Tests for fine-tuning on the user's drawings: it learns their style and keeps MNIST accuracy."""
 
-import cv2
 import numpy as np
 import pytest
 
 from mnist_cnn.finetune import (BLEND_SHARES, blend_to_keep_mnist, blend_weights,
                                 finetune_model, split_my_digits)
 from mnist_cnn.training_settings import FineTuneSettings
-
-
-def write_in_a_personal_style(images: np.ndarray) -> np.ndarray:
-    """Rotate digits 50 degrees and thicken them: a 'hand' the MNIST network has never seen."""
-    rotation = cv2.getRotationMatrix2D((13.5, 13.5), -50, 1.0)
-    styled = [cv2.dilate(cv2.warpAffine(image, rotation, (28, 28)), np.ones((2, 2), np.uint8))
-              for image in images]
-    return np.stack(styled)
+from tests.support.pictures import write_in_a_personal_style
 
 
 def test_split_holds_out_a_share_of_every_digit():

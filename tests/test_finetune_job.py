@@ -8,7 +8,7 @@ from mnist_cnn.jobs import FINISHED, JobManager, JobSpec
 from mnist_cnn.store import ModelStore
 from mnist_cnn.my_digits import MyDigitsStore
 from tests.support.server import copy_bundled_models
-from tests.test_finetune import write_in_a_personal_style
+from tests.support.pictures import write_in_a_personal_style
 
 
 @pytest.fixture

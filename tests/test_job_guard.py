@@ -15,7 +15,7 @@ from mnist_cnn.job_guard import (PARENT_GONE_EXIT_CODE, TIME_LIMIT_EXIT_CODE, TI
                                  StoreLock, StoreLockedError, WorkerWatchdog, is_store_locked)
 from mnist_cnn.jobs import CANCELLED, JobBusyError, JobManager
 from tests.support.server import BUNDLED_MODEL_FILES, copy_bundled_models
-from tests.test_jobs import TINY_SPEC, files_in
+from tests.support.jobs import TINY_SPEC, files_in
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,27 +4,18 @@ import os
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from mnist_cnn import config
-from mnist_cnn.job_guard import LOCK_FILE_NAME
 from mnist_cnn.jobs import (CANCELLED, FAILED, FINISHED, RUNNING, JobBusyError, JobManager, JobSnapshot,
                             JobSpec, remove_temporary_files)
-from mnist_cnn.training_settings import PANEL_SETTINGS, TrainingSettings
+from mnist_cnn.training_settings import TrainingSettings
 from mnist_cnn.store import ModelStore
+from tests.support.jobs import TINY_SPEC, files_in
 from tests.support.server import BUNDLED_MODEL_FILES, copy_bundled_models
 
-# A run small enough for a test: one epoch on 1,000 images (TensorFlow's import in the worker dominates).
-TINY_SPEC = JobSpec(replace(PANEL_SETTINGS, architecture="keras_example", epochs=1, batch_size=64,
-                            train_subset=1000))
 WAIT_SECONDS = 240   # generous: the worker imports TensorFlow on a shared, busy machine
-
-
-def files_in(directory: Path) -> list[str]:
-    """Every file name in a folder, hidden ones included (but not the store's lock file), sorted."""
-    return sorted(path.name for path in directory.iterdir() if path.name != LOCK_FILE_NAME)
 
 
 def wait_for(manager: JobManager, condition, timeout: float = WAIT_SECONDS) -> JobSnapshot:

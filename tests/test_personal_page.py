@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from tests.test_draw_page import draw_page, encode_png, prediction_metrics, upload  # noqa: F401, F811 (fixture)
+from tests.support.draw_page import encode_png, prediction_metrics, upload
 
 
 def upload_a_hash_sign(app):

@@ -14,7 +14,7 @@ from mnist_cnn.teacher import (PASSWORD_ENVIRONMENT_VARIABLE, find_teacher_passw
                                is_correct_password, is_unlocked)
 from mnist_cnn.my_digits import MyDigitsStore
 from tests.support.server import copy_bundled_models
-from tests.test_training_page import save_trained_model
+from tests.support.stores import save_trained_model
 from ui.teacher import UNLOCKED_KEY
 
 APP_PATH = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -13,6 +13,7 @@ from mnist_cnn.plots.training import (make_comparison_chart, make_history_chart,
                                       make_live_chart, make_models_table)
 from mnist_cnn.store import ModelStore, build_metadata
 from tests.support.server import copy_bundled_models
+from tests.support.stores import save_trained_model
 
 APP_PATH = str(Path(__file__).resolve().parent.parent / "app.py")
 RUN_TIMEOUT = 120   # seconds for one script run (the first one imports TensorFlow and builds six models)
@@ -25,14 +26,6 @@ def models_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "MODELS_DIR", directory)
     monkeypatch.setattr(jobs, "JOB_MANAGER", jobs.JobManager())
     return directory
-
-
-def save_trained_model(directory, model, name: str):
-    """Put a trained model into the store the way a finished job does."""
-    history = {"loss": [0.9, 0.4], "accuracy": [0.7, 0.9], "val_loss": [0.5, 0.3], "val_accuracy": [0.85, 0.92]}
-    metadata = build_metadata(model, "keras_example", {"epochs": 2, "train_subset": 2000}, history,
-                              [1.0, 1.0], 2.0, 0.3, 0.91)
-    return ModelStore(directory).save(model, metadata, name)
 
 
 def open_training_page() -> AppTest:

@@ -5,10 +5,11 @@ import streamlit as st
 
 from mnist_cnn.finetune import MIN_USER_DIGITS
 from mnist_cnn.finetune_job import MAX_MNIST_DROP, make_finetune_settings
-from mnist_cnn.jobs import JobBusyError, JobSpec, get_job_manager
+from mnist_cnn.jobs import JobSpec
 from mnist_cnn.store import ModelStoreError
 from mnist_cnn.my_digits import MyDigitsError
 from ui.collections import get_current_collection
+from ui.job_start import start_job_or_explain
 from ui.state import active_stored_model, get_store
 from ui.my_digits_store import my_digits_store
 
@@ -21,17 +22,7 @@ def start_finetune_job(base_name: str, architecture: str) -> bool:
     settings = make_finetune_settings(architecture=architecture, base_model=base_name,
                                       collection=get_current_collection())
     spec = JobSpec(settings, kind="finetune", options={"user_digits_path": str(my_digits_store().path)})
-    try:
-        job = get_job_manager().start(spec)
-    except JobBusyError as error:
-        st.session_state["retrain_notice"] = ("warning", str(error))
-    except ValueError as error:
-        st.session_state["retrain_notice"] = ("error", f"Cannot fine-tune: {error}")
-    else:
-        st.session_state.setdefault("retrain_watched_jobs", set()).add(job.job_id)
-        st.session_state["retrain_notice"] = None
-        return True
-    return False
+    return start_job_or_explain(spec, "Cannot fine-tune") is not None
 
 
 def show_finetune_block(busy: bool) -> None:

@@ -7,10 +7,11 @@ import streamlit as st
 
 from mnist_cnn import config
 from mnist_cnn.architectures import ARCHITECTURES, build_model
-from mnist_cnn.jobs import CANCELLED, FAILED, FINISHED, JobBusyError, JobSpec, get_job_manager
+from mnist_cnn.jobs import CANCELLED, FAILED, FINISHED, JobSpec, get_job_manager
 from mnist_cnn.plots.training import make_live_chart
 from mnist_cnn.training_settings import LR_SCHEDULES, PANEL_SETTINGS
 from ui.finetune_panel import show_finetune_block, show_finetune_report
+from ui.job_start import start_job_or_explain
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
 
 # The panel's defaults: the quick retrain (training_settings.PANEL_SETTINGS).
@@ -206,16 +207,9 @@ def read_spec() -> JobSpec:
 
 def start_job() -> None:
     """Start a job with the panel's settings; a busy server or a bad setting gets a clear message."""
-    try:
-        job = get_job_manager().start(read_spec())
-    except JobBusyError as error:
-        st.session_state["retrain_notice"] = ("warning", str(error))
-    except ValueError as error:
-        st.session_state["retrain_notice"] = ("error", f"Cannot start: {error}")
-    else:
+    job = start_job_or_explain(read_spec(), "Cannot start")
+    if job is not None:
         st.session_state.setdefault("retrain_started_jobs", set()).add(job.job_id)
-        st.session_state.setdefault("retrain_watched_jobs", set()).add(job.job_id)
-        st.session_state["retrain_notice"] = None
         st.rerun(scope="app")
 
 

@@ -1,0 +1,17 @@
+"""Background jobs in tests: a job small enough to run in seconds, and what a store folder holds."""
+
+from dataclasses import replace
+from pathlib import Path
+
+from mnist_cnn.job_guard import LOCK_FILE_NAME
+from mnist_cnn.jobs import JobSpec
+from mnist_cnn.training_settings import PANEL_SETTINGS
+
+# A run small enough for a test: one epoch on 1,000 images (TensorFlow's import in the worker dominates).
+TINY_SPEC = JobSpec(replace(PANEL_SETTINGS, architecture="keras_example", epochs=1, batch_size=64,
+                            train_subset=1000))
+
+
+def files_in(directory: Path) -> list[str]:
+    """Every file name in a folder, hidden ones included (but not the store's lock file), sorted."""
+    return sorted(path.name for path in directory.iterdir() if path.name != LOCK_FILE_NAME)
