@@ -15,7 +15,7 @@ from mnist_cnn.uploads import UPLOAD_TYPES, UploadError
 from ui.canvas_controls import show_canvas_controls
 from ui.neighbours import TOGGLE_KEY as NEIGHBOURS_TOGGLE_KEY
 from ui.neighbours import show_neighbours
-from ui.personal import show_personal_answer
+from ui.personal import show_personal_answer, show_personal_switch
 from ui.state import require_model
 from ui.uploads import decode_uploaded_file
 from ui.what_if import show_what_if
@@ -27,6 +27,7 @@ CANVAS_SIZE = 300
 CANVAS_KEY = "digit_canvas"
 DEFAULT_PEN_WIDTH = round(0.08 * CANVAS_SIZE)
 MIN_PEN_WIDTH, MAX_PEN_WIDTH = 4, 60
+COLUMN_WIDTHS = [2, 5]  # the canvas (or uploaded picture) beside its answer
 
 # What the page says while there is nothing to classify on the canvas.
 DRAW_HINT = ("Draw a digit on the black square, as large as you like: the prediction appears when you release "
@@ -105,6 +106,27 @@ def show_details(model, model_input, steps, digit: int, source: str) -> None:
         column.image(image, caption=caption, width="stretch")
 
 
+def closer_look_keys(source: str) -> tuple[str, str, str]:
+    """The session keys of the three closer-look switches of a source: details, what-if, neighbours."""
+    return f"show_details_{source}", f"what_if_on_{source}", f"{NEIGHBOURS_TOGGLE_KEY}_{source}"
+
+
+def show_answer_switches(source: str) -> None:
+    """One row of switches over the answer: use my drawings, and three closer looks (off by default).
+
+    For the canvas this row is drawn outside the stroke's fragment: a stroke then resends none of it.
+    """
+    details, what_if, neighbours = closer_look_keys(source)
+    with st.container(horizontal=True):
+        show_personal_switch(source)
+        st.toggle("How it decided", key=details, help="The saliency map, and the drawing at each preprocessing step.")
+        st.toggle("What if…", key=what_if,
+                  help="Switch off a normalisation step, or shift, scale and rotate the digit.")
+        st.toggle("Neighbours and the map", key=neighbours,
+                  help="The nearest training digits as the network sees them, and a map of test digits with yours "
+                       "on it (the first time per model takes seconds).")
+
+
 def show_answer(model, image, source: str) -> None:
     """Preprocess one picture (canvas RGBA or upload), classify it and show everything about it."""
     if image is None:  # the canvas has not sent a drawing yet
@@ -126,16 +148,8 @@ def show_answer(model, image, source: str) -> None:
     show_prediction(classification)
     show_personal_answer(model, model_input, classification, page=source)
     show_label_controls(model_input, image, classification.digit if classification.is_digit else None, source)
-    # The closer looks cost more than all the rest: three switches in one row (a stroke sends few elements),
-    # each look computed and drawn only while its switch is on.
-    with st.container(horizontal=True):
-        details = st.toggle("How it decided", key=f"show_details_{source}",
-                            help="The saliency map, and the drawing at each preprocessing step.")
-        what_if = st.toggle("What if…", key=f"what_if_on_{source}",
-                            help="Switch off a normalisation step, or shift, scale and rotate the digit.")
-        neighbours = st.toggle("Neighbours and the map", key=f"{NEIGHBOURS_TOGGLE_KEY}_{source}",
-                               help="The nearest training digits as the network sees them, and a map of "
-                                    "test digits with yours on it (the first time per model takes seconds).")
+    # The closer looks cost more than all the rest: each computed and drawn only while its switch is on.
+    details, what_if, neighbours = (st.session_state.get(key, False) for key in closer_look_keys(source))
     if details:
         show_details(model, model_input, prepared.steps, classification.digit, source)
     if what_if:
@@ -147,14 +161,12 @@ def show_answer(model, image, source: str) -> None:
 @st.fragment
 def show_canvas_and_answer(model) -> None:
     """The canvas and its result, rerun on their own after each stroke."""
-    canvas_column, result_column = st.columns([2, 5])
+    canvas_column, result_column = st.columns(COLUMN_WIDTHS)
     with canvas_column:
-        pen_width = st.slider("Pen width", MIN_PEN_WIDTH, MAX_PEN_WIDTH, DEFAULT_PEN_WIDTH, key="pen_width")
-        canvas = st_canvas(stroke_width=pen_width, stroke_color="#FFFFFF", background_color="#000000",
-                           height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw",
-                           update_streamlit=True, return_image_data=True, key=CANVAS_KEY)
+        canvas = st_canvas(stroke_width=st.session_state["pen_width"], stroke_color="#FFFFFF",
+                           background_color="#000000", height=CANVAS_SIZE, width=CANVAS_SIZE,
+                           drawing_mode="freedraw", update_streamlit=True, return_image_data=True, key=CANVAS_KEY)
         show_canvas_controls(CANVAS_KEY)  # Clear, and each stroke sent the moment it ends
-        st.caption("Draw with a mouse, pen or finger. Undo and redo are in the canvas toolbar.")
     with result_column:
         show_answer(model, read_drawing(canvas), source="canvas")
 
@@ -173,18 +185,26 @@ def show_upload_and_answer(model) -> None:
     except UploadError as error:
         st.error(f"**{upload.name}** cannot be used. {error}", icon=":material/broken_image:")
         return
-    picture, result = st.columns([2, 5])
+    picture, result = st.columns(COLUMN_WIDTHS)
     picture.image(image, caption=upload.name, width="stretch")
     with result:
+        show_answer_switches("upload")
         show_answer(model, image, source="upload")
 
 
 stored, model = require_model()
 st.title("Draw a digit")
 st.caption("The network sees your drawing the way MNIST digits were made: ink fitted into a 20×20 box and "
-           "centred by its centre of mass in 28×28. The \"How it decided\" switch, below the result, shows each step.")
+           "centred by its centre of mass in 28×28. The \"How it decided\" switch, over the answer, shows each step.")
 draw_tab, upload_tab = st.tabs(["Draw", "Upload a picture"])
 with draw_tab:
+    # The pen and the switches sit outside the canvas's fragment: a stroke reruns and resends only the canvas
+    # and its answer (changing one of these reruns the page, answer included).
+    pen_column, switches_column = st.columns(COLUMN_WIDTHS, vertical_alignment="bottom")
+    pen_column.slider("Pen width", MIN_PEN_WIDTH, MAX_PEN_WIDTH, DEFAULT_PEN_WIDTH, key="pen_width",
+                      help="Draw with a mouse, pen or finger. Undo and redo are in the canvas toolbar.")
+    with switches_column:
+        show_answer_switches("canvas")
     show_canvas_and_answer(model)
 with upload_tab:
     show_upload_and_answer(model)

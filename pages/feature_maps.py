@@ -11,7 +11,7 @@ from mnist_cnn.plots.network import make_channel_heatmap, make_feature_map_grid
 from mnist_cnn.plots.probabilities import make_probability_bars
 from ui.digit_source import MY_DRAWING, TEST_DIGIT, require_drawing
 from ui.display import show_figure
-from ui.personal import show_personal_answer
+from ui.personal import show_personal_answer, show_personal_switch
 from ui.state import active_evaluation, require_model, restore_widget, save_widget, test_set_or_message
 from ui.trace_unit import show_trace_unit
 from ui.verdict import show_not_a_digit
@@ -86,6 +86,7 @@ def show_input_and_prediction(model, image, true_label, caption) -> None:
     columns[2].html(make_probability_bars(probabilities, true_label, height=140))
     if not classification.is_digit:
         show_not_a_digit(classification)
+    show_personal_switch("feature_maps")
     show_personal_answer(model, image, classification, page="feature_maps")
 
 

@@ -94,7 +94,7 @@ def test_feature_maps_page_opens_the_handed_over_test_digit():
     app.run()
     assert_ran_cleanly(app)
     assert app.number_input(key="feature_maps_test_index").value == 123
-    app.button[0].click().run()  # Random
+    next(button for button in app.button if button.label == "Random").click().run()
     assert_ran_cleanly(app)
 
 

@@ -57,13 +57,17 @@ def describe_answer(classification: Classification) -> str:
     return f"{classification.digit} ({classification.confidence:.0%})"
 
 
+def show_personal_switch(page: str) -> None:
+    """The "Use my drawings" toggle of a page (on by default); show_personal_answer reads it."""
+    st.toggle("Use my drawings", value=True, key=f"use_my_drawings_{page}",
+              help="Reads your drawing in the light of your labelled drawings (My digits), at once, with "
+                   "no training: drawings of yours that look alike vote for their label.")
+
+
 def show_personal_answer(model, model_input: np.ndarray, classification: Classification,
-                           page: str) -> None:
-    """A "Use my drawings" toggle (its key names `page`) and, when on, the adapted answer beside the plain one."""
-    use = st.toggle("Use my drawings", value=True, key=f"use_my_drawings_{page}",
-                    help="Reads your drawing in the light of your labelled drawings (My digits), at once, with "
-                         "no training: drawings of yours that look alike vote for their label.")
-    if not use:
+                         page: str) -> None:
+    """When the page's "Use my drawings" switch is on, the adapted answer beside the plain one."""
+    if not st.session_state.get(f"use_my_drawings_{page}", True):
         return
     adapter = current_adapter()
     if adapter is None:
