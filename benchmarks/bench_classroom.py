@@ -8,7 +8,10 @@ or against any server on this machine (add --pid for its CPU and memory):
 
 import argparse
 import asyncio
+import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -241,6 +244,20 @@ def measure_classrooms(class_sizes=CLASS_SIZES, seconds: float = DRAWING_SECONDS
     return figures
 
 
+def measure_classrooms_in_fresh_process() -> dict:
+    """measure_classrooms in a child Python that has not loaded TensorFlow: `make bench` calls this.
+
+    The simulated students are one asyncio process; inside the benchmark runner, which holds TensorFlow and
+    every earlier benchmark's objects, its garbage collections and CPU share delayed their reading of the
+    server's answers, and a class of 60 measured several times slower than the same server in a fresh process.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "classroom.json"
+        subprocess.run([sys.executable, "-m", "benchmarks.bench_classroom", "--make-bench-json", str(output)],
+                       check=True, cwd=Path(__file__).resolve().parent.parent)
+        return json.loads(output.read_text())
+
+
 def describe_run(run: dict) -> str:
     """A run's figures for the benchmark table, with the targets that apply to its class size."""
     cpu = f"{run['cpu_ms_per_stroke']:.0f} ms" if run["cpu_ms_per_stroke"] is not None else "?"
@@ -303,7 +320,11 @@ def main() -> None:
     parser.add_argument("--training", action="store_true", help="start a training job first")
     parser.add_argument("--stroke-cpu", action="store_true", help="also measure one student's CPU per stroke")
     parser.add_argument("--cold", action="store_true", help="first measure the cold paths (a fresh server)")
+    parser.add_argument("--make-bench-json", help="run `make bench`'s classroom figures and write them here")
     arguments = parser.parse_args()
+    if arguments.make_bench_json:
+        Path(arguments.make_bench_json).write_text(json.dumps(measure_classrooms(), default=float))
+        return
     with tempfile.TemporaryDirectory() as folder:
         process, url, pid = None, arguments.url, arguments.pid
         if url is None:
