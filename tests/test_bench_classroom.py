@@ -1,0 +1,25 @@
+"""The classroom benchmark's verdicts: which runs met the targets, and the class size the README states."""
+
+from benchmarks.bench_classroom import describe_class_size, meets_targets
+
+
+def make_run(students: int, p95_ms: float, with_training: bool = False, lost: int = 0, peak_mb: float = 900.0):
+    """A run's figures as measure_classrooms reports them (only what the verdicts read)."""
+    return {"students": students, "with_training": with_training, "p95_ms": p95_ms, "lost": lost, "errors": 0,
+            "server_peak_mb": peak_mb}
+
+
+def test_each_class_size_has_its_own_bound_and_nothing_may_be_lost():
+    assert meets_targets(make_run(30, 480)) and not meets_targets(make_run(30, 520))
+    assert meets_targets(make_run(60, 990)) and not meets_targets(make_run(60, 1010))
+    assert not meets_targets(make_run(10, 40, lost=1))
+    assert not meets_targets(make_run(30, 100, peak_mb=1600))
+
+
+def test_the_class_size_is_the_largest_whose_runs_all_met_the_targets():
+    runs = [make_run(10, 50), make_run(10, 60, True), make_run(30, 150), make_run(30, 400, True),
+            make_run(60, 700), make_run(60, 1300, True)]
+    assert describe_class_size(runs) == "30 students, idle and while training (not met at 60)"
+    runs[-1] = make_run(60, 900, True)
+    assert describe_class_size(runs) == "60 students, idle and while training (the largest class measured)"
+    assert describe_class_size([make_run(10, 600)]).startswith("none of the measured classes")
