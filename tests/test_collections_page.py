@@ -129,11 +129,11 @@ def test_a_malformed_new_name_is_refused(user_store):
 
 
 def test_the_draw_page_saves_into_the_current_collection(user_store):
-    from tests.support.draw_page import upload_a_one
+    from tests.support.draw_page import save_drawing_as, upload_a_one
 
     app = start_app("anna")
     upload_a_one(app)
-    app.button(key="label_confirm_upload").click().run()
+    save_drawing_as(app, 1)
     assert not app.exception
     assert len(user_store.list_digits(collection="anna")) == 3
     assert len(user_store.list_digits()) == 1, "the default collection is untouched"

@@ -5,7 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.support.draw_page import encode_png, prediction_metrics, upload, upload_a_one
+from tests.support.draw_page import (encode_png, find_label_picker, prediction_metrics, save_drawing_as, upload,
+                                     upload_a_one)
 
 def test_empty_canvas_shows_a_hint_and_no_prediction(draw_page):
     assert draw_page.title[0].value == "Draw a digit"
@@ -50,30 +51,31 @@ def test_a_photo_of_a_digit_is_classified_and_shared(draw_page):
     assert draw_page.session_state["drawing_source"] == "upload"
 
 
-def test_confirming_the_prediction_saves_the_labelled_drawing(draw_page, tmp_path, monkeypatch):
+def test_picking_the_predicted_digit_saves_the_labelled_drawing(draw_page, tmp_path, monkeypatch):
     from mnist_cnn import config
     from mnist_cnn.my_digits import MyDigitsStore
 
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     upload_a_one(draw_page)
     predicted = int(prediction_metrics(draw_page)[0].value)
-    draw_page.button(key="label_confirm_upload").click().run()
+    picker = find_label_picker(draw_page)
+    assert picker.label.startswith("Teach it your handwriting") and picker.value is None
+    save_drawing_as(draw_page, predicted)
     assert not draw_page.exception
+    assert find_label_picker(draw_page) is None, "a saved drawing offers no picker, only its confirmation"
     saved = MyDigitsStore(tmp_path / "my_digits.sqlite3").list_digits()
     assert [digit.label for digit in saved] == [predicted]
     assert saved[0].digit.max() > 200 and saved[0].source == "upload"
     assert any("saved" in success.value for success in draw_page.success)
 
 
-def test_correcting_the_label_saves_the_right_digit(draw_page, tmp_path, monkeypatch):
+def test_picking_another_digit_saves_the_right_label(draw_page, tmp_path, monkeypatch):
     from mnist_cnn import config
     from mnist_cnn.my_digits import MyDigitsStore
 
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     upload_a_one(draw_page)
-    correction = next(box for box in draw_page.selectbox if box.label == "No, it is a")
-    correction.select(7).run()
-    draw_page.button(key="label_save_upload").click().run()
+    save_drawing_as(draw_page, 7)
     assert not draw_page.exception
     assert [d.label for d in MyDigitsStore(tmp_path / "my_digits.sqlite3").list_digits()] == [7]
 
@@ -107,8 +109,8 @@ def test_a_large_upload_is_decoded_once_and_kept_small(draw_page, tmp_path, monk
     assert len(prediction_metrics(draw_page)) == 1
     kept = draw_page.session_state["decoded_upload"]["image"]
     assert max(kept.shape[:2]) == 1000  # shrunk right after decoding
-    assert not arrays_in_widget_callbacks(draw_page), "the label buttons' callbacks hold no image"
-    draw_page.button(key="label_confirm_upload").click().run()  # the store keeps only a thumbnail
+    assert not arrays_in_widget_callbacks(draw_page), "the label picker's callback holds no image"
+    save_drawing_as(draw_page, 1)  # the store keeps only a thumbnail
     (saved,) = MyDigitsStore(tmp_path / "my_digits.sqlite3").list_digits()
     assert max(MyDigitsStore(tmp_path / "my_digits.sqlite3").get_drawing(saved.id).shape) <= MAX_DRAWING_SIDE
     draw_page.slider(key="pen_width").set_value(30).run()  # any rerun of the page
@@ -216,12 +218,11 @@ def test_a_drawing_does_the_costly_work_once_and_only_when_shown(draw_page, monk
 
 
 
-def test_a_drawing_that_is_not_a_digit_offers_no_confirm_button(draw_page):
+def test_a_drawing_that_is_not_a_digit_asks_if_it_is_one(draw_page):
     picture = np.full((200, 200), 235, np.uint8)  # a dark X on light paper: not a digit
     cv2.line(picture, (30, 30), (170, 170), 20, 10, lineType=cv2.LINE_AA)
     cv2.line(picture, (170, 30), (30, 170), 20, 10, lineType=cv2.LINE_AA)
     upload(draw_page, "x.png", encode_png(picture), "image/png")
     assert not draw_page.exception
     assert [metric.value for metric in draw_page.metric][0] == "not a digit"
-    assert not [button for button in draw_page.button if button.key == "label_confirm_upload"]
-    assert any(box.label == "If it is a digit, it is a" for box in draw_page.selectbox)
+    assert find_label_picker(draw_page).label.startswith("If it is a digit")

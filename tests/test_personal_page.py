@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from tests.support.draw_page import encode_png, prediction_metrics, upload
+from tests.support.draw_page import encode_png, prediction_metrics, save_drawing_as, upload
 
 
 def upload_a_hash_sign(app):
@@ -30,8 +30,7 @@ def test_a_labelled_drawing_changes_the_answer_and_the_toggle_hides_it(draw_page
     assert not personal_metrics(draw_page)
     assert any("Save a few labelled drawings" in caption.value for caption in draw_page.caption)
     right_digit = 7 if predicted != "7" else 3
-    next(box for box in draw_page.selectbox if box.label == "No, it is a").select(right_digit).run()
-    draw_page.button(key="label_save_upload").click().run()
+    save_drawing_as(draw_page, right_digit)
     assert not draw_page.exception, draw_page.exception
     answers = personal_metrics(draw_page)
     assert answers["With your 1 drawing"].startswith(f"{right_digit} (")

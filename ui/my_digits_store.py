@@ -35,32 +35,29 @@ def save_labelled_drawing(label: int, source: str) -> None:
     st.toast(f"Saved as a {label} in {collection!r}. See it on the My digits page.", icon=":material/check:")
 
 
-def save_corrected_label(correction_key: str, source: str) -> None:
-    """Save the source's last drawing with the digit picked in the "No, it is a" box."""
-    save_labelled_drawing(int(st.session_state[correction_key]), source)
+def save_picked_label(picker_key: str, source: str) -> None:
+    """Save the source's last drawing with the digit picked in its label picker (a pick undone saves nothing)."""
+    picked = st.session_state.get(picker_key)
+    if picked is not None:
+        save_labelled_drawing(int(picked), source)
 
 
 def show_label_controls(model_input: np.ndarray, drawing: np.ndarray | None, predicted_digit: int | None,
-                          source: str = "canvas") -> None:
-    """'Teach it your handwriting': confirm the prediction (None: not a digit) or give the right digit, and save.
+                        source: str = "canvas") -> None:
+    """'Teach it your handwriting': one row of digits; picking one saves the drawing with that label.
 
-    The drawing waits in the session state, not in the buttons' callbacks: a stroke copies and shrinks nothing.
+    One light widget (a selectbox and two buttons cost a stroke about a third more of the browser's time), and
+    the drawing waits in the session state, not in the callback: a stroke copies and shrinks nothing.
     """
     fingerprint = hashlib.sha1(model_input.tobytes()).hexdigest()
     st.session_state[f"label_drawing_{source}"] = (model_input, drawing)
-    with st.container(border=True):
-        st.markdown("**Teach it your handwriting**: save this drawing with its right label, then fine-tune "
-                    "from the sidebar's Retrain panel.")
-        if st.session_state.get("last_saved_drawing") == fingerprint:
-            st.success("This drawing is saved. Draw another one!", icon=":material/check:")
-            return
-        row = st.container(horizontal=True, vertical_alignment="bottom")  # one block (st.columns sends four)
-        if predicted_digit is not None:
-            row.button(f"Yes, it is a {predicted_digit}", icon=":material/thumb_up:",
-                       key=f"label_confirm_{source}", on_click=save_labelled_drawing,
-                       args=(predicted_digit, source))
-        correction_key = f"label_correct_{source}_{fingerprint[:10]}"
-        right_digit = row.selectbox("No, it is a" if predicted_digit is not None else "If it is a digit, it is a",
-                                    list(range(10)), index=None, placeholder="pick the digit", key=correction_key)
-        row.button("Save", key=f"label_save_{source}", disabled=right_digit is None,
-                   on_click=save_corrected_label, args=(correction_key, source))
+    if st.session_state.get("last_saved_drawing") == fingerprint:
+        st.success("This drawing is saved. Draw another one!", icon=":material/check:")
+        return
+    question = ("Teach it your handwriting: save this drawing as a" if predicted_digit is not None
+                else "If it is a digit, teach it: save this drawing as a")
+    picker_key = f"label_pick_{source}_{fingerprint[:10]}"  # a new drawing starts with nothing picked
+    st.pills(question, list(range(10)), key=picker_key, on_change=save_picked_label, args=(picker_key, source),
+             help="Pick the digit you meant, right or wrong: the drawing is saved in your collection with that "
+                  "label. \"Use my drawings\" then adapts the answers at once, and the sidebar's Retrain panel "
+                  "fine-tunes the network on them.")

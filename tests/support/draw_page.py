@@ -1,4 +1,4 @@
-"""The Draw page in AppTest: its Prediction metrics, and pictures uploaded through its uploader."""
+"""The Draw page in AppTest: its Prediction metrics, pictures uploaded through its uploader, its label picker."""
 
 import cv2
 import numpy as np
@@ -29,3 +29,13 @@ def upload_a_one(app):
     picture = np.full((200, 160), 235, np.uint8)
     cv2.line(picture, (82, 30), (78, 170), 20, 9, lineType=cv2.LINE_AA)
     return upload(app, "one.png", encode_png(picture), "image/png")
+
+
+def find_label_picker(app, source="upload"):
+    """The 'Teach it your handwriting' digit picker of a source's current drawing, or None when there is none."""
+    return next((pills for pills in app.pills if pills.key and pills.key.startswith(f"label_pick_{source}_")), None)
+
+
+def save_drawing_as(app, digit, source="upload"):
+    """Pick `digit` in the label picker (which saves the drawing with that label) and rerun."""
+    find_label_picker(app, source).set_value(digit).run()
