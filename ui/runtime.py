@@ -33,3 +33,18 @@ def configure_server_process() -> None:
     apply_patches()
     freeze_startup_objects()
     configure_server_process.done = True
+
+
+def enter_through_app() -> None:
+    """In a server whose first request named a page (/feature_maps?...), rerun that request through app.py.
+
+    Streamlit 1.67 keeps its old pages/ directory mode until some run calls st.navigation: until then a page's URL
+    runs that page file alone (no app.py: no link applied, no sidebar, a menu of file names). Called on the first
+    import of the `ui` package, which every page imports; once per server process."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and is_streamlit_server():
+        PagesManager.uses_pages_directory = False  # app.py's st.navigation is this app's only navigation
+        import streamlit as st
+
+        st.rerun()
