@@ -50,6 +50,7 @@ def test_a_servers_first_page_url_is_rerun_through_app_py_once(monkeypatch):
     reruns = []
     monkeypatch.setattr("streamlit.rerun", lambda: reruns.append(1))
     monkeypatch.setattr("ui.runtime.is_streamlit_server", lambda: True)
+    monkeypatch.setattr(patches.importlib.metadata, "version", lambda package: "1.67.0")
     monkeypatch.setattr(PagesManager, "uses_pages_directory", True)  # Streamlit's pages/ mode: the page file alone
     enter_through_app()
     assert PagesManager.uses_pages_directory is False and reruns == [1]

@@ -2,7 +2,8 @@
 
 import gc
 
-from ui.patches import apply_patches
+from ui.patches import (VERIFIED_STREAMLIT_VERSIONS, apply_patches, is_verified_version,
+                        leave_pages_directory_mode)
 
 
 def is_streamlit_server() -> bool:
@@ -38,13 +39,12 @@ def configure_server_process() -> None:
 def enter_through_app() -> None:
     """In a server whose first request named a page (/feature_maps?...), rerun that request through app.py.
 
-    Streamlit 1.67 keeps its old pages/ directory mode until some run calls st.navigation: until then a page's URL
-    runs that page file alone (no app.py: no link applied, no sidebar, a menu of file names). Called on the first
-    import of the `ui` package, which every page imports; once per server process."""
+    Patch 3 of ui/patches.py; called on the first import of the `ui` package, which every page imports."""
+    if not is_streamlit_server() or not is_verified_version("streamlit", VERIFIED_STREAMLIT_VERSIONS):
+        return
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory and is_streamlit_server():
-        PagesManager.uses_pages_directory = False  # app.py's st.navigation is this app's only navigation
+    if leave_pages_directory_mode(PagesManager):
         import streamlit as st
 
         st.rerun()
