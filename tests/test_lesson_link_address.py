@@ -14,17 +14,7 @@ from mnist_cnn import config
 from mnist_cnn.lesson_link import build_options
 from mnist_cnn.lesson_options import PAGE_OPTIONS
 from mnist_cnn.my_digits import MyDigitsStore
-
-APP_PATH = str(config.PROJECT_ROOT / "app.py")
-TIMEOUT = 180  # seconds per run: the machine is small and shared
-
-
-def open_view(query: dict[str, str]) -> AppTest:
-    """The app after its first run with a URL's query (a link's ?page= switches to that page in the same run)."""
-    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
-    for name, value in query.items():
-        app.query_params[name] = value
-    return run_again(app)
+from tests.support.apptest import open_app_link
 
 
 def run_again(app: AppTest) -> AppTest:
@@ -43,14 +33,14 @@ def collection_anna(tmp_path, monkeypatch):
 
 
 def test_a_fresh_draw_page_leaves_nothing_in_the_address_bar_but_the_collection(collection_anna):
-    app = open_view({"collection": collection_anna})
+    app = open_app_link({"collection": collection_anna})
     assert app.title[0].value == "Draw a digit"
     assert app.query_params == {"collection": "anna"}
     assert not app.toast, [item.value for item in app.toast]
 
 
 def test_the_address_bar_follows_the_convolution_demo_and_keeps_the_collection(collection_anna):
-    app = open_view({"page": "convolution", "collection": collection_anna})
+    app = open_app_link({"page": "convolution", "collection": collection_anna})
     assert app.title[0].value == "Convolution demo"
     assert "page" not in app.query_params and app.query_params["collection"] == "anna"  # the path names the page
     assert "padding" not in app.query_params  # padding 1 is what a fresh session shows
@@ -64,7 +54,7 @@ def test_the_address_bar_follows_the_convolution_demo_and_keeps_the_collection(c
 
 
 def test_a_copied_address_reopens_the_feature_maps_view():
-    app = open_view({"page": "feature_maps"})
+    app = open_app_link({"page": "feature_maps"})
     app.selectbox(key="feature_maps_enlarge_layer").set_value("conv2")
     app.radio(key="feature_maps_scale").set_value("Per channel")
     app.number_input(key="feature_maps_test_index").set_value(42)
@@ -75,7 +65,7 @@ def test_a_copied_address_reopens_the_feature_maps_view():
     assert {"digit": "42", "scale": "channel", "layer": "conv2", "channel": "5"}.items() <= address.items()
     assert "page" not in address and "model" not in address  # the default model is what a fresh session has
 
-    copy = open_view({"page": "feature_maps", **address})
+    copy = open_app_link({"page": "feature_maps", **address})
     assert copy.number_input(key="feature_maps_test_index").value == 42
     assert copy.radio(key="feature_maps_scale").value == "Per channel"
     assert copy.selectbox(key="feature_maps_enlarge_layer").value == "conv2"
@@ -85,7 +75,7 @@ def test_a_copied_address_reopens_the_feature_maps_view():
 
 
 def test_each_default_the_address_bar_leaves_out_is_what_a_fresh_session_shows():
-    app = open_view({})
+    app = open_app_link({})
     checked = 0
     for page in PAGE_OPTIONS:
         if page != "draw":
