@@ -4,8 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.lesson_link import (CURRENT_PAGE_KEY, LESSON_KEY, apply_lesson_link, keep_view_in_address_bar,
-                            open_linked_page, show_share_link)
+from ui.lesson_link import (CURRENT_PAGE_KEY, LESSON_KEY, apply_lesson_link, open_linked_page,
+                            run_page_and_keep_view, show_share_link)
 from ui.runtime import configure_server_process
 from ui.sidebar import show_sidebar
 from ui.state import init_session_state
@@ -41,5 +41,4 @@ open_linked_page(PAGES_DIR, page_name)
 if not st.session_state.get(LESSON_KEY):
     show_sidebar()
 show_share_link(page_name)
-navigation.run()
-keep_view_in_address_bar()  # the address bar follows the view (fragments call it after their own changes)
+run_page_and_keep_view(navigation)  # the address bar follows the view (fragments write after their own changes)

@@ -16,6 +16,7 @@ PAGE_INDEX_KEYS = {"feature_maps": "feature_maps_test_index", "convolution": "co
                    "fool": "fool_test_index"}
 APPLIED_KEY, LESSON_KEY, PAGE_KEY = "lesson_link_applied", "lesson_mode", "lesson_link_page"
 CURRENT_PAGE_KEY = "lesson_link_current_page"  # the page shown (app.py sets it; fragments read it)
+PAGE_RUNNING_KEY = "lesson_link_page_running"  # True while a full run runs the page: its end writes the URL
 FALLBACK_BASE_URL = "http://localhost:8501"
 MAX_MESSAGES = 3  # problems shown one by one; more are counted in one last message
 
@@ -104,7 +105,10 @@ def read_current_view(page: str | None, drawing=None, lesson: bool = False) -> L
 def keep_view_in_address_bar() -> None:
     """Write the view shown into the address bar (all but the page, named by the path, and the drawing).
 
-    Written only when it changed, and remembered as applied, so the next run does not apply it again."""
+    Written only when it changed, and remembered as applied, so the next run does not apply it again. A fragment
+    calls it too: alone, it writes; inside a full run it leaves the writing to the run's end (one history entry)."""
+    if st.session_state.get(PAGE_RUNNING_KEY):
+        return
     page = st.session_state.get(CURRENT_PAGE_KEY)
     view = read_current_view(page, lesson=bool(st.session_state.get(LESSON_KEY)))
     link = leave_out_defaults(page, build_query(replace(view, page=None)))
@@ -112,6 +116,16 @@ def keep_view_in_address_bar() -> None:
     if query != st.query_params.to_dict():
         st.query_params.from_dict(query)
     st.session_state[APPLIED_KEY] = link
+
+
+def run_page_and_keep_view(navigation) -> None:
+    """Run the page `st.navigation` chose, then write its view into the address bar."""
+    st.session_state[PAGE_RUNNING_KEY] = True
+    try:
+        navigation.run()
+    finally:  # also when the page stops early or reruns: the next fragment run writes for itself
+        st.session_state[PAGE_RUNNING_KEY] = False
+    keep_view_in_address_bar()
 
 
 def show_share_link(page_path: str) -> None:
