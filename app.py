@@ -4,7 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.lesson_link import LESSON_KEY, apply_lesson_link, open_linked_page, show_share_link
+from ui.lesson_link import (CURRENT_PAGE_KEY, LESSON_KEY, apply_lesson_link, open_linked_page,
+                            run_page_and_keep_view, show_share_link)
 from ui.runtime import configure_server_process
 from ui.sidebar import show_sidebar
 from ui.state import init_session_state
@@ -34,9 +35,10 @@ navigation = st.navigation([
     for file, title, icon, default in PAGES
 ])
 page_name = navigation.url_path or DEFAULT_PAGE
+st.session_state[CURRENT_PAGE_KEY] = page_name  # the fragments that keep the view in the URL read it
 apply_lesson_link(page_name)  # a shared link's model, digit, drawing, widgets and lesson mode, once per link
 open_linked_page(PAGES_DIR, page_name)
 if not st.session_state.get(LESSON_KEY):
     show_sidebar()
 show_share_link(page_name)
-navigation.run()
+run_page_and_keep_view(navigation)  # the address bar follows the view (fragments write after their own changes)

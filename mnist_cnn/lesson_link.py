@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from mnist_cnn.config import DEFAULT_MODEL_NAME
 from mnist_cnn.lesson_options import BOOL, CHOICE, FLOAT, INT, LAYER, MODEL, PAGE_OPTIONS, ViewOption
 from mnist_cnn.store import NAME_PATTERN
 
@@ -202,6 +203,14 @@ def parse_options(page: str | None, params: Mapping[str, str],
             continue
         resolved[key] = value
     return resolved, problems
+
+
+def leave_out_defaults(page: str | None, query: Mapping[str, str]) -> dict[str, str]:
+    """A view's query without what a fresh session shows anyway (default model, test digit 0, default options)."""
+    options = PAGE_OPTIONS.get(page or "", {})
+    fresh = {"model": DEFAULT_MODEL_NAME, "digit": "0"}
+    return {name: value for name, value in query.items()
+            if value != (options[name].default if name in options else fresh.get(name))}
 
 
 def select_link_parameters(params: Mapping[str, str]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from mnist_cnn.convolution import (KERNEL_PRESETS, apply_kernels, check_kernel, 
 from mnist_cnn.images import to_unit_floats
 from mnist_cnn.plots.network import make_convolution_figure, make_window_figure, make_worked_example_figure
 from ui.display import show_figure
+from ui.lesson_link import keep_view_in_address_bar
 from ui.state import test_set_or_message
 from ui.step_by_step import show_step_by_step
 
@@ -117,6 +118,7 @@ def show_kernel_playground(image: np.ndarray) -> None:
                f"Keras's Conv2D gives {output[row, col]:.4f} at ({row}, {col}); the sum above is "
                f"{explanation.total:.4f}. Outside the image the input counts as 0 ('same' padding). Like every "
                f"deep-learning library, Keras does not flip the kernel: strictly, this is cross-correlation.")
+    keep_view_in_address_bar()  # a change made in this fragment reaches the URL at once
 
 
 st.title("Convolution demo")

@@ -11,6 +11,7 @@ from mnist_cnn.plots.network import make_channel_heatmap, make_feature_map_grid
 from mnist_cnn.plots.probabilities import make_probability_bars
 from ui.digit_source import MY_DRAWING, TEST_DIGIT, require_drawing
 from ui.display import show_figure
+from ui.lesson_link import keep_view_in_address_bar
 from ui.personal import show_personal_answer, show_personal_switch
 from ui.state import active_evaluation, require_model, restore_widget, save_widget, test_set_or_message
 from ui.trace_unit import show_trace_unit
@@ -107,6 +108,7 @@ def show_enlarged_channel(maps: dict, layers: list) -> None:
         st.altair_chart(make_channel_heatmap(layer_maps[:, :, channel], f"{layer.name}, channel {channel}",
                                              *limits), width="content")
         st.caption("Hover a pixel for its value. Bright = this filter found its pattern there.")
+    keep_view_in_address_bar()  # a change made in this fragment reaches the URL at once
 
 
 stored, model = require_model()

@@ -7,6 +7,7 @@ from mnist_cnn.plots.network import make_convolution_figure
 from mnist_cnn.plots.probabilities import make_probability_bars
 from ui.digit_source import choose_digit
 from ui.display import show_figure
+from ui.lesson_link import keep_view_in_address_bar
 from ui.state import require_model
 
 # Attack methods: label -> number of gradient steps. Strength slider range and default.
@@ -64,6 +65,7 @@ def show_attack(model, image, true_label, caption) -> None:
         st.info("The network already says this digit: pick another target.")
     else:
         st.info(f"Not fooled{steps}: raise the strength, or use the iterative method.", icon=":material/shield:")
+    keep_view_in_address_bar()  # a change made in this fragment reaches the URL at once
 
 
 stored, model = require_model()

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from mnist_cnn.lesson_link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
-                                   decode_drawing, encode_drawing, make_link, parse_options, parse_query,
-                                   select_link_parameters)
+                                   decode_drawing, encode_drawing, leave_out_defaults, make_link, parse_options,
+                                   parse_query, select_link_parameters)
 from mnist_cnn.lesson_options import BOOL, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS
 
 
@@ -139,3 +139,20 @@ def test_the_collection_alone_is_no_link_so_lesson_mode_survives_a_page_change()
     assert select_link_parameters({"collection": "calm-otter-42"}) == {}
     assert select_link_parameters({"collection": "a", "lesson": "1", "layer": "conv2"}) == {"lesson": "1",
                                                                                              "layer": "conv2"}
+
+
+def test_the_address_bar_leaves_out_what_a_fresh_session_shows_and_keeps_the_rest():
+    query = {"model": "default", "digit": "0", "lesson": "1", "scale": "shared", "pooling": "1", "layer": "conv1",
+             "channel": "0"}
+    assert leave_out_defaults("feature_maps", query) == {"lesson": "1", "pooling": "1", "layer": "conv1",
+                                                         "channel": "0"}  # a layer and channel have no default
+    assert leave_out_defaults("fool", {"model": "mine", "digit": "12", "strength": "0.1", "goal": "target"}) == {
+        "model": "mine", "digit": "12", "goal": "target"}
+
+
+def test_every_default_is_a_value_its_option_accepts():
+    for page, options in PAGE_OPTIONS.items():
+        for name, option in options.items():
+            if option.default is not None:
+                values, problems = parse_options(page, {name: option.default})
+                assert problems == [] and len(values) == 1, (page, name)

@@ -1,26 +1,12 @@
 """Lessons in a link, page by page (AppTest): a link's layer, channel and options show in the page's widgets."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from mnist_cnn import config
-
-APP_PATH = str(config.PROJECT_ROOT / "app.py")
-TIMEOUT = 180  # seconds per run: the machine is small and shared
-
-
-def open_link(query: dict[str, str]) -> AppTest:
-    """The app opened with a link's query (it switches to the link's page by itself), after its runs."""
-    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
-    for name, value in query.items():
-        app.query_params[name] = value
-    app.run()
-    assert not app.exception, [item.value for item in app.exception]
-    return app
+from tests.support.apptest import open_app_link
 
 
 def test_feature_maps_opens_the_links_layer_channel_and_traced_unit():
-    app = open_link({"page": "feature_maps", "digit": "42", "input": "test", "scale": "channel", "layer": "conv2",
+    app = open_app_link({"page": "feature_maps", "digit": "42", "input": "test", "scale": "channel", "layer": "conv2",
                      "channel": "5", "trace_layer": "conv3", "trace_channel": "7", "row": "3", "col": "4"})
     assert app.title[0].value == "Feature maps"
     assert app.number_input(key="feature_maps_test_index").value == 42
@@ -35,14 +21,14 @@ def test_feature_maps_opens_the_links_layer_channel_and_traced_unit():
 
 
 def test_kernels_opens_the_links_layer_filter_and_input_channel():
-    app = open_link({"page": "kernels", "layer": "conv3", "filter": "9", "input": "2"})
+    app = open_app_link({"page": "kernels", "layer": "conv3", "filter": "9", "input": "2"})
     assert app.selectbox(key="kernels_layer_name").value == "conv3"
     assert app.number_input(key="filter_views_channel_conv3").value == 9
     assert app.selectbox(key="kernels_input_conv3").value == 2
 
 
 def test_convolution_opens_the_links_kernels_padding_and_stride():
-    app = open_link({"page": "convolution", "input": "test", "digit": "7", "preset": "laplacian",
+    app = open_app_link({"page": "convolution", "input": "test", "digit": "7", "preset": "laplacian",
                      "kernel": "sobel_y", "padding": "2", "stride": "3", "row": "10", "col": "12"})
     assert app.number_input(key="convolution_test_index").value == 7
     assert app.selectbox(key="convolution_preset").value == "Laplacian"
@@ -53,7 +39,7 @@ def test_convolution_opens_the_links_kernels_padding_and_stride():
 
 
 def test_fool_opens_the_links_target_strength_and_method():
-    app = open_link({"page": "fool", "input": "test", "digit": "3", "method": "pgd", "goal": "target",
+    app = open_app_link({"page": "fool", "input": "test", "digit": "3", "method": "pgd", "goal": "target",
                      "target": "2", "strength": "0.25"})
     assert app.number_input(key="fool_test_index").value == 3
     assert app.radio(key="fool_method").value.startswith("Iterative (PGD")
@@ -63,7 +49,7 @@ def test_fool_opens_the_links_target_strength_and_method():
 
 
 def test_the_test_set_explorer_opens_the_links_tab_and_filters():
-    app = open_link({"page": "mistakes", "tab": "mistakes", "true": "4", "predicted": "9", "order": "test_index",
+    app = open_app_link({"page": "mistakes", "tab": "mistakes", "true": "4", "predicted": "9", "order": "test_index",
                      "selected": "1234"})
     assert any(item.value == "Test digit #1234" for item in app.subheader)
     assert app.selectbox(key="mistakes_true_digit").value == 4
@@ -72,14 +58,14 @@ def test_the_test_set_explorer_opens_the_links_tab_and_filters():
 
 
 def test_draw_keeps_the_links_pen_and_what_if_settings():
-    app = open_link({"page": "draw", "pen": "20", "what_if": "1", "crop": "0", "rotation": "45", "details": "1"})
+    app = open_app_link({"page": "draw", "pen": "20", "what_if": "1", "crop": "0", "rotation": "45", "details": "1"})
     assert app.slider(key="pen_width").value == 20
     assert app.session_state["what_if_on_canvas"] is True and app.session_state["what_if_crop_canvas"] is False
     assert app.session_state["what_if_rotation_canvas"] == 45 and app.session_state["show_details_canvas"] is True
 
 
 def test_hostile_values_are_ignored_with_a_message_and_the_rest_opens():
-    app = open_link({"page": "feature_maps", "layer": "conv9", "channel": "3", "trace_layer": "conv2",
+    app = open_app_link({"page": "feature_maps", "layer": "conv9", "channel": "3", "trace_layer": "conv2",
                      "trace_channel": "999", "row": "-5", "scale": "<script>alert(1)</script>", "evil": "x" * 3000})
     assert app.title[0].value == "Feature maps"
     messages = " ".join(item.value for item in app.toast)
@@ -90,7 +76,7 @@ def test_hostile_values_are_ignored_with_a_message_and_the_rest_opens():
 
 
 def test_lesson_mode_hides_the_model_upload_but_keeps_the_download():
-    app = open_link({"page": "training", "lesson": "1"})
+    app = open_app_link({"page": "training", "lesson": "1"})
     assert not [uploader for uploader in app.get("file_uploader") if uploader.proto.id.endswith("exchange_upload")]
     assert len(app.get("download_button")) == 1
     assert any("off in lesson mode" in item.value for item in app.caption)

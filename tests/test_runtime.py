@@ -9,7 +9,7 @@ from streamlit.runtime.scriptrunner import script_runner
 
 import ui.patches as patches
 from tests.support.streamlit_patches import restore_patched_streamlit
-from ui.runtime import configure_server_process, is_streamlit_server
+from ui.runtime import configure_server_process, enter_through_app, is_streamlit_server
 
 
 @pytest.fixture
@@ -42,3 +42,17 @@ def test_a_server_gets_the_patches_and_freezes_start_up_objects_once(pretend_ser
     assert frozen > 0
     configure_server_process()
     assert gc.get_freeze_count() == frozen  # a rerun freezes nothing more (that would leak its garbage)
+
+
+def test_a_servers_first_page_url_is_rerun_through_app_py_once(monkeypatch):
+    from streamlit.runtime.pages_manager import PagesManager
+
+    reruns = []
+    monkeypatch.setattr("streamlit.rerun", lambda: reruns.append(1))
+    monkeypatch.setattr("ui.runtime.is_streamlit_server", lambda: True)
+    monkeypatch.setattr(patches.importlib.metadata, "version", lambda package: "1.67.0")
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", True)  # Streamlit's pages/ mode: the page file alone
+    enter_through_app()
+    assert PagesManager.uses_pages_directory is False and reruns == [1]
+    enter_through_app()  # app.py's st.navigation now decides every run: nothing more to do
+    assert reruns == [1]

@@ -1,4 +1,5 @@
-"""Trace a unit on the Feature maps page: AppTest with sliders, and a click on the heatmap in a real browser."""
+"""Trace a unit on the Feature maps page: AppTest with sliders, and a click on the heatmap in a real browser (which
+puts the clicked unit in the address bar)."""
 
 import re
 
@@ -54,4 +55,8 @@ def test_clicking_a_feature_map_pixel_highlights_its_receptive_field(app_server,
     after = caption.inner_text()
     match = re.search(r"columns (\d+)–(\d+)", after)
     assert match and int(match.group(1)) < 14, after  # the field moved to the left half of the input
+    unit = re.search(r"Receptive field of \S+ \((\d+), (\d+)\)", after)
+    assert unit, after
+    row, col = unit.groups()  # the clicked unit is in the address bar, ready to be shared
+    expect(page).to_have_url(re.compile(rf"/feature_maps\?(.*&)?row={row}&col={col}(&|$)"), timeout=60_000)
     assert page.get_by_test_id("stException").count() == 0

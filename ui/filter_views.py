@@ -10,6 +10,7 @@ from mnist_cnn.plots.explorer import make_digit_grid_figure
 from mnist_cnn.plots.network import make_outlined_digits_figure
 from mnist_cnn.receptive_field import compute_receptive_field, list_spatial_steps
 from ui.display import show_figure
+from ui.lesson_link import keep_view_in_address_bar
 from ui.state import file_hash, load_model_cached, load_test_set_cached
 
 # How many test digits are scanned for a filter's strongest responses, and how many of them are shown.
@@ -97,3 +98,4 @@ def show_filter_views(stored, model, layer_name: str) -> None:
     show_optimised_input(model, stored, stage, int(channel))
     st.subheader("What each digit looks like to the network", divider="gray")
     show_class_images(stored)
+    keep_view_in_address_bar()  # a change made in this fragment reaches the URL at once

@@ -1,12 +1,13 @@
-"""Lessons in a link: open the view a link describes, share the current view, and a lesson mode without controls."""
+"""Lessons in a link: open the view a link describes, keep it in the address bar, share it, and a lesson mode."""
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import streamlit as st
 
 from mnist_cnn.feature_maps import list_feature_layers
-from mnist_cnn.lesson_link import (LessonView, build_options, make_link, parse_options, parse_query,
-                                   select_link_parameters)
+from mnist_cnn.lesson_link import (OTHER_PARAMETERS, LessonView, build_options, build_query, leave_out_defaults,
+                                   make_link, parse_options, parse_query, select_link_parameters)
 from mnist_cnn.lesson_options import LAYER, PAGE_OPTIONS
 from ui.state import active_model, get_store
 
@@ -14,6 +15,8 @@ from ui.state import active_model, get_store
 PAGE_INDEX_KEYS = {"feature_maps": "feature_maps_test_index", "convolution": "convolution_test_index",
                    "fool": "fool_test_index"}
 APPLIED_KEY, LESSON_KEY, PAGE_KEY = "lesson_link_applied", "lesson_mode", "lesson_link_page"
+CURRENT_PAGE_KEY = "lesson_link_current_page"  # the page shown (app.py sets it; fragments read it)
+PAGE_RUNNING_KEY = "lesson_link_page_running"  # True while a full run runs the page: its end writes the URL
 FALLBACK_BASE_URL = "http://localhost:8501"
 MAX_MESSAGES = 3  # problems shown one by one; more are counted in one last message
 
@@ -71,11 +74,17 @@ def apply_lesson_link(current_page: str | None = None) -> None:
     report_problems(problems)
 
 
+def read_other_parameters() -> dict[str, str]:
+    """The URL's parameters that other blocks keep (?collection=), which no link changes."""
+    return {name: st.query_params[name] for name in OTHER_PARAMETERS if name in st.query_params}
+
+
 def open_linked_page(pages_dir, current_page: str | None = None) -> None:
-    """Switch to the page a link named (links point at the app's root: deep page URLs skip app.py)."""
+    """Switch to the page a link named (a shared link points at the app's root and names its page)."""
     page = st.session_state.pop(PAGE_KEY, None)
     if page and page != current_page and (pages_dir / f"{page}.py").exists():
-        st.switch_page(pages_dir / f"{page}.py")
+        # The link is applied: only the parameters other blocks keep (the collection) go on to the page.
+        st.switch_page(pages_dir / f"{page}.py", query_params=read_other_parameters())
 
 
 def find_base_url() -> str:
@@ -85,26 +94,58 @@ def find_base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else FALLBACK_BASE_URL
 
 
+def read_current_view(page: str | None, drawing=None, lesson: bool = False) -> LessonView:
+    """The view shown on `page`: the active model, the page's test digit and widgets (drawing and lesson as given)."""
+    index_key = PAGE_INDEX_KEYS.get(page or "")
+    return LessonView(page=page or None, model=st.session_state.get("active_model_name"),
+                      digit=st.session_state.get(index_key) if index_key else None, drawing=drawing, lesson=lesson,
+                      options=build_options(page, st.session_state))
+
+
+def keep_view_in_address_bar() -> None:
+    """Write the view shown into the address bar (all but the page, named by the path, and the drawing).
+
+    Written only when it changed, and remembered as applied, so the next run does not apply it again. A fragment
+    calls it too: alone, it writes; inside a full run it leaves the writing to the run's end (one history entry)."""
+    if st.session_state.get(PAGE_RUNNING_KEY):
+        return
+    page = st.session_state.get(CURRENT_PAGE_KEY)
+    view = read_current_view(page, lesson=bool(st.session_state.get(LESSON_KEY)))
+    link = leave_out_defaults(page, build_query(replace(view, page=None)))
+    query = {**link, **read_other_parameters()}
+    if query != st.query_params.to_dict():
+        st.query_params.from_dict(query)
+    st.session_state[APPLIED_KEY] = link
+
+
+def run_page_and_keep_view(navigation) -> None:
+    """Run the page `st.navigation` chose, then write its view into the address bar."""
+    st.session_state[PAGE_RUNNING_KEY] = True
+    try:
+        navigation.run()
+    finally:  # also when the page stops early or reruns: the next fragment run writes for itself
+        st.session_state[PAGE_RUNNING_KEY] = False
+    keep_view_in_address_bar()
+
+
 def show_share_link(page_path: str) -> None:
     """A sidebar expander with the link to this view (copy button included) and the lesson-mode switch."""
-    with st.sidebar.expander("Copy link to this view", icon=":material/link:"):
+    with st.sidebar.expander("Copy link to this view", icon=":material/link:", key="lesson_link_box",
+                             on_change="rerun"):  # opening it reruns the page, so it shows the view as it is
         drawing = st.session_state.get("drawing_input")
         include_drawing = drawing is not None and st.toggle("Include my drawing", value=True,
                                                             key="lesson_link_drawing")
         lesson = st.toggle("Lesson mode: hide the sidebar's controls", key="lesson_link_lesson",
                            value=bool(st.session_state.get(LESSON_KEY)))
-        index_key = PAGE_INDEX_KEYS.get(page_path)
-        view = LessonView(page=page_path or None, model=st.session_state.get("active_model_name"),
-                          digit=st.session_state.get(index_key) if index_key else None,
-                          drawing=drawing if include_drawing else None, lesson=lesson,
-                          options=build_options(page_path, st.session_state))
+        view = read_current_view(page_path, drawing if include_drawing else None, lesson)
         st.code(make_link(find_base_url(), view), language=None, wrap_lines=True)
-        st.caption("Copy the link (button at the top right of the box): it opens this page with the same model, "
-                   "test digit, drawing, layer, channel and settings. In lesson mode the sidebar's model picker, "
-                   "collection and training controls are hidden.")
+        st.caption("The address bar follows this view as you change it (all but your drawing): copy it, or copy "
+                   "this link (button at the top right of the box), which adds your drawing. It opens this page "
+                   "with the same model, test digit, layer, channel and settings. In lesson mode the sidebar's "
+                   "model picker, collection and training controls are hidden.")
         st.button("Update the link", icon=":material/refresh:", key="lesson_link_update",
-                  help="Settings changed inside a section (a channel, a slider) reach the link on the next "
-                       "update of the whole page: press this to make one.")
+                  help="Settings changed inside a section (a channel, a slider) reach the address bar at once, "
+                       "and this box when it is opened: press this to take them in while it stays open.")
     if st.session_state.get(LESSON_KEY):
         st.sidebar.button("Leave lesson mode", icon=":material/school:", key="lesson_leave",
                           on_click=st.session_state.update, kwargs={LESSON_KEY: False})

@@ -1,8 +1,9 @@
 """Every change this app makes to a dependency's behaviour: what it changes, why, and the versions it was verified on.
 
-Both patches change Streamlit (1.67) through private names, so they are applied only when the installed Streamlit
+The patches change Streamlit (1.67) through private names, so they are applied only when the installed Streamlit
 is a verified minor version (requirements.txt pins it); on any other version the app runs without them and logs a
-warning. `ui/runtime.py` applies them once, in the Streamlit server process only (never in a test's AppTest).
+warning. `ui/runtime.py` applies them once, in the Streamlit server process only (never in a test's AppTest):
+1 and 2 from app.py, 3 on the first import of the `ui` package (every page imports it; app.py may not have run).
 
 1. `keep_keras_state_between_runs`: after every script run Streamlit calls `keras.backend.clear_session()`
    (`_clean_problem_modules` in `streamlit/runtime/scriptrunner/script_runner.py`, added for apps that build Keras
@@ -20,6 +21,14 @@ warning. `ui/runtime.py` applies them once, in the Streamlit server process only
    streamlit/streamlit#9188 (fragment elements vanish after two quick reruns; made frequent by delaying
    `AppSession._handle_scriptrunner_event_on_event_loop`); no open issue for this exact race in 1.67 was found.
    Here such a request waits until the old runner has delivered everything (its SHUTDOWN event).
+3. `leave_pages_directory_mode`: a server whose first request is a page's URL (`/feature_maps?layer=conv2`, as
+   the address bar keeps it) ran that page file alone, without app.py: no link applied, no sidebar, a menu of
+   file names. Because this app's pages live in `pages/`, Streamlit starts in its old pages-directory mode
+   (`PagesManager.uses_pages_directory`, set when the first session starts; `_mpa_v1` in
+   `streamlit/runtime/scriptrunner/script_runner.py` then runs the file the URL names), and leaves it only when a
+   run calls `st.navigation`, which app.py does only when it runs: a root URL first. Upstream:
+   streamlit/streamlit#9624 (deep links on first load, closed as not reproduced, without a `pages/` folder). Here
+   the mode is left at once and that first request is rerun, now through app.py.
 
 The canvas (streamlit-drawable-canvas 0.13) is not patched: `ui/canvas_controls.py` presses its own toolbar buttons
 from the browser, and its docstring says what happens on another canvas version.
@@ -111,8 +120,16 @@ def deliver_each_run_before_the_next(app_session_class, shutdown_event, session_
     app_session_class.delivers_each_run_before_the_next = True
 
 
+def leave_pages_directory_mode(pages_manager_class) -> bool:
+    """Make app.py's `st.navigation` the only navigation (patch 3 above); True when the server was in the old mode."""
+    if not pages_manager_class.uses_pages_directory:
+        return False
+    pages_manager_class.uses_pages_directory = False
+    return True
+
+
 def apply_patches() -> bool:
-    """Apply both patches (idempotent), or, on a Streamlit version not verified, none with a logged warning."""
+    """Apply patches 1 and 2 (idempotent), or, on a Streamlit version not verified, none with a logged warning."""
     if not is_verified_version("streamlit", VERIFIED_STREAMLIT_VERSIONS):
         warn_unverified_version("streamlit", importlib.metadata.version("streamlit"))
         return False

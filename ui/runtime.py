@@ -2,7 +2,8 @@
 
 import gc
 
-from ui.patches import apply_patches
+from ui.patches import (VERIFIED_STREAMLIT_VERSIONS, apply_patches, is_verified_version,
+                        leave_pages_directory_mode)
 
 
 def is_streamlit_server() -> bool:
@@ -33,3 +34,17 @@ def configure_server_process() -> None:
     apply_patches()
     freeze_startup_objects()
     configure_server_process.done = True
+
+
+def enter_through_app() -> None:
+    """In a server whose first request named a page (/feature_maps?...), rerun that request through app.py.
+
+    Patch 3 of ui/patches.py; called on the first import of the `ui` package, which every page imports."""
+    if not is_streamlit_server() or not is_verified_version("streamlit", VERIFIED_STREAMLIT_VERSIONS):
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if leave_pages_directory_mode(PagesManager):
+        import streamlit as st
+
+        st.rerun()

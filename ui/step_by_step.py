@@ -11,6 +11,7 @@ from mnist_cnn.plots.steps import make_window_step_figure
 from mnist_cnn.step_by_step import (POOL_SIZE, apply_relu, compute_output_size, compute_softmax_steps, correlate,
                                     explain_window, max_pool, read_logits)
 from ui.display import show_figure
+from ui.lesson_link import keep_view_in_address_bar
 from ui.state import active_model
 
 # The choices the learner has: padding and stride ranges; the kernel comes from the presets.
@@ -115,3 +116,4 @@ def show_step_by_step(image: np.ndarray) -> None:
     output, row, col = show_convolution_step(np.asarray(image, dtype="float32"))
     show_relu_and_pooling_steps(output, row, col)
     show_softmax_step(np.asarray(image, dtype="float32"))
+    keep_view_in_address_bar()  # a change made in this fragment reaches the URL at once

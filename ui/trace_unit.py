@@ -8,6 +8,7 @@ from mnist_cnn.plots.network import UNIT_SELECTION, make_clickable_heatmap
 from mnist_cnn.plots.steps import make_receptive_field_figure
 from mnist_cnn.receptive_field import compute_receptive_field, list_spatial_steps
 from ui.display import show_figure
+from ui.lesson_link import keep_view_in_address_bar
 
 KEY = "trace_"  # prefix of this block's session keys
 
@@ -64,3 +65,4 @@ def show_trace_unit(model, image: np.ndarray) -> None:
                    f"{field.full_size[0]}×{field.full_size[1]} counting the zero padding). Each 3×3 convolution "
                    f"widens the field by 2 pixels times the stride so far; pooling and strided convolutions "
                    f"multiply the stride, so deeper units see more of the digit.")
+    keep_view_in_address_bar()  # a change made in this fragment reaches the URL at once

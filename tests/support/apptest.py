@@ -19,3 +19,13 @@ def open_app_page(page: str, timeout: float = PAGE_RUN_TIMEOUT, session_state: d
     app.run()
     assert not app.exception, [item.value for item in app.exception]
     return app
+
+
+def open_app_link(query: dict[str, str], timeout: float = PAGE_RUN_TIMEOUT) -> AppTest:
+    """The app after its first run with a URL's query (a link's ?page= switches to that page in the same run)."""
+    app = AppTest.from_file(str(APP_PATH), default_timeout=timeout)
+    for name, value in query.items():
+        app.query_params[name] = value
+    app.run()
+    assert not app.exception, [item.value for item in app.exception]
+    return app
