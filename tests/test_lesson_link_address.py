@@ -111,3 +111,24 @@ def test_a_change_inside_a_fragment_reaches_the_address_bar_and_a_copy_reopens_i
     expect(page.get_by_role("heading", name="Fool the model")).to_be_visible(timeout=120_000)
     expect(page).to_have_url(re.compile(r"/fool(\?(?!.*stride=)[^#]*)?$"))  # no option of the last page
     assert page.get_by_test_id("stException").count() == 0 and copy.get_by_test_id("stException").count() == 0
+
+
+@pytest.mark.browser
+def test_a_fresh_servers_first_request_for_a_page_url_goes_through_the_app(tmp_path, page):
+    """Patch 3 (ui/patches.py): Streamlit's pages/ mode would run the page file alone, with a menu of file names."""
+    from playwright.sync_api import expect
+
+    from tests.support.server import copy_bundled_models, start_streamlit
+
+    process, url = start_streamlit(copy_bundled_models(tmp_path / "models"), tmp_path / "user_data")
+    try:
+        page.goto(f"{url}/convolution?stride=3")  # nothing has run on this server yet
+        expect(page.get_by_role("heading", name="Convolution demo")).to_be_visible(timeout=120_000)
+        expect(page.get_by_role("slider", name="Stride s")).to_have_value("3", timeout=60_000)
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_role("link", name="Draw a digit")).to_be_visible()  # app.py's menu, by title
+        expect(sidebar.get_by_text("Copy link to this view")).to_be_visible()
+        assert page.get_by_test_id("stException").count() == 0
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -1,6 +1,7 @@
 """Tests for ui/runtime.py: the server process is configured once; a test process running app.py is left alone."""
 
 import gc
+from pathlib import Path
 
 import pytest
 from streamlit import runtime as streamlit_runtime
@@ -56,3 +57,18 @@ def test_a_servers_first_page_url_is_rerun_through_app_py_once(monkeypatch):
     assert PagesManager.uses_pages_directory is False and reruns == [1]
     enter_through_app()  # app.py's st.navigation now decides every run: nothing more to do
     assert reruns == [1]
+
+
+def test_a_servers_first_root_url_leaves_the_old_mode_without_a_rerun(monkeypatch):
+    from streamlit.runtime.pages_manager import PagesManager
+
+    import ui.runtime
+
+    reruns = []
+    monkeypatch.setattr("streamlit.rerun", lambda: reruns.append(1))
+    monkeypatch.setattr("ui.runtime.is_streamlit_server", lambda: True)
+    monkeypatch.setattr(patches.importlib.metadata, "version", lambda package: "1.67.0")
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", True)
+    monkeypatch.setattr(ui.runtime, "APP_SCRIPT", Path(__file__).resolve())  # as if this test file were app.py
+    enter_through_app()
+    assert PagesManager.uses_pages_directory is False and reruns == [], "app.py's own run needs no rerun"
