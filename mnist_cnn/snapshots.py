@@ -63,13 +63,24 @@ class SnapshotRecorder(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.probe = keras.models.clone_model(self.model)  # measured on a copy: training is left alone
 
-    def on_epoch_end(self, epoch, logs=None):
-        weights = compact_weights(self.model.get_weights())
-        self.probe.set_weights(weights)  # the figures are those of the stored (float16) weights
+    def measure(self, epoch: int, weights: list) -> tuple:
+        """One entry: (epoch, accuracy, confusion, weights), measured with the stored (float16) weights."""
+        self.probe.set_weights(weights)
         evaluation = evaluate_model(self.probe, self.images, self.labels)
-        confusion = compute_confusion_matrix(evaluation.labels, evaluation.predictions)
-        self.entries.append((self.first_epoch + epoch, evaluation.accuracy, confusion, weights))
+        return epoch, evaluation.accuracy, compute_confusion_matrix(evaluation.labels, evaluation.predictions), weights
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.entries.append(self.measure(self.first_epoch + epoch, compact_weights(self.model.get_weights())))
         self.thin_to_fit()
+
+    def keep_final(self, model: keras.Model) -> None:
+        """Make the last snapshot the saved model's weights when they differ (a fine-tune's blend), re-measured."""
+        if not self.entries or self.probe is None:
+            return
+        weights = compact_weights(model.get_weights())
+        epoch, _, _, last = self.entries[-1]
+        if len(weights) != len(last) or not all(np.array_equal(new, old) for new, old in zip(weights, last)):
+            self.entries[-1] = self.measure(epoch, weights)
 
     def thin_to_fit(self) -> None:
         """Drop every other older snapshot (the newest is always kept) while they exceed max_bytes."""

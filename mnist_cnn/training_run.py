@@ -75,6 +75,7 @@ def train_and_save(settings: TrainingSettings, store: ModelStore, data=None, *,
     report_phase("training")
     outcome = run(settings, base_model, data, progress, cancel_event, [recorder])
     model = outcome.training.model
+    recorder.keep_final(model)  # the replay ends on the weights saved (a fine-tune blends them after its epochs)
     evaluation = None
     if outcome.test_accuracy is None:
         report_phase("evaluating")

@@ -151,3 +151,23 @@ def test_migration_fills_the_stage_fields_and_leaves_the_rest(tmp_path):
 def test_one_function_validates_every_kind_of_settings(settings, message):
     with pytest.raises(ValueError, match=message):
         validate_settings(settings)
+
+
+
+def test_the_replay_ends_on_the_saved_weights_when_they_changed_after_the_epochs(tmp_path, tiny_data):
+    from mnist_cnn.training_run import train_on_mnist
+
+    def train_then_change(settings, base_model, data, progress, cancel_event, callbacks):
+        outcome = train_on_mnist(settings, base_model, data, progress, cancel_event, callbacks)
+        model = outcome.training.model
+        model.set_weights([0.5 * weight for weight in model.get_weights()])  # as a fine-tune's blend does
+        return outcome
+
+    store = ModelStore(tmp_path)
+    train_and_save(TINY_SETTINGS, store, tiny_data, name="changed", run=train_then_change)
+    snapshots, saved = load_snapshots(store.snapshot_path("changed")), store.load("changed")
+    assert snapshots.epochs.tolist() == [1, 2]
+    np.testing.assert_array_equal(snapshots.weights[-1][0], saved.get_weights()[0].astype(np.float16))
+    _, (x_test, y_test) = tiny_data
+    replayed = evaluate_model(build_epoch_model(saved, snapshots, 2), x_test, y_test).accuracy
+    assert snapshots.accuracies[-1] == pytest.approx(replayed, abs=1e-9)
