@@ -70,6 +70,15 @@ def format_personal_rows(personal: dict) -> list[tuple[str, str]]:
     return bench_personal.format_rows(personal)
 
 
+def describe_kept_epochs(epochs_that_fit: int) -> str:
+    """Whether the snapshot file's size bound keeps every epoch of the longest run the panel allows."""
+    from mnist_cnn import config
+
+    if epochs_that_fit >= config.MAX_EPOCHS:
+        return f"every epoch of a {config.MAX_EPOCHS}-epoch run kept"
+    return f"{epochs_that_fit} of {config.MAX_EPOCHS} epochs fit: older ones thinned"
+
+
 ROW_BUILDERS = {
     "evaluation": lambda evaluation: [
         ("Active (bundled) model: MNIST test accuracy", f"{evaluation['accuracy']:.2%}"),
@@ -104,6 +113,10 @@ ROW_BUILDERS = {
     "epoch_seconds": lambda epochs: [
         (f"Training, seconds per full epoch: `{name}`", f"{seconds:.1f} s") for name, seconds in epochs.items()],
     "personal": format_personal_rows,
+    "snapshots": lambda snapshots: [
+        (f"Replay snapshot per epoch: `{name}`",
+         f"{cost['bytes_per_epoch'] / 1024:.0f} KiB, {cost['seconds_per_snapshot']:.2f} s to keep and measure; "
+         f"{describe_kept_epochs(cost['epochs_that_fit'])}") for name, cost in snapshots.items()],
 }
 
 
@@ -118,6 +131,7 @@ def main() -> None:
     from benchmarks import bench_handwriting
     from benchmarks import bench_evaluation
     from benchmarks import bench_personal
+    from benchmarks import bench_snapshots
     from benchmarks import bench_training
 
     started = time.perf_counter()
@@ -128,6 +142,7 @@ def main() -> None:
         "handwriting": bench_handwriting.measure_handwriting,
         "not_a_digit": bench_handwriting.measure_not_a_digit,
         "epoch_seconds": bench_training.measure_epoch_seconds,
+        "snapshots": bench_snapshots.measure_snapshot_cost,
         "quick_retrain": bench_training.measure_quick_retrain,
         "personal": bench_personal.measure_personalisation,
         "cold_start": measure_cold_start,
