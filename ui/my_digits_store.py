@@ -46,7 +46,7 @@ def show_label_controls(model_input: np.ndarray, drawing: np.ndarray | None, pre
                         source: str = "canvas") -> None:
     """'Teach it your handwriting': one row of digits; picking one saves the drawing with that label.
 
-    One light widget (a selectbox and two buttons cost the browser more time on every stroke), and
+    One widget in place of a selectbox and two buttons (fewer elements resent per stroke), and
     the drawing waits in the session state, not in the callback: a stroke copies and shrinks nothing.
     """
     fingerprint = hashlib.sha1(model_input.tobytes()).hexdigest()
