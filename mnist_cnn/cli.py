@@ -72,6 +72,7 @@ def run_blend(arguments: argparse.Namespace) -> int:
     from mnist_cnn.finetune import blend_weights
     from mnist_cnn.lineage import build_lineage, make_stage
     from mnist_cnn.store import ModelStore, build_metadata
+    from mnist_cnn.training_run import make_recorder
 
     if not 0 < arguments.share <= 1:
         raise ValueError("--share must be in (0, 1].")
@@ -91,7 +92,10 @@ def run_blend(arguments: argparse.Namespace) -> int:
     metadata = build_metadata(model, tuned_metadata["architecture"], tuned_metadata.get("hyperparameters", {}),
                               lineage.pop("history"), lineage.pop("epoch_seconds"), 0.0, evaluation.mean_loss,
                               evaluation.accuracy, trained_with=command, blend=blend, **lineage)
-    stored = store.save(model, metadata, arguments.name, replace_default=arguments.replace_default)
+    recorder = make_recorder(store, arguments.tuned, tuned_metadata, x_test, y_test)
+    recorder.keep_final(model)  # TUNED's replay, ending on the blend's weights
+    stored = store.save(model, metadata, arguments.name, replace_default=arguments.replace_default,
+                        snapshots=recorder.to_arrays())
     print(f"saved {stored.model_path} and {stored.metadata_path.name}")
     return 0
 

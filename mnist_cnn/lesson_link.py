@@ -205,12 +205,25 @@ def parse_options(page: str | None, params: Mapping[str, str],
     return resolved, problems
 
 
+# What a fresh session shows for the link's own parameters (the address bar leaves these values out).
+FRESH_VALUES = {"model": DEFAULT_MODEL_NAME, "digit": "0"}
+
+
 def leave_out_defaults(page: str | None, query: Mapping[str, str]) -> dict[str, str]:
     """A view's query without what a fresh session shows anyway (default model, test digit 0, default options)."""
     options = PAGE_OPTIONS.get(page or "", {})
-    fresh = {"model": DEFAULT_MODEL_NAME, "digit": "0"}
     return {name: value for name, value in query.items()
-            if value != (options[name].default if name in options else fresh.get(name))}
+            if value != (options[name].default if name in options else FRESH_VALUES.get(name))}
+
+
+def restore_defaults(page: str | None, query: Mapping[str, str], shows_digit: bool) -> dict[str, str]:
+    """The inverse of leave_out_defaults: a link's query with each value it left out put back (the default model,
+    test digit 0 on a page that shows one, the page's options that have a default), so that opening an address
+    (or going Back to one) resets what it does not name instead of keeping the session's current values."""
+    fresh = {"model": FRESH_VALUES["model"], **({"digit": FRESH_VALUES["digit"]} if shows_digit else {})}
+    fresh |= {name: option.default for name, option in PAGE_OPTIONS.get(page or "", {}).items()
+              if option.default is not None}
+    return {**fresh, **query}
 
 
 def select_link_parameters(params: Mapping[str, str]) -> dict[str, str]:

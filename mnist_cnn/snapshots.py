@@ -75,8 +75,10 @@ class SnapshotRecorder(keras.callbacks.Callback):
 
     def keep_final(self, model: keras.Model) -> None:
         """Make the last snapshot the saved model's weights when they differ (a fine-tune's blend), re-measured."""
-        if not self.entries or self.probe is None:
+        if not self.entries:
             return
+        if self.probe is None:  # no epoch ran here: the entries came from keep_earlier (a blend of a trained model)
+            self.probe = keras.models.clone_model(model)
         weights = compact_weights(model.get_weights())
         epoch, _, _, last = self.entries[-1]
         if len(weights) != len(last) or not all(np.array_equal(new, old) for new, old in zip(weights, last)):

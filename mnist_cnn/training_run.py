@@ -44,13 +44,13 @@ def load_base(settings: TrainingSettings, store: ModelStore):
     return settings, earlier, store.load(settings.base_model)
 
 
-def make_recorder(store: ModelStore, settings: TrainingSettings, earlier: dict, x_test, y_test):
+def make_recorder(store: ModelStore, base_name: str | None, earlier: dict, x_test, y_test) -> SnapshotRecorder:
     """A SnapshotRecorder on the first test digits that starts from the base model's snapshots, if it has any."""
     recorder = SnapshotRecorder(x_test[:config.SNAPSHOT_TEST_DIGITS], y_test[:config.SNAPSHOT_TEST_DIGITS],
                                 first_epoch=count_epochs(earlier.get("history", {})) + 1)
-    if settings.base_model and store.snapshot_path(settings.base_model).exists():
+    if base_name and store.snapshot_path(base_name).exists():
         try:
-            recorder.keep_earlier(load_snapshots(store.snapshot_path(settings.base_model)))
+            recorder.keep_earlier(load_snapshots(store.snapshot_path(base_name)))
         except SnapshotError:
             pass  # a damaged replay of the base is not worth failing the run for: this run's epochs are kept
     return recorder
@@ -71,7 +71,7 @@ def train_and_save(settings: TrainingSettings, store: ModelStore, data=None, *,
         data = load_mnist()
     settings, earlier, base_model = load_base(settings, store)
     _, (x_test, y_test) = data
-    recorder = make_recorder(store, settings, earlier, x_test, y_test)
+    recorder = make_recorder(store, settings.base_model, earlier, x_test, y_test)
     report_phase("training")
     outcome = run(settings, base_model, data, progress, cancel_event, [recorder])
     model = outcome.training.model

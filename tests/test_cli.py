@@ -94,3 +94,22 @@ def test_evaluate_refuses_a_bad_data_file_clearly(tmp_path, capsys):
     assert "has no x_test/y_test arrays" in capsys.readouterr().err
     assert main(["evaluate", "--data", str(tmp_path / "absent.npz")]) == 2
     assert "cannot be read" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_blend_keeps_the_tuned_models_replay_ending_on_the_blended_weights(tmp_path, capsys):
+    from mnist_cnn.snapshots import load_snapshots
+    from mnist_cnn.store import ModelStore
+
+    common = ["--epochs", "1", "--subset", "600", "--batch-size", "64"]
+    folder = ["--models-dir", str(tmp_path)]
+    assert main([*folder, "train", "--arch", "keras_example", *common, "--name", "base"]) == 0
+    assert main([*folder, "train", "--init-from", "base", *common, "--seed", "2", "--name", "tuned"]) == 0
+    assert main([*folder, "blend", "base", "tuned", "--share", "0.5", "--name", "mixed"]) == 0
+    store = ModelStore(tmp_path)
+    tuned, mixed = load_snapshots(store.snapshot_path("tuned")), load_snapshots(store.snapshot_path("mixed"))
+    assert mixed.epochs.tolist() == tuned.epochs.tolist() == [1, 2]
+    np.testing.assert_array_equal(mixed.weights[0][0], tuned.weights[0][0])  # the lineage's first epoch, unchanged
+    blended = store.load("mixed").get_weights()[0].astype(np.float16)
+    np.testing.assert_array_equal(mixed.weights[-1][0], blended)             # the last one is the blend
+    assert not np.array_equal(mixed.weights[-1][0], tuned.weights[-1][0])

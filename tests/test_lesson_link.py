@@ -7,7 +7,7 @@ import pytest
 
 from mnist_cnn.lesson_link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
                                    decode_drawing, encode_drawing, leave_out_defaults, make_link, parse_options,
-                                   parse_query, select_link_parameters)
+                                   parse_query, restore_defaults, select_link_parameters)
 from mnist_cnn.lesson_options import BOOL, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS
 
 
@@ -156,3 +156,15 @@ def test_every_default_is_a_value_its_option_accepts():
             if option.default is not None:
                 values, problems = parse_options(page, {name: option.default})
                 assert problems == [] and len(values) == 1, (page, name)
+
+
+def test_restoring_defaults_puts_back_exactly_what_the_address_bar_left_out():
+    query = {"model": "default", "digit": "0", "strength": "0.1", "goal": "target", "target": "8", "method": "pgd"}
+    shortened = leave_out_defaults("fool", query)
+    assert shortened == {"goal": "target", "method": "pgd"}
+    restored = restore_defaults("fool", shortened, shows_digit=True)
+    assert {name: restored[name] for name in query} == query
+    assert restored["input"] == "test"  # every option with a default is named, so an address resets it
+    assert "digit" not in restore_defaults("draw", {}, shows_digit=False)  # the Draw page shows no test digit
+    assert restore_defaults("draw", {"model": "mine", "pen": "30"}, shows_digit=False)["pen"] == "30"
+    assert restore_defaults(None, {"lesson": "1"}, shows_digit=False) == {"model": "default", "lesson": "1"}

@@ -114,6 +114,24 @@ def test_a_change_inside_a_fragment_reaches_the_address_bar_and_a_copy_reopens_i
 
 
 @pytest.mark.browser
+def test_going_back_restores_the_earlier_view_including_what_it_left_out_as_default(app_server, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_server}/convolution?padding=2")
+    expect(page.get_by_role("heading", name="Convolution demo")).to_be_visible(timeout=120_000)
+    padding, stride = page.get_by_role("slider", name="Padding p"), page.get_by_role("slider", name="Stride s")
+    expect(padding).to_have_value("2", timeout=60_000)
+    stride.focus()
+    stride.press("ArrowRight")  # stride 1 → 2: a new address, one history entry
+    expect(page).to_have_url(re.compile(r"/convolution\?(.*&)?stride=2(&|$)"), timeout=60_000)
+    page.go_back()  # to ?padding=2, where stride 1 was left out as the default
+    expect(stride).to_have_value("1", timeout=60_000)
+    expect(padding).to_have_value("2")
+    expect(page).to_have_url(re.compile(r"/convolution\?(?!.*stride=).*padding=2"))  # and it stays there
+    assert page.get_by_test_id("stException").count() == 0
+
+
+@pytest.mark.browser
 def test_a_fresh_servers_first_request_for_a_page_url_goes_through_the_app(tmp_path, page):
     """Patch 3 (ui/patches.py): Streamlit's pages/ mode would run the page file alone, with a menu of file names."""
     from playwright.sync_api import expect

@@ -7,7 +7,8 @@ import streamlit as st
 
 from mnist_cnn.feature_maps import list_feature_layers
 from mnist_cnn.lesson_link import (OTHER_PARAMETERS, LessonView, build_options, build_query, leave_out_defaults,
-                                   make_link, parse_options, parse_query, select_link_parameters)
+                                   make_link, parse_options, parse_query, restore_defaults,
+                                   select_link_parameters)
 from mnist_cnn.lesson_options import LAYER, PAGE_OPTIONS
 from ui.state import active_model, get_store
 
@@ -54,6 +55,8 @@ def apply_lesson_link(current_page: str | None = None) -> None:
     if not params or params == st.session_state.get(APPLIED_KEY):
         return  # no link, or one already applied (the collection picker keeps ?collection= in every page's URL)
     st.session_state[APPLIED_KEY] = params
+    page = params.get("page") or current_page
+    params = restore_defaults(page, params, shows_digit=page in PAGE_INDEX_KEYS)  # the values it left out
     view, problems = parse_query(params)
     if view.model is not None:
         if view.model in {stored.name for stored in get_store().list_models()}:
