@@ -15,12 +15,20 @@ def replace_section(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda match: match.group(1) + body.rstrip("\n") + "\n" + match.group(2), text)
 
 
+def describe_stage(stage: dict) -> str:
+    """'1542 s; test accuracy 99.41% after it': a stage's seconds, and its model's accuracy when recorded."""
+    text = f"{stage['training_seconds']:.0f} s"
+    if stage.get("test_accuracy") is not None:
+        text += f"; test accuracy {stage['test_accuracy']:.2%} after it"
+    return text
+
+
 def make_training_record(metadata: dict) -> str:
     """The bundled model's lineage as Markdown: each CLI stage with its seconds, totals and its test figures."""
     stages = metadata.get("stages") or []
     lines = [f"Trained in {len(stages)} stages with the CLI (from `models/default.json`; each stage ran in a "
              f"scratch store and the result was copied into `models/`):", ""]
-    lines += [f"{number}. `{stage['trained_with']}` ({stage['training_seconds']:.0f} s)"
+    lines += [f"{number}. `{stage['trained_with']}` ({describe_stage(stage)})"
               for number, stage in enumerate(stages, start=1)]
     total = sum(stage["training_seconds"] for stage in stages)
     lines += ["", f"Its record: `{metadata['architecture']}`, {metadata['parameter_count']:,} parameters, "
