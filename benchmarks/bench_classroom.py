@@ -18,6 +18,7 @@ from pathlib import Path
 
 
 from benchmarks.bench_load import find_children, sample_memory
+from benchmarks.host_cpu import describe_steal, measure_steal_share, read_cpu_ticks
 from benchmarks.streamlit_client import StudentSession, play_student, render_known_drawings
 
 # The classes measured by `make bench`, each drawing for this long, idle and while a training job runs.
@@ -245,7 +246,9 @@ def measure_classrooms(class_sizes=CLASS_SIZES, seconds: float = DRAWING_SECONDS
         process, url = start_private_server(Path(folder) / "cpu")
         try:
             figures["cold"] = asyncio.run(measure_cold_paths(url))
+            before = read_cpu_ticks()
             figures["stroke"] = asyncio.run(measure_stroke_cpu(url, process.pid))
+            figures["stroke"]["steal_share"] = measure_steal_share(before, read_cpu_ticks())
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -253,12 +256,14 @@ def measure_classrooms(class_sizes=CLASS_SIZES, seconds: float = DRAWING_SECONDS
             for with_training in (False, True):
                 reference = time_reference_work()
                 process, url = start_private_server(Path(folder) / f"{students}-{with_training}")
+                before = read_cpu_ticks()
                 try:
                     run = asyncio.run(run_classroom(url, students, seconds, process.pid, with_training))
                 finally:
                     process.terminate()
                     process.wait(timeout=60)
                 run["reference_seconds"] = reference
+                run["steal_share"] = measure_steal_share(before, read_cpu_ticks())  # the server's start included
                 print(format_run(run), flush=True)
                 figures["runs"].append(run)
     return figures
@@ -306,6 +311,8 @@ def describe_run(run: dict) -> str:
             f"server CPU {cpu} per stroke (all its work), peak memory {memory}")
     if run.get("reference_seconds") is not None:
         text += f"; machine speed: reference work {run['reference_seconds']:.2f} s"
+    if run.get("steal_share") is not None:
+        text += f", {describe_steal(run['steal_share'])}"
     if run["with_training"]:
         text += "; training " + ("ran throughout" if run["training_ran_throughout"] else "ENDED before the load")
     target = TARGET_P95_MS.get(run["students"])
@@ -333,7 +340,8 @@ def make_table_rows(figures: dict) -> list[tuple[str, str]]:
         ("Server CPU per stroke, one student (protocol client)",
          f"median {stroke['cpu_median_ms']:.0f} ms, mean {stroke['cpu_mean_ms']:.0f} ms (target ≤ "
          f"{TARGET_CPU_MS:.0f} ms median: {'met' if stroke_met else 'NOT met'}); stroke → prediction median "
-         f"{stroke['latency_median_ms']:.0f} ms (n = {stroke['strokes']})"),
+         f"{stroke['latency_median_ms']:.0f} ms (n = {stroke['strokes']})"
+         + (f"; {describe_steal(stroke['steal_share'])}" if stroke.get("steal_share") is not None else "")),
     ] + [(f"Classroom: {run['students']} simulated students{' + a training job' if run['with_training'] else ''}, "
           f"{run['seconds']:.0f} s", describe_run(run)) for run in figures["runs"]] + [
         ("Classroom: the class one 2-core server serves within every target", describe_class_size(figures["runs"]))]

@@ -11,6 +11,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from benchmarks import bench_classroom  # its rows and targets
+from benchmarks.host_cpu import describe_steal, measure_steal_share, read_cpu_ticks
 from mnist_cnn.outliers import UNSEEN_KINDS
 
 
@@ -25,6 +26,15 @@ def describe_machine() -> str:
                          if line.startswith("MemTotal")))
     return (f"{cpu}, {os.cpu_count()} cores, {memory_kb / 2**20:.0f} GiB RAM, {platform.system()}; "
             f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}")
+
+
+def describe_machine_load(ticks_before) -> str:
+    """The host's steal over the whole run: this shared machine's speed then, beside its figures."""
+    share = measure_steal_share(ticks_before, read_cpu_ticks())
+    if share is None:
+        return ""
+    return (f"During it, {describe_steal(share)} (the share of CPU time the host gave to other machines; "
+            f"every timing below is slower the higher it is).")
 
 
 def measure_cold_start() -> dict:
@@ -134,7 +144,7 @@ def main() -> None:
     from benchmarks import bench_snapshots
     from benchmarks import bench_training
 
-    started = time.perf_counter()
+    started, ticks_before = time.perf_counter(), read_cpu_ticks()
     measurements = {
         "evaluation": bench_evaluation.measure_evaluation_seconds,
         "latency": bench_draw.measure_inference_latency,
@@ -158,7 +168,8 @@ def main() -> None:
             failures.append(f"{name} failed: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
             print(failures[-1], flush=True)
     lines = [f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on: {describe_machine()}.",
-             f"Command: `make bench` ({time.perf_counter() - started:.0f} s).", "",
+             f"Command: `make bench` ({time.perf_counter() - started:.0f} s). {describe_machine_load(ticks_before)}",
+             "",
              "| figure | value |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in build_table(figures)]
     lines += [f"| (benchmark) | {failure} |" for failure in failures]

@@ -1,6 +1,6 @@
 """The classroom benchmark's verdicts: which runs met the targets, and the class size the README states."""
 
-from benchmarks.bench_classroom import describe_class_size, meets_targets
+from benchmarks.bench_classroom import describe_class_size, describe_run, meets_targets
 
 
 def make_run(students: int, p95_ms: float, with_training: bool = False, lost: int = 0, peak_mb: float = 900.0):
@@ -23,3 +23,12 @@ def test_the_class_size_is_the_largest_whose_runs_all_met_the_targets():
     runs[-1] = make_run(60, 900, True)
     assert describe_class_size(runs) == "60 students, idle and while training (the largest class measured)"
     assert describe_class_size([make_run(10, 600)]).startswith("none of the measured classes")
+
+
+def test_a_run_states_the_machine_speed_and_host_steal_beside_its_figures():
+    run = {**make_run(30, 115, True), "median_ms": 42, "predictions": 509, "cpu_ms_per_stroke": 49,
+           "training_ran_throughout": True, "reference_seconds": 0.43, "steal_share": 0.62}
+    text = describe_run(run)
+    assert "reference work 0.43 s, host steal 62%" in text
+    assert text.endswith("(target p95 ≤ 500 ms, 0 lost, 0 errors: met)")
+    assert "steal" not in describe_run({**run, "steal_share": None})
