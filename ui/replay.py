@@ -85,8 +85,9 @@ def show_replay(stored: StoredModel, history: dict) -> None:
     """The replay of stored's learning, or one line on why there is none and how to get one."""
     snapshot_path = get_store().snapshot_path(stored.name)
     if not snapshot_path.exists():
-        st.caption(f"**{stored.name}** has no per-epoch snapshots (it was trained before replays were recorded). "
-                   "Train a model from the **Retrain** panel in the sidebar to replay its learning epoch by epoch.")
+        st.caption(f"**{stored.name}** has no per-epoch snapshots (it was uploaded, or trained before replays were "
+                   "recorded). Train a model from the **Retrain** panel in the sidebar to replay its learning "
+                   "epoch by epoch.")
         return
     try:
         snapshot_hash = hash_snapshot_file(snapshot_path)
