@@ -1,6 +1,7 @@
 """The classroom benchmark's verdicts: which runs met the targets, and the class size the README states."""
 
-from benchmarks.bench_classroom import describe_class_size, describe_run, meets_targets
+from benchmarks.bench_classroom import (CLOCK_TICKS, count_cpu_seconds, describe_class_size, describe_run,
+                                        meets_targets)
 
 
 def make_run(students: int, p95_ms: float, with_training: bool = False, lost: int = 0, peak_mb: float = 900.0):
@@ -32,3 +33,10 @@ def test_a_run_states_the_machine_speed_and_host_steal_beside_its_figures():
     assert "reference work 0.43 s, host steal 62%" in text
     assert text.endswith("(target p95 ≤ 500 ms, 0 lost, 0 errors: met)")
     assert "steal" not in describe_run({**run, "steal_share": None})
+
+
+def test_cpu_time_counts_whole_clock_ticks_so_a_median_on_the_target_meets_it():
+    tick = 1 / CLOCK_TICKS
+    before = 1234 * tick + 0.1 + 0.2 - 0.3  # a reading with float residue, as sums of ticks have
+    assert 1000 * count_cpu_seconds(before, before + 3 * tick) == 3000 / CLOCK_TICKS
+    assert 1000 * count_cpu_seconds(12.31, 12.34) == 30.0  # 29.99999999999936 before rounding to ticks
