@@ -60,13 +60,14 @@ def read_drawing(canvas):
 
 def show_prediction(classification) -> None:
     """The predicted digit and its confidence (or "not a digit"), a warning when unsure, all ten probabilities."""
-    with st.container(horizontal=True):  # one block, not three as st.columns makes: a stroke sends fewer messages
-        if classification.is_digit:
-            st.metric("Prediction", str(classification.digit))
-            st.metric("Confidence", f"{classification.confidence:.1%}")
-        else:
-            st.metric("Prediction", "not a digit")
-            st.metric("Top probability", f"{classification.confidence:.1%}")
+    # One element: the confidence is the metric's second line. Each element of a stroke's answer is one more
+    # message, and the browser redraws the page once per message.
+    if classification.is_digit:
+        st.metric("Prediction", str(classification.digit), delta=f"{classification.confidence:.1%} confidence",
+                  delta_color="off", delta_arrow="off")
+    else:
+        st.metric("Prediction", "not a digit", delta=f"{classification.confidence:.1%} top probability",
+                  delta_color="off", delta_arrow="off")
     if not classification.is_digit:
         show_not_a_digit(classification)
     elif classification.is_unsure:
@@ -166,7 +167,6 @@ def show_canvas_and_answer(model) -> None:
         canvas = st_canvas(stroke_width=st.session_state["pen_width"], stroke_color="#FFFFFF",
                            background_color="#000000", height=CANVAS_SIZE, width=CANVAS_SIZE,
                            drawing_mode="freedraw", update_streamlit=True, return_image_data=True, key=CANVAS_KEY)
-        show_canvas_controls(CANVAS_KEY)  # Clear, and each stroke sent the moment it ends
     with result_column:
         show_answer(model, read_drawing(canvas), source="canvas")
 
@@ -198,11 +198,13 @@ st.caption("The network sees your drawing the way MNIST digits were made: ink fi
            "centred by its centre of mass in 28×28. The \"How it decided\" switch, over the answer, shows each step.")
 draw_tab, upload_tab = st.tabs(["Draw", "Upload a picture"])
 with draw_tab:
-    # The pen and the switches sit outside the canvas's fragment: a stroke reruns and resends only the canvas
-    # and its answer (changing one of these reruns the page, answer included).
+    # The pen, Clear and the switches sit outside the canvas's fragment: a stroke reruns and resends only the
+    # canvas and its answer (changing one of these reruns the page, answer included).
     pen_column, switches_column = st.columns(COLUMN_WIDTHS, vertical_alignment="bottom")
-    pen_column.slider("Pen width", MIN_PEN_WIDTH, MAX_PEN_WIDTH, DEFAULT_PEN_WIDTH, key="pen_width",
-                      help="Draw with a mouse, pen or finger. Undo and redo are in the canvas toolbar.")
+    with pen_column:
+        st.slider("Pen width", MIN_PEN_WIDTH, MAX_PEN_WIDTH, DEFAULT_PEN_WIDTH, key="pen_width",
+                  help="Draw with a mouse, pen or finger. Undo and redo are in the canvas toolbar.")
+        show_canvas_controls(CANVAS_KEY)  # Clear, and each stroke sent the moment it ends
     with switches_column:
         show_answer_switches("canvas")
     show_canvas_and_answer(model)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mnist_cnn.data import load_mnist
-from tests.support.browser import CHROMIUM_ARGS, CHROMIUM_PATH, DESKTOP_VIEWPORT
+from tests.support.browser import CHROMIUM_ARGS, CHROMIUM_PATH, DESKTOP_VIEWPORT, EXPECT_TIMEOUT_MS
 from tests.support.server import PROJECT_ROOT, copy_bundled_models, start_streamlit  # noqa: F401 (imported by tests)
 
 
@@ -56,8 +56,11 @@ def app_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium, launched headless by Playwright."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect(...) waits up to 5 s by default; the suite runs on two workers on a shared 2-core machine, where a
+    # page's answer can take longer while the other worker trains. A passing check still returns at once.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     if not Path(CHROMIUM_PATH).exists():
         pytest.fail(f"{CHROMIUM_PATH} is missing: run `make test`, which installs Debian's chromium.")
     with sync_playwright() as playwright:

@@ -45,7 +45,7 @@ def test_a_photo_of_a_digit_is_classified_and_shared(draw_page):
     upload(draw_page, "one.png", encode_png(picture), "image/png")
     metrics = prediction_metrics(draw_page)
     assert len(metrics) == 1 and metrics[0].value in [str(digit) for digit in range(10)]
-    assert any(metric.label == "Confidence" for metric in draw_page.metric)
+    assert metrics[0].delta.endswith("% confidence")  # the confidence is the Prediction's second line
     shared = draw_page.session_state["drawing_input"]
     assert shared.shape == (28, 28) and shared.dtype == np.float32
     assert draw_page.session_state["drawing_source"] == "upload"
@@ -225,4 +225,5 @@ def test_a_drawing_that_is_not_a_digit_asks_if_it_is_one(draw_page):
     upload(draw_page, "x.png", encode_png(picture), "image/png")
     assert not draw_page.exception
     assert [metric.value for metric in draw_page.metric][0] == "not a digit"
+    assert draw_page.metric[0].delta.endswith("% top probability")
     assert find_label_picker(draw_page).label.startswith("If it is a digit")

@@ -61,7 +61,8 @@ def show_personal_switch(page: str) -> None:
     """The "Use my drawings" toggle of a page (on by default); show_personal_answer reads it."""
     st.toggle("Use my drawings", value=True, key=f"use_my_drawings_{page}",
               help="Reads your drawing in the light of your labelled drawings (My digits), at once, with "
-                   "no training: drawings of yours that look alike vote for their label.")
+                   "no training: drawings of yours that look alike vote for their label. Save a few (under the "
+                   "answer, or on the My digits page) and the answer adapts to your handwriting.")
 
 
 def show_personal_answer(model, model_input: np.ndarray, classification: Classification,
@@ -70,9 +71,7 @@ def show_personal_answer(model, model_input: np.ndarray, classification: Classif
     if not st.session_state.get(f"use_my_drawings_{page}", True):
         return
     adapter = current_adapter()
-    if adapter is None:
-        st.caption("Save a few labelled drawings (below, or on the My digits page) and the answer adapts to "
-                   "your handwriting at once.")
+    if adapter is None:  # nothing to adapt with yet: the switch's help says how (no element on each stroke)
         return
     personal = classify_personal(model, adapter, model_input)
     drawings = f"your {adapter.size} drawing{'s' if adapter.size != 1 else ''}"
