@@ -34,6 +34,11 @@ SEED = 0
 TARGET_P95_MS = {30: 500.0, 60: 1000.0}
 TARGET_MEMORY_MB = 1500.0
 TARGET_CPU_MS = 30.0
+# A class run during which the host took more than STEAL_LIMIT of the CPU (steal) ran on a smaller machine than
+# the 2-core server the class size is stated for: it is run again, up to MAX_TRIES in all. Every try is reported;
+# only tries within the limit count toward the class size.
+STEAL_LIMIT = 0.10
+MAX_TRIES = 3
 REFERENCE_WORK_ITEMS = 3_000_000  # time_reference_work: a fixed pure-Python workload, timed before each class run
 CLOCK_TICKS = __import__("os").sysconf("SC_CLK_TCK")
 
@@ -246,7 +251,9 @@ def time_reference_work() -> float:
 
 
 def measure_classrooms(class_sizes=CLASS_SIZES, seconds: float = DRAWING_SECONDS) -> dict:
-    """`make bench`: the stroke CPU, then each class size idle and with a training job, each on a fresh server."""
+    """`make bench`: the stroke CPU, then each class size idle and with a training job, each on a fresh server.
+
+    A class run with more host steal than STEAL_LIMIT is run again (MAX_TRIES in all); see keep_counted_try."""
     figures = {"runs": []}
     with tempfile.TemporaryDirectory() as folder:
         process, url = start_private_server(Path(folder) / "cpu")
@@ -260,19 +267,44 @@ def measure_classrooms(class_sizes=CLASS_SIZES, seconds: float = DRAWING_SECONDS
             process.wait(timeout=30)
         for students in class_sizes:
             for with_training in (False, True):
-                reference = time_reference_work()
-                process, url = start_private_server(Path(folder) / f"{students}-{with_training}")
-                before = read_cpu_ticks()
-                try:
-                    run = asyncio.run(run_classroom(url, students, seconds, process.pid, with_training))
-                finally:
-                    process.terminate()
-                    process.wait(timeout=60)
-                run["reference_seconds"] = reference
-                run["steal_share"] = measure_steal_share(before, read_cpu_ticks())  # the server's start included
-                print(format_run(run), flush=True)
-                figures["runs"].append(run)
+                tries = []
+                while len(tries) < MAX_TRIES and not any(map(had_the_whole_machine, tries)):
+                    tries.append(measure_class_run(Path(folder) / f"{students}-{with_training}-{len(tries)}",
+                                                   students, seconds, with_training))
+                    print(format_run(tries[-1]), flush=True)
+                figures["runs"].append(keep_counted_try(tries))
     return figures
+
+
+def measure_class_run(folder: Path, students: int, seconds: float, with_training: bool) -> dict:
+    """One class run on a fresh server, with the machine's speed before it and the host's steal during it."""
+    reference = time_reference_work()
+    process, url = start_private_server(folder)
+    before = read_cpu_ticks()
+    try:
+        run = asyncio.run(run_classroom(url, students, seconds, process.pid, with_training))
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    run["reference_seconds"] = reference
+    run["steal_share"] = measure_steal_share(before, read_cpu_ticks())  # the server's start included
+    return run
+
+
+def had_the_whole_machine(run: dict) -> bool:
+    """Whether the host left a run its cores: steal within STEAL_LIMIT (or unknown, off Linux)."""
+    return run.get("steal_share") is None or run["steal_share"] <= STEAL_LIMIT
+
+
+def keep_counted_try(tries: list[dict]) -> dict:
+    """The try a class size reports: the one within the steal limit, else the one with the least steal.
+
+    The other tries ride along in its "other_tries" (p95, steal, targets met), so the table shows them all."""
+    counted = next((run for run in tries if had_the_whole_machine(run)),
+                   min(tries, key=lambda run: run.get("steal_share") or 0.0))
+    others = [{"p95_ms": run["p95_ms"], "steal_share": run.get("steal_share"), "met": meets_targets(run)}
+              for run in tries if run is not counted]
+    return {**counted, "other_tries": others}
 
 
 def measure_classrooms_in_fresh_process() -> dict:
@@ -298,14 +330,23 @@ def meets_targets(run: dict) -> bool:
 
 
 def describe_class_size(runs: list[dict]) -> str:
-    """The largest measured class whose runs, idle and while training, all met the targets (and the first miss)."""
+    """The largest measured class whose runs, idle and while training, all met the targets (and the misses).
+
+    A run with more host steal than STEAL_LIMIT neither serves nor fails its class size: it is "not measured"."""
     sizes = sorted({run["students"] for run in runs})
-    served = [size for size in sizes if all(meets_targets(run) for run in runs if run["students"] == size)]
-    largest = max((size for size in served if all(smaller in served for smaller in sizes if smaller < size)),
+    unmeasured = [size for size in sizes
+                  if not all(had_the_whole_machine(run) for run in runs if run["students"] == size)]
+    missed = [size for size in sizes if not all(meets_targets(run) for run in runs
+                                                if run["students"] == size and had_the_whole_machine(run))]
+    served = [size for size in sizes if size not in missed and size not in unmeasured]
+    largest = max((size for size in served if not any(smaller in missed for smaller in sizes if smaller < size)),
                   default=None)
-    missed = [size for size in sizes if size not in served]
     text = "none of the measured classes" if largest is None else f"{largest} students, idle and while training"
-    return text + (f" (not met at {', '.join(map(str, missed))})" if missed else " (the largest class measured)")
+    notes = [f"not met at {', '.join(map(str, missed))}"] if missed else []
+    if unmeasured:
+        notes.append(f"not measured at {', '.join(map(str, unmeasured))}: host steal above {STEAL_LIMIT:.0%} "
+                     f"in every try")
+    return text + f" ({'; '.join(notes) or 'the largest class measured'})"
 
 
 def describe_run(run: dict) -> str:
@@ -319,6 +360,8 @@ def describe_run(run: dict) -> str:
         text += f"; machine speed: reference work {run['reference_seconds']:.2f} s"
     if run.get("steal_share") is not None:
         text += f", {describe_steal(run['steal_share'])}"
+        if not had_the_whole_machine(run):
+            text += f" (above {STEAL_LIMIT:.0%}: not counted toward the class size)"
     if run["with_training"]:
         text += "; training " + ("ran throughout" if run["training_ran_throughout"] else "ENDED before the load")
     target = TARGET_P95_MS.get(run["students"])
@@ -327,6 +370,10 @@ def describe_run(run: dict) -> str:
         if run["students"] == 30 and run["server_peak_mb"] is not None:
             met = met and run["server_peak_mb"] <= TARGET_MEMORY_MB
         text += f" (target p95 ≤ {target:.0f} ms, 0 lost, 0 errors: {'met' if met else 'NOT met'})"
+    if run.get("other_tries"):
+        text += "; other tries: " + ", ".join(
+            f"p95 {other['p95_ms']:.0f} ms at {describe_steal(other['steal_share']) or 'unknown steal'}"
+            for other in run["other_tries"])
     return text
 
 
@@ -363,7 +410,8 @@ def format_run(run: dict) -> str:
     return (f"{run['students']} students{' + training' if run['with_training'] else ''}: median "
             f"{run['median_ms']:.0f} ms, p95 {run['p95_ms']:.0f} ms; {run['predictions']} predictions, "
             f"{run['lost']} lost, {run['errors']} errors, {run['wrong_answers']} wrong; server CPU {cpu}/stroke, "
-            f"peak memory {memory};{training} {run['connected']}/{run['students']} connected")
+            f"peak memory {memory};{training} {run['connected']}/{run['students']} connected"
+            + (f"; {describe_steal(run['steal_share'])}" if run.get("steal_share") is not None else ""))
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""AppTest of the Training page's replay: a freshly trained tiny model replays, the bundled one says why not."""
+"""AppTest of the Training page's replay: a freshly trained tiny model and the bundled one replay epoch by epoch."""
 
 from pathlib import Path
 
@@ -48,12 +48,26 @@ def test_the_slider_replays_a_freshly_trained_model_epoch_by_epoch(models_dir):
     assert len(app.get("imgs")) + len(app.get("image")) >= 2  # that epoch's kernels and feature maps
 
 
-def test_the_bundled_model_says_in_one_line_how_to_get_a_replay(models_dir):
+def test_the_bundled_model_replays_every_epoch_of_its_whole_lineage(models_dir):
     app = open_training_page_on("default")
     assert not app.exception
     captions = " ".join(caption.value for caption in app.caption)
+    assert "whole lineage, 5 stages" in captions  # the bundled model's curves cover all its stages
+    slider = app.select_slider(key="training_replay_epoch_default")
+    epochs = len(ModelStore(models_dir).get("default").metadata["history"]["accuracy"])
+    assert list(slider.options) == [str(epoch) for epoch in range(1, epochs + 1)] and slider.value == epochs
+    slider.set_value(1).run()
+    assert not app.exception
+    first = next(markdown.value for markdown in app.markdown if "After epoch **1**" in markdown.value)
+    assert "test accuracy" in first
+
+
+def test_a_model_without_snapshots_says_in_one_line_how_to_get_a_replay(models_dir):
+    (models_dir / "replayed.snapshots.npz").unlink()
+    app = open_training_page_on("replayed")
+    assert not app.exception
+    captions = " ".join(caption.value for caption in app.caption)
     assert "has no per-epoch snapshots" in captions and "Retrain" in captions
-    assert "whole lineage, 4 stages" in captions  # the bundled model's curves cover all its stages
 
 
 def test_a_corrupt_snapshot_file_gives_a_message_not_a_traceback(models_dir):

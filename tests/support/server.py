@@ -51,7 +51,7 @@ def start_streamlit(models_dir: Path, user_data_dir: Path, extra_env: dict | Non
 
 
 # The bundled model's files: its weights, its metadata and its kept test-set evaluation.
-BUNDLED_MODEL_FILES = ["default.evaluation.npz", "default.json", "default.keras"]
+BUNDLED_MODEL_FILES = ["default.evaluation.npz", "default.json", "default.keras", "default.snapshots.npz"]
 
 
 def copy_bundled_models(destination: Path) -> Path:
