@@ -14,11 +14,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 
 from benchmarks.bench_load import find_children, sample_memory
-from benchmarks.host_cpu import describe_steal, measure_steal_share, read_cpu_ticks
+from benchmarks.host_cpu import (STEAL_LIMIT, describe_steal, describe_tries, had_the_whole_machine,
+                                 keep_counted_try, measure_on_whole_machine, measure_steal_share, read_cpu_ticks)
 from benchmarks.streamlit_client import StudentSession, play_student, render_known_drawings
 
 # The classes measured by `make bench`, each drawing for this long, idle and while a training job runs.
@@ -34,11 +36,6 @@ SEED = 0
 TARGET_P95_MS = {30: 500.0, 60: 1000.0}
 TARGET_MEMORY_MB = 1500.0
 TARGET_CPU_MS = 30.0
-# A class run during which the host took more than STEAL_LIMIT of the CPU (steal) ran on a smaller machine than
-# the 2-core server the class size is stated for: it is run again, up to MAX_TRIES in all. Every try is reported;
-# only tries within the limit count toward the class size.
-STEAL_LIMIT = 0.10
-MAX_TRIES = 3
 REFERENCE_WORK_ITEMS = 3_000_000  # time_reference_work: a fixed pure-Python workload, timed before each class run
 CLOCK_TICKS = __import__("os").sysconf("SC_CLK_TCK")
 
@@ -253,7 +250,7 @@ def time_reference_work() -> float:
 def measure_classrooms(class_sizes=CLASS_SIZES, seconds: float = DRAWING_SECONDS) -> dict:
     """`make bench`: the stroke CPU, then each class size idle and with a training job, each on a fresh server.
 
-    A class run with more host steal than STEAL_LIMIT is run again (MAX_TRIES in all); see keep_counted_try."""
+    A class run with more host steal than STEAL_LIMIT is run again (see host_cpu.measure_on_whole_machine)."""
     figures = {"runs": []}
     with tempfile.TemporaryDirectory() as folder:
         process, url = start_private_server(Path(folder) / "cpu")
@@ -267,44 +264,24 @@ def measure_classrooms(class_sizes=CLASS_SIZES, seconds: float = DRAWING_SECONDS
             process.wait(timeout=30)
         for students in class_sizes:
             for with_training in (False, True):
-                tries = []
-                while len(tries) < MAX_TRIES and not any(map(had_the_whole_machine, tries)):
-                    tries.append(measure_class_run(Path(folder) / f"{students}-{with_training}-{len(tries)}",
-                                                   students, seconds, with_training))
-                    print(format_run(tries[-1]), flush=True)
-                figures["runs"].append(keep_counted_try(tries))
+                tries = measure_on_whole_machine(partial(measure_class_run, Path(folder), students, seconds,
+                                                         with_training))
+                print("\n".join(map(format_run, tries)), flush=True)
+                figures["runs"].append(keep_counted_try(tries, ("p95_ms",)))
     return figures
 
 
 def measure_class_run(folder: Path, students: int, seconds: float, with_training: bool) -> dict:
-    """One class run on a fresh server, with the machine's speed before it and the host's steal during it."""
+    """One class run on a fresh server (its files in a new subfolder of folder), with the machine's speed."""
     reference = time_reference_work()
-    process, url = start_private_server(folder)
-    before = read_cpu_ticks()
+    process, url = start_private_server(Path(tempfile.mkdtemp(dir=folder)))
     try:
         run = asyncio.run(run_classroom(url, students, seconds, process.pid, with_training))
     finally:
         process.terminate()
         process.wait(timeout=60)
     run["reference_seconds"] = reference
-    run["steal_share"] = measure_steal_share(before, read_cpu_ticks())  # the server's start included
     return run
-
-
-def had_the_whole_machine(run: dict) -> bool:
-    """Whether the host left a run its cores: steal within STEAL_LIMIT (or unknown, off Linux)."""
-    return run.get("steal_share") is None or run["steal_share"] <= STEAL_LIMIT
-
-
-def keep_counted_try(tries: list[dict]) -> dict:
-    """The try a class size reports: the one within the steal limit, else the one with the least steal.
-
-    The other tries ride along in its "other_tries" (p95, steal, targets met), so the table shows them all."""
-    counted = next((run for run in tries if had_the_whole_machine(run)),
-                   min(tries, key=lambda run: run.get("steal_share") or 0.0))
-    others = [{"p95_ms": run["p95_ms"], "steal_share": run.get("steal_share"), "met": meets_targets(run)}
-              for run in tries if run is not counted]
-    return {**counted, "other_tries": others}
 
 
 def measure_classrooms_in_fresh_process() -> dict:
@@ -371,9 +348,7 @@ def describe_run(run: dict) -> str:
             met = met and run["server_peak_mb"] <= TARGET_MEMORY_MB
         text += f" (target p95 ≤ {target:.0f} ms, 0 lost, 0 errors: {'met' if met else 'NOT met'})"
     if run.get("other_tries"):
-        text += "; other tries: " + ", ".join(
-            f"p95 {other['p95_ms']:.0f} ms at {describe_steal(other['steal_share']) or 'unknown steal'}"
-            for other in run["other_tries"])
+        text += describe_tries({"other_tries": run["other_tries"]}, "p95_ms", "p95")
     return text
 
 
