@@ -19,7 +19,7 @@ from ui.personal import show_personal_answer, show_personal_switch
 from ui.state import require_model
 from ui.uploads import decode_uploaded_file
 from ui.what_if import show_what_if
-from ui.my_digits_store import show_label_controls
+from ui.my_digits_store import forget_drawing, show_canvas_label_picker, show_label_controls
 from ui.verdict import show_not_a_digit
 
 # The canvas: a black square with a white pen; the pen's default width is 8% of the canvas.
@@ -130,6 +130,7 @@ def show_answer_switches(source: str) -> None:
 
 def show_answer(model, image, source: str) -> None:
     """Preprocess one picture (canvas RGBA or upload), classify it and show everything about it."""
+    forget_drawing(source)  # until this picture proves classifiable, there is nothing to label
     if image is None:  # the canvas has not sent a drawing yet
         st.info(DRAW_HINT, icon=":material/draw:")
         return
@@ -198,14 +199,15 @@ st.caption("The network sees your drawing the way MNIST digits were made: ink fi
            "centred by its centre of mass in 28×28. The \"How it decided\" switch, over the answer, shows each step.")
 draw_tab, upload_tab = st.tabs(["Draw", "Upload a picture"])
 with draw_tab:
-    # The pen, Clear and the switches sit outside the canvas's fragment: a stroke reruns and resends only the
-    # canvas and its answer (changing one of these reruns the page, answer included).
+    # The pen, Clear, the label picker and the switches sit outside the canvas's fragment: a stroke reruns and
+    # resends only the canvas and its answer (changing one of these reruns the page, answer included).
     pen_column, switches_column = st.columns(COLUMN_WIDTHS, vertical_alignment="bottom")
     with pen_column:
         st.slider("Pen width", MIN_PEN_WIDTH, MAX_PEN_WIDTH, DEFAULT_PEN_WIDTH, key="pen_width",
                   help="Draw with a mouse, pen or finger. Undo and redo are in the canvas toolbar.")
         show_canvas_controls(CANVAS_KEY)  # Clear, and each stroke sent the moment it ends
     with switches_column:
+        show_canvas_label_picker()  # saves whatever the canvas holds: a stroke changes and resends none of it
         show_answer_switches("canvas")
     show_canvas_and_answer(model)
 with upload_tab:

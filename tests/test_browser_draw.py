@@ -1,4 +1,7 @@
-"""The Draw page in headless Chromium: a stroke (mouse or finger) reads 1, a loop reads 0, Clear empties it."""
+"""The Draw page in headless Chromium: a stroke (mouse or finger) reads 1, a loop reads 0, Clear empties it.
+
+A digit picked in the "Teach it" row saves the drawing once.
+"""
 
 import math
 
@@ -156,3 +159,21 @@ def test_a_letter_is_called_not_a_digit(app_server, page):
     expect(prediction(page)).to_have_text("not a digit", timeout=PREDICTION_TIMEOUT_MS)
     expect(page.get_by_text("That is not a digit.")).to_be_visible()
     expect(page.get_by_text("Why not just trust the percentage?")).to_be_visible()
+
+
+def test_a_drawing_is_saved_with_the_digit_picked_over_the_answer(app_server, page):
+    box = open_canvas(page, app_server)
+    teach = page.get_by_role("radiogroup", name="Teach it your handwriting: save the drawing as a")
+    toasts = page.get_by_test_id("stToast")
+    draw_path(page, vertical_stroke(box))
+    expect(prediction(page)).to_have_text("1", timeout=PREDICTION_TIMEOUT_MS)
+    teach.get_by_role("radio", name="1", exact=True).click()
+    expect(toasts.filter(has_text="Saved as a 1")).to_be_visible()
+    expect(page.get_by_text("This drawing is saved")).to_be_visible()
+    expect(teach.get_by_role("radio", checked=True)).to_have_count(0)  # ready for the next drawing
+    teach.get_by_role("radio", name="7", exact=True).click()  # the same drawing again: not saved twice
+    expect(toasts.filter(has_text="already saved")).to_be_visible()
+    page.get_by_role("button", name="Clear").click()
+    expect(prediction(page)).to_have_count(0, timeout=PREDICTION_TIMEOUT_MS)
+    teach.get_by_role("radio", name="4", exact=True).click()  # nothing on the canvas: nothing to save
+    expect(toasts.filter(has_text="Draw a digit on the canvas first")).to_be_visible()

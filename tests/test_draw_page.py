@@ -227,3 +227,62 @@ def test_a_drawing_that_is_not_a_digit_asks_if_it_is_one(draw_page):
     assert [metric.value for metric in draw_page.metric][0] == "not a digit"
     assert draw_page.metric[0].delta.endswith("% top probability")
     assert find_label_picker(draw_page).label.startswith("If it is a digit")
+
+
+def canvas_stroke_left_in_session(app):
+    """What a stroke on the canvas leaves for the label picker: its model input and RGBA drawing (a vertical '1')."""
+    from mnist_cnn.preprocess import preprocess_drawing
+
+    drawing = np.zeros((300, 300, 4), np.uint8)  # the canvas: white ink on black, opaque where drawn
+    cv2.line(drawing, (150, 45), (152, 255), (255, 255, 255, 255), 24, lineType=cv2.LINE_AA)
+    model_input = preprocess_drawing(drawing).model_input
+    app.session_state["label_drawing_canvas"] = (model_input, drawing)
+    return model_input
+
+
+def pick_on_canvas_picker(app, digit):
+    """Pick a digit in the canvas's 'Teach it' row (drawn outside the stroke's fragment) and rerun."""
+    app.pills(key="label_pick_canvas").set_value(digit).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_the_canvas_picker_saves_the_canvas_drawing_and_empties_itself(draw_page, tmp_path, monkeypatch):
+    from mnist_cnn import config
+    from mnist_cnn.my_digits import MyDigitsStore
+
+    monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
+    picker = draw_page.pills(key="label_pick_canvas")
+    assert picker.label.startswith("Teach it your handwriting") and picker.value is None
+    model_input = canvas_stroke_left_in_session(draw_page)
+    pick_on_canvas_picker(draw_page, 4)
+    saved = MyDigitsStore(tmp_path / "my_digits.sqlite3").list_digits()
+    assert [digit.label for digit in saved] == [4] and saved[0].source == "canvas"
+    assert np.abs(saved[0].digit / 255.0 - model_input).max() < 0.01, "the drawing on the canvas is what was saved"
+    assert any("Saved as a 4" in toast.value for toast in draw_page.toast)
+    assert draw_page.pills(key="label_pick_canvas").value is None, "the row is ready for the next drawing"
+
+
+def test_the_canvas_picker_saves_a_drawing_once(draw_page, tmp_path, monkeypatch):
+    from mnist_cnn import config
+    from mnist_cnn.my_digits import MyDigitsStore
+
+    monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
+    canvas_stroke_left_in_session(draw_page)
+    pick_on_canvas_picker(draw_page, 1)
+    canvas_stroke_left_in_session(draw_page)  # the same drawing still on the canvas
+    pick_on_canvas_picker(draw_page, 7)
+    assert [digit.label for digit in MyDigitsStore(tmp_path / "my_digits.sqlite3").list_digits()] == [1]
+    assert any("already saved" in toast.value for toast in draw_page.toast)
+
+
+def test_the_canvas_picker_with_nothing_drawn_saves_nothing_and_says_so(draw_page, tmp_path, monkeypatch):
+    from mnist_cnn import config
+    from mnist_cnn.my_digits import MyDigitsStore
+
+    monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
+    pick_on_canvas_picker(draw_page, 3)
+    assert any("Draw a digit on the canvas first" in toast.value for toast in draw_page.toast)
+    assert MyDigitsStore(tmp_path / "my_digits.sqlite3").list_digits() == []
+    assert draw_page.pills(key="label_pick_canvas").value is None
+    assert "label_drawing_canvas" not in draw_page.session_state, "an empty canvas leaves nothing to label"

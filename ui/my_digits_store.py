@@ -8,6 +8,11 @@ import streamlit as st
 from mnist_cnn import config
 from mnist_cnn.my_digits import DATABASE_NAME, MyDigitsError, MyDigitsStore
 
+CANVAS_PICKER_KEY = "label_pick_canvas"
+PICKER_HELP = ("Pick the digit you meant, right or wrong: the drawing is saved in your collection with that label. "
+               "\"Use my drawings\" then adapts the answers at once, and the sidebar's Retrain panel fine-tunes the "
+               "network on them.")
+
 
 @st.cache_resource
 def get_my_digits_store(path: str) -> MyDigitsStore:
@@ -42,22 +47,58 @@ def save_picked_label(picker_key: str, source: str) -> None:
         save_labelled_drawing(int(picked), source)
 
 
+def forget_drawing(source: str) -> None:
+    """There is no drawing to label from this source (an empty canvas, a blank or unreadable picture)."""
+    st.session_state.pop(f"label_drawing_{source}", None)
+
+
+def is_saved(model_input: np.ndarray) -> bool:
+    """Whether this drawing is the one the session saved last."""
+    return st.session_state.get("last_saved_drawing") == hashlib.sha1(model_input.tobytes()).hexdigest()
+
+
+def save_canvas_pick() -> None:
+    """The canvas picker's callback: save the canvas's drawing with the picked digit, and empty the picker."""
+    picked = st.session_state.get(CANVAS_PICKER_KEY)
+    st.session_state[CANVAS_PICKER_KEY] = None  # ready for the next drawing
+    if picked is None:
+        return
+    remembered = st.session_state.get("label_drawing_canvas")  # left by the last stroke, if it can be classified
+    if remembered is None:
+        st.toast("Draw a digit on the canvas first, then pick the digit you meant.", icon=":material/draw:")
+    elif is_saved(remembered[0]):
+        st.toast("This drawing is already saved. Draw another one (or delete it on the My digits page).",
+                 icon=":material/check:")
+    else:
+        save_labelled_drawing(int(picked), "canvas")
+
+
+def show_canvas_label_picker() -> None:
+    """'Teach it your handwriting' for the canvas: one row of digits that saves whatever is drawn on it.
+
+    It is drawn outside the stroke's fragment and never changes with the drawing, so a stroke resends none of it;
+    its callback reads the drawing the last stroke left in the session state.
+    """
+    st.pills("Teach it your handwriting: save the drawing as a", list(range(10)), key=CANVAS_PICKER_KEY,
+             on_change=save_canvas_pick, help=PICKER_HELP)
+
+
 def show_label_controls(model_input: np.ndarray, drawing: np.ndarray | None, predicted_digit: int | None,
                         source: str = "canvas") -> None:
-    """'Teach it your handwriting': one row of digits; picking one saves the drawing with that label.
+    """Keep the drawing for labelling; say when it is saved; for an upload, the row of digits that saves it.
 
-    One widget in place of a selectbox and two buttons (fewer elements resent per stroke), and
-    the drawing waits in the session state, not in the callback: a stroke copies and shrinks nothing.
+    The drawing waits in the session state, not in a callback's arguments: a stroke copies and shrinks nothing.
+    The canvas's row of digits is show_canvas_label_picker, outside the stroke's fragment.
     """
-    fingerprint = hashlib.sha1(model_input.tobytes()).hexdigest()
     st.session_state[f"label_drawing_{source}"] = (model_input, drawing)
-    if st.session_state.get("last_saved_drawing") == fingerprint:
+    if is_saved(model_input):
         st.success("This drawing is saved. Draw another one!", icon=":material/check:")
         return
+    if source == "canvas":
+        return
+    fingerprint = hashlib.sha1(model_input.tobytes()).hexdigest()
     question = ("Teach it your handwriting: save this drawing as a" if predicted_digit is not None
                 else "If it is a digit, teach it: save this drawing as a")
     picker_key = f"label_pick_{source}_{fingerprint[:10]}"  # a new drawing starts with nothing picked
     st.pills(question, list(range(10)), key=picker_key, on_change=save_picked_label, args=(picker_key, source),
-             help="Pick the digit you meant, right or wrong: the drawing is saved in your collection with that "
-                  "label. \"Use my drawings\" then adapts the answers at once, and the sidebar's Retrain panel "
-                  "fine-tunes the network on them.")
+             help=PICKER_HELP)
