@@ -197,13 +197,10 @@ def measure_browser_latency_on_whole_machine() -> dict:
 
 def describe_browser_latency(browser: dict) -> str:
     """The browser row of `make bench`: median, p95, lost, the target's verdict, the host steal and other tries."""
-    from benchmarks.host_cpu import STEAL_LIMIT, describe_tries, had_the_whole_machine
+    from benchmarks.host_cpu import describe_tries, judge_target
 
-    if not had_the_whole_machine(browser):
-        verdict = f"not judged: host steal above {STEAL_LIMIT:.0%} in every try"
-    else:
-        met = browser["median_ms"] <= TARGET_IDLE_STROKE_MEDIAN_MS and browser["lost_strokes"] == 0
-        verdict = "met" if met else "NOT met"
+    verdict = judge_target(browser, browser["median_ms"] <= TARGET_IDLE_STROKE_MEDIAN_MS and
+                           browser["lost_strokes"] == 0)
     return (f"median {browser['median_ms']:.0f} ms, p95 {browser['p95_ms']:.0f} ms (n = {browser['count']}, "
             f"{browser['lost_strokes']} lost; target ≤ {TARGET_IDLE_STROKE_MEDIAN_MS:.0f} ms median: {verdict})"
             + describe_tries(browser, "median_ms", "median"))

@@ -68,6 +68,13 @@ def keep_counted_try(tries: list[dict], figure_keys: tuple[str, ...]) -> dict:
     return {**counted, "other_tries": others}
 
 
+def judge_target(figures: dict, met: bool) -> str:
+    """A target's verdict on the try that counts: "met", "NOT met", or not judged when the host took cores."""
+    if not had_the_whole_machine(figures):
+        return f"not judged: host steal above {STEAL_LIMIT:.0%} in every try"
+    return "met" if met else "NOT met"
+
+
 def describe_tries(figures: dict, key: str, label: str) -> str:
     """'; host steal 4%' plus a note when above the limit, and the other tries' `label` figure and steal."""
     text = f"; {describe_steal(figures['steal_share'])}" if figures.get("steal_share") is not None else ""

@@ -1,6 +1,7 @@
 """The classroom benchmark's verdicts: which runs met the targets, and the class size the README states."""
 
-from benchmarks.bench_classroom import CLOCK_TICKS, count_cpu_seconds, describe_class_size, describe_run, meets_targets
+from benchmarks.bench_classroom import (CLOCK_TICKS, TARGET_CPU_MS, count_cpu_seconds, describe_class_size,
+                                        describe_run, describe_stroke_cpu, meets_targets)
 from benchmarks.host_cpu import STEAL_LIMIT, keep_counted_try
 
 
@@ -64,3 +65,19 @@ def test_the_try_that_counts_is_the_first_within_the_steal_limit_and_the_others_
     assert keep_counted_try(tries[:2], ("p95_ms",))["p95_ms"] == 2000  # none within: the least steal
     assert "not counted toward the class size" in describe_run(
         {**keep_counted_try(tries[:2], ("p95_ms",)), "median_ms": 40, "predictions": 400, "cpu_ms_per_stroke": 40})
+
+
+def make_stroke(cpu_median_ms: float, steal: float | None, other_tries: list | None = None) -> dict:
+    """One student's stroke figures as measure_classrooms keeps them (only what the row reads)."""
+    return {"cpu_median_ms": cpu_median_ms, "cpu_mean_ms": cpu_median_ms + 2, "latency_median_ms": 45,
+            "strokes": 30, "steal_share": steal, "other_tries": other_tries or []}
+
+
+def test_the_stroke_cpu_is_judged_only_on_a_try_the_host_left_its_cores():
+    assert "median: met); stroke → prediction median 45 ms (n = 30); host steal 3%" in describe_stroke_cpu(
+        make_stroke(TARGET_CPU_MS - 5, 0.03))
+    assert "median: NOT met)" in describe_stroke_cpu(make_stroke(TARGET_CPU_MS + 5, 0.03))
+    tries = [{"cpu_median_ms": 41.0, "steal_share": 0.3}, {"cpu_median_ms": 36.0, "steal_share": 0.25}]
+    text = describe_stroke_cpu(make_stroke(TARGET_CPU_MS + 5, STEAL_LIMIT + 0.05, tries))
+    assert f"not judged: host steal above {STEAL_LIMIT:.0%} in every try" in text
+    assert text.endswith("other tries: median 41 ms at host steal 30%, median 36 ms at host steal 25%")
