@@ -34,15 +34,17 @@ def test_a_test_process_is_not_a_server_and_is_left_as_it_is():
     assert not getattr(AppSession, "delivers_each_run_before_the_next", False)
 
 
-def test_a_server_gets_the_patches_and_freezes_start_up_objects_once(pretend_server):
+def test_a_server_gets_the_patches_and_freezes_start_up_objects_once(pretend_server, monkeypatch):
     assert is_streamlit_server()
     configure_server_process()
     assert AppSession.delivers_each_run_before_the_next
     assert script_runner._clean_problem_modules is patches.close_figures_only
-    frozen = gc.get_freeze_count()
-    assert frozen > 0
+    assert gc.get_freeze_count() > 0
+    # Counted calls, not the frozen count: frozen objects freed meanwhile (by any thread) lower that count.
+    freezes = []
+    monkeypatch.setattr(gc, "freeze", lambda: freezes.append(1))
     configure_server_process()
-    assert gc.get_freeze_count() == frozen  # a rerun freezes nothing more (that would leak its garbage)
+    assert freezes == []  # a rerun freezes nothing more (that would leak its garbage)
 
 
 def test_a_servers_first_page_url_is_rerun_through_app_py_once(monkeypatch):
