@@ -14,9 +14,7 @@ def open_app_page(page: str, timeout: float = PAGE_RUN_TIMEOUT, session_state: d
     app = AppTest.from_file(str(APP_PATH), default_timeout=timeout)
     for key, value in (session_state or {}).items():
         app.session_state[key] = value
-    app.run()
-    app.switch_page(page)
-    app.run()
+    app.switch_page(page).run()  # the first run opens the page (no run of the default page before it)
     assert not app.exception, [item.value for item in app.exception]
     return app
 

@@ -3,12 +3,19 @@
 import json
 from pathlib import Path
 
+import keras
+
 from mnist_cnn.architectures import build_model
 from mnist_cnn.store import ModelStore, build_metadata
 
 
+# The untrained weights' seed: the same weights whichever tests ran before (their verdicts on a drawing too).
+UNTRAINED_SEED = 0
+
+
 def make_untrained_store(directory: Path, architecture: str, **metadata) -> Path:
     """A store in directory whose default.keras is an untrained `architecture`, with its default.json."""
+    keras.utils.set_random_seed(UNTRAINED_SEED)
     model = build_model(architecture)
     model.save(directory / "default.keras")
     metadata = {"architecture": architecture, "test_accuracy": 0.1, "parameter_count": model.count_params(),
