@@ -5,19 +5,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test test-fast lint bench browser clean
+.PHONY: run test test-fast lint bench browser clean lock
 
-# The app's environment: created if needed, re-installed when requirements change.
-$(VENV)/.runtime-installed: requirements.txt
+# The app's environment: created if needed, installed from the lock file (exact versions, so every figure in the
+# README was measured on named versions) and re-installed when the lock changes.
+$(VENV)/.runtime-installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.lock
 	touch $@
 
-# The test environment: the app's plus pytest, playwright and hypothesis.
-$(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+# The test environment: the app's plus pytest, playwright, hypothesis, ruff and uv, from their lock file.
+$(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.lock
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
 	touch $@
+
+# The lock files, written from the ranges in requirements.txt and requirements-dev.txt (for Python >= 3.11, any
+# platform). Run after changing a range; `tests/test_requirements.py` checks that the locks satisfy the ranges.
+lock: $(VENV)/.dev-installed
+	for name in requirements requirements-dev; do \
+	  $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --custom-compile-command "make lock" \
+	    $$name.txt -o $$name.lock || exit 1; done
 
 # Debian's Chromium for the browser tests (playwright cannot download browsers here).
 browser:
