@@ -18,9 +18,9 @@ REPEATS = 3
 def measure_evaluation_seconds(model_path: str | Path | None = None, repeats: int = REPEATS) -> dict:
     """Evaluate a model on the 10,000 test digits repeatedly; return the timings and the machine's load."""
     from mnist_cnn import config
-    from mnist_cnn.data import load_mnist
-    from mnist_cnn.evaluation import EVALUATION_BATCH_SIZE, evaluate_model
-    from mnist_cnn.store import load_keras_model
+    from mnist_cnn.data.mnist import load_mnist
+    from mnist_cnn.evaluation.metrics import EVALUATION_BATCH_SIZE, evaluate_model
+    from mnist_cnn.store.model_store import load_keras_model
 
     model_path = Path(model_path) if model_path is not None else config.MODELS_DIR / "default.keras"
     model = load_keras_model(model_path)

@@ -11,13 +11,15 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from mnist_cnn import config, outliers
-from mnist_cnn.data import load_mnist
-from mnist_cnn.images import to_unit_floats
-from mnist_cnn.inference import judge_digits
-from mnist_cnn.pendigits import CONDITIONS, load_pendigits, prepare_inputs, split_by_writer
-from mnist_cnn.preprocess import preprocess_drawing
-from mnist_cnn.store import ModelStore
+from mnist_cnn import config
+
+from mnist_cnn.data import outliers
+from mnist_cnn.data.mnist import load_mnist
+from mnist_cnn.inputs.images import to_unit_floats
+from mnist_cnn.model.inference import judge_digits
+from mnist_cnn.data.pendigits import CONDITIONS, load_pendigits, prepare_inputs, split_by_writer
+from mnist_cnn.inputs.preprocess import preprocess_drawing
+from mnist_cnn.store.model_store import ModelStore
 
 # Non-digit drawings measured per kind (fixed seed, never the seeds training used).
 OUTLIERS_PER_KIND = 400

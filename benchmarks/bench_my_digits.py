@@ -40,7 +40,7 @@ def measure_bomb_refusal() -> dict:
     """Peak memory (MB) and seconds of refusing the bomb, and the peak np.load would have needed."""
     import numpy as np
 
-    from mnist_cnn.my_digits import MyDigitsError, read_mnist_layout
+    from mnist_cnn.my_digits.collections import MyDigitsError, read_mnist_layout
 
     bomb = make_bomb()
     tracemalloc.start()
@@ -66,8 +66,8 @@ def measure_full_collection_page() -> dict:
     from streamlit.testing.v1 import AppTest
 
     from mnist_cnn import config
-    from mnist_cnn.data import load_mnist
-    from mnist_cnn.my_digits import MyDigitsStore
+    from mnist_cnn.data.mnist import load_mnist
+    from mnist_cnn.my_digits.collections import MyDigitsStore
 
     _, (x_test, y_test) = load_mnist()
     count = config.MAX_COLLECTION_DIGITS

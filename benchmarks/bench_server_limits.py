@@ -18,10 +18,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The decoders compared: name -> code run on `data` (the file's bytes); errors count as refusals.
 DECODERS = {
     "upload, before (imdecode in full)": "cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)",
-    "upload, now (decode_upload)": "from mnist_cnn.uploads import decode_upload; decode_upload(data)",
+    "upload, now (decode_upload)": "from mnist_cnn.inputs.uploads import decode_upload; decode_upload(data)",
     "canvas, before (Pillow, image_data)": "from PIL import Image; Image.MAX_IMAGE_PIXELS = None; "
                                           "np.asarray(Image.open(io.BytesIO(data)))",
-    "canvas, now (decode_canvas_png)": "from mnist_cnn.canvas_image import decode_canvas_png; "
+    "canvas, now (decode_canvas_png)": "from mnist_cnn.inputs.canvas_image import decode_canvas_png; "
                                        "decode_canvas_png(data)",
 }
 MEASURE = textwrap.dedent("""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from mnist_cnn.jobs import FINISHED, JobManager, JobSpec
+from mnist_cnn.jobs.manager import FINISHED, JobManager, JobSpec
 
 # The issue's target: keras_example on the full training set, >= 99.0% test accuracy within 2 minutes.
 QUICK_TARGET_ACCURACY = 0.990
@@ -32,7 +32,7 @@ def measure_quick_retrain(spec: JobSpec | None = None) -> dict:
         wall_seconds = time.perf_counter() - started
         if snapshot.status != FINISHED:
             raise RuntimeError(f"the quick retrain ended {snapshot.status}: {snapshot.message}")
-        from mnist_cnn.store import ModelStore
+        from mnist_cnn.store.model_store import ModelStore
 
         metadata = ModelStore(Path(directory)).get(snapshot.result_model_name).metadata
     result = {
@@ -57,10 +57,10 @@ def measure_quick_retrain(spec: JobSpec | None = None) -> dict:
 
 def measure_epoch_seconds(architectures: list | None = None, subset: int = EPOCH_SUBSET) -> dict:
     """Seconds per full-training-set epoch of each architecture, timed on a subset and scaled up."""
-    from mnist_cnn.architectures import ARCHITECTURES
-    from mnist_cnn.data import load_mnist
-    from mnist_cnn.training import train_model
-    from mnist_cnn.training_settings import TrainingSettings
+    from mnist_cnn.model.architectures import ARCHITECTURES
+    from mnist_cnn.data.mnist import load_mnist
+    from mnist_cnn.training.fit import train_model
+    from mnist_cnn.training.settings import TrainingSettings
 
     (x_train, y_train), _ = load_mnist()
     full_images = JobSpec().settings.training_images()

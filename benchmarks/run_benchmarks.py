@@ -12,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from benchmarks import bench_classroom  # its rows and targets
 from benchmarks.host_cpu import describe_steal, measure_steal_share, read_cpu_ticks
-from mnist_cnn.outliers import UNSEEN_KINDS
+from mnist_cnn.data.outliers import UNSEEN_KINDS
 
 
 def describe_machine() -> str:

@@ -20,7 +20,7 @@ def print_progress_bar(epoch: int, epochs: int, batch: int, batches: int, logs: 
 
 def make_training_settings(arguments: argparse.Namespace):
     """The TrainingSettings that the train command's arguments describe."""
-    from mnist_cnn.training_settings import TrainingSettings
+    from mnist_cnn.training.settings import TrainingSettings
 
     return TrainingSettings(architecture=arguments.arch, epochs=arguments.epochs,
                             batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
@@ -38,7 +38,7 @@ def describe_command() -> str:
 
 def make_terminal_progress(settings, started: float):
     """A TrainingProgress that draws a bar per batch and prints one line per epoch."""
-    from mnist_cnn.training import TrainingProgress
+    from mnist_cnn.training.fit import TrainingProgress
 
     def on_epoch(epoch, logs):
         print(f"\repoch {epoch}/{settings.epochs}: loss {logs['loss']:.4f} acc {logs['accuracy']:.4f} "
@@ -53,8 +53,8 @@ def make_terminal_progress(settings, started: float):
 
 def run_train(arguments: argparse.Namespace) -> int:
     """Train (fresh, or continuing --init-from), evaluate on the full test set, and save: train_and_save."""
-    from mnist_cnn.store import ModelStore
-    from mnist_cnn.training_run import train_and_save
+    from mnist_cnn.store.model_store import ModelStore
+    from mnist_cnn.training.run import train_and_save
 
     settings = make_training_settings(arguments)
     stored = train_and_save(settings, ModelStore(arguments.models_dir),
@@ -67,12 +67,12 @@ def run_train(arguments: argparse.Namespace) -> int:
 
 def run_blend(arguments: argparse.Namespace) -> int:
     """Save a model whose weights lie --share of the way from BASE's to TUNED's (as in WiSE-FT), evaluated."""
-    from mnist_cnn.data import load_mnist
-    from mnist_cnn.evaluation import evaluate_model
-    from mnist_cnn.finetune import blend_weights
-    from mnist_cnn.lineage import build_lineage, make_stage
-    from mnist_cnn.store import ModelStore, build_metadata
-    from mnist_cnn.training_run import make_recorder
+    from mnist_cnn.data.mnist import load_mnist
+    from mnist_cnn.evaluation.metrics import evaluate_model
+    from mnist_cnn.training.finetune import blend_weights
+    from mnist_cnn.training.lineage import build_lineage, make_stage
+    from mnist_cnn.store.model_store import ModelStore, build_metadata
+    from mnist_cnn.training.run import make_recorder
 
     if not 0 < arguments.share <= 1:
         raise ValueError("--share must be in (0, 1].")
@@ -128,9 +128,9 @@ def evaluate_personal(model, personal_path: str, x_test, y_test):
     """Loss and accuracy on (x_test, y_test) after instant adaptation to personal_path's x_train/y_train."""
     import numpy as np
 
-    from mnist_cnn.data import load_mnist
-    from mnist_cnn.evaluation import Evaluation
-    from mnist_cnn.personalise import build_adapter, compute_reference, predict_personal
+    from mnist_cnn.data.mnist import load_mnist
+    from mnist_cnn.evaluation.metrics import Evaluation
+    from mnist_cnn.my_digits.personalise import build_adapter, compute_reference, predict_personal
 
     personal_x, personal_y = read_npz_pair(personal_path, "x_train", "y_train")
     (mnist_x, mnist_y), _ = load_mnist()
@@ -145,10 +145,10 @@ def run_evaluate(arguments: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from mnist_cnn.data import compute_sha256, load_mnist
-    from mnist_cnn.evaluation import evaluate_model
-    from mnist_cnn.evaluation_file import keep_evaluation
-    from mnist_cnn.store import ModelStore, load_keras_model
+    from mnist_cnn.data.mnist import compute_sha256, load_mnist
+    from mnist_cnn.evaluation.metrics import evaluate_model
+    from mnist_cnn.store.evaluation_file import keep_evaluation
+    from mnist_cnn.store.model_store import ModelStore, load_keras_model
 
     if arguments.data:  # checked before the model is loaded, so a bad file fails at once
         x_test, y_test = read_npz_pair(arguments.data, "x_test", "y_test")
@@ -183,7 +183,7 @@ def run_evaluate(arguments: argparse.Namespace) -> int:
 
 def run_list(arguments: argparse.Namespace) -> int:
     """Print the stored models, default first, and any problems found."""
-    from mnist_cnn.store import ModelStore
+    from mnist_cnn.store.model_store import ModelStore
 
     models, problems = ModelStore(arguments.models_dir).scan()
     for stored in models:
@@ -199,7 +199,7 @@ def run_list(arguments: argparse.Namespace) -> int:
 
 def run_architectures(arguments: argparse.Namespace) -> int:
     """Print every registered architecture with its parameter count and description."""
-    from mnist_cnn.architectures import ARCHITECTURES
+    from mnist_cnn.model.architectures import ARCHITECTURES
 
     print("| architecture | parameters | description |\n|---|---:|---|")
     for name, architecture in ARCHITECTURES.items():
@@ -209,8 +209,8 @@ def run_architectures(arguments: argparse.Namespace) -> int:
 
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser for the three commands."""
-    from mnist_cnn.architectures import ARCHITECTURES
-    from mnist_cnn.training_settings import LR_SCHEDULES, TrainingSettings
+    from mnist_cnn.model.architectures import ARCHITECTURES
+    from mnist_cnn.training.settings import LR_SCHEDULES, TrainingSettings
 
     parser = argparse.ArgumentParser(prog="python -m mnist_cnn", description=__doc__)
     parser.add_argument("--models-dir", default=None, help="model store folder (default: models/)")
@@ -265,8 +265,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run a command; errors become one clear line and exit code 2."""
-    from mnist_cnn.data import DataError
-    from mnist_cnn.store import ModelStoreError
+    from mnist_cnn.data.mnist import DataError
+    from mnist_cnn.store.model_store import ModelStoreError
 
     arguments = make_parser().parse_args(argv)
     try:

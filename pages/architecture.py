@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from mnist_cnn.architectures import ARCHITECTURES
-from mnist_cnn.network_maths import count_parameters, describe_layers, match_topics
+from mnist_cnn.model.architectures import ARCHITECTURES
+from mnist_cnn.model.network_maths import count_parameters, describe_layers, match_topics
 from mnist_cnn.plots.network import make_parameter_chart
 from ui.state import require_model
 

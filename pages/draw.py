@@ -6,19 +6,19 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from mnist_cnn import config
-from mnist_cnn.canvas_image import CanvasImageError, decode_canvas_png
-from mnist_cnn.inference import classify, make_gradcam_heatmap, make_gradient_heatmap
+from mnist_cnn.inputs.canvas_image import CanvasImageError, decode_canvas_png
+from mnist_cnn.model.inference import classify, make_gradcam_heatmap, make_gradient_heatmap
 from mnist_cnn.plots.drawing import encode_png, make_saliency_overlay, make_step_gallery
 from mnist_cnn.plots.probabilities import make_probability_bars
-from mnist_cnn.preprocess import PreprocessError, preprocess_drawing
-from mnist_cnn.uploads import UPLOAD_TYPES, UploadError
-from ui.canvas_controls import show_canvas_controls
-from ui.neighbours import TOGGLE_KEY as NEIGHBOURS_TOGGLE_KEY
-from ui.neighbours import show_neighbours
+from mnist_cnn.inputs.preprocess import PreprocessError, preprocess_drawing
+from mnist_cnn.inputs.uploads import UPLOAD_TYPES, UploadError
+from ui.draw.canvas_controls import show_canvas_controls
+from ui.draw.neighbours import TOGGLE_KEY as NEIGHBOURS_TOGGLE_KEY
+from ui.draw.neighbours import show_neighbours
 from ui.personal import show_personal_answer, show_personal_switch
 from ui.state import require_model
-from ui.uploads import decode_uploaded_file
-from ui.what_if import show_what_if
+from ui.draw.uploads import decode_uploaded_file
+from ui.draw.what_if import show_what_if
 from ui.my_digits_store import forget_drawing, show_canvas_label_picker, show_label_controls
 from ui.verdict import show_not_a_digit
 

@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from mnist_cnn.evaluation import find_mistakes
-from mnist_cnn.feature_maps import compute_feature_maps, list_feature_layers
-from mnist_cnn.images import enlarge_pixels, to_unit_floats
-from mnist_cnn.inference import classify
+from mnist_cnn.evaluation.metrics import find_mistakes
+from mnist_cnn.explain.feature_maps import compute_feature_maps, list_feature_layers
+from mnist_cnn.inputs.images import enlarge_pixels, to_unit_floats
+from mnist_cnn.model.inference import classify
 from mnist_cnn.plots.network import make_channel_heatmap, make_feature_map_grid
 from mnist_cnn.plots.probabilities import make_probability_bars
 from ui.digit_source import MY_DRAWING, TEST_DIGIT, require_drawing
@@ -14,7 +14,7 @@ from ui.display import show_figure
 from ui.lesson_link import keep_view_in_address_bar
 from ui.personal import show_personal_answer, show_personal_switch
 from ui.state import active_evaluation, require_model, restore_widget, save_widget, test_set_or_message
-from ui.trace_unit import show_trace_unit
+from ui.feature_maps.trace_unit import show_trace_unit
 from ui.verdict import show_not_a_digit
 
 # Colour-scale choices, and the session keys this page keeps across pages.

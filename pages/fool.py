@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mnist_cnn.attacks import DEFAULT_STEPS, attack
+from mnist_cnn.explain.attacks import DEFAULT_STEPS, attack
 from mnist_cnn.plots.network import make_convolution_figure
 from mnist_cnn.plots.probabilities import make_probability_bars
 from ui.digit_source import choose_digit

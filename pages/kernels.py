@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from mnist_cnn.kernels import MEAN_ABSOLUTE, list_conv_layers, read_conv_weights, select_kernels, summarize_weights
+from mnist_cnn.explain.kernels import (MEAN_ABSOLUTE, list_conv_layers, read_conv_weights, select_kernels,
+                                       summarize_weights)
 from mnist_cnn.plots.network import make_channel_values_chart, make_kernel_grid
 from ui.display import show_figure
-from ui.filter_views import show_filter_views
+from ui.kernels.filter_views import show_filter_views
 from ui.state import require_model
 
 

@@ -3,8 +3,8 @@ and which digits one model gets right that another gets wrong."""
 
 import streamlit as st
 
-from ui.explorer import SELECTED_KEY, TAB_KEY, TABS, show_mistakes_tab
-from ui.explorer_views import show_compare_tab, show_confusion_tab, show_sample_tab
+from ui.mistakes.explorer import SELECTED_KEY, TAB_KEY, TABS, show_mistakes_tab
+from ui.mistakes.explorer_views import show_compare_tab, show_confusion_tab, show_sample_tab
 from ui.state import active_evaluation, active_stored_model, restore_widget, save_widget, test_set_or_message
 
 

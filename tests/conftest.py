@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_cnn.data import load_mnist
+from mnist_cnn.data.mnist import load_mnist
 from tests.support.browser import CHROMIUM_ARGS, CHROMIUM_PATH, DESKTOP_VIEWPORT, EXPECT_TIMEOUT_MS
 from tests.support.server import PROJECT_ROOT, copy_bundled_models, start_streamlit  # noqa: F401 (imported by tests)
 
@@ -30,8 +30,8 @@ def small_training_set(mnist):
 @pytest.fixture(scope="session")
 def tiny_trained_model(small_training_set):
     """The keras example trained for one epoch on 2,000 images (shared, never mutate it)."""
-    from mnist_cnn.training import train_model
-    from mnist_cnn.training_settings import TrainingSettings
+    from mnist_cnn.training.fit import train_model
+    from mnist_cnn.training.settings import TrainingSettings
 
     x, y = small_training_set
     return train_model(x, y, TrainingSettings(architecture="keras_example", epochs=1, validation_split=0.1)).model

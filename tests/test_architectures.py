@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_cnn.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, build_model
+from mnist_cnn.model.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, build_model
 
 
 @pytest.mark.parametrize("name", list(ARCHITECTURES))

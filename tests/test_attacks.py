@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mnist_cnn.attacks import attack
-from mnist_cnn.inference import classify
+from mnist_cnn.explain.attacks import attack
+from mnist_cnn.model.inference import classify
 
 
 @pytest.fixture(scope="module")

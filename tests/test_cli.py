@@ -6,9 +6,9 @@ import re
 import numpy as np
 import pytest
 
-from mnist_cnn.architectures import ARCHITECTURES
+from mnist_cnn.model.architectures import ARCHITECTURES
 from mnist_cnn.cli import main
-from mnist_cnn.evaluation import evaluate_model
+from mnist_cnn.evaluation.metrics import evaluate_model
 
 
 @pytest.mark.slow
@@ -98,8 +98,8 @@ def test_evaluate_refuses_a_bad_data_file_clearly(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_a_blend_keeps_the_tuned_models_replay_ending_on_the_blended_weights(tmp_path, capsys):
-    from mnist_cnn.snapshots import load_snapshots
-    from mnist_cnn.store import ModelStore
+    from mnist_cnn.training.snapshots import load_snapshots
+    from mnist_cnn.store.model_store import ModelStore
 
     common = ["--epochs", "1", "--subset", "600", "--batch-size", "64"]
     folder = ["--models-dir", str(tmp_path)]

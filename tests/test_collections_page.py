@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
-from mnist_cnn.my_digits import DEFAULT_COLLECTION, MyDigitsStore
+from mnist_cnn.my_digits.collections import DEFAULT_COLLECTION, MyDigitsStore
 
 APP_PATH = str(Path(__file__).resolve().parent.parent / "app.py")
 RUN_TIMEOUT = 120  # seconds: the first run imports TensorFlow and loads the model
@@ -154,7 +154,7 @@ def test_a_corrupt_database_makes_my_digits_explain_the_fault(tmp_path, monkeypa
 
 
 def test_the_gallery_is_paged(user_store, monkeypatch):
-    from ui import my_digits
+    from ui.my_digits import gallery as my_digits
 
     digit = np.zeros((28, 28), np.float32)
     for index in range(my_digits.GALLERY_PAGE_SIZE + 5):
@@ -174,7 +174,7 @@ def test_the_gallery_is_paged(user_store, monkeypatch):
 
 
 def test_evaluation_and_export_are_recomputed_only_when_the_data_changes(user_store, monkeypatch):
-    from ui import my_digits
+    from ui.my_digits import gallery as my_digits
 
     calls = {"evaluate": 0, "export": 0}
     evaluate, export = my_digits.evaluate_model, MyDigitsStore.export_npz

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as strategies
 
-from mnist_cnn.convolution import (KERNEL_PRESETS, apply_kernels, compute_gradient_magnitude, explain_output_pixel,
-                                   format_sum_equation, make_convolution_layer)
+from mnist_cnn.explain.convolution import (KERNEL_PRESETS, apply_kernels, compute_gradient_magnitude,
+                                           explain_output_pixel, format_sum_equation, make_convolution_layer)
 from mnist_cnn.plots.network import make_convolution_figure, make_window_figure, make_worked_example_figure
 
 

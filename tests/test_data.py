@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mnist_cnn import config
-from mnist_cnn.data import DataError, compute_sha256, load_mnist
+from mnist_cnn.data.mnist import DataError, compute_sha256, load_mnist
 
 
 def test_bundled_file_matches_the_documented_checksum():

@@ -10,8 +10,8 @@ import pytest
 from numpy.lib import format as npy_format
 
 from mnist_cnn import config
-from mnist_cnn.digit_archive import DigitArchiveError, read_mnist_archive
-from mnist_cnn.my_digits import MyDigitsError, MyDigitsStore
+from mnist_cnn.my_digits.archive import DigitArchiveError, read_mnist_archive
+from mnist_cnn.my_digits.collections import MyDigitsError, MyDigitsStore
 
 # A refused import may grow the process by at most this much (issue 15: 50 MB over the baseline).
 MAX_REFUSAL_BYTES = 50 * 2**20

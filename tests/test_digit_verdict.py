@@ -4,12 +4,14 @@ import keras
 import numpy as np
 import pytest
 
-from mnist_cnn import config, outliers
-from mnist_cnn.inference import (calibrate_digit_check, classify, compute_digit_scores, get_digit_check,
-                                 judge_digits)
-from mnist_cnn.pendigits import load_pendigits, split_by_writer
-from mnist_cnn.preprocess import preprocess_drawing
-from mnist_cnn.store import ModelStore
+from mnist_cnn import config
+
+from mnist_cnn.data import outliers
+from mnist_cnn.model.inference import (calibrate_digit_check, classify, compute_digit_scores, get_digit_check,
+                                       judge_digits)
+from mnist_cnn.data.pendigits import load_pendigits, split_by_writer
+from mnist_cnn.inputs.preprocess import preprocess_drawing
+from mnist_cnn.store.model_store import ModelStore
 
 
 def test_calibration_flags_the_requested_share_of_its_digits(tiny_trained_model, mnist):

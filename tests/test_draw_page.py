@@ -53,7 +53,7 @@ def test_a_photo_of_a_digit_is_classified_and_shared(draw_page):
 
 def test_picking_the_predicted_digit_saves_the_labelled_drawing(draw_page, tmp_path, monkeypatch):
     from mnist_cnn import config
-    from mnist_cnn.my_digits import MyDigitsStore
+    from mnist_cnn.my_digits.collections import MyDigitsStore
 
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     upload_a_one(draw_page)
@@ -71,7 +71,7 @@ def test_picking_the_predicted_digit_saves_the_labelled_drawing(draw_page, tmp_p
 
 def test_picking_another_digit_saves_the_right_label(draw_page, tmp_path, monkeypatch):
     from mnist_cnn import config
-    from mnist_cnn.my_digits import MyDigitsStore
+    from mnist_cnn.my_digits.collections import MyDigitsStore
 
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     upload_a_one(draw_page)
@@ -91,18 +91,18 @@ def arrays_in_widget_callbacks(app):
 
 
 def test_a_large_upload_is_decoded_once_and_kept_small(draw_page, tmp_path, monkeypatch):
-    import ui.uploads
+    import ui.draw.uploads
     from mnist_cnn import config
-    from mnist_cnn.my_digits import MAX_DRAWING_SIDE, MyDigitsStore
+    from mnist_cnn.my_digits.collections import MAX_DRAWING_SIDE, MyDigitsStore
 
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
-    decodes, decode_upload = [], ui.uploads.decode_upload
+    decodes, decode_upload = [], ui.draw.uploads.decode_upload
 
     def count_and_decode(data):
         decodes.append(len(data))
         return decode_upload(data)
 
-    monkeypatch.setattr(ui.uploads, "decode_upload", count_and_decode)
+    monkeypatch.setattr(ui.draw.uploads, "decode_upload", count_and_decode)
     picture = np.full((3000, 2400), 235, np.uint8)  # 7.2 MP: a dark '1' on light paper
     cv2.line(picture, (1230, 450), (1170, 2550), 20, 120, lineType=cv2.LINE_AA)
     upload(draw_page, "big-one.png", encode_png(picture), "image/png")
@@ -192,7 +192,7 @@ def count_calls(monkeypatch, module, name: str) -> list:
 
 def test_a_drawing_does_the_costly_work_once_and_only_when_shown(draw_page, monkeypatch):
     """Classification once per run; Grad-CAM and the step images only with the details on, once per drawing."""
-    from mnist_cnn import inference
+    from mnist_cnn.model import inference
     from mnist_cnn.plots import drawing
 
     classified = count_calls(monkeypatch, inference, "classify")
@@ -231,7 +231,7 @@ def test_a_drawing_that_is_not_a_digit_asks_if_it_is_one(draw_page):
 
 def canvas_stroke_left_in_session(app):
     """What a stroke on the canvas leaves for the label picker: its model input and RGBA drawing (a vertical '1')."""
-    from mnist_cnn.preprocess import preprocess_drawing
+    from mnist_cnn.inputs.preprocess import preprocess_drawing
 
     drawing = np.zeros((300, 300, 4), np.uint8)  # the canvas: white ink on black, opaque where drawn
     cv2.line(drawing, (150, 45), (152, 255), (255, 255, 255, 255), 24, lineType=cv2.LINE_AA)
@@ -249,7 +249,7 @@ def pick_on_canvas_picker(app, digit):
 
 def test_the_canvas_picker_saves_the_canvas_drawing_and_empties_itself(draw_page, tmp_path, monkeypatch):
     from mnist_cnn import config
-    from mnist_cnn.my_digits import MyDigitsStore
+    from mnist_cnn.my_digits.collections import MyDigitsStore
 
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     picker = draw_page.pills(key="label_pick_canvas")
@@ -265,7 +265,7 @@ def test_the_canvas_picker_saves_the_canvas_drawing_and_empties_itself(draw_page
 
 def test_the_canvas_picker_saves_a_drawing_once(draw_page, tmp_path, monkeypatch):
     from mnist_cnn import config
-    from mnist_cnn.my_digits import MyDigitsStore
+    from mnist_cnn.my_digits.collections import MyDigitsStore
 
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     canvas_stroke_left_in_session(draw_page)
@@ -278,7 +278,7 @@ def test_the_canvas_picker_saves_a_drawing_once(draw_page, tmp_path, monkeypatch
 
 def test_the_canvas_picker_with_nothing_drawn_saves_nothing_and_says_so(draw_page, tmp_path, monkeypatch):
     from mnist_cnn import config
-    from mnist_cnn.my_digits import MyDigitsStore
+    from mnist_cnn.my_digits.collections import MyDigitsStore
 
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     pick_on_canvas_picker(draw_page, 3)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_cnn.embedding import build_index, compute_embeddings, find_neighbours, place_on_map
+from mnist_cnn.explain.embedding import build_index, compute_embeddings, find_neighbours, place_on_map
 
 
 @pytest.fixture(scope="module")

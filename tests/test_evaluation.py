@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st_hypothesis
 
-from mnist_cnn.evaluation import (Evaluation, compare_evaluations, compute_class_metrics,
-                                  compute_confusion_matrix, compute_probabilities, evaluate_model, find_mistakes,
-                                  order_indices)
+from mnist_cnn.evaluation.metrics import (Evaluation, compare_evaluations, compute_class_metrics,
+                                          compute_confusion_matrix, compute_probabilities, evaluate_model,
+                                          find_mistakes, order_indices)
 
 # How many test digits the small-model tests evaluate.
 TEST_SUBSET = 600
@@ -80,7 +80,7 @@ def test_empty_input_and_bad_arguments(tiny_trained_model):
 
 
 def test_cached_forward_pass_sees_new_weights(random_images):
-    from mnist_cnn.architectures import build_model
+    from mnist_cnn.model.architectures import build_model
 
     model = build_model("keras_example")  # untrained; its own copy, so changing its weights is fine
     before = compute_probabilities(model, random_images)

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from mnist_cnn.evaluation import make_evaluation
-from mnist_cnn.evaluation_file import (MAX_EVALUATION_BYTES, compute_test_set_sha256, get_evaluation_path,
-                                       load_evaluation, save_evaluation)
+from mnist_cnn.evaluation.metrics import make_evaluation
+from mnist_cnn.store.evaluation_file import (MAX_EVALUATION_BYTES, compute_test_set_sha256, get_evaluation_path,
+                                             load_evaluation, save_evaluation)
 
 LABELS = np.array([3, 1, 4, 1, 5])
 
@@ -61,8 +61,8 @@ def test_the_test_set_fingerprint_changes_with_any_pixel_or_label():
 
 def test_the_bundled_model_ships_its_evaluation(mnist):
     from mnist_cnn import config
-    from mnist_cnn.data import compute_sha256
-    from mnist_cnn.store import ModelStore
+    from mnist_cnn.data.mnist import compute_sha256
+    from mnist_cnn.store.model_store import ModelStore
 
     _, (x_test, y_test) = mnist
     stored = ModelStore(config.PROJECT_ROOT / "models").get(config.DEFAULT_MODEL_NAME)
@@ -73,7 +73,7 @@ def test_the_bundled_model_ships_its_evaluation(mnist):
 
 
 def test_deleting_a_model_deletes_its_kept_evaluation(tmp_path, tiny_trained_model):
-    from mnist_cnn.store import ModelStore
+    from mnist_cnn.store.model_store import ModelStore
 
     store = ModelStore(tmp_path)
     stored = store.save(tiny_trained_model, {"architecture": "keras_example"}, "tiny")

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from mnist_cnn.feature_maps import compute_feature_maps
-from mnist_cnn.filter_search import maximise_activation, scan_channel_responses
-from mnist_cnn.inference import classify
+from mnist_cnn.explain.feature_maps import compute_feature_maps
+from mnist_cnn.explain.filter_search import maximise_activation, scan_channel_responses
+from mnist_cnn.model.inference import classify
 
 
 def test_top_digits_have_the_largest_peaks_and_positions_point_at_them(tiny_trained_model, mnist):

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from mnist_cnn.finetune import (BLEND_SHARES, blend_to_keep_mnist, blend_weights,
-                                finetune_model, split_my_digits)
-from mnist_cnn.training_settings import FineTuneSettings
+from mnist_cnn.training.finetune import (BLEND_SHARES, blend_to_keep_mnist, blend_weights, finetune_model,
+                                         split_my_digits)
+from mnist_cnn.training.settings import FineTuneSettings
 from tests.support.pictures import write_in_a_personal_style
 
 

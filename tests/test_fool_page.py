@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 from streamlit.testing.v1 import AppTest
 
-from mnist_cnn.data import load_mnist
+from mnist_cnn.data.mnist import load_mnist
 from tests.support.apptest import open_app_page
 
 TIMEOUT = 180  # seconds per run: the machine is small and shared

@@ -1,12 +1,12 @@
-"""Tests of mnist_cnn.forward: one cache of compiled forward passes per model."""
+"""Tests of mnist_cnn.model.forward: one cache of compiled forward passes per model."""
 
 import gc
 import weakref
 
 import numpy as np
 
-from mnist_cnn.evaluation import compute_probabilities
-from mnist_cnn.forward import COMPILED_FUNCTIONS, get_compiled, get_forward_function
+from mnist_cnn.evaluation.metrics import compute_probabilities
+from mnist_cnn.model.forward import COMPILED_FUNCTIONS, get_compiled, get_forward_function
 
 
 def test_forward_function_is_traced_once_per_model(tiny_trained_model):

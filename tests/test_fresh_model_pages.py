@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
-from mnist_cnn.feature_maps import list_feature_layers
-from mnist_cnn.store import ModelStore, build_metadata
+from mnist_cnn.explain.feature_maps import list_feature_layers
+from mnist_cnn.store.model_store import ModelStore, build_metadata
 from tests.conftest import copy_bundled_models
 
 APP_PATH = str(config.PROJECT_ROOT / "app.py")

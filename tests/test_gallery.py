@@ -1,11 +1,11 @@
-"""Tests of mnist_cnn.gallery: paging and random samples."""
+"""Tests of mnist_cnn.evaluation.gallery: paging and random samples."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st_hypothesis
 
-from mnist_cnn.gallery import count_pages, draw_sample_indices, select_page
+from mnist_cnn.evaluation.gallery import count_pages, draw_sample_indices, select_page
 
 
 @given(st_hypothesis.integers(0, 500), st_hypothesis.integers(1, 50))

@@ -1,10 +1,10 @@
-"""Tests of mnist_cnn.images: model batches, checks, scaling and display enlargement."""
+"""Tests of mnist_cnn.inputs.images: model batches, checks, scaling and display enlargement."""
 
 import numpy as np
 import pytest
 
-from mnist_cnn.images import (enlarge_pixels, fit_into_square, to_grey_image, to_image_batch, to_model_batch,
-                              to_uint8)
+from mnist_cnn.inputs.images import (enlarge_pixels, fit_into_square, to_grey_image, to_image_batch, to_model_batch,
+                                     to_uint8)
 
 
 def test_one_digit_becomes_a_scaled_batch_of_one():

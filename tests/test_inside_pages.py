@@ -8,7 +8,7 @@ from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
-from mnist_cnn.architectures import build_model
+from mnist_cnn.model.architectures import build_model
 from tests.support.apptest import open_app_page
 from tests.support.stores import make_untrained_store
 
@@ -150,7 +150,7 @@ def test_next_misclassified_jumps_to_a_digit_the_model_gets_wrong():
 # --- The architecture page's logic: the layer table and the maths tied to the model's layers. ---
 
 def test_layer_table_has_every_layer_and_the_parameter_total():
-    from mnist_cnn.network_maths import count_parameters, describe_layers
+    from mnist_cnn.model.network_maths import count_parameters, describe_layers
 
     model = build_model("keras_example")
     rows = describe_layers(model)
@@ -162,7 +162,7 @@ def test_layer_table_has_every_layer_and_the_parameter_total():
 
 
 def test_batchnorm_model_counts_its_moving_statistics_as_non_trainable():
-    from mnist_cnn.network_maths import count_parameters
+    from mnist_cnn.model.network_maths import count_parameters
 
     model = build_model("batchnorm_cnn")
     counts = count_parameters(model)
@@ -172,7 +172,7 @@ def test_batchnorm_model_counts_its_moving_statistics_as_non_trainable():
 
 
 def test_maths_topics_name_the_layers_of_the_active_model():
-    from mnist_cnn.network_maths import match_topics
+    from mnist_cnn.model.network_maths import match_topics
 
     topics = {topic.title: (topic, layers) for topic, layers in match_topics(build_model("keras_example"))}
     assert topics["Convolution with ReLU"][1] == ["conv1 (Conv2D + ReLU)", "conv2 (Conv2D + ReLU)"]

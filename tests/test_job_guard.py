@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mnist_cnn.job_guard import (PARENT_GONE_EXIT_CODE, TIME_LIMIT_EXIT_CODE, TIME_LIMIT_GRACE_SECONDS,
-                                 StoreLock, StoreLockedError, WorkerWatchdog, is_store_locked)
-from mnist_cnn.jobs import CANCELLED, JobBusyError, JobManager
+from mnist_cnn.jobs.guard import (PARENT_GONE_EXIT_CODE, TIME_LIMIT_EXIT_CODE, TIME_LIMIT_GRACE_SECONDS, StoreLock,
+                                  StoreLockedError, WorkerWatchdog, is_store_locked)
+from mnist_cnn.jobs.manager import CANCELLED, JobBusyError, JobManager
 from tests.support.server import BUNDLED_MODEL_FILES, copy_bundled_models
 from tests.support.jobs import TINY_SPEC, files_in
 
@@ -24,8 +24,8 @@ SERVER_SCRIPT = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from mnist_cnn import config
-    from mnist_cnn.jobs import JobManager, JobSpec
-    from mnist_cnn.training_settings import TrainingSettings
+    from mnist_cnn.jobs.manager import JobManager, JobSpec
+    from mnist_cnn.training.settings import TrainingSettings
     config.MAX_JOB_SECONDS = float(sys.argv[2])
     manager = JobManager(models_dir=Path(sys.argv[1]))
     manager.start(JobSpec(TrainingSettings(architecture="keras_example", epochs=30, batch_size=32,

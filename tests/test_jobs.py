@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 
 from mnist_cnn import config
-from mnist_cnn.jobs import (CANCELLED, FAILED, FINISHED, RUNNING, JobBusyError, JobManager, JobSnapshot,
-                            JobSpec, remove_temporary_files)
-from mnist_cnn.training_settings import TrainingSettings
-from mnist_cnn.store import ModelStore
+from mnist_cnn.jobs.manager import (CANCELLED, FAILED, FINISHED, RUNNING, JobBusyError, JobManager, JobSnapshot,
+                                    JobSpec, remove_temporary_files)
+from mnist_cnn.training.settings import TrainingSettings
+from mnist_cnn.store.model_store import ModelStore
 from tests.support.jobs import TINY_SPEC, files_in
 from tests.support.server import BUNDLED_MODEL_FILES, copy_bundled_models
 
@@ -190,7 +190,7 @@ def test_a_job_can_continue_training_a_stored_model(models_dir):
 
 
 def test_a_full_store_refuses_a_job_with_a_message_and_deletes_nothing(models_dir, monkeypatch):
-    from mnist_cnn.store import StoreFullError
+    from mnist_cnn.store.model_store import StoreFullError
 
     monkeypatch.setattr(config, "MAX_STORED_MODELS", 1)
     for suffix in (".keras", ".json"):

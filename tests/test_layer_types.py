@@ -1,9 +1,9 @@
-"""Tests of mnist_cnn.layer_types: layer kinds found by type."""
+"""Tests of mnist_cnn.model.layer_types: layer kinds found by type."""
 
 import keras
 
-from mnist_cnn.layer_types import (CONV_LAYERS, PIXELWISE_LAYERS, POOLING_LAYERS, STAGE_FOLLOWER_LAYERS,
-                                   activation_name, applies_softmax, is_softmax_dense)
+from mnist_cnn.model.layer_types import (CONV_LAYERS, PIXELWISE_LAYERS, POOLING_LAYERS, STAGE_FOLLOWER_LAYERS,
+                                         activation_name, applies_softmax, is_softmax_dense)
 
 
 def test_layer_kinds_are_told_apart_by_type():

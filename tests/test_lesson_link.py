@@ -5,10 +5,10 @@ from urllib.parse import parse_qsl, urlsplit
 import numpy as np
 import pytest
 
-from mnist_cnn.lesson_link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
-                                   decode_drawing, encode_drawing, leave_out_defaults, make_link, parse_options,
-                                   parse_query, restore_defaults, select_link_parameters)
-from mnist_cnn.lesson_options import BOOL, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS
+from mnist_cnn.lessons.link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
+                                    decode_drawing, encode_drawing, leave_out_defaults, make_link, parse_options,
+                                    parse_query, restore_defaults, select_link_parameters)
+from mnist_cnn.lessons.options import BOOL, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS
 
 
 def test_a_view_round_trips_through_its_link():

@@ -11,9 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
-from mnist_cnn.lesson_link import build_options
-from mnist_cnn.lesson_options import PAGE_OPTIONS
-from mnist_cnn.my_digits import MyDigitsStore
+from mnist_cnn.lessons.link import build_options
+from mnist_cnn.lessons.options import PAGE_OPTIONS
+from mnist_cnn.my_digits.collections import MyDigitsStore
 from tests.support.apptest import open_app_link
 
 

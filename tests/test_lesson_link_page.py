@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
-from mnist_cnn.lesson_link import encode_drawing
+from mnist_cnn.lessons.link import encode_drawing
 
 APP_PATH = str(config.PROJECT_ROOT / "app.py")
 TIMEOUT = 180  # seconds per run: the machine is small and shared

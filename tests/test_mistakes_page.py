@@ -5,7 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
-from mnist_cnn.store import ModelStore, build_metadata, load_keras_model
+from mnist_cnn.store.model_store import ModelStore, build_metadata, load_keras_model
 from tests.support.server import PROJECT_ROOT, copy_bundled_models
 
 PAGE = "pages/mistakes.py"
@@ -15,7 +15,7 @@ TAB_KEY = "explorer_tab"
 
 
 def predict_digits(model, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The model's answers and confidences, computed here independently of mnist_cnn.evaluation."""
+    """The model's answers and confidences, computed here independently of mnist_cnn.evaluation.metrics."""
     outputs = [np.asarray(model(images[start:start + 1000, :, :, None].astype("float32") / 255.0, training=False))
                for start in range(0, len(images), 1000)]
     probabilities = np.concatenate(outputs)  # (10000, 10)
@@ -87,13 +87,13 @@ def test_page_shows_the_error_count_of_a_known_model(explorer_store):
 def test_the_explorer_reads_the_kept_evaluation_instead_of_evaluating(explorer_store, monkeypatch):
     import streamlit as st
 
-    import mnist_cnn.evaluation
+    import mnist_cnn.evaluation.metrics
 
     def refuse_to_evaluate(*arguments, **keywords):
         raise AssertionError("the bundled model was evaluated again instead of reading its kept evaluation")
 
     st.cache_data.clear()  # no evaluation in this process's cache: it must come from default.evaluation.npz
-    monkeypatch.setattr(mnist_cnn.evaluation, "evaluate_model", refuse_to_evaluate)
+    monkeypatch.setattr(mnist_cnn.evaluation.metrics, "evaluate_model", refuse_to_evaluate)
     app = open_explorer()
     errors = int(np.sum(explorer_store["default"] != explorer_store["labels"]))
     assert metric_value(app, "Errors") == str(errors)

@@ -7,10 +7,10 @@ import keras
 import numpy as np
 import pytest
 
-from mnist_cnn.architectures import build_model
-from mnist_cnn.inference import classify
-from mnist_cnn.model_exchange import ModelExchangeError, export_model_zip, import_model
-from mnist_cnn.store import ModelStore
+from mnist_cnn.model.architectures import build_model
+from mnist_cnn.model.inference import classify
+from mnist_cnn.store.exchange import ModelExchangeError, export_model_zip, import_model
+from mnist_cnn.store.model_store import ModelStore
 
 
 def keras_bytes(model: keras.Model, tmp_path) -> bytes:
@@ -73,6 +73,6 @@ def test_not_a_model_and_too_large_are_refused(store, mnist, monkeypatch):
     _, (x_test, y_test) = mnist
     with pytest.raises(ModelExchangeError, match="not a Keras model"):
         import_model(store, b"hello", "notes.keras", x_test[:10], y_test[:10])
-    monkeypatch.setattr("mnist_cnn.model_exchange.MAX_MODEL_BYTES", 100)
+    monkeypatch.setattr("mnist_cnn.store.exchange.MAX_MODEL_BYTES", 100)
     with pytest.raises(ModelExchangeError, match="limit"):
         import_model(store, b"x" * 101, "big.keras", x_test[:10], y_test[:10])

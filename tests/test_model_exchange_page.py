@@ -6,7 +6,7 @@ import shutil
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
-from mnist_cnn.architectures import build_model
+from mnist_cnn.model.architectures import build_model
 
 APP_PATH = str(config.PROJECT_ROOT / "app.py")
 TIMEOUT = 240  # seconds per run: the machine is small and shared, and an upload is evaluated on 10,000 digits

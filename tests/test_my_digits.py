@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from mnist_cnn import config
-from mnist_cnn.my_digits import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError, MyDigitsStore,
-                                   read_mnist_layout, validate_collection_name)
+from mnist_cnn.my_digits.collections import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError, MyDigitsStore,
+                                             read_mnist_layout, validate_collection_name)
 
 
 def make_digit(value: float) -> np.ndarray:
@@ -269,7 +269,7 @@ def test_a_database_damaged_after_opening_gives_a_clear_error(tmp_path):
 
 
 def test_a_full_disk_gives_a_clear_error_and_keeps_what_was_saved(tmp_path, monkeypatch):
-    from mnist_cnn import digit_database
+    from mnist_cnn.my_digits import database as digit_database
 
     store = MyDigitsStore(tmp_path / "d.sqlite3")
     store.add(1, make_digit(1.0))

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
-from mnist_cnn.my_digits import MyDigitsStore
+from mnist_cnn.my_digits.collections import MyDigitsStore
 from tests.support.apptest import open_app_page
 
 

@@ -7,15 +7,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-import ui.neighbours
+import ui.draw.neighbours
 
 APP_PATH = str(Path(__file__).resolve().parent.parent / "app.py")
 RUN_TIMEOUT = 240  # seconds: the first run imports TensorFlow and builds the index
 
 
 def test_an_uploaded_digit_gets_neighbours_and_a_place_on_the_map(monkeypatch):
-    monkeypatch.setattr(ui.neighbours, "BANK_SIZE", 2000)  # a smaller bank keeps the test fast
-    monkeypatch.setattr(ui.neighbours, "MAP_SIZE", 500)
+    monkeypatch.setattr(ui.draw.neighbours, "BANK_SIZE", 2000)  # a smaller bank keeps the test fast
+    monkeypatch.setattr(ui.draw.neighbours, "MAP_SIZE", 500)
     app = AppTest.from_file(APP_PATH, default_timeout=RUN_TIMEOUT)
     app.run()
     app.switch_page("pages/draw.py")
@@ -37,9 +37,9 @@ def test_an_uploaded_digit_gets_neighbours_and_a_place_on_the_map(monkeypatch):
 
 
 def test_the_bundled_models_neighbours_of_a_one_are_mostly_ones():
-    from mnist_cnn.data import load_mnist
-    from mnist_cnn.embedding import build_index, find_neighbours
-    from mnist_cnn.store import ModelStore
+    from mnist_cnn.data.mnist import load_mnist
+    from mnist_cnn.explain.embedding import build_index, find_neighbours
+    from mnist_cnn.store.model_store import ModelStore
 
     (x_train, y_train), (x_test, y_test) = load_mnist()
     model = ModelStore().load("default")

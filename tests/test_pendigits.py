@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from mnist_cnn.pendigits import (CANVAS_SIZE, CONDITIONS, HELD_OUT_WRITERS, DrawingCondition, PenDigit,
-                                 load_pendigits, prepare_inputs, render_digit, split_by_writer)
+from mnist_cnn.data.pendigits import (CANVAS_SIZE, CONDITIONS, HELD_OUT_WRITERS, DrawingCondition, PenDigit,
+                                      load_pendigits, prepare_inputs, render_digit, split_by_writer)
 
 # A vertical bar, written downwards: tablet units, y down.
 BAR = PenDigit(1, "w1", (np.array([[50.0, 0.0], [50.0, 100.0]]),))

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from mnist_cnn.evaluation import compute_probabilities
-from mnist_cnn.personalise import (build_adapter, classify_personal, compute_features, compute_reference,
-                                   predict_personal)
+from mnist_cnn.evaluation.metrics import compute_probabilities
+from mnist_cnn.my_digits.personalise import (build_adapter, classify_personal, compute_features, compute_reference,
+                                             predict_personal)
 from tests.support.pictures import write_sideways
 
 # How many labelled examples of each digit the "person" gives, and how many of their other digits are read.
@@ -31,8 +31,8 @@ def sideways_writer(mnist):
 @pytest.fixture(scope="module")
 def small_model(mnist):
     """The keras example trained for one epoch on 6,000 images (~80% on MNIST: its features mean something)."""
-    from mnist_cnn.training import train_model
-    from mnist_cnn.training_settings import TrainingSettings
+    from mnist_cnn.training.fit import train_model
+    from mnist_cnn.training.settings import TrainingSettings
 
     (x_train, y_train), _ = mnist
     settings = TrainingSettings(architecture="keras_example", epochs=1, validation_split=0.0)

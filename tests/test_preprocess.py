@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mnist_cnn import config
-from mnist_cnn.preprocess import PreprocessError, PreprocessResult, preprocess_drawing
+from mnist_cnn.inputs.preprocess import PreprocessError, PreprocessResult, preprocess_drawing
 
 
 def draw_zero(size=300, centre=(150, 150), axes=(45, 70), pen=24, ink=255, background=0):

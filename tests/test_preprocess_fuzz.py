@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as strategies
 from hypothesis.extra import numpy as numpy_strategies
 
-from mnist_cnn.preprocess import PreprocessError, preprocess_drawing
+from mnist_cnn.inputs.preprocess import PreprocessError, preprocess_drawing
 
 DTYPES = [np.uint8, np.int16, np.int64, np.uint16, np.float32, np.float64, np.bool_]
 

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_cnn.preprocess import PreprocessOptions, preprocess_drawing
+from mnist_cnn.inputs.preprocess import PreprocessOptions, preprocess_drawing
 
 
 @pytest.fixture(scope="module")

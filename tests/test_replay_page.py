@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import mnist_cnn.jobs as jobs
+import mnist_cnn.jobs.manager as jobs
 from mnist_cnn import config
-from mnist_cnn.store import ModelStore
-from mnist_cnn.training_run import train_and_save
-from mnist_cnn.training_settings import TrainingSettings
+from mnist_cnn.store.model_store import ModelStore
+from mnist_cnn.training.run import train_and_save
+from mnist_cnn.training.settings import TrainingSettings
 from tests.conftest import copy_bundled_models
 
 APP_PATH = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -5,8 +5,8 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from mnist_cnn import config
-from mnist_cnn.inference import classify
-from mnist_cnn.store import ModelStore
+from mnist_cnn.model.inference import classify
+from mnist_cnn.store.model_store import ModelStore
 from tests.support.apptest import open_app_page
 
 TIMEOUT = 180  # seconds per run: the machine is small and shared

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mnist_cnn import config
-from mnist_cnn.store import ModelStore, ModelStoreError, build_metadata, load_keras_model
+from mnist_cnn.store.model_store import ModelStore, ModelStoreError, build_metadata, load_keras_model
 
 
 def save_tiny(store, model, name="tiny"):
@@ -135,7 +135,7 @@ def test_model_names_must_match_in_full(tmp_path, tiny_trained_model):
 
 
 def test_the_scan_is_cached_until_the_folder_changes(tmp_path, tiny_trained_model, monkeypatch):
-    import mnist_cnn.store as store_module
+    import mnist_cnn.store.model_store as store_module
 
     store = ModelStore(tmp_path)
     save_tiny(store, tiny_trained_model, "first")
@@ -154,7 +154,7 @@ def test_the_scan_is_cached_until_the_folder_changes(tmp_path, tiny_trained_mode
 
 
 def test_a_full_store_refuses_to_take_another_model_and_deletes_nothing(tmp_path, tiny_trained_model, monkeypatch):
-    from mnist_cnn.store import StoreFullError
+    from mnist_cnn.store.model_store import StoreFullError
 
     monkeypatch.setattr(config, "MAX_STORED_MODELS", 2)
     store = ModelStore(tmp_path)
@@ -167,7 +167,7 @@ def test_a_full_store_refuses_to_take_another_model_and_deletes_nothing(tmp_path
 
 
 def test_a_save_that_fails_between_its_two_steps_shows_no_half_model(tmp_path, tiny_trained_model, monkeypatch):
-    import mnist_cnn.store as store_module
+    import mnist_cnn.store.model_store as store_module
 
     store = ModelStore(tmp_path)
     save_tiny(store, tiny_trained_model, "kept")

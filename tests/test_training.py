@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from mnist_cnn.training import TrainingCancelled, TrainingProgress, train_model
-from mnist_cnn.training_settings import TrainingSettings, validate_settings
+from mnist_cnn.training.fit import TrainingCancelled, TrainingProgress, train_model
+from mnist_cnn.training.settings import TrainingSettings, validate_settings
 
 
 @pytest.mark.slow

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import mnist_cnn.jobs as jobs
+import mnist_cnn.jobs.manager as jobs
 from mnist_cnn import config
-from mnist_cnn.architectures import ARCHITECTURES
-from mnist_cnn.plots.training import (make_comparison_chart, make_history_chart, make_history_frame,
-                                      make_live_chart, make_models_table)
-from mnist_cnn.store import ModelStore, build_metadata
+from mnist_cnn.model.architectures import ARCHITECTURES
+from mnist_cnn.plots.training import (make_comparison_chart, make_history_chart, make_history_frame, make_live_chart,
+                                      make_models_table)
+from mnist_cnn.store.model_store import ModelStore, build_metadata
 from tests.support.server import copy_bundled_models
 from tests.support.stores import save_trained_model
 

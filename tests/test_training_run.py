@@ -5,12 +5,13 @@ import json
 import numpy as np
 import pytest
 
-from mnist_cnn.evaluation import evaluate_model
-from mnist_cnn.lineage import build_lineage, list_earlier_stages, make_stage, merge_history, migrate_metadata_file
-from mnist_cnn.snapshots import SnapshotError, SnapshotRecorder, build_epoch_model, load_snapshots
-from mnist_cnn.store import ModelStore
-from mnist_cnn.training_run import train_and_save
-from mnist_cnn.training_settings import (FineTuneSettings, TrainingSettings, validate_settings)
+from mnist_cnn.evaluation.metrics import evaluate_model
+from mnist_cnn.training.lineage import (build_lineage, list_earlier_stages, make_stage, merge_history,
+                                        migrate_metadata_file)
+from mnist_cnn.training.snapshots import SnapshotError, SnapshotRecorder, build_epoch_model, load_snapshots
+from mnist_cnn.store.model_store import ModelStore
+from mnist_cnn.training.run import train_and_save
+from mnist_cnn.training.settings import FineTuneSettings, TrainingSettings, validate_settings
 
 # A run small enough for a test: 600 training images, 300 test digits, batches of 64.
 TINY_SETTINGS = TrainingSettings(epochs=2, batch_size=64, validation_split=0.1, steps_per_execution=2)
@@ -47,7 +48,7 @@ def test_a_run_keeps_one_snapshot_per_epoch_that_reproduces_its_accuracy(trained
 
 
 def test_a_run_keeps_its_test_set_evaluation_beside_the_model(trained, tiny_data):
-    from mnist_cnn.evaluation_file import compute_test_set_sha256, load_evaluation
+    from mnist_cnn.store.evaluation_file import compute_test_set_sha256, load_evaluation
 
     store, first, _ = trained
     _, (x_test, y_test) = tiny_data
@@ -155,7 +156,7 @@ def test_one_function_validates_every_kind_of_settings(settings, message):
 
 
 def test_the_replay_ends_on_the_saved_weights_when_they_changed_after_the_epochs(tmp_path, tiny_data):
-    from mnist_cnn.training_run import train_on_mnist
+    from mnist_cnn.training.run import train_on_mnist
 
     def train_then_change(settings, base_model, data, progress, cancel_event, callbacks):
         outcome = train_on_mnist(settings, base_model, data, progress, cancel_event, callbacks)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from mnist_cnn import config
-from mnist_cnn.preprocess import preprocess_drawing
-from mnist_cnn.uploads import UploadError, decode_upload, detect_format, read_image_size
+from mnist_cnn.inputs.preprocess import preprocess_drawing
+from mnist_cnn.inputs.uploads import UploadError, decode_upload, detect_format, read_image_size
 from tests.support.pictures import png_chunk, write_big_png
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +173,7 @@ def test_unreadable_headers_are_refused(data):
 DECODE_AND_MEASURE = textwrap.dedent("""
     import resource, sys, tracemalloc
     import cv2, numpy as np
-    from mnist_cnn.uploads import decode_upload
+    from mnist_cnn.inputs.uploads import decode_upload
     data = open(sys.argv[1], "rb").read()
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()

@@ -4,7 +4,8 @@ import secrets
 
 import streamlit as st
 
-from mnist_cnn.my_digits import DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError, validate_collection_name
+from mnist_cnn.my_digits.collections import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError,
+                                             validate_collection_name)
 from ui.my_digits_store import my_digits_store
 
 # Session-state keys: the current collection, the picker widget, the new-name field, its suggestion, a notice.

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from mnist_cnn.images import to_unit_floats
+from mnist_cnn.inputs.images import to_unit_floats
 from ui.state import test_set_or_message
 
 # The two sources a page can start from.

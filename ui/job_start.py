@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mnist_cnn.jobs import Job, JobBusyError, JobSpec, get_job_manager
+from mnist_cnn.jobs.manager import Job, JobBusyError, JobSpec, get_job_manager
 
 
 def start_job_or_explain(spec: JobSpec, refusal: str) -> Job | None:

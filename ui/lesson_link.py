@@ -5,11 +5,10 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from mnist_cnn.feature_maps import list_feature_layers
-from mnist_cnn.lesson_link import (OTHER_PARAMETERS, LessonView, build_options, build_query, leave_out_defaults,
-                                   make_link, parse_options, parse_query, restore_defaults,
-                                   select_link_parameters)
-from mnist_cnn.lesson_options import LAYER, PAGE_OPTIONS
+from mnist_cnn.explain.feature_maps import list_feature_layers
+from mnist_cnn.lessons.link import (OTHER_PARAMETERS, LessonView, build_options, build_query, leave_out_defaults,
+                                    make_link, parse_options, parse_query, restore_defaults, select_link_parameters)
+from mnist_cnn.lessons.options import LAYER, PAGE_OPTIONS
 from ui.state import active_model, get_store
 
 # The test-digit index each page keeps (page URL path -> session key), and this module's session keys.

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_cnn import config
-from mnist_cnn.my_digits import DATABASE_NAME, MyDigitsError, MyDigitsStore
+from mnist_cnn.my_digits.collections import DATABASE_NAME, MyDigitsError, MyDigitsStore
 
 CANVAS_PICKER_KEY = "label_pick_canvas"
 PICKER_HELP = ("Pick the digit you meant, right or wrong: the drawing is saved in your collection with that label. "

@@ -30,7 +30,7 @@ warning. `ui/runtime.py` applies them once, in the Streamlit server process only
    streamlit/streamlit#9624 (deep links on first load, closed as not reproduced, without a `pages/` folder). Here
    the mode is left at once and that first request is rerun, now through app.py.
 
-The canvas (streamlit-drawable-canvas 0.13) is not patched: `ui/canvas_controls.py` presses its own toolbar buttons
+The canvas (streamlit-drawable-canvas 0.13) is not patched: `ui/draw/canvas_controls.py` presses its own toolbar buttons
 from the browser, and its docstring says what happens on another canvas version.
 """
 

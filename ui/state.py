@@ -6,8 +6,8 @@ import numpy as np
 import streamlit as st
 
 from mnist_cnn import config
-from mnist_cnn.data import DataError, load_mnist
-from mnist_cnn.store import ModelStore, ModelStoreError, StoredModel, load_keras_model
+from mnist_cnn.data.mnist import DataError, load_mnist
+from mnist_cnn.store.model_store import ModelStore, ModelStoreError, StoredModel, load_keras_model
 
 # Session-state keys and their defaults, set once per session.
 SESSION_DEFAULTS = {
@@ -46,7 +46,7 @@ def load_model_cached(model_path: str, file_hash: str):
 @st.cache_data(show_spinner=False)
 def hash_model_file(model_path: str, modified_ns: int, size: int) -> str:
     """The sha256 of a model file, recomputed only when the file changes."""
-    from mnist_cnn.data import compute_sha256
+    from mnist_cnn.data.mnist import compute_sha256
 
     return compute_sha256(model_path)
 
@@ -116,7 +116,7 @@ def test_set_or_message():
 @st.cache_data(show_spinner=False)
 def fingerprint_test_set_cached() -> str:
     """The sha256 fingerprint of the loaded test set (what a kept evaluation must have been computed on)."""
-    from mnist_cnn.evaluation_file import compute_test_set_sha256
+    from mnist_cnn.store.evaluation_file import compute_test_set_sha256
 
     return compute_test_set_sha256(*load_test_set_cached())
 
@@ -128,8 +128,8 @@ def evaluate_model_cached(model_path: str, file_hash: str):
     Computed once per file content and server; kept beside the model (NAME.evaluation.npz) so that later
     servers, and the first visitor of a new one, read it in milliseconds instead of evaluating for seconds.
     """
-    from mnist_cnn.evaluation import evaluate_model
-    from mnist_cnn.evaluation_file import load_evaluation, save_evaluation
+    from mnist_cnn.evaluation.metrics import evaluate_model
+    from mnist_cnn.store.evaluation_file import load_evaluation, save_evaluation
 
     x_test, y_test = load_test_set_cached()
     test_set = fingerprint_test_set_cached()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_cnn.teacher import (SECRETS_KEY, find_teacher_password, fingerprint_password, is_correct_password,
-                               is_unlocked)
+from mnist_cnn.lessons.teacher import (SECRETS_KEY, find_teacher_password, fingerprint_password, is_correct_password,
+                                       is_unlocked)
 
 # Session-state keys: the unlocked password's fingerprint, and the last unlock attempt's message.
 UNLOCKED_KEY = "teacher_unlocked"

@@ -22,7 +22,7 @@ class HideMissingContextWarning(logging.Filter):
 def warm_up_default_model() -> None:
     """Load the default model, trace its compiled forward function, and evaluate it on the test set (cached)."""
     from mnist_cnn import config
-    from mnist_cnn.inference import classify
+    from mnist_cnn.model.inference import classify
     from ui.state import evaluate_model_cached, file_hash, get_store, load_model_cached
 
     stored = {model.name: model for model in get_store().list_models()}.get(config.DEFAULT_MODEL_NAME)

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 from matplotlib import colormaps
 
-from mnist_cnn.images import fit_into_square, to_uint8
+from mnist_cnn.inputs.images import fit_into_square, to_uint8
 
 # Size in pixels of each preprocessing step as shown, and of the saliency overlay.
 STEP_DISPLAY_SIZE = 112

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.patches import Rectangle
 
-from mnist_cnn.feature_maps import compute_colour_limits
+from mnist_cnn.explain.feature_maps import compute_colour_limits
 from mnist_cnn.plots.explorer import make_digit_grid_figure
 
 # Colour maps: activations (non-negative), learned weights (diverging, centred at zero), signed filter outputs

@@ -3,7 +3,7 @@
 import altair as alt
 import pandas as pd
 
-from mnist_cnn.lineage import read_total_seconds
+from mnist_cnn.training.lineage import read_total_seconds
 
 # Which history keys hold which split of a metric, and the colours of the splits.
 SPLITS = {"training": "", "validation": "val_"}

@@ -3,9 +3,9 @@
 from dataclasses import replace
 from pathlib import Path
 
-from mnist_cnn.job_guard import LOCK_FILE_NAME
-from mnist_cnn.jobs import JobSpec
-from mnist_cnn.training_settings import PANEL_SETTINGS
+from mnist_cnn.jobs.guard import LOCK_FILE_NAME
+from mnist_cnn.jobs.manager import JobSpec
+from mnist_cnn.training.settings import PANEL_SETTINGS
 
 # A run small enough for a test: one epoch on 1,000 images (TensorFlow's import in the worker dominates).
 TINY_SPEC = JobSpec(replace(PANEL_SETTINGS, architecture="keras_example", epochs=1, batch_size=64,

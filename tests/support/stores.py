@@ -5,8 +5,8 @@ from pathlib import Path
 
 import keras
 
-from mnist_cnn.architectures import build_model
-from mnist_cnn.store import ModelStore, build_metadata
+from mnist_cnn.model.architectures import build_model
+from mnist_cnn.store.model_store import ModelStore, build_metadata
 
 
 # The untrained weights' seed: the same weights whichever tests ran before (their verdicts on a drawing too).

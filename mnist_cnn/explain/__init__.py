@@ -1,0 +1,1 @@
+"""Looking inside a network: feature maps, kernels, convolutions, receptive fields, attacks, embeddings."""

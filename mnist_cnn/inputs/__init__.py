@@ -1,0 +1,1 @@
+"""Pictures into model input: canvas and upload decoding, MNIST-style preprocessing, image conversions."""

@@ -1,0 +1,1 @@
+"""Background training jobs: the server-side manager, the worker process and its guards."""

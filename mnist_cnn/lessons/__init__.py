@@ -1,0 +1,1 @@
+"""Lessons: views kept in a link, the widgets each page keeps, and the teacher password."""

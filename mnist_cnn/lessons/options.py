@@ -1,0 +1,123 @@
+"""The widgets a lesson link keeps, page by page: URL name -> session key, type and allowed values."""
+
+from dataclasses import dataclass
+
+from mnist_cnn.explain.attacks import DEFAULT_STEPS
+from mnist_cnn.explain.convolution import KERNEL_PRESETS
+from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS
+from mnist_cnn.explain.kernels import MEAN_ABSOLUTE
+
+# Kinds of value: a whole number, a decimal, a switch, one of fixed choices, a layer name, a stored model's name.
+INT, FLOAT, BOOL, CHOICE, LAYER, MODEL = "int", "float", "bool", "choice", "layer", "model"
+MAX_CHANNELS = 1024  # no page shows a layer with more channels; the model itself is checked when it is known
+MAX_MAP_SIDE = 30  # a feature map or convolution output is at most 30 pixels high (28 + 2 · padding 1)
+
+
+@dataclass(frozen=True)
+class ViewOption:
+    """One widget a link keeps: its session key ("{layer}" stands for another option's value) and its values."""
+
+    key: str
+    kind: str
+    low: float = 0
+    high: float = 0
+    choices: tuple[tuple[str, object], ...] = ()  # (code in the URL, widget value)
+    channel: bool = False  # an output channel of the layer its key names: below that layer's channel count
+    default: str | None = None  # the URL text of what a fresh session shows (the address bar leaves it out)
+
+
+def pick(key: str, *choices: tuple[str, object], default: str | None = None) -> ViewOption:
+    """An option with fixed choices."""
+    return ViewOption(key, CHOICE, choices=choices, default=default)
+
+
+def whole(key: str, low: int, high: int, *choices: tuple[str, object], default: str | None = None) -> ViewOption:
+    """A whole-number option within [low, high] (and special choices such as "mean")."""
+    return ViewOption(key, INT, low, high, choices, default=default)
+
+
+def channel(key: str) -> ViewOption:
+    """An output channel of the layer the key names ("..._{layer}")."""
+    return ViewOption(key, INT, 0, MAX_CHANNELS - 1, channel=True)
+
+
+def switch(key: str, default: str | None = None) -> ViewOption:
+    """An on/off option."""
+    return ViewOption(key, BOOL, default=default)
+
+
+def labels(*texts: str) -> tuple[tuple[str, str], ...]:
+    """Choices whose URL code is the label in lower case with underscores ("Sobel X" -> "sobel_x")."""
+    return tuple((text.lower().replace(" ", "_"), text) for text in texts)
+
+
+# The input sources of the teaching pages (ui/digit_source.py, pages/feature_maps.py, pages/convolution.py).
+SOURCES = (("drawing", "My drawing"), ("test", "Test digit"))
+PRESETS = labels(*KERNEL_PRESETS)
+WHAT_IF_SWITCHES = ("crop", "stroke_width", "fit_box", "centre_of_mass")  # ui/draw/what_if.py SWITCHES
+
+# Page (URL path) -> URL name -> option. URL names never repeat the link's own (page, model, digit, ...).
+# A `default` is the value a fresh session shows (tests/test_lesson_link_address.py checks each against the app);
+# options whose first value depends on the model or the image (layers, pixels) have none.
+PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
+    "draw": {
+        "pen": whole("pen_width", 4, 60, default="24"),
+        "details": switch("show_details_canvas", default="0"),
+        "saliency": pick("saliency_method_canvas", ("gradcam", "Grad-CAM"), ("gradients", "Input gradients")),
+        "what_if": switch("what_if_on_canvas", default="0"),
+        **{name: switch(f"what_if_{name}_canvas") for name in WHAT_IF_SWITCHES},
+        "right": whole("what_if_right_canvas", -8, 8),
+        "down": whole("what_if_down_canvas", -8, 8),
+        "scale": ViewOption("what_if_scale_canvas", FLOAT, 0.5, 1.5),
+        "rotation": whole("what_if_rotation_canvas", -90, 90),
+        "neighbours": switch("draw_show_neighbours_canvas", default="0"),
+    },
+    "feature_maps": {
+        "input": pick("feature_maps_source", *SOURCES, default="test"),
+        "pooling": switch("feature_maps_pooling", default="0"),
+        "scale": pick("feature_maps_scale", ("shared", "Shared per layer"), ("channel", "Per channel"),
+                      default="shared"),
+        "layer": ViewOption("feature_maps_enlarge_layer", LAYER),
+        "channel": channel("feature_maps_enlarge_channel_{layer}"),
+        "trace_layer": ViewOption("trace_layer", LAYER),
+        "trace_channel": channel("trace_channel_{trace_layer}"),
+        "row": whole("trace_row", 0, MAX_MAP_SIDE - 1),
+        "col": whole("trace_col", 0, MAX_MAP_SIDE - 1),
+    },
+    "kernels": {
+        "layer": ViewOption("kernels_layer_name", LAYER),
+        "input": whole("kernels_input_{layer}", 0, MAX_CHANNELS - 1, ("mean", MEAN_ABSOLUTE)),
+        "filter": channel("filter_views_channel_{layer}"),
+        "classes": switch("filter_views_classes", default="0"),
+    },
+    "convolution": {
+        "input": pick("convolution_source", *SOURCES, default="test"),
+        "preset": pick("convolution_preset", *PRESETS, default=PRESETS[0][0]),
+        "row": whole("convolution_row", 0, 27),
+        "col": whole("convolution_col", 0, 27),
+        "kernel": pick("steps_kernel", *PRESETS, default=PRESETS[0][0]),
+        "padding": whole("steps_padding", 0, 2, default="1"),
+        "stride": whole("steps_stride", 1, 3, default="1"),
+        "out_row": whole("steps_row", 0, MAX_MAP_SIDE - 1),
+        "out_col": whole("steps_col", 0, MAX_MAP_SIDE - 1),
+    },
+    "fool": {
+        "input": pick("fool_source", *SOURCES, default="test"),
+        "method": pick("fool_method", ("fgsm", "FGSM (one step)"),
+                       ("pgd", f"Iterative (PGD, up to {DEFAULT_STEPS} steps)"), default="fgsm"),
+        "goal": pick("fool_goal", ("any", "Any wrong digit"), ("target", "A digit I choose"), default="any"),
+        "target": whole("fool_target", 0, 9, default="8"),
+        "strength": ViewOption("fool_strength", FLOAT, 0.0, 0.5, default="0.1"),
+    },
+    "mistakes": {
+        "tab": pick("explorer_tab", *labels("Mistakes", "Confusion matrix", "Sample grid", "Compare models"),
+                    default="mistakes"),
+        "true": whole("mistakes_true_digit", -1, 9, default="-1"),
+        "predicted": whole("mistakes_predicted_digit", -1, 9, default="-1"),
+        "order": pick("mistakes_order", *((code, code) for code in MISTAKE_ORDERS), default=MISTAKE_ORDERS[0]),
+        "list_page": whole("mistakes_page", 1, 10_000, default="1"),
+        "selected": whole("mistakes_selected_index", 0, 9_999),
+        "model_a": ViewOption("compare_first_model", MODEL),
+        "model_b": ViewOption("compare_second_model", MODEL),
+    },
+}

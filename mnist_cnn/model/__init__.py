@@ -1,0 +1,1 @@
+"""Networks: the architecture registry, layer kinds, compiled forward passes and classification."""

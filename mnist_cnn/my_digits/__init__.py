@@ -1,0 +1,1 @@
+"""A person's labelled drawings: collections in a database, archives, instant personalisation."""

@@ -1,0 +1,266 @@
+"""The user's labelled drawings in a local SQLite file, in named collections: add, list, delete, export, import."""
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from mnist_cnn import config
+from mnist_cnn.my_digits.archive import DigitArchiveError, read_mnist_archive
+from mnist_cnn.my_digits.database import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError, create_or_migrate,
+                                          open_connection, write_transaction)
+from mnist_cnn.inputs.images import to_uint8
+
+# The database file inside the user-data folder.
+DATABASE_NAME = "my_digits.sqlite3"
+# Original drawings are kept as PNG, shrunk so their longest side is at most this many pixels.
+MAX_DRAWING_SIDE = 160
+# A collection's name: 1-40 letters, digits, spaces, '-' or '_' (it appears in the page's URL).
+COLLECTION_NAME_PATTERN = re.compile(r"[\w\- ]{1,40}")
+# The columns an INSERT of one drawing fills.
+INSERT_DRAWING = ("INSERT INTO drawings (label, created_at, source, digit, drawing_png, collection) "
+                  "VALUES (?, ?, ?, ?, ?, ?)")
+
+__all__ = ["DEFAULT_COLLECTION", "MyDigitsDatabaseError", "MyDigitsError", "MyDigit", "MyDigitsStore",
+           "read_mnist_layout", "validate_collection_name"]
+
+
+@dataclass
+class MyDigit:
+    """One stored drawing: its id, label, time, source and 28x28 uint8 image."""
+
+    id: int
+    label: int
+    created_at: str
+    source: str
+    digit: np.ndarray  # (28, 28) uint8
+
+
+def to_uint8_digit(model_input: np.ndarray) -> np.ndarray:
+    """A (28, 28) float image in [0, 1] (or uint8) as MNIST-layout uint8; MyDigitsError otherwise."""
+    image = np.asarray(model_input)
+    if image.shape != (28, 28):
+        raise MyDigitsError(f"A digit must be 28x28, not {image.shape}.")
+    return to_uint8(image)
+
+
+def encode_drawing(drawing: np.ndarray | None) -> bytes | None:
+    """A small PNG of the original drawing (gray, RGB or RGBA uint8), or None."""
+    if drawing is None:
+        return None
+    image = np.asarray(drawing)
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_RGBA2GRAY)
+    elif image.ndim == 3 and image.shape[2] == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    if image.ndim != 2 or image.size == 0:
+        return None
+    scale = MAX_DRAWING_SIDE / max(image.shape)
+    if scale < 1:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ok, encoded = cv2.imencode(".png", image.astype(np.uint8))
+    return encoded.tobytes() if ok else None
+
+
+def validate_collection_name(name) -> str:
+    """The name with surrounding spaces removed, if it is a valid collection name; MyDigitsError otherwise."""
+    cleaned = name.strip(" ") if isinstance(name, str) else ""
+    if not COLLECTION_NAME_PATTERN.fullmatch(cleaned):
+        shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "…"
+        raise MyDigitsError(f"{shown} is not a valid collection name: use 1-40 letters, digits, spaces, "
+                              f"'-' or '_'.")
+    return cleaned
+
+
+def now_text() -> str:
+    """The current UTC time as ISO text, to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def rows_to_digits(rows) -> list[MyDigit]:
+    """MyDigit objects from (id, label, created_at, source, digit bytes) rows."""
+    return [MyDigit(row[0], row[1], row[2], row[3], np.frombuffer(row[4], dtype=np.uint8).reshape(28, 28))
+            for row in rows]
+
+
+def digits_to_arrays(digits: list[MyDigit]) -> tuple[np.ndarray, np.ndarray]:
+    """(images (n, 28, 28) uint8, labels (n,) uint8) of a list of stored digits."""
+    images = np.stack([d.digit for d in digits]) if digits else np.zeros((0, 28, 28), np.uint8)
+    return images, np.array([d.label for d in digits], dtype=np.uint8)
+
+
+class MyDigitsStore:
+    """Labelled drawings in named collections, in one SQLite file; safe to use from several threads and processes.
+
+    Every method raises MyDigitsError (MyDigitsDatabaseError for a damaged, busy or full database) with a
+    message fit to show, never a raw sqlite3 error.
+    """
+
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path is not None else config.USER_DATA_DIR / DATABASE_NAME
+        create_or_migrate(self.path)
+
+    def connect(self):
+        """A short-lived connection (one per operation, so threads never share one)."""
+        return open_connection(self.path)
+
+    def ensure_collection(self, connection, collection: str) -> None:
+        """Create the collection inside the caller's write transaction, unless the server holds too many."""
+        if connection.execute("SELECT 1 FROM collections WHERE name = ?", (collection,)).fetchone():
+            return
+        (count,) = connection.execute("SELECT COUNT(*) FROM collections").fetchone()
+        if count >= config.MAX_COLLECTIONS:
+            raise MyDigitsError(f"This server already holds {count:,} collections (the limit is "
+                                  f"{config.MAX_COLLECTIONS:,}); pick an existing one.")
+        connection.execute("INSERT INTO collections (name, created_at) VALUES (?, ?)", (collection, now_text()))
+
+    def insert_rows(self, rows: list[tuple], collection: str) -> int:
+        """Insert drawing rows into a collection in one transaction if it has room for all; return the last id."""
+        with self.connect() as connection, write_transaction(connection):
+            self.ensure_collection(connection, collection)
+            (count,) = connection.execute("SELECT COUNT(*) FROM drawings WHERE collection = ?",
+                                          (collection,)).fetchone()
+            if count + len(rows) > config.MAX_COLLECTION_DIGITS:
+                adding = f" (this would add {len(rows):,})" if len(rows) > 1 else ""
+                raise MyDigitsError(
+                    f"The collection {collection!r} is full: it holds {count:,} of at most "
+                    f"{config.MAX_COLLECTION_DIGITS:,} drawings{adding}. Delete some on My digits, or start a "
+                    f"new collection in the sidebar.")
+            connection.executemany(INSERT_DRAWING, rows)
+            return int(connection.execute("SELECT last_insert_rowid()").fetchone()[0])
+
+    def create_collection(self, name: str) -> str:
+        """Create a collection (nothing happens if it exists); return its validated name."""
+        collection = validate_collection_name(name)
+        with self.connect() as connection, write_transaction(connection):
+            self.ensure_collection(connection, collection)
+        return collection
+
+    def has_collection(self, name: str) -> bool:
+        """Whether a collection of this (valid) name exists."""
+        collection = validate_collection_name(name)
+        with self.connect() as connection:
+            return connection.execute("SELECT 1 FROM collections WHERE name = ?", (collection,)).fetchone() is not None
+
+    def list_collections(self) -> list[str]:
+        """Every collection's name: the default first, then by name."""
+        with self.connect() as connection:
+            names = [row[0] for row in connection.execute("SELECT name FROM collections ORDER BY name")]
+        return [DEFAULT_COLLECTION] + [name for name in names if name != DEFAULT_COLLECTION]
+
+    def count_by_collection(self) -> dict[str, int]:
+        """How many drawings each collection holds (empty ones included), in list_collections() order."""
+        with self.connect() as connection:
+            counts = dict(connection.execute("SELECT collection, COUNT(*) FROM drawings GROUP BY collection"))
+        return {name: int(counts.get(name, 0)) for name in self.list_collections()}
+
+    def data_version(self, collection: str = DEFAULT_COLLECTION) -> str:
+        """A short text that changes whenever the collection's drawings change: their count and newest id.
+
+        Ids only grow (AUTOINCREMENT), so an addition raises the newest id for good and a deletion lowers the count:
+        no other set of drawings has both the same. The query reads only the index.
+        """
+        collection = validate_collection_name(collection)
+        with self.connect() as connection:
+            count, last_id = connection.execute(
+                "SELECT COUNT(*), MAX(id) FROM drawings WHERE collection = ?", (collection,)).fetchone()
+        return f"{count}-{last_id}"
+
+    def add(self, label: int, model_input: np.ndarray, drawing: np.ndarray | None = None,
+            source: str = "canvas", *, collection: str = DEFAULT_COLLECTION) -> int:
+        """Store one labelled drawing in a collection; return its id."""
+        collection = validate_collection_name(collection)
+        if int(label) != label or not 0 <= int(label) <= 9:
+            raise MyDigitsError(f"The label must be a digit 0-9, not {label!r}.")
+        digit = to_uint8_digit(model_input)
+        row = (int(label), now_text(), source, digit.tobytes(), encode_drawing(drawing), collection)
+        return self.insert_rows([row], collection)
+
+    def list_digits(self, label: int | None = None, *, collection: str = DEFAULT_COLLECTION,
+                    limit: int | None = None, offset: int = 0) -> list[MyDigit]:
+        """A collection's digits (optionally of one label), oldest first; limit/offset give one page of them."""
+        collection = validate_collection_name(collection)
+        query = "SELECT id, label, created_at, source, digit FROM drawings WHERE collection = ?"
+        parameters: tuple = (collection,)
+        if label is not None:
+            query, parameters = query + " AND label = ?", parameters + (int(label),)
+        query, parameters = query + " ORDER BY id LIMIT ? OFFSET ?", parameters + (
+            -1 if limit is None else int(limit), int(offset))
+        with self.connect() as connection:
+            return rows_to_digits(connection.execute(query, parameters).fetchall())
+
+    def get_drawing(self, digit_id: int, *, collection: str = DEFAULT_COLLECTION) -> np.ndarray | None:
+        """The original drawing (gray uint8) of one stored digit of the collection, if it was kept."""
+        collection = validate_collection_name(collection)
+        with self.connect() as connection:
+            row = connection.execute("SELECT drawing_png FROM drawings WHERE id = ? AND collection = ?",
+                                     (int(digit_id), collection)).fetchone()
+        if not row or row[0] is None:
+            return None
+        return cv2.imdecode(np.frombuffer(row[0], np.uint8), cv2.IMREAD_GRAYSCALE)
+
+    def count_by_label(self, *, collection: str = DEFAULT_COLLECTION) -> dict[int, int]:
+        """How many drawings of each digit 0-9 the collection holds."""
+        collection = validate_collection_name(collection)
+        counts = dict.fromkeys(range(10), 0)
+        with self.connect() as connection:
+            for label, count in connection.execute(
+                    "SELECT label, COUNT(*) FROM drawings WHERE collection = ? GROUP BY label", (collection,)):
+                counts[int(label)] = int(count)
+        return counts
+
+    def delete(self, digit_id: int, *, collection: str = DEFAULT_COLLECTION) -> bool:
+        """Delete one drawing of the collection; True if it existed."""
+        collection = validate_collection_name(collection)
+        with self.connect() as connection, write_transaction(connection):
+            return connection.execute("DELETE FROM drawings WHERE id = ? AND collection = ?",
+                                      (int(digit_id), collection)).rowcount > 0
+
+    def clear(self, *, collection: str = DEFAULT_COLLECTION) -> int:
+        """Delete every drawing of the collection (other collections keep theirs); return how many."""
+        collection = validate_collection_name(collection)
+        with self.connect() as connection, write_transaction(connection):
+            return connection.execute("DELETE FROM drawings WHERE collection = ?", (collection,)).rowcount
+
+    def to_arrays(self, *, collection: str = DEFAULT_COLLECTION,
+                  limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(images (n, 28, 28) uint8, labels (n,) uint8) of the collection, oldest first; at most its newest limit."""
+        if limit is None:
+            return digits_to_arrays(self.list_digits(collection=collection))
+        collection = validate_collection_name(collection)
+        with self.connect() as connection:
+            rows = connection.execute(
+                "SELECT id, label, created_at, source, digit FROM drawings WHERE collection = ? "
+                "ORDER BY id DESC LIMIT ?", (collection, max(0, int(limit)))).fetchall()
+        return digits_to_arrays(rows_to_digits(rows[::-1]))
+
+    def export_npz(self, *, collection: str = DEFAULT_COLLECTION) -> bytes:
+        """The collection as .npz bytes in MNIST layout (all digits in x_train/y_train; x_test/y_test empty)."""
+        images, labels = self.to_arrays(collection=collection)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, x_train=images, y_train=labels,
+                            x_test=np.zeros((0, 28, 28), np.uint8), y_test=np.zeros((0,), np.uint8))
+        return buffer.getvalue()
+
+    def import_npz(self, data: bytes, source: str = "import", *, collection: str = DEFAULT_COLLECTION) -> int:
+        """Add the digits of an MNIST-layout .npz (x_train/y_train, x_test/y_test) to a collection; return the count."""
+        collection = validate_collection_name(collection)
+        images, labels = read_mnist_layout(data)
+        created_at = now_text()
+        rows = [(int(label), created_at, source, image.tobytes(), None, collection)
+                for image, label in zip(images, labels)]
+        self.insert_rows(rows, collection)
+        return len(rows)
+
+
+def read_mnist_layout(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Check and read an MNIST-layout .npz (bounded in size and memory); MyDigitsError with a message otherwise."""
+    try:
+        return read_mnist_archive(bytes(data), max_digits=config.MAX_COLLECTION_DIGITS,
+                                  max_bytes=config.MAX_DIGITS_UPLOAD_MB * 2**20)
+    except DigitArchiveError as error:
+        raise MyDigitsError(str(error)) from error

@@ -1,0 +1,1 @@
+"""Training runs: settings, the fit loop, fine-tuning, lineage, per-epoch snapshots, train-and-save."""

@@ -1,0 +1,1 @@
+"""Parts of the Convolution demo page: the step-by-step operations."""

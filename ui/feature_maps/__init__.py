@@ -1,0 +1,1 @@
+"""Parts of the Feature maps page: tracing a unit's receptive field."""

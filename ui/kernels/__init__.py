@@ -1,0 +1,1 @@
+"""Parts of the Kernels page: what a filter looks for."""

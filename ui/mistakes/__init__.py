@@ -1,0 +1,1 @@
+"""Parts of the Test-set explorer page: cached evaluations and its tabs."""

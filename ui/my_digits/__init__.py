@@ -1,0 +1,1 @@
+"""Parts of the My digits page: the collection's gallery."""

@@ -1,0 +1,1 @@
+"""Parts of the Training page: model exchange and the replay of learning."""
