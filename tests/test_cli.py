@@ -2,11 +2,13 @@
 
 import json
 import re
+import shutil
 
 import numpy as np
 import pytest
 
 from mnist_cnn.model.architectures import ARCHITECTURES
+from mnist_cnn import config
 from mnist_cnn.cli import main
 from mnist_cnn.evaluation.metrics import evaluate_model
 
@@ -25,9 +27,13 @@ def test_train_list_and_evaluate_a_tiny_model(tmp_path, capsys):
     assert f"test accuracy {accuracy:.4f}" in evaluated and "errors of 10000" in evaluated
 
 
-def test_bundled_default_evaluates_from_the_cli(capsys):
-    assert main(["evaluate"]) == 0
+def test_bundled_default_evaluates_from_the_cli(tmp_path, capsys):
+    # A copy of the bundled model, so that the evaluation file `evaluate` keeps lands in tmp_path, not in models/.
+    for suffix in (".keras", ".json"):
+        shutil.copy(config.MODELS_DIR / f"{config.DEFAULT_MODEL_NAME}{suffix}", tmp_path)
+    assert main(["--models-dir", str(tmp_path), "evaluate"]) == 0
     assert re.search(r"model default: test loss \d\.\d+, test accuracy 0\.\d{4}", capsys.readouterr().out)
+    assert (tmp_path / f"{config.DEFAULT_MODEL_NAME}.evaluation.npz").exists()
 
 
 def test_errors_are_one_clear_line(tmp_path, capsys):
