@@ -23,9 +23,9 @@ def measure_browser_cost(strokes: int = STROKES) -> dict:
     """Medians per stroke: renderer milliseconds for each of METRICS, and the stroke → Prediction latency."""
     from playwright.sync_api import expect, sync_playwright
 
-    from benchmarks.bench_classroom import wait_until_server_idle
     from tests.support.browser import CHROMIUM_ARGS, CHROMIUM_PATH
     from tests.support.server import copy_bundled_models, start_streamlit
+    from benchmarks.bench_classroom import wait_until_server_idle
 
     rows, latencies = [], []
     with tempfile.TemporaryDirectory() as folder:

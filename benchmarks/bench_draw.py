@@ -17,8 +17,8 @@ from mnist_cnn import config
 from mnist_cnn.data.canvas_digits import render_canvas_digits
 from mnist_cnn.data.mnist import load_mnist
 from mnist_cnn.inputs.images import to_unit_floats
-from mnist_cnn.model.inference import classify
 from mnist_cnn.inputs.preprocess import preprocess_drawing
+from mnist_cnn.model.inference import classify
 from mnist_cnn.store.model_store import load_keras_model
 
 # How many drawings, strokes and digits each figure uses (the issue asks for at least 200 and 20).
@@ -145,8 +145,8 @@ def measure_browser_latency(strokes: int = BROWSER_STROKES, url: str | None = No
 
     from tests.support.browser import CHROMIUM_ARGS, CHROMIUM_PATH
 
-    from benchmarks.bench_classroom import wait_until_server_idle
     from tests.support.server import copy_bundled_models, start_streamlit
+    from benchmarks.bench_classroom import wait_until_server_idle
 
     process = None
     with tempfile.TemporaryDirectory() as folder:

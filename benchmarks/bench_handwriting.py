@@ -15,10 +15,10 @@ from mnist_cnn import config
 
 from mnist_cnn.data import outliers
 from mnist_cnn.data.mnist import load_mnist
-from mnist_cnn.inputs.images import to_unit_floats
-from mnist_cnn.model.inference import judge_digits
 from mnist_cnn.data.pendigits import CONDITIONS, load_pendigits, prepare_inputs, split_by_writer
+from mnist_cnn.inputs.images import to_unit_floats
 from mnist_cnn.inputs.preprocess import preprocess_drawing
+from mnist_cnn.model.inference import judge_digits
 from mnist_cnn.store.model_store import ModelStore
 
 # Non-digit drawings measured per kind (fixed seed, never the seeds training used).

@@ -19,12 +19,12 @@ import numpy as np
 
 from mnist_cnn import config
 from mnist_cnn.data.mnist import load_mnist
-from mnist_cnn.evaluation.metrics import compute_probabilities
 from mnist_cnn.data.pendigits import CONDITIONS, HELD_OUT_WRITERS, list_writers, load_pendigits, render_digit
-from mnist_cnn.my_digits.personalise import build_adapter, compute_reference, predict_personal
+from mnist_cnn.evaluation.metrics import compute_probabilities
 from mnist_cnn.inputs.preprocess import preprocess_drawing
-from mnist_cnn.store.model_store import load_keras_model
 from mnist_cnn.my_digits.collections import to_uint8_digit
+from mnist_cnn.my_digits.personalise import build_adapter, compute_reference, predict_personal
+from mnist_cnn.store.model_store import load_keras_model
 
 # Drawings per digit in a writer's collection, the seed that picks them, and the canvas condition.
 KS = (1, 3, 5)
@@ -92,8 +92,8 @@ def measure_finetuned(model, architecture: str, mnist, images, labels, k: int, s
     Seconds are wall-clock and CPU (this process, all threads): on a shared machine CPU seconds / cores is
     closer to what a quiet machine takes.
     """
-    from mnist_cnn.training.finetune import finetune_model
     from mnist_cnn.jobs.finetune_work import make_finetune_settings
+    from mnist_cnn.training.finetune import finetune_model
 
     collection, others = split_collection(labels, k, seed)
     drawings = np.stack([to_uint8_digit(image) for image in images[collection]])

@@ -20,8 +20,8 @@ def measure_snapshot_cost(architectures: list | None = None) -> dict:
     """Per architecture: bytes per epoch, median seconds per snapshot, epochs (of MAX_EPOCHS) that fit."""
     import numpy as np
 
-    from mnist_cnn.model.architectures import ARCHITECTURES, build_model
     from mnist_cnn.data.mnist import load_mnist
+    from mnist_cnn.model.architectures import ARCHITECTURES, build_model
     from mnist_cnn.training.snapshots import SnapshotRecorder
 
     _, (x_test, y_test) = load_mnist()

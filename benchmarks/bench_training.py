@@ -57,8 +57,8 @@ def measure_quick_retrain(spec: JobSpec | None = None) -> dict:
 
 def measure_epoch_seconds(architectures: list | None = None, subset: int = EPOCH_SUBSET) -> dict:
     """Seconds per full-training-set epoch of each architecture, timed on a subset and scaled up."""
-    from mnist_cnn.model.architectures import ARCHITECTURES
     from mnist_cnn.data.mnist import load_mnist
+    from mnist_cnn.model.architectures import ARCHITECTURES
     from mnist_cnn.training.fit import train_model
     from mnist_cnn.training.settings import TrainingSettings
 

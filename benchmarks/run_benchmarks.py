@@ -10,9 +10,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from mnist_cnn.data.outliers import UNSEEN_KINDS
 from benchmarks import bench_classroom  # its rows and targets
 from benchmarks.host_cpu import describe_steal, measure_steal_share, read_cpu_ticks
-from mnist_cnn.data.outliers import UNSEEN_KINDS
 
 
 def describe_machine() -> str:
@@ -142,8 +142,8 @@ def main() -> None:
     arguments = parser.parse_args()
 
     from benchmarks import bench_draw
-    from benchmarks import bench_handwriting
     from benchmarks import bench_evaluation
+    from benchmarks import bench_handwriting
     from benchmarks import bench_personal
     from benchmarks import bench_snapshots
     from benchmarks import bench_training

@@ -20,10 +20,11 @@ import numpy as np
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from mnist_cnn.config import CANVAS_SIZE
+
 # The Draw page's canvas (pages/draw.py): its widget key, size, pen and background, and the Fabric.js version
 # streamlit-drawable-canvas 0.13 reports in its drawing.
 CANVAS_KEY = "digit_canvas"
-CANVAS_SIZE = 300
 PEN_WIDTH = 24
 PEN_COLOUR = "#FFFFFF"
 BACKGROUND_COLOUR = "#000000"

@@ -69,9 +69,9 @@ def run_blend(arguments: argparse.Namespace) -> int:
     """Save a model whose weights lie --share of the way from BASE's to TUNED's (as in WiSE-FT), evaluated."""
     from mnist_cnn.data.mnist import load_mnist
     from mnist_cnn.evaluation.metrics import evaluate_model
+    from mnist_cnn.store.model_store import ModelStore, build_metadata
     from mnist_cnn.training.finetune import blend_weights
     from mnist_cnn.training.lineage import build_lineage, make_stage
-    from mnist_cnn.store.model_store import ModelStore, build_metadata
     from mnist_cnn.training.run import make_recorder
 
     if not 0 < arguments.share <= 1:

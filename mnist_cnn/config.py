@@ -23,6 +23,11 @@ DEFAULT_MODEL_NAME = "default"
 # Where the user's labelled drawings are kept (SQLite), created on first use.
 USER_DATA_DIR = Path(os.environ.get("MNIST_CNN_USER_DATA", PROJECT_ROOT / "user_data"))
 
+# What the app reads: a square canvas of CANVAS_SIZE CSS pixels (the Draw page's, and every rendering of pen digits
+# and non-digits made to look like it), classified into NUM_CLASSES digits.
+CANVAS_SIZE = 300
+NUM_CLASSES = 10
+
 # Bounds on what a training run may ask for (the Retrain panel, the CLI and fine-tuning check the same limits).
 MAX_EPOCHS = 30                # a training run: at most this many epochs
 MAX_TRAIN_SUBSET = 60_000      # at most the full training set

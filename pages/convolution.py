@@ -8,10 +8,10 @@ from mnist_cnn.explain.convolution import (KERNEL_PRESETS, apply_kernels, check_
                                            explain_output_pixel, format_sum_equation)
 from mnist_cnn.inputs.images import to_unit_floats
 from mnist_cnn.plots.network import make_convolution_figure, make_window_figure, make_worked_example_figure
+from ui.convolution.step_by_step import show_step_by_step
 from ui.display import show_figure
 from ui.lesson_link import keep_view_in_address_bar
 from ui.state import test_set_or_message
-from ui.convolution.step_by_step import show_step_by_step
 
 # Input sources and the session keys of this page.
 TEST_DIGIT, MY_DRAWING = "Test digit", "My drawing"

@@ -7,25 +7,24 @@ from streamlit_drawable_canvas import st_canvas
 
 from mnist_cnn import config
 from mnist_cnn.inputs.canvas_image import CanvasImageError, decode_canvas_png
+from mnist_cnn.inputs.preprocess import PreprocessError, preprocess_drawing
+from mnist_cnn.inputs.uploads import UPLOAD_TYPES, UploadError
 from mnist_cnn.model.inference import classify, make_gradcam_heatmap, make_gradient_heatmap
 from mnist_cnn.plots.drawing import encode_png, make_saliency_overlay, make_step_gallery
 from mnist_cnn.plots.probabilities import make_probability_bars
-from mnist_cnn.inputs.preprocess import PreprocessError, preprocess_drawing
-from mnist_cnn.inputs.uploads import UPLOAD_TYPES, UploadError
 from ui.draw.canvas_controls import show_canvas_controls
 from ui.draw.neighbours import TOGGLE_KEY as NEIGHBOURS_TOGGLE_KEY
 from ui.draw.neighbours import show_neighbours
-from ui.personal import show_personal_answer, show_personal_switch
-from ui.state import require_model
 from ui.draw.uploads import decode_uploaded_file
 from ui.draw.what_if import show_what_if
 from ui.my_digits_store import forget_drawing, show_canvas_label_picker, show_label_controls
+from ui.personal import show_personal_answer, show_personal_switch
+from ui.state import require_model
 from ui.verdict import show_not_a_digit
 
 # The canvas: a black square with a white pen; the pen's default width is 8% of the canvas.
-CANVAS_SIZE = 300
 CANVAS_KEY = "digit_canvas"
-DEFAULT_PEN_WIDTH = round(0.08 * CANVAS_SIZE)
+DEFAULT_PEN_WIDTH = round(0.08 * config.CANVAS_SIZE)
 MIN_PEN_WIDTH, MAX_PEN_WIDTH = 4, 60
 COLUMN_WIDTHS = [2, 5]  # the canvas (or uploaded picture) beside its answer
 
@@ -166,7 +165,7 @@ def show_canvas_and_answer(model) -> None:
     canvas_column, result_column = st.columns(COLUMN_WIDTHS)
     with canvas_column:
         canvas = st_canvas(stroke_width=st.session_state["pen_width"], stroke_color="#FFFFFF",
-                           background_color="#000000", height=CANVAS_SIZE, width=CANVAS_SIZE,
+                           background_color="#000000", height=config.CANVAS_SIZE, width=config.CANVAS_SIZE,
                            drawing_mode="freedraw", update_streamlit=True, return_image_data=True, key=CANVAS_KEY)
     with result_column:
         show_answer(model, read_drawing(canvas), source="canvas")

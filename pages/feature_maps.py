@@ -11,10 +11,10 @@ from mnist_cnn.plots.network import make_channel_heatmap, make_feature_map_grid
 from mnist_cnn.plots.probabilities import make_probability_bars
 from ui.digit_source import MY_DRAWING, TEST_DIGIT, require_drawing
 from ui.display import show_figure
+from ui.feature_maps.trace_unit import show_trace_unit
 from ui.lesson_link import keep_view_in_address_bar
 from ui.personal import show_personal_answer, show_personal_switch
 from ui.state import active_evaluation, require_model, restore_widget, save_widget, test_set_or_message
-from ui.feature_maps.trace_unit import show_trace_unit
 from ui.verdict import show_not_a_digit
 
 # Colour-scale choices, and the session keys this page keeps across pages.

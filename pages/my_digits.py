@@ -3,14 +3,14 @@
 import streamlit as st
 
 from mnist_cnn import config
-from mnist_cnn.plots.my_digits import make_counts_chart
 from mnist_cnn.my_digits.collections import MyDigitsError
+from mnist_cnn.plots.my_digits import make_counts_chart
 from ui.collections import get_current_collection
 from ui.my_digits.gallery import (clear_collection, evaluate_collection, export_collection, show_collection_counts,
                                   show_my_digits_gallery, show_import, show_notice)
+from ui.my_digits_store import my_digits_store
 from ui.state import active_model, file_hash
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
-from ui.my_digits_store import my_digits_store
 
 st.title("My digits")
 collection = get_current_collection()

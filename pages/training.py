@@ -3,13 +3,13 @@
 import streamlit as st
 
 from mnist_cnn import config
-from mnist_cnn.training.lineage import describe_stages
 from mnist_cnn.plots.training import make_comparison_chart, make_history_chart, make_models_table
-from ui.training.model_exchange import show_model_exchange
-from ui.training.replay import show_replay
+from mnist_cnn.training.lineage import describe_stages
 from ui.retrain import show_job_status
 from ui.state import get_store
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
+from ui.training.model_exchange import show_model_exchange
+from ui.training.replay import show_replay
 
 
 def delete_model(name: str) -> None:

@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-import mnist_cnn.inputs.canvas_image as canvas_image
 from mnist_cnn.inputs.canvas_image import CanvasImageError, decode_canvas_png
+import mnist_cnn.inputs.canvas_image as canvas_image
 from tests.support.pictures import make_forged_png
 
 

@@ -7,10 +7,10 @@ import shutil
 import numpy as np
 import pytest
 
-from mnist_cnn.model.architectures import ARCHITECTURES
 from mnist_cnn import config
 from mnist_cnn.cli import main
 from mnist_cnn.evaluation.metrics import evaluate_model
+from mnist_cnn.model.architectures import ARCHITECTURES
 
 
 @pytest.mark.slow
@@ -104,8 +104,8 @@ def test_evaluate_refuses_a_bad_data_file_clearly(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_a_blend_keeps_the_tuned_models_replay_ending_on_the_blended_weights(tmp_path, capsys):
-    from mnist_cnn.training.snapshots import load_snapshots
     from mnist_cnn.store.model_store import ModelStore
+    from mnist_cnn.training.snapshots import load_snapshots
 
     common = ["--epochs", "1", "--subset", "600", "--batch-size", "64"]
     folder = ["--models-dir", str(tmp_path)]

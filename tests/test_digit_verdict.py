@@ -7,10 +7,10 @@ import pytest
 from mnist_cnn import config
 
 from mnist_cnn.data import outliers
-from mnist_cnn.model.inference import (calibrate_digit_check, classify, compute_digit_scores, get_digit_check,
-                                       judge_digits)
 from mnist_cnn.data.pendigits import load_pendigits, split_by_writer
 from mnist_cnn.inputs.preprocess import preprocess_drawing
+from mnist_cnn.model.inference import (calibrate_digit_check, classify, compute_digit_scores, get_digit_check,
+                                       judge_digits)
 from mnist_cnn.store.model_store import ModelStore
 
 

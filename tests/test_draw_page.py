@@ -91,9 +91,9 @@ def arrays_in_widget_callbacks(app):
 
 
 def test_a_large_upload_is_decoded_once_and_kept_small(draw_page, tmp_path, monkeypatch):
-    import ui.draw.uploads
     from mnist_cnn import config
     from mnist_cnn.my_digits.collections import MAX_DRAWING_SIDE, MyDigitsStore
+    import ui.draw.uploads
 
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     decodes, decode_upload = [], ui.draw.uploads.decode_upload

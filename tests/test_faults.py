@@ -82,9 +82,9 @@ def test_no_code_unpickles_untrusted_data():
 # A child process that saves one model, then is killed between a second save's metadata and its model rename.
 KILLED_BETWEEN_STEPS_SCRIPT = textwrap.dedent("""
     import os, sys, time
-    import mnist_cnn.store.model_store as store_module
     from mnist_cnn.model.architectures import build_model
     from mnist_cnn.store.model_store import ModelStore, build_metadata
+    import mnist_cnn.store.model_store as store_module
     store = ModelStore(sys.argv[1])
     model = build_model("keras_example")
     metadata = build_metadata(model, "keras_example", {}, {}, [], 0.0, 1.0, 0.5)

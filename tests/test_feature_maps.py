@@ -4,9 +4,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from mnist_cnn.model.architectures import ARCHITECTURES, build_model
 from mnist_cnn.explain.feature_maps import (build_activation_model, compute_colour_limits, compute_feature_maps,
                                             get_activation_model, list_feature_layers)
+from mnist_cnn.model.architectures import ARCHITECTURES, build_model
 from mnist_cnn.plots.network import make_channel_heatmap, make_feature_map_grid, tile_maps
 from mnist_cnn.store.model_store import load_keras_model
 

@@ -5,10 +5,10 @@ import pytest
 
 from mnist_cnn.jobs.finetune_work import make_finetune_settings
 from mnist_cnn.jobs.manager import FINISHED, JobManager, JobSpec
-from mnist_cnn.store.model_store import ModelStore
 from mnist_cnn.my_digits.collections import MyDigitsStore
-from tests.support.server import copy_bundled_models
+from mnist_cnn.store.model_store import ModelStore
 from tests.support.pictures import write_in_a_personal_style
+from tests.support.server import copy_bundled_models
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """Tests for the host-steal reading of the benchmarks (benchmarks/host_cpu.py), on synthetic /proc/stat text."""
 
-import benchmarks.host_cpu as host_cpu
 from benchmarks.host_cpu import (MAX_TRIES, STEAL_LIMIT, describe_steal, describe_tries, keep_counted_try,
                                  measure_on_whole_machine, measure_steal_share, read_cpu_ticks)
+import benchmarks.host_cpu as host_cpu
 
 STAT = "cpu  {user} 0 {system} {idle} 0 0 0 {steal} 5 0\ncpu0 1 2 3 4 5 6 7 8 9 10\nintr 1 2\n"
 

@@ -4,9 +4,9 @@ import keras
 import numpy as np
 import pytest
 
+from mnist_cnn.inputs.images import to_unit_floats
 from mnist_cnn.model import inference
 from mnist_cnn.model.architectures import ARCHITECTURES, build_model
-from mnist_cnn.inputs.images import to_unit_floats
 from mnist_cnn.model.inference import (Classification, classify, describe_uncertainty, find_gradcam_layer,
                                        find_last_conv_layer, make_gradcam_heatmap, make_gradient_heatmap)
 

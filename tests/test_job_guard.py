@@ -14,8 +14,8 @@ import pytest
 from mnist_cnn.jobs.guard import (PARENT_GONE_EXIT_CODE, TIME_LIMIT_EXIT_CODE, TIME_LIMIT_GRACE_SECONDS, StoreLock,
                                   StoreLockedError, WorkerWatchdog, is_store_locked)
 from mnist_cnn.jobs.manager import CANCELLED, JobBusyError, JobManager
-from tests.support.server import BUNDLED_MODEL_FILES, copy_bundled_models
 from tests.support.jobs import TINY_SPEC, files_in
+from tests.support.server import BUNDLED_MODEL_FILES, copy_bundled_models
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

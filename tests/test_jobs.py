@@ -10,8 +10,8 @@ import pytest
 from mnist_cnn import config
 from mnist_cnn.jobs.manager import (CANCELLED, FAILED, FINISHED, RUNNING, JobBusyError, JobManager, JobSnapshot,
                                     JobSpec, remove_temporary_files)
-from mnist_cnn.training.settings import TrainingSettings
 from mnist_cnn.store.model_store import ModelStore
+from mnist_cnn.training.settings import TrainingSettings
 from tests.support.jobs import TINY_SPEC, files_in
 from tests.support.server import BUNDLED_MODEL_FILES, copy_bundled_models
 

@@ -4,9 +4,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from mnist_cnn.model.architectures import ARCHITECTURES, build_model
 from mnist_cnn.explain.kernels import (MEAN_ABSOLUTE, list_conv_layers, read_conv_weights, select_kernels,
                                        summarize_weights)
+from mnist_cnn.model.architectures import ARCHITECTURES, build_model
 from mnist_cnn.plots.network import make_channel_values_chart, make_kernel_grid, make_outlined_digits_figure
 
 

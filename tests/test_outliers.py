@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from mnist_cnn.config import CANVAS_SIZE
 from mnist_cnn.data import outliers
-from mnist_cnn.data.pendigits import CANVAS_SIZE, PenDigit
+from mnist_cnn.data.pendigits import PenDigit
 
 PAIR = [PenDigit(1, "w1", (np.array([[0.0, 0.0], [0.0, 10.0]]),)),
         PenDigit(7, "w1", (np.array([[0.0, 0.0], [8.0, 0.0], [2.0, 10.0]]),))]

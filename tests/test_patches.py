@@ -10,9 +10,9 @@ import pytest
 from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.scriptrunner import script_runner
 
+from ui.patches import apply_patches, deliver_each_run_before_the_next, keep_keras_state_between_runs
 import ui.patches as patches
 from tests.support.streamlit_patches import restore_patched_streamlit
-from ui.patches import apply_patches, deliver_each_run_before_the_next, keep_keras_state_between_runs
 
 ORIGINAL_CLEANUP = script_runner._clean_problem_modules
 

@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from mnist_cnn.data.pendigits import (CANVAS_SIZE, CONDITIONS, HELD_OUT_WRITERS, DrawingCondition, PenDigit,
+from mnist_cnn.config import CANVAS_SIZE
+from mnist_cnn.data.pendigits import (CONDITIONS, HELD_OUT_WRITERS, DrawingCondition, PenDigit,
                                       load_pendigits, prepare_inputs, render_digit, split_by_writer)
 
 # A vertical bar, written downwards: tablet units, y down.

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mnist_cnn.model.architectures import build_model
 from mnist_cnn.explain.receptive_field import compute_padding_before, compute_receptive_field, list_spatial_steps
+from mnist_cnn.model.architectures import build_model
 
 
 def build_stack(*layers) -> keras.Model:

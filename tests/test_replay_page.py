@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import mnist_cnn.jobs.manager as jobs
 from mnist_cnn import config
+import mnist_cnn.jobs.manager as jobs
 from mnist_cnn.store.model_store import ModelStore
 from mnist_cnn.training.run import train_and_save
 from mnist_cnn.training.settings import TrainingSettings

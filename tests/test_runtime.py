@@ -9,8 +9,8 @@ from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.scriptrunner import script_runner
 
 import ui.patches as patches
-from tests.support.streamlit_patches import restore_patched_streamlit
 from ui.runtime import configure_server_process, enter_through_app, is_streamlit_server
+from tests.support.streamlit_patches import restore_patched_streamlit
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mnist_cnn.model.inference import classify
 from mnist_cnn.explain.step_by_step import (apply_relu, compute_output_size, compute_softmax_steps, correlate,
                                             explain_window, max_pool, read_logits)
+from mnist_cnn.model.inference import classify
 
 
 def correlate_with_tensorflow(image, kernel, padding, stride):

@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import mnist_cnn.jobs.manager as jobs
 from mnist_cnn import config
 from mnist_cnn.jobs.manager import RUNNING, JobSnapshot, JobSpec
+import mnist_cnn.jobs.manager as jobs
 from mnist_cnn.lessons.teacher import (PASSWORD_ENVIRONMENT_VARIABLE, find_teacher_password, fingerprint_password,
                                        is_correct_password, is_unlocked)
 from mnist_cnn.my_digits.collections import MyDigitsStore
+from ui.teacher import UNLOCKED_KEY
 from tests.support.server import copy_bundled_models
 from tests.support.stores import save_trained_model
-from ui.teacher import UNLOCKED_KEY
 
 APP_PATH = str(Path(__file__).resolve().parent.parent / "app.py")
 PASSWORD = "chalk-and-slate"

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import mnist_cnn.jobs.manager as jobs
 from mnist_cnn import config
+import mnist_cnn.jobs.manager as jobs
 from mnist_cnn.model.architectures import ARCHITECTURES
 from mnist_cnn.plots.training import (make_comparison_chart, make_history_chart, make_history_frame, make_live_chart,
                                       make_models_table)

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from mnist_cnn.evaluation.metrics import evaluate_model
+from mnist_cnn.store.model_store import ModelStore
 from mnist_cnn.training.lineage import (build_lineage, list_earlier_stages, make_stage, merge_history,
                                         migrate_metadata_file)
-from mnist_cnn.training.snapshots import SnapshotError, SnapshotRecorder, build_epoch_model, load_snapshots
-from mnist_cnn.store.model_store import ModelStore
 from mnist_cnn.training.run import train_and_save
 from mnist_cnn.training.settings import FineTuneSettings, TrainingSettings, validate_settings
+from mnist_cnn.training.snapshots import SnapshotError, SnapshotRecorder, build_epoch_model, load_snapshots
 
 # A run small enough for a test: 600 training images, 300 test digits, batches of 64.
 TINY_SETTINGS = TrainingSettings(epochs=2, batch_size=64, validation_split=0.1, steps_per_execution=2)

@@ -3,15 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from mnist_cnn.training.finetune import MIN_USER_DIGITS
 from mnist_cnn.jobs.finetune_work import MAX_MNIST_DROP, make_finetune_settings
 from mnist_cnn.jobs.manager import JobSpec
-from mnist_cnn.store.model_store import ModelStoreError
 from mnist_cnn.my_digits.collections import MyDigitsError
+from mnist_cnn.store.model_store import ModelStoreError
+from mnist_cnn.training.finetune import MIN_USER_DIGITS
 from ui.collections import get_current_collection
 from ui.job_start import start_job_or_explain
-from ui.state import active_stored_model, get_store
 from ui.my_digits_store import my_digits_store
+from ui.state import active_stored_model, get_store
 
 # Fine-tuning settings offered in the panel: gentle defaults that keep MNIST accuracy.
 FINETUNE_DEFAULTS = make_finetune_settings()

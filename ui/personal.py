@@ -7,8 +7,8 @@ from mnist_cnn.data.mnist import DataError
 from mnist_cnn.model.inference import Classification
 from mnist_cnn.my_digits.personalise import PersonalAdapter, build_adapter, classify_personal, compute_reference
 from ui.collections import get_current_collection
-from ui.state import active_stored_model, file_hash, load_model_cached, load_training_set_cached
 from ui.my_digits_store import my_digits_store
+from ui.state import active_stored_model, file_hash, load_model_cached, load_training_set_cached
 
 
 def read_collection(collection: str) -> tuple[np.ndarray, np.ndarray]:

@@ -3,8 +3,9 @@
 import cv2
 import numpy as np
 
+from mnist_cnn.config import CANVAS_SIZE
+
 # The canvas the renderings imitate: white strokes on a black square, like the Draw page's.
-CANVAS_SIZE = 300
 # Digit height as a fraction of the canvas side (people draw from quite small to nearly full size).
 MIN_HEIGHT_FRACTION = 0.35
 MAX_HEIGHT_FRACTION = 0.9

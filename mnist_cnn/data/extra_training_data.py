@@ -2,10 +2,11 @@
 
 import numpy as np
 
+from mnist_cnn.config import CANVAS_SIZE
 from mnist_cnn.data import outliers
-from mnist_cnn.inputs.images import to_uint8
-from mnist_cnn.data.pendigits import EDGE_MARGIN, CANVAS_SIZE, DrawingCondition, load_pendigits, render_digit, \
+from mnist_cnn.data.pendigits import EDGE_MARGIN, DrawingCondition, load_pendigits, render_digit, \
     split_by_writer
+from mnist_cnn.inputs.images import to_uint8
 from mnist_cnn.inputs.preprocess import preprocess_drawing
 
 # Pen-drawn digits are drawn at a random height (fraction of the canvas) with a random pen width (px).

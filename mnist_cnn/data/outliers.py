@@ -3,7 +3,8 @@
 import cv2
 import numpy as np
 
-from mnist_cnn.data.pendigits import CANVAS_SIZE, PenDigit, draw_strokes, fit_strokes
+from mnist_cnn.config import CANVAS_SIZE
+from mnist_cnn.data.pendigits import PenDigit, draw_strokes, fit_strokes
 
 # Letters that look like digits (O like 0, I and l like 1, S like 5, Z like 2, B like 8, g and q like 9, ...)
 # are not outliers: a network may rightly read them as digits.

@@ -9,9 +9,8 @@ import cv2
 import numpy as np
 
 from mnist_cnn import config
+from mnist_cnn.config import CANVAS_SIZE
 
-# The Draw page's canvas: a black square of this many pixels with a round white pen.
-CANVAS_SIZE = 300
 # Free space kept between a drawing and the canvas edge, in pixels.
 EDGE_MARGIN = 6
 

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from mnist_cnn.model.forward import get_forward_function
+from mnist_cnn.config import NUM_CLASSES
 from mnist_cnn.inputs.images import to_model_batch
+from mnist_cnn.model.forward import get_forward_function
 
-NUM_CLASSES = 10
 
 # Images per forward pass when evaluating: large enough to keep both CPU cores busy, small enough to stay in cache.
 EVALUATION_BATCH_SIZE = 500

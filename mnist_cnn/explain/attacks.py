@@ -7,17 +7,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.model.forward import get_compiled
 from mnist_cnn.inputs.images import to_image_batch
-from mnist_cnn.model.inference import classify, compute_class_scores
+from mnist_cnn.model.forward import compute_logits, get_compiled
+from mnist_cnn.model.inference import classify
 
 # Attack settings: the largest strength (L∞ change of one pixel) a user may ask for, the default number of
 # steps of the iterative attack, and each step's size as a multiple of strength / steps (PGD's usual 2.5).
 MAX_EPSILON = 1.0
 DEFAULT_STEPS = 20
 STEP_SIZE_FACTOR = 2.5
-# Probabilities are clipped at this floor before the log when a model's logits cannot be read.
-PROBABILITY_FLOOR = 1e-12
 
 
 @dataclass
@@ -53,17 +51,6 @@ class AttackResult:
         if self.target is None:
             return self.adversarial_digit != self.original_digit
         return self.adversarial_digit == self.target
-
-
-def compute_logits(model: keras.Model, batch: tf.Tensor) -> tf.Tensor:
-    """(batch, 10) logits: read before the final softmax of a Sequential model, else log-probabilities."""
-    if isinstance(model, keras.Sequential):
-        outputs = batch
-        for layer in model.layers[:-1]:
-            outputs = layer(outputs, training=False)
-        return compute_class_scores(model.layers[-1], outputs)  # softmax saturates; logits keep gradients
-    probabilities = model(batch, training=False)
-    return tf.math.log(tf.maximum(probabilities, PROBABILITY_FLOOR))
 
 
 def make_loss_gradient_function(model: keras.Model):

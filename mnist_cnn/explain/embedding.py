@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.model.forward import get_compiled
+from mnist_cnn.model.forward import get_compiled, run_hidden_layers
 
 # Wide last hidden layers (7,840 values in the default model) are randomly projected to this many dimensions
 # for the search index (distances kept to within a few percent); the nearest CANDIDATES are then re-ranked by
@@ -41,9 +41,7 @@ def make_embedding_function(model: keras.Model):
     def embed(batch):
         if hidden_model is not None:
             return tf.reshape(hidden_model(batch, training=False), (tf.shape(batch)[0], -1))
-        outputs = batch
-        for layer in model_reference().layers[:-1]:
-            outputs = layer(outputs, training=False)
+        outputs, _ = run_hidden_layers(model_reference(), batch)
         return tf.reshape(outputs, (tf.shape(batch)[0], -1))  # (batch, width)
 
     return embed

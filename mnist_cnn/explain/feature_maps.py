@@ -5,8 +5,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from mnist_cnn.model.forward import get_compiled
 from mnist_cnn.inputs.images import to_image_batch
+from mnist_cnn.model.forward import get_compiled
 from mnist_cnn.model.layer_types import CONV_LAYERS, POOLING_LAYERS, STAGE_FOLLOWER_LAYERS
 
 

@@ -8,10 +8,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.explain.attacks import compute_logits
 from mnist_cnn.explain.feature_maps import get_activation_model, list_feature_layers
-from mnist_cnn.model.forward import get_compiled
 from mnist_cnn.inputs.images import to_model_batch
+from mnist_cnn.model.forward import compute_logits, get_compiled
 from mnist_cnn.model.layer_types import CONV_LAYERS, NORMALISATION_LAYERS
 
 # Activation maximisation: gradient-ascent steps and their size (on a gradient scaled to unit largest value),

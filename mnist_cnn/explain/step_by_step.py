@@ -7,9 +7,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.explain.attacks import compute_logits
-from mnist_cnn.model.forward import get_compiled
 from mnist_cnn.inputs.images import to_image_batch
+from mnist_cnn.model.forward import compute_logits, get_compiled
 
 # The pooling the demo applies after ReLU: 2×2 windows, stride 2 (as in the keras example network).
 POOL_SIZE = 2

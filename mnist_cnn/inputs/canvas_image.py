@@ -5,10 +5,11 @@ import struct
 import cv2
 import numpy as np
 
-# The canvas is 300 × 300 CSS pixels; a high-density screen sends up to this many device pixels per CSS pixel.
-CANVAS_SIDE = 300
+from mnist_cnn.config import CANVAS_SIZE
+
+# The canvas is CANVAS_SIZE CSS pixels square; a high-density screen sends up to this many device pixels per CSS pixel.
 MAX_DEVICE_PIXEL_RATIO = 4
-MAX_CANVAS_SIDE = CANVAS_SIDE * MAX_DEVICE_PIXEL_RATIO
+MAX_CANVAS_SIZE = CANVAS_SIZE * MAX_DEVICE_PIXEL_RATIO
 # A 1200 × 1200 RGBA drawing is 5.8 MB raw; a PNG of it is smaller (random noise adds little).
 MAX_CANVAS_PNG_BYTES = 8 * 2**20
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -28,10 +29,10 @@ def read_png_size(data: bytes) -> tuple[int, int]:
 
 
 def check_canvas_size(width: int, height: int) -> None:
-    """Raise CanvasImageError unless the size fits the canvas (up to MAX_CANVAS_SIDE on each side)."""
-    if not (1 <= width <= MAX_CANVAS_SIDE and 1 <= height <= MAX_CANVAS_SIDE):
-        raise CanvasImageError(f"it claims to be {width:,} × {height:,} pixels; the canvas is {CANVAS_SIDE} × "
-                               f"{CANVAS_SIDE} (at most {MAX_CANVAS_SIDE} × {MAX_CANVAS_SIDE} on a "
+    """Raise CanvasImageError unless the size fits the canvas (up to MAX_CANVAS_SIZE on each side)."""
+    if not (1 <= width <= MAX_CANVAS_SIZE and 1 <= height <= MAX_CANVAS_SIZE):
+        raise CanvasImageError(f"it claims to be {width:,} × {height:,} pixels; the canvas is {CANVAS_SIZE} × "
+                               f"{CANVAS_SIZE} (at most {MAX_CANVAS_SIZE} × {MAX_CANVAS_SIZE} on a "
                                "high-density screen).")
 
 

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
+from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS
 from mnist_cnn.explain.attacks import DEFAULT_STEPS
 from mnist_cnn.explain.convolution import KERNEL_PRESETS
-from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS
 from mnist_cnn.explain.kernels import MEAN_ABSOLUTE
 
 # Kinds of value: a whole number, a decimal, a switch, one of fixed choices, a layer name, a stored model's name.

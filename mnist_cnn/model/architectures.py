@@ -6,9 +6,10 @@ from collections.abc import Callable
 import keras
 from keras import layers
 
+from mnist_cnn.config import NUM_CLASSES
+
 # Every network reads one 28x28 grey image with floats in [0, 1] and returns 10 softmax probabilities.
 INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
 
 
 @dataclass(frozen=True)

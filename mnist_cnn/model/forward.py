@@ -6,6 +6,11 @@ import weakref
 import keras
 import tensorflow as tf
 
+from mnist_cnn.model.layer_types import is_softmax_dense
+
+# Probabilities are clipped at this floor before the log when a model's logits cannot be read.
+PROBABILITY_FLOOR = 1e-12
+
 # model -> {kind: compiled function or derived object}; weak keys, so a model that is no longer used is freed.
 COMPILED_FUNCTIONS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
 CACHE_LOCK = threading.Lock()
@@ -37,3 +42,35 @@ def make_forward_function(model: keras.Model):
 def get_forward_function(model: keras.Model):
     """The model's compiled forward pass, traced once per model whatever the batch size."""
     return get_compiled(model, "forward", make_forward_function)
+
+
+def run_hidden_layers(model: keras.Model, batch: tf.Tensor, watched_layer=None):
+    """One pass through every layer but the last: (the last hidden layer's output, watched_layer's output or None)."""
+    outputs, watched = batch, None
+    for layer in model.layers[:-1]:
+        outputs = layer(outputs, training=False)
+        if layer is watched_layer:
+            watched = outputs
+    return outputs, watched
+
+
+def compute_class_scores(layer: keras.layers.Layer, inputs: tf.Tensor) -> tf.Tensor:
+    """(batch, 10) class scores from the last layer: its logits when that layer is a softmax Dense."""
+    if is_softmax_dense(layer):
+        logits = tf.matmul(inputs, layer.kernel)  # softmax saturates near 100%; logits keep usable gradients
+        return logits + layer.bias if layer.use_bias else logits
+    return layer(inputs, training=False)
+
+
+def compute_hidden_and_scores(model: keras.Model, batch: tf.Tensor, watched_layer=None):
+    """(last hidden output, class scores (batch, 10), watched_layer's output or None) from one pass."""
+    hidden, watched = run_hidden_layers(model, batch, watched_layer)
+    return hidden, compute_class_scores(model.layers[-1], hidden), watched
+
+
+def compute_logits(model: keras.Model, batch: tf.Tensor) -> tf.Tensor:
+    """(batch, 10) logits: read before the final softmax of a Sequential model, else log-probabilities."""
+    if isinstance(model, keras.Sequential):
+        return compute_hidden_and_scores(model, batch)[1]
+    probabilities = model(batch, training=False)
+    return tf.math.log(tf.maximum(probabilities, PROBABILITY_FLOOR))

@@ -8,8 +8,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.model.forward import get_compiled
 from mnist_cnn.inputs.images import to_image_batch, to_model_batch, to_unit_floats
+from mnist_cnn.model.forward import compute_hidden_and_scores, get_compiled
 from mnist_cnn.model.layer_types import CONV_LAYERS, STAGE_FOLLOWER_LAYERS, is_softmax_dense
 
 # The network is "unsure" when its top probability is below UNSURE_TOP_PROBABILITY, or when the runner-up
@@ -70,14 +70,10 @@ def make_scores_function(model: keras.Model):
 
     @tf.function(reduce_retracing=True, autograph=False)
     def compute_scores(batch):
-        layers = list(model_reference().layers)
         if not use_energy:
             probabilities = model_reference()(batch, training=False)  # (batch, 10)
             return probabilities, tf.reduce_max(probabilities, axis=1)
-        features = batch
-        for layer in layers[:-1]:
-            features = layer(features, training=False)
-        logits = compute_class_scores(layers[-1], features)  # (batch, 10)
+        _, logits, _ = compute_hidden_and_scores(model_reference(), batch)  # (batch, 10)
         return tf.nn.softmax(logits), tf.reduce_logsumexp(logits, axis=1)
 
     return compute_scores
@@ -157,30 +153,18 @@ def find_gradcam_layer(model: keras.Model) -> keras.layers.Layer:
     return layers[index]
 
 
-def compute_class_scores(layer: keras.layers.Layer, inputs: tf.Tensor) -> tf.Tensor:
-    """(batch, 10) class scores from the last layer: its logits when that layer is a softmax Dense."""
-    if is_softmax_dense(layer):
-        logits = tf.matmul(inputs, layer.kernel)  # softmax saturates near 100%; logits keep usable gradients
-        return logits + layer.bias if layer.use_bias else logits
-    return layer(inputs, training=False)
-
-
 def make_saliency_function(model: keras.Model):
     """A compiled function (batch, class index) -> (last conv maps, their gradients, input gradients)."""
     model_reference = weakref.ref(model)  # held weakly, so that the model can be freed
 
     @tf.function(reduce_retracing=True, autograph=False)
     def compute_saliency(batch, class_index):
-        layers = list(model_reference().layers)
         watched_layer = find_gradcam_layer(model_reference())
         with tf.GradientTape(persistent=True) as tape:
             tape.watch(batch)
-            outputs, feature_maps = batch, batch
-            for layer in layers[:-1]:
-                outputs = layer(outputs, training=False)
-                if layer is watched_layer:
-                    feature_maps = outputs  # (1, h, w, channels)
-            score = tf.gather(compute_class_scores(layers[-1], outputs), class_index, axis=1)
+            _, scores, watched = compute_hidden_and_scores(model_reference(), batch, watched_layer)
+            feature_maps = batch if watched is None else watched  # (1, h, w, channels)
+            score = tf.gather(scores, class_index, axis=1)
         return feature_maps, tape.gradient(score, feature_maps), tape.gradient(score, batch)
 
     return compute_saliency

@@ -10,10 +10,10 @@ import cv2
 import numpy as np
 
 from mnist_cnn import config
+from mnist_cnn.inputs.images import to_uint8
 from mnist_cnn.my_digits.archive import DigitArchiveError, read_mnist_archive
 from mnist_cnn.my_digits.database import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError, create_or_migrate,
                                           open_connection, write_transaction)
-from mnist_cnn.inputs.images import to_uint8
 
 # The database file inside the user-data folder.
 DATABASE_NAME = "my_digits.sqlite3"

@@ -15,12 +15,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.model.forward import get_compiled
+from mnist_cnn.config import NUM_CLASSES
 from mnist_cnn.inputs.images import to_image_batch, to_model_batch
+from mnist_cnn.model.forward import get_compiled, run_hidden_layers
 from mnist_cnn.model.inference import Classification, describe_uncertainty
 from mnist_cnn.model.layer_types import DENSE_LAYERS
 
-NUM_CLASSES = 10
 # Images per forward pass when computing features of many images.
 FEATURE_BATCH_SIZE = 500
 # MNIST training digits whose features stand for "MNIST's style" (picked at random with REFERENCE_SEED).
@@ -69,9 +69,7 @@ def make_feature_function(model: keras.Model):
 
     @tf.function(reduce_retracing=True, autograph=False)
     def compute(batch):
-        outputs = batch
-        for layer in model_reference().layers[:-1]:
-            outputs = layer(outputs, training=False)
+        outputs, _ = run_hidden_layers(model_reference(), batch)
         features = tf.reshape(outputs, (tf.shape(outputs)[0], -1))  # (batch, d)
         return features, model_reference().layers[-1](features, training=False)  # (batch, 10)
 

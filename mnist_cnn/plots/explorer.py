@@ -9,7 +9,8 @@ from matplotlib import colormaps
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from mnist_cnn.evaluation.metrics import NUM_CLASSES, compute_class_metrics
+from mnist_cnn.config import NUM_CLASSES
+from mnist_cnn.evaluation.metrics import compute_class_metrics
 
 # Title colours of a digit grid: right answers in green, mistakes in red (readable for most colour vision).
 RIGHT_COLOUR = "#1a7f37"

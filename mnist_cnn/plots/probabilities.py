@@ -10,11 +10,12 @@ import html
 
 import numpy as np
 
+from mnist_cnn.config import NUM_CLASSES
+
 # Colours: the predicted digit, the true digit (when known and different), every other digit.
 PREDICTION_COLOUR = "#e4572e"
 TRUE_COLOUR = "#17becf"
 OTHER_COLOUR = "#9aa5b1"
-NUM_CLASSES = 10
 
 
 def check_probabilities(probabilities) -> np.ndarray:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_cnn.evaluation.metrics import NUM_CLASSES, Evaluation, make_evaluation
+from mnist_cnn.config import NUM_CLASSES
+from mnist_cnn.evaluation.metrics import Evaluation, make_evaluation
 from mnist_cnn.store.model_store import EVALUATION_SUFFIX, write_atomically
 # A file larger than this is not one of ours (10,000 float32 probabilities take 400 KB before compression).
 MAX_EVALUATION_BYTES = 4 * 2**20

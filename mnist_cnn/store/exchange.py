@@ -11,13 +11,13 @@ import keras
 import numpy as np
 
 from mnist_cnn import config
+from mnist_cnn.config import NUM_CLASSES
 from mnist_cnn.evaluation.metrics import evaluate_model
 from mnist_cnn.store.model_store import ModelStore, ModelStoreError, StoredModel, build_metadata, load_keras_model
 
 # Uploaded models: at most this many bytes (the server's upload limit), and this input and output shape.
 MAX_MODEL_BYTES = config.MAX_UPLOAD_BYTES
 INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
 # The architecture name recorded for uploaded models.
 UPLOADED_ARCHITECTURE = "uploaded"
 

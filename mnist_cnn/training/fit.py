@@ -9,8 +9,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.model.architectures import NUM_CLASSES, build_model
+from mnist_cnn.config import NUM_CLASSES
 from mnist_cnn.inputs.images import to_model_batch
+from mnist_cnn.model.architectures import build_model
 from mnist_cnn.training.settings import TrainingSettings, validate_settings
 
 

@@ -9,11 +9,11 @@ import keras
 from mnist_cnn import config
 from mnist_cnn.evaluation.metrics import evaluate_model
 from mnist_cnn.store.evaluation_file import keep_evaluation
-from mnist_cnn.training.lineage import build_lineage, count_epochs, make_stage
-from mnist_cnn.training.snapshots import SnapshotError, SnapshotRecorder, load_snapshots
 from mnist_cnn.store.model_store import ModelStore, StoredModel, build_metadata
 from mnist_cnn.training.fit import TrainingProgress, TrainingResult, train_model
+from mnist_cnn.training.lineage import build_lineage, count_epochs, make_stage
 from mnist_cnn.training.settings import TrainingSettings, validate_settings
+from mnist_cnn.training.snapshots import SnapshotError, SnapshotRecorder, load_snapshots
 
 
 @dataclass

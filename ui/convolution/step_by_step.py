@@ -5,11 +5,11 @@ import pandas as pd
 import streamlit as st
 
 from mnist_cnn.explain.convolution import KERNEL_PRESETS
+from mnist_cnn.explain.step_by_step import (POOL_SIZE, apply_relu, compute_output_size, compute_softmax_steps,
+                                            correlate, explain_window, max_pool, read_logits)
 from mnist_cnn.plots.network import make_worked_example_figure
 from mnist_cnn.plots.probabilities import make_probability_bars
 from mnist_cnn.plots.steps import make_window_step_figure
-from mnist_cnn.explain.step_by_step import (POOL_SIZE, apply_relu, compute_output_size, compute_softmax_steps,
-                                            correlate, explain_window, max_pool, read_logits)
 from ui.display import show_figure
 from ui.lesson_link import keep_view_in_address_bar
 from ui.state import active_model

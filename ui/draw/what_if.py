@@ -3,10 +3,10 @@
 import streamlit as st
 
 from mnist_cnn.inputs.images import fit_into_square
+from mnist_cnn.inputs.preprocess import PreprocessError, PreprocessOptions, preprocess_drawing
 from mnist_cnn.model.inference import classify
 from mnist_cnn.plots.drawing import STEP_DISPLAY_SIZE
 from mnist_cnn.plots.probabilities import make_probability_bars
-from mnist_cnn.inputs.preprocess import PreprocessError, PreprocessOptions, preprocess_drawing
 
 # The switches (option name -> label) and the movement sliders' ranges.
 SWITCHES = {"crop": "Crop to the ink", "stroke_width": "MNIST stroke width", "fit_box": "Fit into 20×20",

@@ -4,9 +4,9 @@ import numpy as np
 import streamlit as st
 
 from mnist_cnn.explain.feature_maps import compute_feature_maps, list_feature_layers
+from mnist_cnn.explain.receptive_field import compute_receptive_field, list_spatial_steps
 from mnist_cnn.plots.network import UNIT_SELECTION, make_clickable_heatmap
 from mnist_cnn.plots.steps import make_receptive_field_figure
-from mnist_cnn.explain.receptive_field import compute_receptive_field, list_spatial_steps
 from ui.display import show_figure
 from ui.lesson_link import keep_view_in_address_bar
 

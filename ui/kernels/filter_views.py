@@ -5,10 +5,10 @@ import streamlit as st
 
 from mnist_cnn.explain.feature_maps import list_feature_layers
 from mnist_cnn.explain.filter_search import ASCENT_STEPS, maximise_activation, scan_channel_responses
+from mnist_cnn.explain.receptive_field import compute_receptive_field, list_spatial_steps
 from mnist_cnn.inputs.images import enlarge_pixels
 from mnist_cnn.plots.explorer import make_digit_grid_figure
 from mnist_cnn.plots.network import make_outlined_digits_figure
-from mnist_cnn.explain.receptive_field import compute_receptive_field, list_spatial_steps
 from ui.display import show_figure
 from ui.lesson_link import keep_view_in_address_bar
 from ui.state import file_hash, load_model_cached, load_test_set_cached

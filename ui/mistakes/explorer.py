@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS, find_mistakes
 from mnist_cnn.evaluation.gallery import count_pages, select_page
+from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS, find_mistakes
 from mnist_cnn.inputs.images import enlarge_pixels
 from mnist_cnn.plots.explorer import CELL_SELECTION
 from mnist_cnn.plots.probabilities import make_probability_bars

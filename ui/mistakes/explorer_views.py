@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from mnist_cnn.evaluation.metrics import compare_evaluations, compute_confusion_matrix, order_indices
 from mnist_cnn.evaluation.gallery import draw_sample_indices
+from mnist_cnn.evaluation.metrics import compare_evaluations, compute_confusion_matrix, order_indices
 from mnist_cnn.plots.explorer import (CELL_SELECTION, WRONG_COLOUR, make_class_metrics_frame, make_confusion_chart,
                                       make_digit_grid_figure, make_sample_grid_figure)
 from mnist_cnn.store.model_store import ModelStoreError

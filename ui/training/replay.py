@@ -3,13 +3,13 @@
 import numpy as np
 import streamlit as st
 
-from mnist_cnn.plots.explorer import make_confusion_chart
 from mnist_cnn.explain.feature_maps import compute_feature_maps, list_feature_layers
 from mnist_cnn.explain.kernels import list_conv_layers, read_conv_weights, select_kernels
+from mnist_cnn.plots.explorer import make_confusion_chart
 from mnist_cnn.plots.network import make_feature_map_grid, make_kernel_grid
 from mnist_cnn.plots.replay import make_replay_accuracy_chart
-from mnist_cnn.training.snapshots import SnapshotError, build_epoch_model, load_snapshots
 from mnist_cnn.store.model_store import StoredModel
+from mnist_cnn.training.snapshots import SnapshotError, build_epoch_model, load_snapshots
 from ui.display import show_figure
 from ui.state import file_hash, get_store, hash_model_file, load_model_cached, test_set_or_message
 
