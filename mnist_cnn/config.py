@@ -26,6 +26,7 @@ USER_DATA_DIR = Path(os.environ.get("MNIST_CNN_USER_DATA", PROJECT_ROOT / "user_
 # What the app reads: a square canvas of CANVAS_SIZE CSS pixels (the Draw page's, and every rendering of pen digits
 # and non-digits made to look like it), classified into NUM_CLASSES digits.
 CANVAS_SIZE = 300
+DEFAULT_PEN_WIDTH = round(0.08 * CANVAS_SIZE)  # the pen a fresh Draw page starts with: 8% of the canvas
 NUM_CLASSES = 10
 
 # Bounds on what a training run may ask for (the Retrain panel, the CLI and fine-tuning check the same limits).

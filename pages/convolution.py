@@ -7,6 +7,7 @@ import streamlit as st
 from mnist_cnn.explain.convolution import (KERNEL_PRESETS, apply_kernels, check_kernel, compute_gradient_magnitude,
                                            explain_output_pixel, format_sum_equation)
 from mnist_cnn.inputs.images import to_unit_floats
+from mnist_cnn.lessons.options import option_key
 from mnist_cnn.plots.network import make_convolution_figure, make_window_figure, make_worked_example_figure
 from ui.convolution.step_by_step import show_step_by_step
 from ui.display import show_figure
@@ -15,7 +16,7 @@ from ui.state import test_set_or_message
 
 # Input sources and the session keys of this page.
 TEST_DIGIT, MY_DRAWING = "Test digit", "My drawing"
-INDEX_KEY, PRESET_KEY = "convolution_test_index", "convolution_preset"
+INDEX_KEY, PRESET_KEY = "convolution_test_index", option_key("convolution", "preset")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -28,7 +29,7 @@ def choose_image():
     """The input controls: returns (image (28, 28) float32 in [0, 1], caption), or stops the page."""
     drawing = st.session_state.get("drawing_input")
     source = st.radio("Input", [TEST_DIGIT, MY_DRAWING], index=0 if drawing is None else 1, horizontal=True,
-                      key="convolution_source")
+                      key=option_key("convolution", "input"))
     if source == MY_DRAWING:
         if drawing is None:
             st.info("Draw a digit on the Draw page first, or pick a test digit.")
@@ -101,11 +102,12 @@ def show_kernel_playground(image: np.ndarray) -> None:
 
     st.subheader("One output pixel, worked out", divider="gray")
     strongest_row, strongest_col = np.unravel_index(np.abs(output).argmax(), output.shape)
-    st.session_state.setdefault("convolution_row", int(strongest_row))  # start where the output is strongest
-    st.session_state.setdefault("convolution_col", int(strongest_col))
+    row_key, col_key = option_key("convolution", "row"), option_key("convolution", "col")
+    st.session_state.setdefault(row_key, int(strongest_row))  # start where the output is strongest
+    st.session_state.setdefault(col_key, int(strongest_col))
     columns = st.columns(2)
-    row = columns[0].slider("Row", 0, image.shape[0] - 1, key="convolution_row")
-    col = columns[1].slider("Column", 0, image.shape[1] - 1, key="convolution_col")
+    row = columns[0].slider("Row", 0, image.shape[0] - 1, key=row_key)
+    col = columns[1].slider("Column", 0, image.shape[1] - 1, key=col_key)
     explanation = explain_output_pixel(image, kernel, row, col)
     columns = st.columns([1, 1.5])
     with columns[0]:

@@ -9,11 +9,11 @@ from mnist_cnn import config
 from mnist_cnn.inputs.canvas_image import CanvasImageError, decode_canvas_png
 from mnist_cnn.inputs.preprocess import PreprocessError, preprocess_drawing
 from mnist_cnn.inputs.uploads import UPLOAD_TYPES, UploadError
+from mnist_cnn.lessons.options import make_draw_options, page_option
 from mnist_cnn.model.inference import classify, make_gradcam_heatmap, make_gradient_heatmap
 from mnist_cnn.plots.drawing import encode_png, make_saliency_overlay, make_step_gallery
 from mnist_cnn.plots.probabilities import make_probability_bars
 from ui.draw.canvas_controls import show_canvas_controls
-from ui.draw.neighbours import TOGGLE_KEY as NEIGHBOURS_TOGGLE_KEY
 from ui.draw.neighbours import show_neighbours
 from ui.draw.uploads import decode_uploaded_file
 from ui.draw.what_if import show_what_if
@@ -24,8 +24,7 @@ from ui.verdict import show_not_a_digit
 
 # The canvas: a black square with a white pen; the pen's default width is 8% of the canvas.
 CANVAS_KEY = "digit_canvas"
-DEFAULT_PEN_WIDTH = round(0.08 * config.CANVAS_SIZE)
-MIN_PEN_WIDTH, MAX_PEN_WIDTH = 4, 60
+PEN = page_option("draw", "pen")  # its key, range and default (8% of the canvas)
 COLUMN_WIDTHS = [2, 5]  # the canvas (or uploaded picture) beside its answer
 
 # What the page says while there is nothing to classify on the canvas.
@@ -97,7 +96,7 @@ def show_details(model, model_input, steps, digit: int, source: str) -> None:
     saliency, explanation = st.columns([2, 3])
     with explanation:
         method = st.segmented_control("Saliency", list(SALIENCY_METHODS), default="Grad-CAM",
-                                      key=f"saliency_method_{source}", required=True) or "Grad-CAM"
+                                      key=make_draw_options(source)["saliency"].key, required=True) or "Grad-CAM"
         st.caption(SALIENCY_CAPTIONS[method])
     overlay, gallery = detail_images(model, model_input, steps, digit, method, source)
     saliency.image(overlay, width=224, caption=f"What made the network say {digit}")
@@ -108,7 +107,8 @@ def show_details(model, model_input, steps, digit: int, source: str) -> None:
 
 def closer_look_keys(source: str) -> tuple[str, str, str]:
     """The session keys of the three closer-look switches of a source: details, what-if, neighbours."""
-    return f"show_details_{source}", f"what_if_on_{source}", f"{NEIGHBOURS_TOGGLE_KEY}_{source}"
+    options = make_draw_options(source)
+    return options["details"].key, options["what_if"].key, options["neighbours"].key
 
 
 def show_answer_switches(source: str) -> None:
@@ -164,7 +164,7 @@ def show_canvas_and_answer(model) -> None:
     """The canvas and its result, rerun on their own after each stroke."""
     canvas_column, result_column = st.columns(COLUMN_WIDTHS)
     with canvas_column:
-        canvas = st_canvas(stroke_width=st.session_state["pen_width"], stroke_color="#FFFFFF",
+        canvas = st_canvas(stroke_width=st.session_state[PEN.key], stroke_color="#FFFFFF",
                            background_color="#000000", height=config.CANVAS_SIZE, width=config.CANVAS_SIZE,
                            drawing_mode="freedraw", update_streamlit=True, return_image_data=True, key=CANVAS_KEY)
     with result_column:
@@ -202,7 +202,7 @@ with draw_tab:
     # resends only the canvas and its answer (changing one of these reruns the page, answer included).
     pen_column, switches_column = st.columns(COLUMN_WIDTHS, vertical_alignment="bottom")
     with pen_column:
-        st.slider("Pen width", MIN_PEN_WIDTH, MAX_PEN_WIDTH, DEFAULT_PEN_WIDTH, key="pen_width",
+        st.slider("Pen width", PEN.low, PEN.high, PEN.start, key=PEN.key,
                   help="Draw with a mouse, pen or finger. Undo and redo are in the canvas toolbar.")
         show_canvas_controls(CANVAS_KEY)  # Clear, and each stroke sent the moment it ends
     with switches_column:

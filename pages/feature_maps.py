@@ -6,6 +6,7 @@ import streamlit as st
 from mnist_cnn.evaluation.metrics import find_mistakes
 from mnist_cnn.explain.feature_maps import compute_feature_maps, list_feature_layers
 from mnist_cnn.inputs.images import enlarge_pixels, to_unit_floats
+from mnist_cnn.lessons.options import option_key
 from mnist_cnn.model.inference import classify
 from mnist_cnn.plots.network import make_channel_heatmap, make_feature_map_grid
 from mnist_cnn.plots.probabilities import make_probability_bars
@@ -19,7 +20,7 @@ from ui.verdict import show_not_a_digit
 
 # Colour-scale choices, and the session keys this page keeps across pages.
 SHARED_SCALE, CHANNEL_SCALE = "Shared per layer", "Per channel"
-SOURCE_KEY, INDEX_KEY = "feature_maps_source", "feature_maps_test_index"
+SOURCE_KEY, INDEX_KEY = option_key("feature_maps", "input"), "feature_maps_test_index"
 
 
 def set_test_index(index: int) -> None:
@@ -97,13 +98,13 @@ def show_enlarged_channel(maps: dict, layers: list) -> None:
     with st.expander("Enlarge one channel", expanded=False, icon=":material/zoom_in:"):
         columns = st.columns(2)
         by_name = {layer.name: layer for layer in layers}
-        layer = by_name[columns[0].selectbox("Layer", list(by_name), key="feature_maps_enlarge_layer",
+        layer = by_name[columns[0].selectbox("Layer", list(by_name), key=option_key("feature_maps", "layer"),
                                              format_func=lambda name: by_name[name].description)]
         channels = layer.output_shape[-1]
         channel = columns[1].number_input(f"Channel (0–{channels - 1})", 0, channels - 1, step=1,
-                                          key=f"feature_maps_enlarge_channel_{layer.name}")
+                                          key=option_key("feature_maps", "channel", layer=layer.name))
         layer_maps = maps[layer.output_layer]
-        shared = st.session_state.get("feature_maps_scale", SHARED_SCALE) == SHARED_SCALE
+        shared = st.session_state.get(option_key("feature_maps", "scale"), SHARED_SCALE) == SHARED_SCALE
         limits = (float(layer_maps.min()), float(layer_maps.max())) if shared else (None, None)
         st.altair_chart(make_channel_heatmap(layer_maps[:, :, channel], f"{layer.name}, channel {channel}",
                                              *limits), width="content")
@@ -122,10 +123,11 @@ show_input_and_prediction(model, image, true_label, caption)
 
 has_pooling = any(layer.kind == "pool" for layer in list_feature_layers(model, include_pooling=True))
 controls = st.columns([1.3, 1, 2], vertical_alignment="center")
-show_pooling = controls[0].toggle("Show pooling layers", disabled=not has_pooling, key="feature_maps_pooling",
+show_pooling = controls[0].toggle("Show pooling layers", disabled=not has_pooling,
+                                  key=option_key("feature_maps", "pooling"),
                                   help=None if has_pooling else "This model has no pooling layers: it downsamples "
                                                                 "with strided convolutions.")
-scale = controls[1].radio("Colour scale", [SHARED_SCALE, CHANNEL_SCALE], key="feature_maps_scale",
+scale = controls[1].radio("Colour scale", [SHARED_SCALE, CHANNEL_SCALE], key=option_key("feature_maps", "scale"),
                           help="Shared: one scale for the whole layer, so channels can be compared. "
                                "Per channel: each map stretched to its own range, to see faint patterns.")
 layers = list_feature_layers(model, include_pooling=show_pooling)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from mnist_cnn.explain.attacks import DEFAULT_STEPS, attack
+from mnist_cnn.lessons.options import page_option
 from mnist_cnn.plots.network import make_convolution_figure
 from mnist_cnn.plots.probabilities import make_probability_bars
 from ui.digit_source import choose_digit
@@ -12,7 +13,6 @@ from ui.state import require_model
 
 # Attack methods: label -> number of gradient steps. Strength slider range and default.
 METHODS = {"FGSM (one step)": 1, f"Iterative (PGD, up to {DEFAULT_STEPS} steps)": DEFAULT_STEPS}
-MAX_STRENGTH, DEFAULT_STRENGTH = 0.5, 0.1
 UNTARGETED, TARGETED = "Any wrong digit", "A digit I choose"
 
 EXPLANATION = """
@@ -32,13 +32,16 @@ no MNIST digit ever had. Training on such examples ("adversarial training") make
 def show_attack(model, image, true_label, caption) -> None:
     """The attack controls, the three images and the probabilities before and after."""
     columns = st.columns(3)
-    method = columns[0].radio("Method", list(METHODS), key="fool_method")
-    goal = columns[1].radio("Goal", [UNTARGETED, TARGETED], key="fool_goal", horizontal=True)
+    method = columns[0].radio("Method", list(METHODS), key=page_option("fool", "method").key)
+    goal = columns[1].radio("Goal", [UNTARGETED, TARGETED], key=page_option("fool", "goal").key, horizontal=True)
     target = None
     if goal == TARGETED:
-        target = columns[1].selectbox("Target digit", list(range(10)), index=8, key="fool_target")
-    strength = columns[2].slider("Strength ε (largest change of one pixel)", 0.0, MAX_STRENGTH, DEFAULT_STRENGTH,
-                                 step=0.01, key="fool_strength",
+        target_option = page_option("fool", "target")
+        target = columns[1].selectbox("Target digit", list(range(10)), index=target_option.start,
+                                      key=target_option.key)
+    strength_option = page_option("fool", "strength")
+    strength = columns[2].slider("Strength ε (largest change of one pixel)", strength_option.low,
+                                 strength_option.high, strength_option.start, step=0.01, key=strength_option.key,
                                  help="Pixels run from 0 (black) to 1 (white); 0.1 is a tenth of that range.")
     result = attack(model, image, strength, target=target, steps=METHODS[method])
     show_figure(make_convolution_figure([

@@ -5,6 +5,7 @@ import streamlit as st
 
 from mnist_cnn.explain.kernels import (MEAN_ABSOLUTE, list_conv_layers, read_conv_weights, select_kernels,
                                        summarize_weights)
+from mnist_cnn.lessons.options import option_key
 from mnist_cnn.plots.network import make_channel_values_chart, make_kernel_grid
 from ui.display import show_figure
 from ui.kernels.filter_views import show_filter_views
@@ -32,7 +33,7 @@ def show_deeper_kernels(weights) -> None:
                 f"({weights.input_channels} of them) and sums the results. Pick which input channel to look at, "
                 f"or the mean absolute weight over all of them (how strongly each position is used).")
     choices = [MEAN_ABSOLUTE, *range(weights.input_channels)]
-    choice = st.selectbox("Input channel", choices, key=f"kernels_input_{weights.name}",
+    choice = st.selectbox("Input channel", choices, key=option_key("kernels", "input", layer=weights.name),
                           format_func=lambda item: item if item == MEAN_ABSOLUTE else f"input channel {item}")
     kernels = select_kernels(weights.kernel, choice)
     annotate = weights.output_channels <= 32
@@ -87,7 +88,7 @@ conv_layers = list_conv_layers(model)
 if not conv_layers:
     st.warning("This model has no convolution layers.")
     st.stop()
-layer_name = st.selectbox("Conv layer", [layer.name for layer in conv_layers], key="kernels_layer_name",
+layer_name = st.selectbox("Conv layer", [layer.name for layer in conv_layers], key=option_key("kernels", "layer"),
                           format_func=lambda name: describe_conv_layer(model.get_layer(name)))
 weights = read_conv_weights(model, layer_name)
 if weights.input_channels == 1:

@@ -5,10 +5,12 @@ from urllib.parse import parse_qsl, urlsplit
 import numpy as np
 import pytest
 
+from mnist_cnn import config
 from mnist_cnn.lessons.link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
-                                    decode_drawing, encode_drawing, leave_out_defaults, make_link, parse_options,
-                                    parse_query, restore_defaults, select_link_parameters)
-from mnist_cnn.lessons.options import BOOL, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS
+                                    decode_drawing, decode_value, encode_drawing, leave_out_defaults, make_link,
+                                    parse_options, parse_query, restore_defaults, select_link_parameters)
+from mnist_cnn.lessons.options import (BOOL, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS, make_draw_options, option_key,
+                                       page_option)
 
 
 def test_a_view_round_trips_through_its_link():
@@ -168,3 +170,14 @@ def test_restoring_defaults_puts_back_exactly_what_the_address_bar_left_out():
     assert "digit" not in restore_defaults("draw", {}, shows_digit=False)  # the Draw page shows no test digit
     assert restore_defaults("draw", {"model": "mine", "pen": "30"}, shows_digit=False)["pen"] == "30"
     assert restore_defaults(None, {"lesson": "1"}, shows_digit=False) == {"model": "default", "lesson": "1"}
+
+
+def test_each_widget_starts_at_the_default_its_link_leaves_out():
+    for page, options in PAGE_OPTIONS.items():
+        for name, option in options.items():
+            expected = None if option.default is None else decode_value(option, option.default)
+            assert option.start == expected, f"{page}.{name}"
+    assert page_option("draw", "pen").start == config.DEFAULT_PEN_WIDTH
+    assert option_key("kernels", "filter", layer="conv2") == "filter_views_channel_conv2"
+    assert make_draw_options("upload")["right"].key == "what_if_right_upload"
+    assert make_draw_options("canvas") == PAGE_OPTIONS["draw"]

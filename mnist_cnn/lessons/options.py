@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from mnist_cnn.config import DEFAULT_PEN_WIDTH
 from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS
 from mnist_cnn.explain.attacks import DEFAULT_STEPS
 from mnist_cnn.explain.convolution import KERNEL_PRESETS
@@ -24,6 +25,16 @@ class ViewOption:
     choices: tuple[tuple[str, object], ...] = ()  # (code in the URL, widget value)
     channel: bool = False  # an output channel of the layer its key names: below that layer's channel count
     default: str | None = None  # the URL text of what a fresh session shows (the address bar leaves it out)
+
+    @property
+    def start(self):
+        """The widget value a fresh session shows (`default` read as the widget's value); None without one."""
+        if self.default is None:
+            return None
+        for code, choice in self.choices:
+            if code == self.default:
+                return choice
+        return {INT: int, FLOAT: float, BOOL: lambda text: text == "1"}.get(self.kind, str)(self.default)
 
 
 def pick(key: str, *choices: tuple[str, object], default: str | None = None) -> ViewOption:
@@ -51,27 +62,39 @@ def labels(*texts: str) -> tuple[tuple[str, str], ...]:
     return tuple((text.lower().replace(" ", "_"), text) for text in texts)
 
 
+# The Draw page's pen width (its default, config.DEFAULT_PEN_WIDTH, is 8% of the canvas), the what-if block's
+# normalisation switches and its movement ranges: shift (px), scale and rotation (degrees).
+MIN_PEN_WIDTH, MAX_PEN_WIDTH = 4, 60
+WHAT_IF_SWITCHES = ("crop", "stroke_width", "fit_box", "centre_of_mass")
+MAX_SHIFT, MIN_SCALE, MAX_SCALE, MAX_ROTATION = 8, 0.5, 1.5, 90
+
+
+def make_draw_options(source: str) -> dict[str, ViewOption]:
+    """The Draw page's options for one picture source ("canvas" or "upload"); a link keeps the canvas's."""
+    return {
+        "pen": whole("pen_width", MIN_PEN_WIDTH, MAX_PEN_WIDTH, default=str(DEFAULT_PEN_WIDTH)),
+        "details": switch(f"show_details_{source}", default="0"),
+        "saliency": pick(f"saliency_method_{source}", ("gradcam", "Grad-CAM"), ("gradients", "Input gradients")),
+        "what_if": switch(f"what_if_on_{source}", default="0"),
+        **{name: switch(f"what_if_{name}_{source}") for name in WHAT_IF_SWITCHES},
+        "right": whole(f"what_if_right_{source}", -MAX_SHIFT, MAX_SHIFT),
+        "down": whole(f"what_if_down_{source}", -MAX_SHIFT, MAX_SHIFT),
+        "scale": ViewOption(f"what_if_scale_{source}", FLOAT, MIN_SCALE, MAX_SCALE),
+        "rotation": whole(f"what_if_rotation_{source}", -MAX_ROTATION, MAX_ROTATION),
+        "neighbours": switch(f"draw_show_neighbours_{source}", default="0"),
+    }
+
+
 # The input sources of the teaching pages (ui/digit_source.py, pages/feature_maps.py, pages/convolution.py).
 SOURCES = (("drawing", "My drawing"), ("test", "Test digit"))
 PRESETS = labels(*KERNEL_PRESETS)
-WHAT_IF_SWITCHES = ("crop", "stroke_width", "fit_box", "centre_of_mass")  # ui/draw/what_if.py SWITCHES
 
 # Page (URL path) -> URL name -> option. URL names never repeat the link's own (page, model, digit, ...).
+# The widgets read their session keys, bounds and defaults from here (page_option), so each is written once.
 # A `default` is the value a fresh session shows (tests/test_lesson_link_address.py checks each against the app);
 # options whose first value depends on the model or the image (layers, pixels) have none.
 PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
-    "draw": {
-        "pen": whole("pen_width", 4, 60, default="24"),
-        "details": switch("show_details_canvas", default="0"),
-        "saliency": pick("saliency_method_canvas", ("gradcam", "Grad-CAM"), ("gradients", "Input gradients")),
-        "what_if": switch("what_if_on_canvas", default="0"),
-        **{name: switch(f"what_if_{name}_canvas") for name in WHAT_IF_SWITCHES},
-        "right": whole("what_if_right_canvas", -8, 8),
-        "down": whole("what_if_down_canvas", -8, 8),
-        "scale": ViewOption("what_if_scale_canvas", FLOAT, 0.5, 1.5),
-        "rotation": whole("what_if_rotation_canvas", -90, 90),
-        "neighbours": switch("draw_show_neighbours_canvas", default="0"),
-    },
+    "draw": make_draw_options("canvas"),
     "feature_maps": {
         "input": pick("feature_maps_source", *SOURCES, default="test"),
         "pooling": switch("feature_maps_pooling", default="0"),
@@ -121,3 +144,13 @@ PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
         "model_b": ViewOption("compare_second_model", MODEL),
     },
 }
+
+
+def page_option(page: str, name: str) -> ViewOption:
+    """The option a page's widget shows: its session key, bounds and default, from PAGE_OPTIONS."""
+    return PAGE_OPTIONS[page][name]
+
+
+def option_key(page: str, name: str, **parts: str) -> str:
+    """The session key of a page's option, its "{...}" parts (another option's value, e.g. layer=) filled in."""
+    return page_option(page, name).key.format(**parts)

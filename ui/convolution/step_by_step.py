@@ -7,6 +7,7 @@ import streamlit as st
 from mnist_cnn.explain.convolution import KERNEL_PRESETS
 from mnist_cnn.explain.step_by_step import (POOL_SIZE, apply_relu, compute_output_size, compute_softmax_steps,
                                             correlate, explain_window, max_pool, read_logits)
+from mnist_cnn.lessons.options import option_key, page_option
 from mnist_cnn.plots.network import make_worked_example_figure
 from mnist_cnn.plots.probabilities import make_probability_bars
 from mnist_cnn.plots.steps import make_window_step_figure
@@ -14,9 +15,8 @@ from ui.display import show_figure
 from ui.lesson_link import keep_view_in_address_bar
 from ui.state import active_model
 
-# The choices the learner has: padding and stride ranges; the kernel comes from the presets.
-MAX_PADDING, MAX_STRIDE = 2, 3
-KEY = "steps_"  # prefix of this section's session keys
+# The learner's choices (kernel preset, padding, stride, output pixel): keys, ranges and defaults from the table.
+KERNEL, PADDING, STRIDE = (page_option("convolution", name) for name in ("kernel", "padding", "stride"))
 
 
 def clamped_slider(column, label: str, maximum: int, key: str, default: int) -> int:
@@ -28,10 +28,10 @@ def clamped_slider(column, label: str, maximum: int, key: str, default: int) -> 
 def show_convolution_step(image: np.ndarray):
     """Step 1: the convolution, its output-size formula and one output pixel; returns (output, row, col)."""
     columns = st.columns(3)
-    preset = columns[0].selectbox("Kernel", list(KERNEL_PRESETS), key=f"{KEY}kernel")
-    padding = columns[1].slider("Padding p", 0, MAX_PADDING, 1, key=f"{KEY}padding",
+    preset = columns[0].selectbox("Kernel", list(KERNEL_PRESETS), key=KERNEL.key)
+    padding = columns[1].slider("Padding p", PADDING.low, PADDING.high, PADDING.start, key=PADDING.key,
                                 help="Rows and columns of zeros added around the input.")
-    stride = columns[2].slider("Stride s", 1, MAX_STRIDE, 1, key=f"{KEY}stride",
+    stride = columns[2].slider("Stride s", STRIDE.low, STRIDE.high, STRIDE.start, key=STRIDE.key,
                                help="How many pixels the kernel jumps between two outputs.")
     kernel = KERNEL_PRESETS[preset]
     size, n = kernel.shape[0], image.shape[0]
@@ -41,8 +41,8 @@ def show_convolution_step(image: np.ndarray):
     output = correlate(image, kernel, padding, stride)  # (out, out)
     columns = st.columns(2)
     strongest_row, strongest_col = np.unravel_index(np.abs(output).argmax(), output.shape)  # start there
-    row = clamped_slider(columns[0], "Output row", out - 1, f"{KEY}row", int(strongest_row))
-    col = clamped_slider(columns[1], "Output column", out - 1, f"{KEY}col", int(strongest_col))
+    row = clamped_slider(columns[0], "Output row", out - 1, option_key("convolution", "out_row"), int(strongest_row))
+    col = clamped_slider(columns[1], "Output column", out - 1, option_key("convolution", "out_col"), int(strongest_col))
     explanation = explain_window(image, kernel, padding, stride, row, col)
     columns = st.columns([1, 1.3])
     with columns[0]:

@@ -14,7 +14,6 @@ from ui.state import active_stored_model, file_hash, load_model_cached, load_tes
 BANK_SIZE = 10_000
 MAP_SIZE = 3_000
 NEIGHBOURS = 8
-TOGGLE_KEY = "draw_show_neighbours"
 
 
 @st.cache_data(max_entries=4, show_spinner="Placing 13,000 digits in the network's last hidden layer (once per "

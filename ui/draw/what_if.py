@@ -4,14 +4,14 @@ import streamlit as st
 
 from mnist_cnn.inputs.images import fit_into_square
 from mnist_cnn.inputs.preprocess import PreprocessError, PreprocessOptions, preprocess_drawing
+from mnist_cnn.lessons.options import WHAT_IF_SWITCHES, ViewOption, make_draw_options
 from mnist_cnn.model.inference import classify
 from mnist_cnn.plots.drawing import STEP_DISPLAY_SIZE
 from mnist_cnn.plots.probabilities import make_probability_bars
 
-# The switches (option name -> label) and the movement sliders' ranges.
-SWITCHES = {"crop": "Crop to the ink", "stroke_width": "MNIST stroke width", "fit_box": "Fit into 20×20",
-            "centre_of_mass": "Centre by mass"}
-MAX_SHIFT, MIN_SCALE, MAX_SCALE, MAX_ROTATION = 8, 0.5, 1.5, 90
+# The switches' labels; their names, keys and the sliders' ranges come from the lesson-link table.
+SWITCH_LABELS = {"crop": "Crop to the ink", "stroke_width": "MNIST stroke width", "fit_box": "Fit into 20×20",
+                 "centre_of_mass": "Centre by mass"}
 
 EXPLANATION = ("MNIST's digits were all cropped, fitted into a 20×20 box and centred by their centre of mass, and "
                "the network learned from nothing else: it never saw a digit in a corner, a tiny one, a huge one or "
@@ -19,16 +19,22 @@ EXPLANATION = ("MNIST's digits were all cropped, fitted into a 20×20 box and ce
                "network tolerates small shifts, but not the larger changes that normalisation removes.")
 
 
+def slide(column, label: str, option: ViewOption, value, **settings):
+    """A slider over the option's range, starting at `value` (whole numbers for a whole-number option)."""
+    number = type(value)
+    return column.slider(label, number(option.low), number(option.high), value, key=option.key, **settings)
+
+
 def read_options(source: str) -> PreprocessOptions:
     """The switches and sliders of the what-if block as PreprocessOptions."""
-    switches = {name: column.toggle(label, value=True, key=f"what_if_{name}_{source}")
-                for column, (name, label) in zip(st.columns(len(SWITCHES)), SWITCHES.items())}
+    options = make_draw_options(source)
+    switches = {name: column.toggle(SWITCH_LABELS[name], value=True, key=options[name].key)
+                for column, name in zip(st.columns(len(WHAT_IF_SWITCHES)), WHAT_IF_SWITCHES)}
     columns = st.columns(4)
-    right = columns[0].slider("Shift right (px)", -MAX_SHIFT, MAX_SHIFT, 0, key=f"what_if_right_{source}")
-    down = columns[1].slider("Shift down (px)", -MAX_SHIFT, MAX_SHIFT, 0, key=f"what_if_down_{source}")
-    scale = columns[2].slider("Scale", MIN_SCALE, MAX_SCALE, 1.0, step=0.05, key=f"what_if_scale_{source}")
-    rotation = columns[3].slider("Rotate (°, anticlockwise)", -MAX_ROTATION, MAX_ROTATION, 0, step=5,
-                                 key=f"what_if_rotation_{source}")
+    right = slide(columns[0], "Shift right (px)", options["right"], 0)
+    down = slide(columns[1], "Shift down (px)", options["down"], 0)
+    scale = slide(columns[2], "Scale", options["scale"], 1.0, step=0.05)
+    rotation = slide(columns[3], "Rotate (°, anticlockwise)", options["rotation"], 0, step=5)
     return PreprocessOptions(**switches, shift=(float(right), float(down)), scale=float(scale),
                              rotation=float(rotation))
 

@@ -5,12 +5,15 @@ import streamlit as st
 
 from mnist_cnn.explain.feature_maps import compute_feature_maps, list_feature_layers
 from mnist_cnn.explain.receptive_field import compute_receptive_field, list_spatial_steps
+from mnist_cnn.lessons.options import option_key
 from mnist_cnn.plots.network import UNIT_SELECTION, make_clickable_heatmap
 from mnist_cnn.plots.steps import make_receptive_field_figure
 from ui.display import show_figure
 from ui.lesson_link import keep_view_in_address_bar
 
-KEY = "trace_"  # prefix of this block's session keys
+# The traced unit's layer, channel and pixel: session keys from the lesson-link table.
+ROW_KEY, COL_KEY = option_key("feature_maps", "row"), option_key("feature_maps", "col")
+CLICK_KEY, CHART_KEY = "trace_last_click", "trace_chart"
 
 
 def apply_click(event, height: int, width: int) -> bool:
@@ -19,9 +22,9 @@ def apply_click(event, height: int, width: int) -> bool:
     if not points:
         return False
     point = (int(points[0]["row"]), int(points[0]["column"]))
-    if point != st.session_state.get(f"{KEY}last_click") and point[0] < height and point[1] < width:
-        st.session_state[f"{KEY}last_click"] = point
-        st.session_state[f"{KEY}row"], st.session_state[f"{KEY}col"] = point
+    if point != st.session_state.get(CLICK_KEY) and point[0] < height and point[1] < width:
+        st.session_state[CLICK_KEY] = point
+        st.session_state[ROW_KEY], st.session_state[COL_KEY] = point
         return True
     return False
 
@@ -38,24 +41,25 @@ def show_trace_unit(model, image: np.ndarray) -> None:
             return
         by_name = {layer.name: layer for layer in layers}
         columns = st.columns(2)
-        layer = by_name[columns[0].selectbox("Layer", list(by_name), index=len(by_name) - 1, key=f"{KEY}layer",
+        layer = by_name[columns[0].selectbox("Layer", list(by_name), index=len(by_name) - 1,
+                                             key=option_key("feature_maps", "trace_layer"),
                                              format_func=lambda name: by_name[name].description)]
         height, width, channels = layer.output_shape
         channel = columns[1].number_input(f"Channel (0–{channels - 1})", 0, channels - 1, step=1,
-                                          key=f"{KEY}channel_{layer.name}")
+                                          key=option_key("feature_maps", "trace_channel", trace_layer=layer.name))
         feature_map = compute_feature_maps(model, image, [layer.output_layer])[layer.output_layer][:, :, channel]
-        for key, size in ((f"{KEY}row", height), (f"{KEY}col", width)):  # keep the pixel inside this layer
+        for key, size in ((ROW_KEY, height), (COL_KEY, width)):  # keep the pixel inside this layer
             st.session_state[key] = min(int(st.session_state.get(key, size // 2)), size - 1)
         chart_column, picture_column = st.columns([1, 1.4])
         with chart_column:
             chart = make_clickable_heatmap(feature_map, f"{layer.name}, channel {channel}: click a pixel",
-                                           st.session_state[f"{KEY}row"], st.session_state[f"{KEY}col"])
-            event = st.altair_chart(chart, on_select="rerun", selection_mode=UNIT_SELECTION, key=f"{KEY}chart",
+                                           st.session_state[ROW_KEY], st.session_state[COL_KEY])
+            event = st.altair_chart(chart, on_select="rerun", selection_mode=UNIT_SELECTION, key=CHART_KEY,
                                     width="content")
             if apply_click(event, height, width):
                 st.rerun(scope="fragment")  # redraw the chart with the clicked pixel outlined
-            row = st.slider("Row", 0, height - 1, key=f"{KEY}row")
-            col = st.slider("Column", 0, width - 1, key=f"{KEY}col")
+            row = st.slider("Row", 0, height - 1, key=ROW_KEY)
+            col = st.slider("Column", 0, width - 1, key=COL_KEY)
         field = compute_receptive_field(steps, layer.name, row, col)
         with picture_column:
             show_figure(make_receptive_field_figure(image, field, feature_map, (row, col),

@@ -7,6 +7,7 @@ from mnist_cnn.explain.feature_maps import list_feature_layers
 from mnist_cnn.explain.filter_search import ASCENT_STEPS, maximise_activation, scan_channel_responses
 from mnist_cnn.explain.receptive_field import compute_receptive_field, list_spatial_steps
 from mnist_cnn.inputs.images import enlarge_pixels
+from mnist_cnn.lessons.options import option_key
 from mnist_cnn.plots.explorer import make_digit_grid_figure
 from mnist_cnn.plots.network import make_outlined_digits_figure
 from ui.display import show_figure
@@ -71,7 +72,7 @@ def show_optimised_input(model, stored, stage, channel: int) -> None:
 
 def show_class_images(stored) -> None:
     """What each digit looks like to the network: ten inputs optimised for the ten logits."""
-    if not st.toggle("Show what each digit looks like to the network", key="filter_views_classes",
+    if not st.toggle("Show what each digit looks like to the network", key=option_key("kernels", "classes"),
                      help="Optimises ten inputs, one per digit (a few seconds, once per model)."):
         return
     images, start, end = maximise_cached(str(stored.model_path), file_hash(stored), None, tuple(range(10)))
@@ -93,7 +94,7 @@ def show_filter_views(stored, model, layer_name: str) -> None:
         return
     channels = stage.output_shape[-1]
     channel = st.number_input(f"Filter (output channel 0–{channels - 1})", 0, channels - 1, step=1,
-                              key=f"filter_views_channel_{layer_name}")
+                              key=option_key("kernels", "filter", layer=layer_name))
     show_top_digits(model, stored, stage, int(channel))
     show_optimised_input(model, stored, stage, int(channel))
     st.subheader("What each digit looks like to the network", divider="gray")

@@ -8,6 +8,7 @@ import streamlit as st
 from mnist_cnn.evaluation.gallery import count_pages, select_page
 from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS, find_mistakes
 from mnist_cnn.inputs.images import enlarge_pixels
+from mnist_cnn.lessons.options import option_key
 from mnist_cnn.plots.explorer import CELL_SELECTION
 from mnist_cnn.plots.probabilities import make_probability_bars
 from ui.state import restore_widget, save_widget, set_widget
@@ -22,9 +23,9 @@ ORDER_LABELS = {"most_confident": "Most confident first", "least_confident": "Le
                 "test_index": "Test-set order"}
 
 # Session keys of the explorer's controls.
-TAB_KEY = "explorer_tab"
-TRUE_KEY, PREDICTED_KEY, ORDER_KEY = "mistakes_true_digit", "mistakes_predicted_digit", "mistakes_order"
-PAGE_KEY, SELECTED_KEY = "mistakes_page", "mistakes_selected_index"
+TAB_KEY = option_key("mistakes", "tab")
+TRUE_KEY, PREDICTED_KEY, ORDER_KEY = (option_key("mistakes", name) for name in ("true", "predicted", "order"))
+PAGE_KEY, SELECTED_KEY = option_key("mistakes", "list_page"), option_key("mistakes", "selected")
 ANY_DIGIT = -1  # the filter choice "any digit"
 DIGIT_CHOICES = [ANY_DIGIT, *range(10)]
 

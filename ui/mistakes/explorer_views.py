@@ -5,6 +5,7 @@ import streamlit as st
 
 from mnist_cnn.evaluation.gallery import draw_sample_indices
 from mnist_cnn.evaluation.metrics import compare_evaluations, compute_confusion_matrix, order_indices
+from mnist_cnn.lessons.options import option_key
 from mnist_cnn.plots.explorer import (CELL_SELECTION, WRONG_COLOUR, make_class_metrics_frame, make_confusion_chart,
                                       make_digit_grid_figure, make_sample_grid_figure)
 from mnist_cnn.store.model_store import ModelStoreError
@@ -18,7 +19,7 @@ SAMPLE_SIZE = 32
 COMPARISON_GALLERY_SIZE = 24
 # Session keys of these tabs' controls.
 SEED_KEY = "sample_grid_seed"
-FIRST_MODEL_KEY, SECOND_MODEL_KEY = "compare_first_model", "compare_second_model"
+FIRST_MODEL_KEY, SECOND_MODEL_KEY = option_key("mistakes", "model_a"), option_key("mistakes", "model_b")
 # The per-digit table's columns as the page shows them.
 METRICS_COLUMNS = {
     "digit": st.column_config.NumberColumn("Digit", width=50),
