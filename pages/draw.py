@@ -1,23 +1,20 @@
 """Draw page: draw a digit (or upload a picture of one), see the network's answer and how it got there."""
 
-import hashlib
-
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from mnist_cnn import config
-from mnist_cnn.inputs.canvas_image import CanvasImageError, decode_canvas_png
 from mnist_cnn.inputs.preprocess import PreprocessError, preprocess_drawing
 from mnist_cnn.inputs.uploads import UPLOAD_TYPES, UploadError
 from mnist_cnn.lessons.options import make_draw_options, page_option
-from mnist_cnn.model.inference import classify, make_gradcam_heatmap, make_gradient_heatmap
-from mnist_cnn.plots.drawing import encode_png, make_saliency_overlay, make_step_gallery
+from mnist_cnn.model.inference import classify
 from mnist_cnn.plots.probabilities import make_probability_bars
-from ui.draw.canvas_controls import show_canvas_controls
+from ui.draw.canvas_controls import read_drawing, show_canvas_controls
+from ui.draw.details import show_details
+from ui.draw.labelling import forget_drawing, show_canvas_label_picker, show_label_controls
 from ui.draw.neighbours import show_neighbours
 from ui.draw.uploads import decode_uploaded_file
 from ui.draw.what_if import show_what_if
-from ui.my_digits_store import forget_drawing, show_canvas_label_picker, show_label_controls
 from ui.personal import show_personal_answer, show_personal_switch
 from ui.state import require_model
 from ui.verdict import show_not_a_digit
@@ -30,31 +27,6 @@ COLUMN_WIDTHS = [2, 5]  # the canvas (or uploaded picture) beside its answer
 # What the page says while there is nothing to classify on the canvas.
 DRAW_HINT = ("Draw a digit on the black square, as large as you like: the prediction appears when you release "
              "the mouse or lift your finger.")
-
-# Saliency methods the user can pick from: label -> heatmap function.
-SALIENCY_METHODS = {"Grad-CAM": make_gradcam_heatmap, "Input gradients": make_gradient_heatmap}
-SALIENCY_CAPTIONS = {
-    "Grad-CAM": "Warm colours mark the regions whose features in the last convolution layer raised the "
-                "score of the predicted digit most; blue and uncoloured regions mattered little.",
-    "Input gradients": "Warm colours mark the pixels where a small change of ink would change the score "
-                       "of the predicted digit most.",
-}
-
-
-def read_drawing(canvas):
-    """The canvas's RGBA drawing (H, W, 4), or None before it has sent one or when what it sent is unusable.
-
-    The PNG the browser sent is decoded by decode_canvas_png, never by Pillow (the result's image_data property).
-    """
-    try:
-        data = canvas.image_bytes  # the data URL's bytes, base64-decoded only
-        return None if data is None else decode_canvas_png(data)
-    except (ValueError, TypeError, AttributeError) as error:  # CanvasImageError, or not a base64 data URL
-        reason = str(error) if isinstance(error, CanvasImageError) else "it is not a base64 data URL."
-        st.error(f"The drawing sent by the browser cannot be used: {reason} Clear the canvas and draw again.",
-                 icon=":material/broken_image:")
-        return None
-
 
 def show_prediction(classification) -> None:
     """The predicted digit and its confidence (or "not a digit"), a warning when unsure, all ten probabilities."""
@@ -72,37 +44,6 @@ def show_prediction(classification) -> None:
         st.warning(f"Not sure: {classification.reason} The bars show what else it might be; a clearer, "
                    f"more typical shape usually helps.", icon=":material/help:")
     st.html(make_probability_bars(classification.probabilities))
-
-
-def make_detail_images(model, model_input, steps, digit: int, method: str) -> tuple[bytes, list]:
-    """(saliency overlay PNG, [(caption, step PNG)]) for one drawing: the costly part, done once per drawing."""
-    heatmap = SALIENCY_METHODS[method](model, model_input, digit)  # (28, 28)
-    overlay = encode_png(make_saliency_overlay(model_input, heatmap))
-    return overlay, [(caption, encode_png(image)) for caption, image in make_step_gallery(steps)]
-
-
-def detail_images(model, model_input, steps, digit: int, method: str, source: str) -> tuple[bytes, list]:
-    """make_detail_images, remembered for the session's last drawing (reruns with it compute nothing)."""
-    key = (id(model), hashlib.sha1(model_input.tobytes()).hexdigest(), digit, method)
-    remembered = st.session_state.get(f"draw_details_{source}")
-    if remembered is None or remembered[0] != key:
-        remembered = (key, make_detail_images(model, model_input, steps, digit, method))
-        st.session_state[f"draw_details_{source}"] = remembered
-    return remembered[1]
-
-
-def show_details(model, model_input, steps, digit: int, source: str) -> None:
-    """The saliency overlay with its method picker, and the preprocessing steps as small images."""
-    saliency, explanation = st.columns([2, 3])
-    with explanation:
-        method = st.segmented_control("Saliency", list(SALIENCY_METHODS), default="Grad-CAM",
-                                      key=make_draw_options(source)["saliency"].key, required=True) or "Grad-CAM"
-        st.caption(SALIENCY_CAPTIONS[method])
-    overlay, gallery = detail_images(model, model_input, steps, digit, method, source)
-    saliency.image(overlay, width=224, caption=f"What made the network say {digit}")
-    st.markdown("**How the drawing became a 28×28 MNIST-style input**")
-    for column, (caption, image) in zip(st.columns(len(gallery)), gallery):
-        column.image(image, caption=caption, width="stretch")
 
 
 def closer_look_keys(source: str) -> tuple[str, str, str]:

@@ -178,27 +178,30 @@ def test_a_9000_pixel_canvas_png_is_refused_from_its_header(draw_page, monkeypat
     assert any("9,000 × 9,000" in error.value for error in draw_page.error)
     assert not prediction_metrics(draw_page)
 
-def count_calls(monkeypatch, module, name: str) -> list:
-    """Replace module.name by a wrapper that records each call; return the list of calls."""
-    calls, original = [], getattr(module, name)
+def count_calls(monkeypatch, owner, name: str) -> list:
+    """Replace owner.name (or owner[name], for a dict) by a wrapper that records each call; return the calls."""
+    calls, original = [], owner[name] if isinstance(owner, dict) else getattr(owner, name)
 
     def counted(*args, **kwargs):
         calls.append(args)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(module, name, counted)
+    if isinstance(owner, dict):
+        monkeypatch.setitem(owner, name, counted)
+    else:
+        monkeypatch.setattr(owner, name, counted)
     return calls
 
 
 def test_a_drawing_does_the_costly_work_once_and_only_when_shown(draw_page, monkeypatch):
     """Classification once per run; Grad-CAM and the step images only with the details on, once per drawing."""
     from mnist_cnn.model import inference
-    from mnist_cnn.plots import drawing
+    from ui.draw import details
 
     classified = count_calls(monkeypatch, inference, "classify")
-    gradcam = count_calls(monkeypatch, inference, "make_gradcam_heatmap")
-    steps = count_calls(monkeypatch, drawing, "make_step_gallery")
-    overlays = count_calls(monkeypatch, drawing, "make_saliency_overlay")
+    gradcam = count_calls(monkeypatch, details.SALIENCY_METHODS, "Grad-CAM")
+    steps = count_calls(monkeypatch, details, "make_step_gallery")
+    overlays = count_calls(monkeypatch, details, "make_saliency_overlay")
     upload_a_one(draw_page)
     assert (len(classified), len(gradcam), len(steps), len(overlays)) == (1, 0, 0, 0)
     assert len(draw_page.get("image")) == 1  # the uploaded picture only: no saliency overlay, no step images

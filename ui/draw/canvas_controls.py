@@ -1,4 +1,4 @@
-"""The Draw page's canvas controls: a Clear button that empties the canvas at once, and strokes sent as they end.
+"""The Draw page's canvas: Clear empties it at once, strokes are sent as they end, and what it sends is decoded.
 
 streamlit-drawable-canvas 0.13 sends a drawing 200 ms after its last change, and Python can only empty it by
 changing its initial drawing, which reaches the browser a server round trip later: under load, a stroke drawn in
@@ -12,6 +12,8 @@ tests say so.
 import json
 
 import streamlit as st
+
+from mnist_cnn.inputs.canvas_image import CanvasImageError, decode_canvas_png
 
 # Titles of the canvas toolbar's buttons (streamlit-drawable-canvas 0.13), which this component presses.
 SEND_BUTTON_TITLE = "Update the app with this drawing"
@@ -110,3 +112,18 @@ def show_canvas_controls(canvas_key: str) -> None:
     """The Clear button, and instant sending of each stroke, for the drawing canvas with this widget key."""
     _mount_controls(data={"canvasKey": canvas_key}, key=f"{canvas_key}_controls", width="content",
                     height="content")
+
+
+def read_drawing(canvas):
+    """The canvas's RGBA drawing (H, W, 4), or None before it has sent one or when what it sent is unusable.
+
+    The PNG the browser sent is decoded by decode_canvas_png, never by Pillow (the result's image_data property).
+    """
+    try:
+        data = canvas.image_bytes  # the data URL's bytes, base64-decoded only
+        return None if data is None else decode_canvas_png(data)
+    except (ValueError, TypeError, AttributeError) as error:  # CanvasImageError, or not a base64 data URL
+        reason = str(error) if isinstance(error, CanvasImageError) else "it is not a base64 data URL."
+        st.error(f"The drawing sent by the browser cannot be used: {reason} Clear the canvas and draw again.",
+                 icon=":material/broken_image:")
+        return None
