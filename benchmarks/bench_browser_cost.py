@@ -9,10 +9,8 @@ per stroke much less.
 
 import statistics
 import sys
-import tempfile
-from pathlib import Path
 
-from benchmarks.bench_draw import CANVAS_MOUNT_WAIT_MS, RECORD_POINTER_UP_JS, WAIT_FOR_PREDICTION_JS, find_canvas_box
+from benchmarks.bench_draw import CANVAS_MOUNT_WAIT_MS, WAIT_FOR_PREDICTION_JS, find_canvas_box, open_draw_page
 
 STROKES = 16
 SETTLE_MS = 600  # after the Prediction appears, the rest of the answer still renders
@@ -21,55 +19,39 @@ METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDurat
 
 def measure_browser_cost(strokes: int = STROKES) -> dict:
     """Medians per stroke: renderer milliseconds for each of METRICS, and the stroke → Prediction latency."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    from tests.support.browser import CHROMIUM_ARGS, CHROMIUM_PATH
-    from tests.support.server import copy_bundled_models, start_streamlit
-    from benchmarks.bench_classroom import wait_until_server_idle
+    from benchmarks.server_probe import wait_until_server_idle
 
     rows, latencies = [], []
-    with tempfile.TemporaryDirectory() as folder:
-        process, url = start_streamlit(copy_bundled_models(Path(folder) / "models"), Path(folder) / "data")
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.set_default_timeout(60_000)
-                session = page.context.new_cdp_session(page)
-                session.send("Performance.enable")
+    with open_draw_page() as (page, process):
+        session = page.context.new_cdp_session(page)
+        session.send("Performance.enable")
 
-                def read_metrics() -> dict:
-                    return {item["name"]: item["value"] for item in session.send("Performance.getMetrics")["metrics"]}
+        def read_metrics() -> dict:
+            return {item["name"]: item["value"] for item in session.send("Performance.getMetrics")["metrics"]}
 
-                page.goto(url)
-                canvas = page.locator("canvas").first
-                canvas.wait_for()
-                page.evaluate(RECORD_POINTER_UP_JS)
-                prediction = page.get_by_test_id("stMetric").filter(has_text="Prediction")
-                for stroke in range(strokes + 1):  # the first stroke warms up
-                    if stroke:
-                        page.get_by_role("button", name="Clear").click()
-                        expect(prediction).to_have_count(0)
-                        page.wait_for_timeout(CANVAS_MOUNT_WAIT_MS)
-                    box = find_canvas_box(page)
-                    x = box["x"] + box["width"] * (0.45 + 0.02 * (stroke % 5 - 2))
-                    page.mouse.move(x, box["y"] + box["height"] * 0.15)
-                    page.mouse.down()
-                    page.mouse.move(x + 4, box["y"] + box["height"] * 0.85, steps=25)
-                    before = read_metrics()  # from here on: the browser's work for the answer
-                    page.mouse.up()
-                    waited = page.evaluate(WAIT_FOR_PREDICTION_JS, 10_000)
-                    page.wait_for_timeout(SETTLE_MS)
-                    after = read_metrics()
-                    if not stroke:
-                        wait_until_server_idle(process.pid)  # the server's one-off warm-up done
-                    elif waited is not None:
-                        latencies.append(waited)
-                        rows.append({name: 1000 * (after[name] - before[name]) for name in METRICS})
-                browser.close()
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+        prediction = page.get_by_test_id("stMetric").filter(has_text="Prediction")
+        for stroke in range(strokes + 1):  # the first stroke warms up
+            if stroke:
+                page.get_by_role("button", name="Clear").click()
+                expect(prediction).to_have_count(0)
+                page.wait_for_timeout(CANVAS_MOUNT_WAIT_MS)
+            box = find_canvas_box(page)
+            x = box["x"] + box["width"] * (0.45 + 0.02 * (stroke % 5 - 2))
+            page.mouse.move(x, box["y"] + box["height"] * 0.15)
+            page.mouse.down()
+            page.mouse.move(x + 4, box["y"] + box["height"] * 0.85, steps=25)
+            before = read_metrics()  # from here on: the browser's work for the answer
+            page.mouse.up()
+            waited = page.evaluate(WAIT_FOR_PREDICTION_JS, 10_000)
+            page.wait_for_timeout(SETTLE_MS)
+            after = read_metrics()
+            if not stroke:
+                wait_until_server_idle(process.pid)  # the server's one-off warm-up done
+            elif waited is not None:
+                latencies.append(waited)
+                rows.append({name: 1000 * (after[name] - before[name]) for name in METRICS})
     figures = {f"{name}_median_ms": statistics.median(row[name] for row in rows) for name in METRICS}
     return {**figures, "latency_median_ms": statistics.median(latencies), "strokes": len(rows)}
 

@@ -19,9 +19,12 @@ from pathlib import Path
 
 
 from benchmarks.bench_load import find_children, sample_memory
-from benchmarks.host_cpu import (STEAL_LIMIT, describe_steal, describe_tries, had_the_whole_machine, judge_target,
-                                 keep_counted_try, measure_on_whole_machine)
-from benchmarks.streamlit_client import StudentSession, play_student, render_known_drawings
+from benchmarks.classroom_report import format_run
+from benchmarks.host_cpu import keep_counted_try, measure_on_whole_machine
+from benchmarks.canvas_values import render_known_drawings
+from benchmarks.server_probe import (count_cpu_seconds, percentile, read_cpu_seconds, start_private_server,
+                                     time_reference_work, wait_until_idle)
+from benchmarks.streamlit_client import StudentSession, play_student
 
 # The classes measured by `make bench`, each drawing for this long, idle and while a training job runs.
 CLASS_SIZES = (10, 30, 60)
@@ -31,33 +34,6 @@ ARRIVAL_SECONDS = 5.0        # students open the page spread over this many seco
 PREDICTION_TIMEOUT_SECONDS = 30.0  # a stroke without a Prediction this long after it was sent is lost
 TRAINING_EPOCHS = 20         # long enough to run throughout a load run (cancelled afterwards)
 SEED = 0
-# Targets (issue 14): at 30 students + training p95 ≤ 500 ms, 0 lost, 0 errors; at 60 p95 ≤ 1 s;
-# server memory ≤ 1.5 GB at 30; server CPU per stroke ≤ 30 ms (median, one student).
-TARGET_P95_MS = {30: 500.0, 60: 1000.0}
-TARGET_MEMORY_MB = 1500.0
-TARGET_CPU_MS = 30.0
-REFERENCE_WORK_ITEMS = 3_000_000  # time_reference_work: a fixed pure-Python workload, timed before each class run
-CLOCK_TICKS = __import__("os").sysconf("SC_CLK_TCK")
-
-
-def read_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (from /proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15)
-
-
-def count_cpu_seconds(before: float, after: float) -> float:
-    """CPU seconds between two read_cpu_seconds readings, as the whole clock ticks they are (no float residue:
-    a 3-tick stroke is 0.03 s exactly, so that a median of 30 ms meets a 30 ms target)."""
-    return round((after - before) * CLOCK_TICKS) / CLOCK_TICKS
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The nearest-rank percentile of values (nan when there are none)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 async def start_training(url: str, epochs: int = TRAINING_EPOCHS) -> None:
@@ -161,22 +137,6 @@ def summarise(results: list, students: int, wall: float, cpu_seconds: float | No
     }
 
 
-def wait_until_server_idle(pid: int, idle_cpu_share: float = 0.03, timeout: float = 120.0) -> float:
-    """Wait until the server uses under idle_cpu_share of a core for a second (its warm-up done); seconds waited."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        before = read_cpu_seconds(pid)
-        time.sleep(1.0)
-        if read_cpu_seconds(pid) - before < idle_cpu_share:
-            break
-    return time.perf_counter() - started
-
-
-async def wait_until_idle(pid: int) -> float:
-    """wait_until_server_idle, without blocking the event loop."""
-    return await asyncio.to_thread(wait_until_server_idle, pid)
-
-
 async def measure_stroke_cpu(url: str, server_pid: int, strokes: int = 30) -> dict:
     """One student alone: the server's CPU time and the latency of each stroke (draw → Prediction), median.
 
@@ -230,23 +190,6 @@ async def measure_cold_paths(url: str) -> dict:
             "errors": student.errors + explorer.errors}
 
 
-def start_private_server(folder: Path):
-    """A server of the app on a free port of 127.0.0.1 with its own model store: (process, url)."""
-    from tests.support.server import copy_bundled_models, start_streamlit
-
-    return start_streamlit(copy_bundled_models(folder / "models"), folder / "data")
-
-
-def time_reference_work() -> float:
-    """Seconds for a fixed pure-Python workload (like a script run's): the machine's speed beside each run.
-
-    Machines here vary 2-3x in speed from hour to hour; a class run is comparable with another only beside this.
-    """
-    started = time.perf_counter()
-    sum(len(str(number)) for number in range(REFERENCE_WORK_ITEMS))
-    return time.perf_counter() - started
-
-
 def measure_classrooms(class_sizes=CLASS_SIZES, seconds: float = DRAWING_SECONDS) -> dict:
     """`make bench`: the stroke CPU, then each class size idle and with a training job, each on a fresh server.
 
@@ -296,101 +239,6 @@ def measure_classrooms_in_fresh_process() -> dict:
         subprocess.run([sys.executable, "-m", "benchmarks.bench_classroom", "--make-bench-json", str(output)],
                        check=True, cwd=Path(__file__).resolve().parent.parent)
         return json.loads(output.read_text())
-
-
-def meets_targets(run: dict) -> bool:
-    """Whether a run met the issue's targets: p95 within its class size's bound (500 ms up to 30 students,
-    1 s beyond), nothing lost, no errors, and the server's peak memory within TARGET_MEMORY_MB."""
-    bound = TARGET_P95_MS.get(run["students"], TARGET_P95_MS[30] if run["students"] <= 30 else TARGET_P95_MS[60])
-    memory_met = run["server_peak_mb"] is None or run["server_peak_mb"] <= TARGET_MEMORY_MB
-    return run["p95_ms"] <= bound and run["lost"] == 0 and run["errors"] == 0 and memory_met
-
-
-def describe_class_size(runs: list[dict]) -> str:
-    """The largest measured class whose runs, idle and while training, all met the targets (and the misses).
-
-    A run with more host steal than STEAL_LIMIT neither serves nor fails its class size: it is "not measured"."""
-    sizes = sorted({run["students"] for run in runs})
-    unmeasured = [size for size in sizes
-                  if not all(had_the_whole_machine(run) for run in runs if run["students"] == size)]
-    missed = [size for size in sizes if not all(meets_targets(run) for run in runs
-                                                if run["students"] == size and had_the_whole_machine(run))]
-    served = [size for size in sizes if size not in missed and size not in unmeasured]
-    largest = max((size for size in served if not any(smaller in missed for smaller in sizes if smaller < size)),
-                  default=None)
-    text = "none of the measured classes" if largest is None else f"{largest} students, idle and while training"
-    notes = [f"not met at {', '.join(map(str, missed))}"] if missed else []
-    if unmeasured:
-        notes.append(f"not measured at {', '.join(map(str, unmeasured))}: host steal above {STEAL_LIMIT:.0%} "
-                     f"in every try")
-    return text + f" ({'; '.join(notes) or 'the largest class measured'})"
-
-
-def describe_run(run: dict) -> str:
-    """A run's figures for the benchmark table, with the targets that apply to its class size."""
-    cpu = f"{run['cpu_ms_per_stroke']:.0f} ms" if run["cpu_ms_per_stroke"] is not None else "?"
-    memory = f"{run['server_peak_mb']:.0f} MB" if run["server_peak_mb"] is not None else "?"
-    text = (f"stroke → prediction median {run['median_ms']:.0f} ms, p95 {run['p95_ms']:.0f} ms; "
-            f"{run['predictions']} predictions, {run['lost']} lost, {run['errors']} errors; "
-            f"server CPU {cpu} per stroke (all its work), peak memory {memory}")
-    if run.get("reference_seconds") is not None:
-        text += f"; machine speed: reference work {run['reference_seconds']:.2f} s"
-    if run.get("steal_share") is not None:
-        text += f", {describe_steal(run['steal_share'])}"
-        if not had_the_whole_machine(run):
-            text += f" (above {STEAL_LIMIT:.0%}: not counted toward the class size)"
-    if run["with_training"]:
-        text += "; training " + ("ran throughout" if run["training_ran_throughout"] else "ENDED before the load")
-    target = TARGET_P95_MS.get(run["students"])
-    if target is not None and (run["with_training"] or run["students"] != 30):
-        met = run["p95_ms"] <= target and run["lost"] == 0 and run["errors"] == 0
-        if run["students"] == 30 and run["server_peak_mb"] is not None:
-            met = met and run["server_peak_mb"] <= TARGET_MEMORY_MB
-        text += f" (target p95 ≤ {target:.0f} ms, 0 lost, 0 errors: {'met' if met else 'NOT met'})"
-    if run.get("other_tries"):
-        text += describe_tries({"other_tries": run["other_tries"]}, "p95_ms", "p95")
-    return text
-
-
-def describe_stroke_cpu(stroke: dict) -> str:
-    """The one-student row: CPU per stroke against its target (judged only within the steal limit), its latency."""
-    verdict = judge_target(stroke, stroke["cpu_median_ms"] <= TARGET_CPU_MS)
-    return (f"median {stroke['cpu_median_ms']:.0f} ms, mean {stroke['cpu_mean_ms']:.0f} ms (target ≤ "
-            f"{TARGET_CPU_MS:.0f} ms median: {verdict}); stroke → prediction median "
-            f"{stroke['latency_median_ms']:.0f} ms (n = {stroke['strokes']})"
-            + describe_tries(stroke, "cpu_median_ms", "median"))
-
-
-def make_table_rows(figures: dict) -> list[tuple[str, str]]:
-    """The benchmark table's rows (figure, value) for measure_classrooms's figures, with their targets."""
-    cold, stroke = figures["cold"], figures["stroke"]
-    cold_stroke_met = cold["first_stroke_seconds"] is not None and cold["first_stroke_seconds"] <= 5
-    explorer_met = cold["explorer_seconds"] <= 3 and cold["explorer_shown"]
-    return [
-        ("Cold server: Draw page open → first stroke's Prediction (protocol client)",
-         f"page in {cold['draw_page_seconds']:.1f} s, then the Prediction in "
-         f"{'(none: lost)' if cold['first_stroke_seconds'] is None else format(cold['first_stroke_seconds'], '.2f')} s "
-         f"(target ≤ 5 s: {'met' if cold_stroke_met else 'NOT met'})"),
-        ("Cold server: first visit to the Test-set explorer, arriving then",
-         f"{cold['explorer_seconds']:.1f} s to its results (target ≤ 3 s: {'met' if explorer_met else 'NOT met'})"),
-        ("Server CPU per stroke, one student (protocol client)", describe_stroke_cpu(stroke)),
-    ] + [(f"Classroom: {run['students']} simulated students{' + a training job' if run['with_training'] else ''}, "
-          f"{run['seconds']:.0f} s", describe_run(run)) for run in figures["runs"]] + [
-        ("Classroom: the class one 2-core server serves within every target", describe_class_size(figures["runs"]))]
-
-
-def format_run(run: dict) -> str:
-    """One line of a run's figures."""
-    cpu = f"{run['cpu_ms_per_stroke']:.0f} ms" if run["cpu_ms_per_stroke"] is not None else "?"
-    memory = f"{run['server_peak_mb']:.0f} MB" if run["server_peak_mb"] is not None else "?"
-    training = ""
-    if run["with_training"]:
-        training = " training " + ("ran throughout" if run["training_ran_throughout"] else "ENDED early") + ";"
-    return (f"{run['students']} students{' + training' if run['with_training'] else ''}: median "
-            f"{run['median_ms']:.0f} ms, p95 {run['p95_ms']:.0f} ms; {run['predictions']} predictions, "
-            f"{run['lost']} lost, {run['errors']} errors, {run['wrong_answers']} wrong; server CPU {cpu}/stroke, "
-            f"peak memory {memory};{training} {run['connected']}/{run['students']} connected"
-            + (f"; {describe_steal(run['steal_share'])}" if run.get("steal_share") is not None else ""))
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 Run: .venv/bin/python -m benchmarks.bench_draw [--quick]
 """
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -139,14 +140,16 @@ def draw_vertical_stroke(page, box, offset: float) -> None:
     page.mouse.up()
 
 
-def measure_browser_latency(strokes: int = BROWSER_STROKES, url: str | None = None) -> dict:
-    """Median time from releasing the mouse to the new Prediction being shown, in headless Chromium."""
-    from playwright.sync_api import expect, sync_playwright
+@contextlib.contextmanager
+def open_draw_page(url: str | None = None):
+    """Headless Chromium on the Draw page of url (or of a private server started here): (page, server or None).
+
+    The page records the time of each pointer-up (RECORD_POINTER_UP_JS), for WAIT_FOR_PREDICTION_JS.
+    """
+    from playwright.sync_api import sync_playwright
 
     from tests.support.browser import CHROMIUM_ARGS, CHROMIUM_PATH
-
     from tests.support.server import copy_bundled_models, start_streamlit
-    from benchmarks.bench_classroom import wait_until_server_idle
 
     process = None
     with tempfile.TemporaryDirectory() as folder:
@@ -158,32 +161,41 @@ def measure_browser_latency(strokes: int = BROWSER_STROKES, url: str | None = No
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.set_default_timeout(60_000)
                 page.goto(url)
-                canvas = page.locator("canvas").first
-                canvas.wait_for()
+                page.locator("canvas").first.wait_for()
                 page.evaluate(RECORD_POINTER_UP_JS)
-                prediction = page.get_by_test_id("stMetric").filter(has_text="Prediction")
-                draw_vertical_stroke(page, canvas.bounding_box(), 0.0)  # warm-up stroke
-                expect(prediction).to_be_visible()
-                if process is not None:  # the server's one-off warm-up done, as for the classroom runs
-                    wait_until_server_idle(process.pid)
-                durations, predictions, lost = [], [], 0
-                while len(durations) < strokes and lost < strokes:
-                    page.get_by_role("button", name="Clear").click()
-                    expect(prediction).to_have_count(0)
-                    page.wait_for_timeout(CANVAS_MOUNT_WAIT_MS)  # a pause before drawing again
-                    box = find_canvas_box(page)
-                    draw_vertical_stroke(page, box, 0.02 * (len(durations) % 5 - 2))
-                    waited = page.evaluate(WAIT_FOR_PREDICTION_JS, PREDICTION_TIMEOUT_MS)
-                    if waited is None:
-                        lost += 1
-                        continue
-                    durations.append(waited / 1000.0)
-                    predictions.append(prediction.get_by_test_id("stMetricValue").inner_text())
+                yield page, process
                 browser.close()
         finally:
             if process is not None:
                 process.terminate()
                 process.wait(timeout=20)
+
+
+def measure_browser_latency(strokes: int = BROWSER_STROKES, url: str | None = None) -> dict:
+    """Median time from releasing the mouse to the new Prediction being shown, in headless Chromium."""
+    from playwright.sync_api import expect
+
+    from benchmarks.server_probe import wait_until_server_idle
+
+    with open_draw_page(url) as (page, process):
+        prediction = page.get_by_test_id("stMetric").filter(has_text="Prediction")
+        draw_vertical_stroke(page, page.locator("canvas").first.bounding_box(), 0.0)  # warm-up stroke
+        expect(prediction).to_be_visible()
+        if process is not None:  # the server's one-off warm-up done, as for the classroom runs
+            wait_until_server_idle(process.pid)
+        durations, predictions, lost = [], [], 0
+        while len(durations) < strokes and lost < strokes:
+            page.get_by_role("button", name="Clear").click()
+            expect(prediction).to_have_count(0)
+            page.wait_for_timeout(CANVAS_MOUNT_WAIT_MS)  # a pause before drawing again
+            box = find_canvas_box(page)
+            draw_vertical_stroke(page, box, 0.02 * (len(durations) % 5 - 2))
+            waited = page.evaluate(WAIT_FOR_PREDICTION_JS, PREDICTION_TIMEOUT_MS)
+            if waited is None:
+                lost += 1
+                continue
+            durations.append(waited / 1000.0)
+            predictions.append(prediction.get_by_test_id("stMetricValue").inner_text())
     return {**summarise_milliseconds(durations), "target_median_ms": TARGET_STROKE_MEDIAN_MS,
             "predictions": "".join(predictions), "lost_strokes": lost}
 

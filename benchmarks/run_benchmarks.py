@@ -11,21 +11,36 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from mnist_cnn.data.outliers import UNSEEN_KINDS
-from benchmarks import bench_classroom  # its rows and targets
+from benchmarks import bench_classroom, classroom_report  # the class runs, their rows and targets
 from benchmarks.host_cpu import describe_steal, measure_steal_share, read_cpu_ticks
 
 
-def describe_machine() -> str:
-    """CPU model, cores, memory, Python, TensorFlow and Keras versions."""
-    import keras
-    import tensorflow as tf
+# The installed packages whose versions a figure depends on (the lock file pins them: requirements.lock).
+MEASURED_PACKAGES = ("tensorflow", "keras", "numpy", "opencv-python-headless", "streamlit",
+                     "streamlit-drawable-canvas", "matplotlib")
 
+
+def describe_versions() -> str:
+    """Python and the installed versions of MEASURED_PACKAGES, e.g. "Python 3.11.7, tensorflow 2.21.0, ..."."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return ", ".join([f"Python {platform.python_version()}",
+                      *(f"{name} {installed(name)}" for name in MEASURED_PACKAGES)])
+
+
+def describe_machine() -> str:
+    """CPU model, cores, memory and the versions the figures were measured with (describe_versions)."""
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or "unknown CPU")
     memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                          if line.startswith("MemTotal")))
-    return (f"{cpu}, {os.cpu_count()} cores, {memory_kb / 2**20:.0f} GiB RAM, {platform.system()}; "
-            f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}")
+    return f"{cpu}, {os.cpu_count()} cores, {memory_kb / 2**20:.0f} GiB RAM, {platform.system()}; {describe_versions()}"
 
 
 def describe_machine_load(ticks_before) -> str:
@@ -116,7 +131,7 @@ ROW_BUILDERS = {
         ("Preprocessing + inference, one drawing", f"median {latency['median_ms']:.1f} ms, "
                                                    f"p95 {latency['p95_ms']:.1f} ms (n = {latency['count']})")],
     "browser": lambda browser: [("Browser stroke → prediction, idle", describe_browser_row(browser))],
-    "classroom": lambda classroom: bench_classroom.make_table_rows(classroom),
+    "classroom": lambda classroom: classroom_report.make_table_rows(classroom),
     "cold_start": lambda cold: [
         ("Cold start → Draw page interactive", f"{cold['interactive_seconds']:.1f} s "
                                                f"(server healthy after {cold['server_ready_seconds']:.1f} s)")],

@@ -1,7 +1,8 @@
 """The classroom benchmark's verdicts: which runs met the targets, and the class size the README states."""
 
-from benchmarks.bench_classroom import (CLOCK_TICKS, TARGET_CPU_MS, count_cpu_seconds, describe_class_size,
-                                        describe_run, describe_stroke_cpu, meets_targets)
+from benchmarks.classroom_report import (TARGET_CPU_MS, describe_class_size, describe_run, describe_stroke_cpu,
+                                         meets_targets)
+from benchmarks.server_probe import CLOCK_TICKS, count_cpu_seconds
 from benchmarks.host_cpu import STEAL_LIMIT, keep_counted_try
 
 
