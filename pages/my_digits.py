@@ -41,8 +41,8 @@ top[2].altair_chart(make_counts_chart(counts), width="stretch")
 if total:
     show_my_digits_gallery(collection, counts)
 else:
-    st.info("No drawings yet. Draw a digit on the Draw page, then press **Yes, it is a …** or pick the right "
-            "digit and **Save**.", icon=":material/draw:")
+    st.info("No drawings yet. Draw a digit on the Draw page, then click the digit you meant in **Teach it your "
+            "handwriting**, over the answer: the drawing is saved here with that label.", icon=":material/draw:")
 
 st.divider()
 export_column, import_column, clear_column = st.columns(3)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from mnist_cnn import config
 from mnist_cnn.plots.training import make_comparison_chart, make_history_chart, make_models_table
+from mnist_cnn.store.restore import describe_empty_store
 from mnist_cnn.training.lineage import describe_stages
 from ui.retrain import show_job_status
 from ui.state import get_store
@@ -46,7 +47,7 @@ models, problems = get_store().scan()
 for problem in problems:
     st.warning(f"Skipped **{problem.name}**: {problem.message}")
 if not models:
-    st.error("No usable model in the store. Restore models/default.keras (git checkout -- models/).")
+    st.error(describe_empty_store(get_store().directory))
     st.stop()
 
 st.subheader("Stored models")

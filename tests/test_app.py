@@ -44,3 +44,16 @@ def test_a_missing_model_store_gives_a_clear_message(tmp_path, monkeypatch):
     app = run_app()
     assert not app.exception
     assert any("No usable model" in error.value for error in app.sidebar.error)
+    # The advice fits a folder other than the bundled one: copy the default there (git cannot restore it).
+    advice = next(error.value for error in app.sidebar.error if "No usable model" in error.value)
+    assert "cp " in advice and str(tmp_path / "empty") in advice and "git checkout" not in advice
+
+
+def test_a_store_without_the_default_opens_on_the_model_it_holds(tmp_path, monkeypatch):
+    for suffix in (".keras", ".json"):
+        shutil.copy2(config.MODELS_DIR / f"default{suffix}", tmp_path / f"mine{suffix}")
+    monkeypatch.setattr(config, "MODELS_DIR", tmp_path)
+    app = run_app()
+    assert not app.exception and not app.error and not app.sidebar.error
+    assert app.sidebar.selectbox(key="active_model_name").value == "mine"
+    assert app.title[0].value == "Draw a digit"

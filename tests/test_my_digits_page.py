@@ -48,3 +48,11 @@ def test_delete_one_then_clear_all_with_confirmation(user_store):
     assert not app.exception
     assert user_store.list_digits() == []
     assert metric_value(app, "Drawings") == "0"
+
+
+def test_an_empty_collection_names_the_controls_that_save_a_drawing(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
+    app = open_page()
+    assert not app.exception
+    hint = next(info.value for info in app.info if "No drawings yet" in info.value)
+    assert "Teach it your handwriting" in hint and "Save" not in hint

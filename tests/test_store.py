@@ -206,3 +206,12 @@ def test_stale_snapshots_without_their_model_are_leftovers_and_kept_with_it(tmp_
         os.utime(path, (old, old))
     assert ModelStore(tmp_path).remove_leftovers() == ["gone.v2.snapshots.npz"]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["b.json", "b.keras", "b.snapshots.npz"]
+
+
+def test_the_advice_for_an_empty_store_fits_its_folder(tmp_path):
+    from mnist_cnn.store.restore import describe_empty_store
+
+    bundled = describe_empty_store(config.PROJECT_ROOT / "models")
+    assert "git checkout -- models/" in bundled
+    elsewhere = describe_empty_store(tmp_path)
+    assert f"{tmp_path}/" in elsewhere and "cp " in elsewhere and "git checkout" not in elsewhere

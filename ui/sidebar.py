@@ -3,6 +3,7 @@
 import streamlit as st
 
 from mnist_cnn import config
+from mnist_cnn.store.restore import describe_empty_store
 from ui.collections import show_collection_picker
 from ui.retrain import show_retrain_panel
 from ui.state import get_store, init_session_state
@@ -24,7 +25,7 @@ def show_model_picker() -> None:
     with st.sidebar:
         st.subheader("Active model")
         if not models:
-            st.error("No usable model in the store. Restore models/default.keras (git checkout -- models/).")
+            st.error(describe_empty_store(get_store().directory))
         else:
             names = [stored.name for stored in models]
             if st.session_state["active_model_name"] not in names:

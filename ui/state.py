@@ -8,6 +8,7 @@ import streamlit as st
 from mnist_cnn import config
 from mnist_cnn.data.mnist import DataError, load_mnist
 from mnist_cnn.store.model_store import ModelStore, ModelStoreError, StoredModel, load_keras_model
+from mnist_cnn.store.restore import describe_empty_store
 
 # Session-state keys and their defaults, set once per session.
 SESSION_DEFAULTS = {
@@ -58,13 +59,14 @@ def file_hash(stored: StoredModel) -> str:
 
 
 def active_stored_model() -> StoredModel | None:
-    """The StoredModel the session uses, falling back to the default if the chosen one is gone."""
+    """The StoredModel the session uses: if the chosen one is gone, the default, else the first stored model."""
     init_session_state()
     store = get_store()
     models = {stored.name: stored for stored in store.list_models()}
     name = st.session_state["active_model_name"]
     if name not in models:
-        st.session_state["active_model_name"] = name = config.DEFAULT_MODEL_NAME
+        name = config.DEFAULT_MODEL_NAME if config.DEFAULT_MODEL_NAME in models else next(iter(models), name)
+        st.session_state["active_model_name"] = name
     return models.get(name)
 
 
@@ -72,8 +74,7 @@ def active_model():
     """(StoredModel, keras.Model) for the session, or (None, None) after showing why it failed."""
     stored = active_stored_model()
     if stored is None:
-        st.error(f"No usable model found in {get_store().directory}. Restore the bundled default "
-                 f"(git checkout -- models/) or train one with `python -m mnist_cnn train`.")
+        st.error(describe_empty_store(get_store().directory))
         return None, None
     try:
         return stored, load_model_cached(str(stored.model_path), file_hash(stored))
