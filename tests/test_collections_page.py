@@ -139,11 +139,20 @@ def test_the_draw_page_saves_into_the_current_collection(user_store):
     assert len(user_store.list_digits()) == 1, "the default collection is untouched"
 
 
-@pytest.mark.parametrize("page", ["pages/draw.py", "pages/architecture.py", "pages/training.py"])
-def test_a_corrupt_database_leaves_the_other_pages_working(tmp_path, monkeypatch, page):
+@pytest.mark.parametrize(("page", "title", "last_part"), [
+    ("pages/draw.py", "Draw a digit", "Dark ink on light paper and light ink on dark both work"),
+    ("pages/architecture.py", "Architecture", "The maths, layer by layer"),
+    ("pages/training.py", "Training", "Delete a trained model"),
+])
+def test_a_corrupt_database_leaves_the_other_pages_working(tmp_path, monkeypatch, page, title, last_part):
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
     (tmp_path / "my_digits.sqlite3").write_bytes(np.random.default_rng(0).bytes(16384))
-    open_app(page, "anna")  # asserts no exception
+    app = open_app(page, "anna")  # asserts no exception
+    assert [element.value for element in app.title] == [title]
+    texts = [element.value for element in (*app.header, *app.subheader, *app.caption)]
+    assert any(last_part in text for text in texts), texts  # the page is drawn to its end
+    assert [error.value for error in app.error] == []  # only My digits speaks of the damaged database
+    assert app.session_state["collection"] == "anna", "the person's collection is kept while the database is down"
 
 
 def test_a_corrupt_database_makes_my_digits_explain_the_fault(tmp_path, monkeypatch):

@@ -111,7 +111,11 @@ def test_the_sidebar_unlocks_teacher_mode_with_the_right_password_only(classroom
     assert app.session_state[UNLOCKED_KEY] == fingerprint_password(PASSWORD)
     assert any("Unlocked" in success.value for success in app.success)
     app.button(key="teacher_lock").click().run()
-    assert app.text_input(key="teacher_password_input") is not None  # locked again
+    assert app.session_state[UNLOCKED_KEY] is None  # locked again: the password box and Unlock are back
+    assert "teacher_password_input" in [widget.key for widget in app.text_input]
+    buttons = [button.key for button in app.button]
+    assert "teacher_unlock" in buttons and "teacher_lock" not in buttons
+    assert not any("Unlocked" in success.value for success in app.success)
 
 
 def test_without_a_password_there_is_no_teacher_box(classroom):
