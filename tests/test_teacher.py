@@ -100,14 +100,19 @@ def labels(app: AppTest) -> list[str]:
     return [button.label for button in app.button]
 
 
-def test_the_sidebar_unlocks_teacher_mode_with_the_right_password_only(classroom):
+def test_the_sidebar_unlocks_teacher_mode_with_the_right_password_only(classroom, monkeypatch):
+    import ui.teacher as teacher_ui
+
+    waits = []
+    monkeypatch.setattr(teacher_ui, "wait_after_wrong_guess", lambda: waits.append(True))
     app = open_sidebar(PASSWORD)
-    started = time.monotonic()
     unlock(app, "wrong guess")
-    assert time.monotonic() - started >= 1.0  # a wrong guess costs a second
+    assert waits == [True]  # a wrong guess waits before its answer
+    assert teacher_ui.WRONG_PASSWORD_DELAY_SECONDS >= 1.0
     assert any("Wrong password" in error.value for error in app.error)
     assert app.session_state.get(UNLOCKED_KEY) is None
     unlock(app, PASSWORD)
+    assert waits == [True]  # the right password does not wait
     assert app.session_state[UNLOCKED_KEY] == fingerprint_password(PASSWORD)
     assert any("Unlocked" in success.value for success in app.success)
     app.button(key="teacher_lock").click().run()

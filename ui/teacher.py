@@ -41,6 +41,11 @@ def is_teacher() -> bool:
     return is_unlocked(st.session_state.get(UNLOCKED_KEY), configured_password())
 
 
+def wait_after_wrong_guess() -> None:
+    """Slow guessing down: a wrong password costs WRONG_PASSWORD_DELAY_SECONDS before its answer."""
+    time.sleep(WRONG_PASSWORD_DELAY_SECONDS)
+
+
 def unlock() -> None:
     """Callback: unlock teacher mode when the typed password is right."""
     typed = st.session_state.get("teacher_password_input") or ""
@@ -50,7 +55,7 @@ def unlock() -> None:
         st.session_state[UNLOCKED_KEY] = fingerprint_password(password) if password else None
         st.session_state[NOTICE_KEY] = None
     else:
-        time.sleep(WRONG_PASSWORD_DELAY_SECONDS)
+        wait_after_wrong_guess()
         st.session_state[NOTICE_KEY] = "Wrong password."
 
 
