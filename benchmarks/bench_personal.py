@@ -93,7 +93,7 @@ def measure_finetuned(model, architecture: str, mnist, images, labels, k: int, s
     closer to what a quiet machine takes.
     """
     from mnist_cnn.training.finetune import finetune_model
-    from mnist_cnn.jobs.finetune_work import make_finetune_settings
+    from mnist_cnn.jobs.work import make_finetune_settings
 
     collection, others = split_collection(labels, k, seed)
     drawings = np.stack([to_uint8_digit(image) for image in images[collection]])

@@ -54,12 +54,12 @@ def make_terminal_progress(settings, started: float):
 def run_train(arguments: argparse.Namespace) -> int:
     """Train (fresh, or continuing --init-from), evaluate on the full test set, and save: train_and_save."""
     from mnist_cnn.store.model_store import ModelStore
-    from mnist_cnn.training.run import train_and_save
+    from mnist_cnn.training.run import TrainingHooks, train_and_save
 
     settings = make_training_settings(arguments)
-    stored = train_and_save(settings, ModelStore(arguments.models_dir),
-                            progress=make_terminal_progress(settings, time.perf_counter()), name=arguments.name,
-                            trained_with=describe_command(), replace_default=arguments.replace_default)
+    hooks = TrainingHooks(progress=make_terminal_progress(settings, time.perf_counter()), name=arguments.name,
+                          trained_with=describe_command(), replace_default=arguments.replace_default)
+    stored = train_and_save(settings, ModelStore(arguments.models_dir), hooks=hooks)
     print(f"test loss {stored.metadata['test_loss']:.4f}  test accuracy {stored.metadata['test_accuracy']:.4f}")
     print(f"saved {stored.model_path} and {stored.metadata_path.name}")
     return 0

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_cnn.jobs.finetune_work import make_finetune_settings
+from mnist_cnn.jobs.work import make_finetune_settings
 from mnist_cnn.jobs.manager import FINISHED, JobManager, JobSpec
 from mnist_cnn.store.model_store import ModelStore
 from mnist_cnn.my_digits.collections import MyDigitsStore
@@ -46,7 +46,7 @@ def test_finetuning_the_bundled_model_through_a_job_keeps_mnist_and_learns_the_h
 
 def test_the_job_reads_only_its_collections_newest_drawings_up_to_the_bound(tmp_path, monkeypatch):
     from mnist_cnn import config
-    from mnist_cnn.jobs.finetune_work import read_my_digits
+    from mnist_cnn.jobs.work import read_my_digits
 
     monkeypatch.setattr(config, "MAX_FINETUNE_DIGITS", 3)
     store = MyDigitsStore(tmp_path / "my_digits.sqlite3")
