@@ -19,16 +19,21 @@ def print_progress_bar(epoch: int, epochs: int, batch: int, batches: int, logs: 
 
 
 def make_training_settings(arguments: argparse.Namespace):
-    """The TrainingSettings that the train command's arguments describe."""
-    from mnist_cnn.training.settings import TrainingSettings
+    """The TrainingSettings that the train command's arguments describe; ValueError if one is out of bounds.
 
-    return TrainingSettings(architecture=arguments.arch, epochs=arguments.epochs,
-                            batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
-                            lr_schedule=arguments.lr_schedule, augment=arguments.augment,
-                            validation_split=arguments.validation_split,
-                            train_subset=arguments.subset, seed=arguments.seed,
-                            pen_digit_variants=arguments.pen_digits, outlier_count=arguments.outliers,
-                            base_model=arguments.init_from)
+    The command line is where these settings enter, so they are validated here (train_and_save does not).
+    """
+    from mnist_cnn.training.settings import TrainingSettings, validate_settings
+
+    settings = TrainingSettings(architecture=arguments.arch, epochs=arguments.epochs,
+                                batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
+                                lr_schedule=arguments.lr_schedule, augment=arguments.augment,
+                                validation_split=arguments.validation_split,
+                                train_subset=arguments.subset, seed=arguments.seed,
+                                pen_digit_variants=arguments.pen_digits, outlier_count=arguments.outliers,
+                                base_model=arguments.init_from)
+    validate_settings(settings)
+    return settings
 
 
 def describe_command() -> str:

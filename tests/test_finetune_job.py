@@ -57,3 +57,13 @@ def test_the_job_reads_only_its_collections_newest_drawings_up_to_the_bound(tmp_
     images, labels = read_my_digits(make_finetune_settings(collection="anna"), options)
     assert labels.tolist() == [3, 4, 5] and images.shape == (3, 28, 28)
     assert read_my_digits(make_finetune_settings(), options)[1].tolist() == [9]
+
+
+def test_a_finetuning_job_outside_the_bounds_is_refused_when_it_starts(tmp_path):
+    from mnist_cnn import config
+
+    manager = JobManager(models_dir=tmp_path / "models")
+    settings = make_finetune_settings(base_model="default", epochs=config.MAX_FINETUNE_EPOCHS + 1)
+    with pytest.raises(ValueError, match="Fine-tuning epochs"):
+        manager.start(JobSpec(settings, kind="finetune", options={"user_digits_path": str(tmp_path / "my.db")}))
+    assert manager.current() is None

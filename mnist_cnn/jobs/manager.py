@@ -40,7 +40,10 @@ class JobSpec:
     options: dict = field(default_factory=dict)    # e.g. where a fine-tuning job's drawings are
 
     def validate(self) -> None:
-        """Raise ValueError with a clear message when the kind or a setting is outside the server's bounds."""
+        """Raise ValueError with a clear message when the kind or a setting is outside the server's bounds.
+
+        This is where a job's settings enter: JobManager.start calls it, and nothing deeper checks them again.
+        """
         if self.kind not in WORK_KINDS:
             raise ValueError(f"Unknown kind of job {self.kind!r}.")
         validate_settings(self.settings)

@@ -13,7 +13,7 @@ from mnist_cnn.training.lineage import build_lineage, count_epochs, make_stage
 from mnist_cnn.training.snapshots import SnapshotError, SnapshotRecorder, load_snapshots
 from mnist_cnn.store.model_store import ModelStore, StoredModel, build_metadata
 from mnist_cnn.training.fit import TrainingProgress, TrainingResult, train_model
-from mnist_cnn.training.settings import TrainingSettings, validate_settings
+from mnist_cnn.training.settings import TrainingSettings
 
 
 @dataclass
@@ -78,8 +78,10 @@ class TrainingHooks:
 def train_and_save(settings: TrainingSettings, store: ModelStore, data=None,
                    hooks: TrainingHooks | None = None) -> StoredModel:
     """Train (fresh or continuing settings.base_model), evaluate on the full test set, record lineage and
-    per-epoch snapshots, and save; data is ((x_train, y_train), (x_test, y_test)), MNIST when None."""
-    validate_settings(settings)
+    per-epoch snapshots, and save; data is ((x_train, y_train), (x_test, y_test)), MNIST when None.
+
+    The settings were validated where they entered (the CLI, JobManager.start); they are not checked again here.
+    """
     hooks = hooks or TrainingHooks()
     if data is None:
         from mnist_cnn.data.mnist import load_mnist
