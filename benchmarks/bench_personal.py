@@ -92,7 +92,7 @@ def measure_finetuned(model, architecture: str, mnist, images, labels, k: int, s
     Seconds are wall-clock and CPU (this process, all threads): on a shared machine CPU seconds / cores is
     closer to what a quiet machine takes.
     """
-    from mnist_cnn.jobs.finetune_work import make_finetune_settings
+    from mnist_cnn.jobs.work import make_finetune_settings
     from mnist_cnn.training.finetune import finetune_model
 
     collection, others = split_collection(labels, k, seed)

@@ -19,16 +19,21 @@ def print_progress_bar(epoch: int, epochs: int, batch: int, batches: int, logs: 
 
 
 def make_training_settings(arguments: argparse.Namespace):
-    """The TrainingSettings that the train command's arguments describe."""
-    from mnist_cnn.training.settings import TrainingSettings
+    """The TrainingSettings that the train command's arguments describe; ValueError if one is out of bounds.
 
-    return TrainingSettings(architecture=arguments.arch, epochs=arguments.epochs,
-                            batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
-                            lr_schedule=arguments.lr_schedule, augment=arguments.augment,
-                            validation_split=arguments.validation_split,
-                            train_subset=arguments.subset, seed=arguments.seed,
-                            pen_digit_variants=arguments.pen_digits, outlier_count=arguments.outliers,
-                            base_model=arguments.init_from)
+    The command line is where these settings enter, so they are validated here (train_and_save does not).
+    """
+    from mnist_cnn.training.settings import TrainingSettings, validate_settings
+
+    settings = TrainingSettings(architecture=arguments.arch, epochs=arguments.epochs,
+                                batch_size=arguments.batch_size, learning_rate=arguments.learning_rate,
+                                lr_schedule=arguments.lr_schedule, augment=arguments.augment,
+                                validation_split=arguments.validation_split,
+                                train_subset=arguments.subset, seed=arguments.seed,
+                                pen_digit_variants=arguments.pen_digits, outlier_count=arguments.outliers,
+                                base_model=arguments.init_from)
+    validate_settings(settings)
+    return settings
 
 
 def describe_command() -> str:
@@ -54,12 +59,12 @@ def make_terminal_progress(settings, started: float):
 def run_train(arguments: argparse.Namespace) -> int:
     """Train (fresh, or continuing --init-from), evaluate on the full test set, and save: train_and_save."""
     from mnist_cnn.store.model_store import ModelStore
-    from mnist_cnn.training.run import train_and_save
+    from mnist_cnn.training.run import TrainingHooks, train_and_save
 
     settings = make_training_settings(arguments)
-    stored = train_and_save(settings, ModelStore(arguments.models_dir),
-                            progress=make_terminal_progress(settings, time.perf_counter()), name=arguments.name,
-                            trained_with=describe_command(), replace_default=arguments.replace_default)
+    hooks = TrainingHooks(progress=make_terminal_progress(settings, time.perf_counter()), name=arguments.name,
+                          trained_with=describe_command(), replace_default=arguments.replace_default)
+    stored = train_and_save(settings, ModelStore(arguments.models_dir), hooks=hooks)
     print(f"test loss {stored.metadata['test_loss']:.4f}  test accuracy {stored.metadata['test_accuracy']:.4f}")
     print(f"saved {stored.model_path} and {stored.metadata_path.name}")
     return 0

@@ -55,6 +55,9 @@ MAX_OUTLIER_COUNT = 100_000    # at most this many non-digit drawings are added
 MAX_FINETUNE_EPOCHS = 10       # fine-tuning: at most this many epochs
 MAX_FINETUNE_LEARNING_RATE = 0.01  # fine-tuning adjusts the weights: a lower ceiling than training's
 MAX_USER_REPEATS = 500         # fine-tuning shows each of the user's drawings at most this many times
+# Fine-tuning may lower MNIST test accuracy by at most this much (0.002 = 0.2 points). The fine-tuned weights are
+# blended back towards the base model's until it holds; if even a small blend does not, nothing is kept.
+MAX_MNIST_DROP = 0.002
 MAX_JOB_SECONDS = 30 * 60      # a job still running after this long is cancelled
 MAX_STORED_MODELS = 30         # a job may not start when the store holds this many trained models
 

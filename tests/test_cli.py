@@ -43,6 +43,17 @@ def test_errors_are_one_clear_line(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("arguments, message", [
+    (["--epochs", "0"], "Epochs must be between 1 and"),
+    (["--subset", "3"], "The training subset must have between"),
+    (["--init-from", "../default"], "Invalid base model name"),
+])
+def test_train_refuses_a_setting_outside_the_bounds_before_it_starts(tmp_path, capsys, arguments, message):
+    assert main(["--models-dir", str(tmp_path), "train", *arguments]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {message}")
+    assert list(tmp_path.iterdir()) == []  # nothing trained, nothing saved
+
+
 def test_architectures_lists_every_registered_network(capsys):
     assert main(["architectures"]) == 0
     output = capsys.readouterr().out

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mnist_cnn.jobs.finetune_work import make_finetune_settings
 from mnist_cnn.jobs.manager import FINISHED, JobManager, JobSpec
+from mnist_cnn.jobs.work import make_finetune_settings
 from mnist_cnn.my_digits.collections import MyDigitsStore
 from mnist_cnn.store.model_store import ModelStore
 from tests.support.pictures import write_in_a_personal_style
@@ -46,7 +46,7 @@ def test_finetuning_the_bundled_model_through_a_job_keeps_mnist_and_learns_the_h
 
 def test_the_job_reads_only_its_collections_newest_drawings_up_to_the_bound(tmp_path, monkeypatch):
     from mnist_cnn import config
-    from mnist_cnn.jobs.finetune_work import read_my_digits
+    from mnist_cnn.jobs.work import read_my_digits
 
     monkeypatch.setattr(config, "MAX_FINETUNE_DIGITS", 3)
     store = MyDigitsStore(tmp_path / "my_digits.sqlite3")
@@ -57,3 +57,13 @@ def test_the_job_reads_only_its_collections_newest_drawings_up_to_the_bound(tmp_
     images, labels = read_my_digits(make_finetune_settings(collection="anna"), options)
     assert labels.tolist() == [3, 4, 5] and images.shape == (3, 28, 28)
     assert read_my_digits(make_finetune_settings(), options)[1].tolist() == [9]
+
+
+def test_a_finetuning_job_outside_the_bounds_is_refused_when_it_starts(tmp_path):
+    from mnist_cnn import config
+
+    manager = JobManager(models_dir=tmp_path / "models")
+    settings = make_finetune_settings(base_model="default", epochs=config.MAX_FINETUNE_EPOCHS + 1)
+    with pytest.raises(ValueError, match="Fine-tuning epochs"):
+        manager.start(JobSpec(settings, kind="finetune", options={"user_digits_path": str(tmp_path / "my.db")}))
+    assert manager.current() is None

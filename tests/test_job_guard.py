@@ -18,6 +18,7 @@ from tests.support.jobs import TINY_SPEC, files_in
 from tests.support.server import BUNDLED_MODEL_FILES, copy_bundled_models
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAFETY_NET_SECONDS = 60   # a worker whose server died exits within a second; one that trained on would save a model
 
 # A server stand-in: starts a long job on a store, prints the worker's pid, then (if asked) waits for training.
 SERVER_SCRIPT = textwrap.dedent("""
@@ -52,13 +53,14 @@ def is_alive(pid: int) -> bool:
         return False
 
 
-def wait_until_gone(pid: int, timeout: float) -> float:
-    """Seconds until the process with this pid ended; AssertionError after timeout."""
-    started = time.monotonic()
+def wait_until_gone(pid: int, timeout: float) -> None:
+    """Wait until the process with this pid has ended; kill it and raise AssertionError if it outlives timeout."""
+    deadline = time.monotonic() + timeout
     while is_alive(pid):
-        assert time.monotonic() - started < timeout, f"worker {pid} still alive after {timeout} s"
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)  # a worker that failed the test must not go on training
+            raise AssertionError(f"worker {pid} still alive after {timeout} s")
         time.sleep(0.1)
-    return time.monotonic() - started
 
 
 def wait_until_unlocked(models_dir: Path, timeout: float) -> None:
@@ -124,8 +126,8 @@ def test_a_killed_server_takes_its_worker_along_and_nothing_is_saved(models_dir)
     finally:
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=30)
-    assert wait_until_gone(worker_pid, timeout=5) < 5
-    wait_until_unlocked(models_dir, timeout=5)  # its last threads are gone too
+    wait_until_gone(worker_pid, timeout=SAFETY_NET_SECONDS)  # it exits once its server died, without saving
+    wait_until_unlocked(models_dir, timeout=SAFETY_NET_SECONDS)  # its last threads are gone too
     assert files_in(models_dir) == BUNDLED_MODEL_FILES
 
 

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from mnist_cnn import config
 import mnist_cnn.jobs.manager as jobs
 from mnist_cnn.store.model_store import ModelStore
-from mnist_cnn.training.run import train_and_save
+from mnist_cnn.training.run import TrainingHooks, train_and_save
 from mnist_cnn.training.settings import TrainingSettings
 from tests.conftest import copy_bundled_models
 
@@ -25,7 +25,7 @@ def models_dir(tmp_path, mnist, monkeypatch):
     (x_train, y_train), (x_test, y_test) = mnist
     settings = TrainingSettings(epochs=2, batch_size=64, validation_split=0.1, steps_per_execution=2)
     train_and_save(settings, ModelStore(directory), ((x_train[:600], y_train[:600]), (x_test[:300], y_test[:300])),
-                   name="replayed", trained_with="a test")
+                   TrainingHooks(name="replayed", trained_with="a test"))
     return directory
 
 

@@ -7,10 +7,12 @@ import pytest
 
 from mnist_cnn.evaluation.metrics import evaluate_model
 from mnist_cnn.store.model_store import ModelStore
+from mnist_cnn.store.model_store import ModelStore
 from mnist_cnn.training.lineage import (build_lineage, list_earlier_stages, make_stage, merge_history,
                                         migrate_metadata_file)
-from mnist_cnn.training.run import train_and_save
+from mnist_cnn.training.run import TrainingHooks, train_and_save
 from mnist_cnn.training.settings import FineTuneSettings, TrainingSettings, validate_settings
+from mnist_cnn.training.snapshots import SnapshotError, SnapshotRecorder, build_epoch_model, load_snapshots
 from mnist_cnn.training.snapshots import SnapshotError, SnapshotRecorder, build_epoch_model, load_snapshots
 
 # A run small enough for a test: 600 training images, 300 test digits, batches of 64.
@@ -28,9 +30,9 @@ def tiny_data(mnist):
 def trained(tmp_path_factory, tiny_data):
     """A store holding a two-epoch model and a one-epoch continuation of it: (store, first, continued)."""
     store = ModelStore(tmp_path_factory.mktemp("models"))
-    first = train_and_save(TINY_SETTINGS, store, tiny_data, name="first", trained_with="test")
+    first = train_and_save(TINY_SETTINGS, store, tiny_data, TrainingHooks(name="first", trained_with="test"))
     continued = train_and_save(TrainingSettings(epochs=1, batch_size=64, validation_split=0.0, base_model="first"),
-                               store, tiny_data, name="continued", trained_with="test again")
+                               store, tiny_data, TrainingHooks(name="continued", trained_with="test again"))
     return store, first, continued
 
 
@@ -165,7 +167,7 @@ def test_the_replay_ends_on_the_saved_weights_when_they_changed_after_the_epochs
         return outcome
 
     store = ModelStore(tmp_path)
-    train_and_save(TINY_SETTINGS, store, tiny_data, name="changed", run=train_then_change)
+    train_and_save(TINY_SETTINGS, store, tiny_data, TrainingHooks(name="changed", train_step=train_then_change))
     snapshots, saved = load_snapshots(store.snapshot_path("changed")), store.load("changed")
     assert snapshots.epochs.tolist() == [1, 2]
     np.testing.assert_array_equal(snapshots.weights[-1][0], saved.get_weights()[0].astype(np.float16))

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from mnist_cnn.jobs.manager import lower_worker_priority
+from mnist_cnn.jobs.worker import lower_worker_priority
 
 
 def report_policies(results) -> None:

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from mnist_cnn.jobs.finetune_work import MAX_MNIST_DROP, make_finetune_settings
-from mnist_cnn.jobs.manager import JobSpec
+from mnist_cnn import config
+from mnist_cnn.jobs import JobSpec
+from mnist_cnn.jobs.work import make_finetune_settings
 from mnist_cnn.my_digits.collections import MyDigitsError
 from mnist_cnn.store.model_store import ModelStoreError
 from mnist_cnn.training.finetune import MIN_USER_DIGITS
@@ -45,7 +46,7 @@ def show_finetune_block(busy: bool) -> None:
                f"{total} labelled drawing{'s' if total != 1 else ''} (each shown {FINETUNE_DEFAULTS.user_repeats}×). "
                f"{FINETUNE_DEFAULTS.holdout_fraction:.0%} of your drawings are held out to measure the gain. "
                f"MNIST test accuracy may drop by at "
-               f"most {100 * MAX_MNIST_DROP:.1f} points: if it drops more, the new weights are blended back "
+               f"most {100 * config.MAX_MNIST_DROP:.1f} points: if it drops more, the new weights are blended back "
                f"towards the old ones until it does not, and if that fails nothing is kept. The new model is "
                f"tied to the collection **{get_current_collection()}**.")
     if total < MIN_USER_DIGITS:

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from mnist_cnn.jobs.manager import Job, JobBusyError, JobSpec, get_job_manager
+from mnist_cnn.jobs import JobBusyError, JobSnapshot, JobSpec, get_job_manager
 
 
-def start_job_or_explain(spec: JobSpec, refusal: str) -> Job | None:
+def start_job_or_explain(spec: JobSpec, refusal: str) -> JobSnapshot | None:
     """Start the job and follow it in this session; None after the panel's notice says why it could not start."""
     try:
         job = get_job_manager().start(spec)

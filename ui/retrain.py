@@ -6,7 +6,7 @@ from dataclasses import replace
 import streamlit as st
 
 from mnist_cnn import config
-from mnist_cnn.jobs.manager import CANCELLED, FAILED, FINISHED, JobSpec, get_job_manager
+from mnist_cnn.jobs import CANCELLED, FAILED, FINISHED, JobSpec, get_job_manager
 from mnist_cnn.model.architectures import ARCHITECTURES, build_model
 from mnist_cnn.plots.training import make_live_chart
 from mnist_cnn.training.settings import LR_SCHEDULES, PANEL_SETTINGS

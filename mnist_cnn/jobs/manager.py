@@ -1,7 +1,6 @@
-"""One background training job per server: a niced worker process, live progress, cancel, atomic save."""
+"""The server's side of background jobs: one job at a time, its worker process, live progress, cancel, time limit."""
 
 import contextlib
-import importlib
 import multiprocessing
 import os
 import queue
@@ -14,20 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mnist_cnn import config
-from mnist_cnn.jobs.guard import StoreLock, StoreLockedError, WorkerWatchdog
+from mnist_cnn.jobs.guard import StoreLock, StoreLockedError
+from mnist_cnn.jobs.work import WORK_KINDS
+from mnist_cnn.jobs.worker import WorkerLimits, run_worker
 from mnist_cnn.training.settings import PANEL_SETTINGS, TrainingSettings, validate_settings
 
 # Job states. A job is "running" from start() until its worker has finished, been cancelled or failed.
 RUNNING, FINISHED, CANCELLED, FAILED = "running", "finished", "cancelled", "failed"
 
-# Kinds of work a job can do: kind -> "module:function" run in the worker process as
-# function(spec, store, reporter) -> {"model_name", "test_accuracy", "test_loss"}; both call
-# training_run.train_and_save.
-WORK_KINDS = {"train": "mnist_cnn.jobs.manager:run_training_work",
-              "finetune": "mnist_cnn.jobs.finetune_work:run_finetune_work"}
-
 CANCEL_GRACE_SECONDS = 1.0      # after Cancel, a worker that has not stopped by itself is terminated
-BATCH_MESSAGE_SECONDS = 0.1     # the worker reports batch progress at most this often
 MAX_TRACE_POINTS = 600          # the live per-batch curve keeps at most this many points
 STALE_TEMPORARY_SECONDS = 300   # leftover .tmp-* files in the store older than this are removed on start
 WORKER_EXIT_SECONDS = 15        # a new job waits this long for the last job's worker to exit (and unlock)
@@ -42,11 +36,14 @@ class JobSpec:
     """What a job should do: a kind of work, its training settings, and options of that kind (JSON-ready)."""
 
     settings: TrainingSettings = PANEL_SETTINGS   # checked against mnist_cnn.config by validate_settings()
-    kind: str = "train"                            # a key of WORK_KINDS
+    kind: str = "train"                            # a key of jobs.work.WORK_KINDS
     options: dict = field(default_factory=dict)    # e.g. where a fine-tuning job's drawings are
 
     def validate(self) -> None:
-        """Raise ValueError with a clear message when the kind or a setting is outside the server's bounds."""
+        """Raise ValueError with a clear message when the kind or a setting is outside the server's bounds.
+
+        This is where a job's settings enter: JobManager.start calls it, and nothing deeper checks them again.
+        """
         if self.kind not in WORK_KINDS:
             raise ValueError(f"Unknown kind of job {self.kind!r}.")
         validate_settings(self.settings)
@@ -92,127 +89,6 @@ class JobSnapshot:
         if not self.epoch:
             return 0.0
         return min((self.epoch - 1 + self.epoch_fraction) / self.spec.settings.epochs, 1.0)
-
-
-class WorkerReporter:
-    """The worker's side of the job: phases, progress and results go to the server through a queue."""
-
-    def __init__(self, messages, cancel_event, saving_event):
-        self.messages = messages
-        self.cancel_event = cancel_event
-        self.saving_event = saving_event
-        self.last_batch_message = 0.0
-
-    def phase(self, name: str) -> None:
-        """Report a new phase ("loading data", "training", "evaluating", ...); stop here if cancelled."""
-        self.raise_if_cancelled()
-        self.messages.put(("phase", name))
-
-    def raise_if_cancelled(self) -> None:
-        """Raise TrainingCancelled when the server asked to cancel."""
-        from mnist_cnn.training.fit import TrainingCancelled
-
-        if self.cancel_event.is_set():
-            raise TrainingCancelled("Training was cancelled; nothing was saved.")
-
-    def on_batch(self, epoch: int, batch: int, batches: int, logs: dict) -> None:
-        """Send batch progress, at most every BATCH_MESSAGE_SECONDS and always at an epoch's end."""
-        now = time.monotonic()
-        if batch < batches and now - self.last_batch_message < BATCH_MESSAGE_SECONDS:
-            return
-        self.last_batch_message = now
-        metrics = {name: float(logs[name]) for name in ("loss", "accuracy") if name in logs}
-        self.messages.put(("batch", epoch, batch, batches, metrics))
-
-    def on_epoch(self, epoch: int, logs: dict) -> None:
-        """Send an epoch's metrics (training and validation)."""
-        self.messages.put(("epoch", epoch, {name: float(value) for name, value in logs.items()}))
-
-    def training_progress(self):
-        """A TrainingProgress that reports to the server."""
-        from mnist_cnn.training.fit import TrainingProgress
-
-        return TrainingProgress(on_batch=self.on_batch, on_epoch=self.on_epoch)
-
-    def make_saver(self, store):
-        """A store.save that refuses once cancelled; once saving has begun the server never kills the worker."""
-        def save(model, metadata: dict, name: str, **options):
-            self.saving_event.set()
-            if self.cancel_event.is_set():
-                self.saving_event.clear()
-                self.raise_if_cancelled()
-            self.messages.put(("phase", "saving"))
-            return store.save(model, metadata, name, **options)
-
-        return save
-
-    def run_and_save(self, spec: JobSpec, store, data, trained_with: str, **options) -> dict:
-        """train_and_save with this job's progress, cancel, phases and saving guard; the job's outcome."""
-        from mnist_cnn.training.run import train_and_save
-
-        stored = train_and_save(spec.settings, store, data, progress=self.training_progress(),
-                                cancel_event=self.cancel_event, trained_with=trained_with, on_phase=self.phase,
-                                save=self.make_saver(store), **options)
-        return {"model_name": stored.name, "test_accuracy": stored.metadata["test_accuracy"],
-                "test_loss": stored.metadata["test_loss"]}
-
-
-def run_training_work(spec: JobSpec, store, reporter: WorkerReporter) -> dict:
-    """Load MNIST, then train (fresh or from spec.settings.base_model), evaluate and save: train_and_save."""
-    reporter.phase("loading data")
-    from mnist_cnn.data.mnist import load_mnist
-
-    return reporter.run_and_save(spec, store, load_mnist(), trained_with="the Retrain panel")
-
-
-def import_work_function(target: str):
-    """The function named by "module:function"."""
-    module_name, function_name = target.split(":")
-    return getattr(importlib.import_module(module_name), function_name)
-
-
-@dataclass(frozen=True)
-class WorkerLimits:
-    """What ties a worker to its server: the server's pid, the job's time limit and the store's lock."""
-
-    parent_pid: int
-    max_seconds: float
-    store_lock: StoreLock    # held (inherited) by the worker until it exits
-
-
-def lower_worker_priority() -> None:
-    """Let training use only CPU time the server leaves idle: SCHED_IDLE where Linux offers it, else nice 10.
-
-    Called before TensorFlow starts its threads, which inherit the policy. Under nice 10 alone a class of 60
-    drawing while a job trained waited 3x longer than without the job (benchmarks/bench_classroom.py).
-    """
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):  # not Linux, or not allowed
-        try:
-            os.nice(10)
-        except OSError:
-            pass
-
-
-def run_worker(target: str, spec: JobSpec, models_dir: str, messages, cancel_event, saving_event,
-               limits: WorkerLimits) -> None:
-    """The worker process: watch the server and the clock, lower its priority, do the work, report the end."""
-    WorkerWatchdog(limits.parent_pid, limits.max_seconds, cancel_event, saving_event).start()
-    lower_worker_priority()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    reporter = WorkerReporter(messages, cancel_event, saving_event)
-    try:
-        from mnist_cnn.store.model_store import ModelStore
-        from mnist_cnn.training.fit import TrainingCancelled
-
-        reporter.phase("starting TensorFlow")
-        outcome = import_work_function(target)(spec, ModelStore(Path(models_dir)), reporter)
-        messages.put(("finished", outcome))
-    except TrainingCancelled:
-        messages.put(("cancelled", "Cancelled; nothing was saved."))
-    except Exception as error:  # reported to the UI as the job's failure
-        messages.put(("failed", f"{type(error).__name__}: {str(error)[:500]}"))
 
 
 def remove_temporary_files(directory: Path, older_than: float | None = None, newer_than: float | None = None):

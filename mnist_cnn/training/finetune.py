@@ -10,7 +10,7 @@ from mnist_cnn.evaluation.metrics import evaluate_model
 from mnist_cnn.model.inference import find_last_conv_layer
 from mnist_cnn.model.layer_types import NORMALISATION_LAYERS
 from mnist_cnn.training.fit import TrainingProgress, TrainingResult, train_model
-from mnist_cnn.training.settings import FineTuneSettings, validate_settings
+from mnist_cnn.training.settings import FineTuneSettings
 
 # Fewer user drawings than this cannot be split into a training part and a held-out part.
 MIN_USER_DIGITS = 4
@@ -113,10 +113,10 @@ def finetune_model(base_model: keras.Model, mnist_train, mnist_test, my_digits,
                    cancel_event: threading.Event | None = None, callbacks: list | None = None) -> FineTuneResult:
     """Fine-tune a copy of base_model (of settings.architecture) on MNIST + user digits.
 
-    Raises TrainingCancelled or ValueError; callbacks (Keras) see the fine-tuning epochs.
+    Raises TrainingCancelled or ValueError; callbacks (Keras) see the fine-tuning epochs. settings are not checked
+    here: they were validated (validate_settings) where they entered.
     """
     settings = settings or FineTuneSettings()
-    validate_settings(settings)
     (mnist_x, mnist_y), (x_test, y_test), (user_x, user_y) = mnist_train, mnist_test, my_digits
     if len(user_y) < MIN_USER_DIGITS:
         raise ValueError(f"Save at least {MIN_USER_DIGITS} labelled drawings before fine-tuning "

@@ -12,7 +12,7 @@ import tensorflow as tf
 from mnist_cnn.config import NUM_CLASSES
 from mnist_cnn.inputs.images import to_model_batch
 from mnist_cnn.model.architectures import build_model
-from mnist_cnn.training.settings import TrainingSettings, validate_settings
+from mnist_cnn.training.settings import TrainingSettings
 
 
 @dataclass
@@ -146,8 +146,10 @@ def train_model(x_train: np.ndarray, y_train: np.ndarray, settings: TrainingSett
                 progress: TrainingProgress | None = None,
                 cancel_event: threading.Event | None = None,
                 initial_model: keras.Model | None = None, callbacks: list | None = None) -> TrainingResult:
-    """Train settings.architecture (or continue initial_model) on uint8 images; raise TrainingCancelled."""
-    validate_settings(settings)
+    """Train settings.architecture (or continue initial_model) on uint8 images; raise TrainingCancelled.
+
+    settings are not checked here: they were validated (validate_settings) where they entered.
+    """
     progress = progress or TrainingProgress()
     cancel_event = cancel_event or threading.Event()
     keras.utils.set_random_seed(settings.seed)

@@ -12,7 +12,7 @@ from mnist_cnn.store.evaluation_file import keep_evaluation
 from mnist_cnn.store.model_store import ModelStore, StoredModel, build_metadata
 from mnist_cnn.training.fit import TrainingProgress, TrainingResult, train_model
 from mnist_cnn.training.lineage import build_lineage, count_epochs, make_stage
-from mnist_cnn.training.settings import TrainingSettings, validate_settings
+from mnist_cnn.training.settings import TrainingSettings
 from mnist_cnn.training.snapshots import SnapshotError, SnapshotRecorder, load_snapshots
 
 
@@ -56,15 +56,33 @@ def make_recorder(store: ModelStore, base_name: str | None, earlier: dict, x_tes
     return recorder
 
 
-def train_and_save(settings: TrainingSettings, store: ModelStore, data=None, *,
-                   progress: TrainingProgress | None = None, cancel_event: threading.Event | None = None,
-                   name: str | None = None, name_suffix: str = "", trained_with: str = "",
-                   run: Callable[..., RunOutcome] = train_on_mnist, on_phase: Callable[[str], None] | None = None,
-                   save: Callable[..., StoredModel] | None = None, replace_default: bool = False) -> StoredModel:
+def ignore_phase(phase: str) -> None:
+    """The default on_phase of a run: no one follows its phases."""
+
+
+@dataclass(frozen=True)
+class TrainingHooks:
+    """What a caller of train_and_save adds to a run; every field has a default (a plain, silent run)."""
+
+    progress: TrainingProgress | None = None        # per-batch and per-epoch callbacks
+    cancel_event: threading.Event | None = None     # set: stop after the current batch (TrainingCancelled)
+    on_phase: Callable[[str], None] = ignore_phase  # told "training", then "evaluating" (it may raise to stop)
+    train_step: Callable[..., RunOutcome] = train_on_mnist  # (settings, base_model, data, progress, cancel, callbacks)
+    save: Callable[..., StoredModel] | None = None  # instead of store.save (a job's saving guard)
+    name: str | None = None                         # the store name; None: the architecture + name_suffix + a time
+    name_suffix: str = ""
+    trained_with: str = ""                          # who trained it (a command line, a panel), kept in its lineage
+    replace_default: bool = False                   # may save over the bundled default (CLI --replace-default)
+
+
+def train_and_save(settings: TrainingSettings, store: ModelStore, data=None,
+                   hooks: TrainingHooks | None = None) -> StoredModel:
     """Train (fresh or continuing settings.base_model), evaluate on the full test set, record lineage and
-    per-epoch snapshots, and save; data is ((x_train, y_train), (x_test, y_test)), MNIST when None."""
-    validate_settings(settings)
-    report_phase = on_phase or (lambda phase: None)
+    per-epoch snapshots, and save; data is ((x_train, y_train), (x_test, y_test)), MNIST when None.
+
+    The settings were validated where they entered (the CLI, JobManager.start); they are not checked again here.
+    """
+    hooks = hooks or TrainingHooks()
     if data is None:
         from mnist_cnn.data.mnist import load_mnist
 
@@ -72,27 +90,27 @@ def train_and_save(settings: TrainingSettings, store: ModelStore, data=None, *,
     settings, earlier, base_model = load_base(settings, store)
     _, (x_test, y_test) = data
     recorder = make_recorder(store, settings.base_model, earlier, x_test, y_test)
-    report_phase("training")
-    outcome = run(settings, base_model, data, progress, cancel_event, [recorder])
+    hooks.on_phase("training")
+    outcome = hooks.train_step(settings, base_model, data, hooks.progress, hooks.cancel_event, [recorder])
     model = outcome.training.model
     recorder.keep_final(model)  # the replay ends on the weights saved (a fine-tune blends them after its epochs)
     evaluation = None
     if outcome.test_accuracy is None:
-        report_phase("evaluating")
+        hooks.on_phase("evaluating")
         evaluation = evaluate_model(model, x_test, y_test)  # the full 10,000 test digits
         outcome = replace(outcome, test_loss=evaluation.mean_loss, test_accuracy=evaluation.accuracy)
     how = outcome.how or ("continued" if base_model is not None else "trained")
     training = outcome.training
-    stage = make_stage(how, trained_with, settings.to_dict(), count_epochs(training.history),
+    stage = make_stage(how, hooks.trained_with, settings.to_dict(), count_epochs(training.history),
                        training.training_seconds, outcome.test_accuracy)
     lineage = build_lineage(earlier, stage, training.history, training.epoch_seconds)
     metadata = build_metadata(model, settings.architecture, settings.to_dict(), lineage.pop("history"),
                               lineage.pop("epoch_seconds"), training.training_seconds, outcome.test_loss,
-                              outcome.test_accuracy, trained_with=trained_with, base_model=settings.base_model,
+                              outcome.test_accuracy, trained_with=hooks.trained_with, base_model=settings.base_model,
                               **lineage, **outcome.extra)
-    name = name or store.new_name(settings.architecture + name_suffix)
-    stored = (save or store.save)(model, metadata, name, replace_default=replace_default,
-                                  snapshots=recorder.to_arrays())
+    name = hooks.name or store.new_name(settings.architecture + hooks.name_suffix)
+    stored = (hooks.save or store.save)(model, metadata, name, replace_default=hooks.replace_default,
+                                        snapshots=recorder.to_arrays())
     if evaluation is not None:  # kept beside the model: the app's Test-set explorer shows it at once
         keep_evaluation(stored.model_path, evaluation, stored.metadata["file_sha256"], x_test, y_test)
     return stored

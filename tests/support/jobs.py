@@ -1,5 +1,6 @@
-"""Background jobs in tests: a job small enough to run in seconds, and what a store folder holds."""
+"""Background jobs in tests: a job small enough to run in seconds, a stuck one, and what a store folder holds."""
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,3 +16,14 @@ TINY_SPEC = JobSpec(replace(PANEL_SETTINGS, architecture="keras_example", epochs
 def files_in(directory: Path) -> list[str]:
     """Every file name in a folder, hidden ones included (but not the store's lock file), sorted."""
     return sorted(path.name for path in directory.iterdir() if path.name != LOCK_FILE_NAME)
+
+
+# The phase a stuck worker reports before it stops looking at Cancel.
+STUCK_PHASE = "stuck"
+
+
+def work_that_never_checks_cancel(spec, store, reporter) -> dict:
+    """A kind of work (for jobs.work.WORK_KINDS in a test) busy where it cannot see Cancel, as an import would be."""
+    reporter.phase(STUCK_PHASE)
+    time.sleep(600)
+    return {}
