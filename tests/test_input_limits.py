@@ -159,7 +159,7 @@ def test_a_canvas_png_of_exactly_the_byte_limit_is_decoded_and_one_byte_more_ref
 
 
 def test_a_canvas_png_of_the_largest_side_is_decoded():
-    side = canvas_image.MAX_CANVAS_SIDE
+    side = canvas_image.MAX_CANVAS_SIZE
     assert side == 1200
     decoded = decode_canvas_png(png_bytes(np.zeros((side, side), np.uint8)))
     assert decoded.shape == (side, side, 4)

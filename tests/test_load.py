@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from benchmarks import canvas_values
 from benchmarks import streamlit_client as client
 from benchmarks.bench_load import run_load
 
@@ -30,7 +31,7 @@ def test_two_sessions_drawing_at_once_all_get_predictions_and_no_errors(app_serv
 
 
 def test_two_protocol_students_get_the_right_digits_and_no_errors(app_server):
-    drawings = {name: client.render_known_drawings()[name] for name in ("one", "zero")}
+    drawings = {name: canvas_values.render_known_drawings()[name] for name in ("one", "zero")}
 
     async def two_students():
         return await asyncio.gather(*(client.play_student(app_server, number, seconds=60, max_strokes=2,
@@ -88,7 +89,7 @@ def test_protocol_client_sends_and_receives_what_the_browser_does(app_server, pa
     canvas = page.locator("canvas").first
     canvas.wait_for(timeout=90_000)
     box = canvas.bounding_box()
-    stroke = client.KNOWN_DRAWINGS["one"][1][0]  # canvas pixels; the canvas is shown at its own size
+    stroke = canvas_values.KNOWN_DRAWINGS["one"][1][0]  # canvas pixels; the canvas is shown at its own size
     page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
     page.mouse.down()
     page.mouse.move(box["x"] + stroke[-1][0], box["y"] + stroke[-1][1], steps=20)
@@ -112,7 +113,7 @@ def test_protocol_client_sends_and_receives_what_the_browser_does(app_server, pa
             replayed = await session.draw(browser_value)  # Chromium's own drawing, through the client
             record = await session.wait_for_stroke_run()
             await session.clear()
-            rendered = await session.draw(client.make_canvas_value([stroke]))  # the client's rendering of it
+            rendered = await session.draw(canvas_values.make_canvas_value([stroke]))  # the client's rendering of it
             return sent_key, fragment, session.page_script_hash, replayed, record.elements, rendered, session.errors
         finally:
             await session.close()
