@@ -81,6 +81,14 @@ def test_snapshot_fractions_and_unknown_progress():
     assert starting.epoch_fraction == 0.0 and starting.overall_fraction == 0.0
 
 
+def test_a_jobs_temporary_files_are_removed_by_its_tag_only(tmp_path):
+    names = [".tmp-job-abc-1.keras", ".tmp-job-abcd-2.keras", ".tmp-3.keras", "a.keras"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    remove_temporary_files(tmp_path, tag="job-abc")
+    assert files_in(tmp_path) == [".tmp-3.keras", ".tmp-job-abcd-2.keras", "a.keras"]
+
+
 def test_stale_temporary_files_are_removed_and_fresh_ones_kept(tmp_path):
     stale, fresh, model = tmp_path / ".tmp-old.keras", tmp_path / ".tmp-new.keras", tmp_path / "a.keras"
     for path in (stale, fresh, model):
@@ -152,12 +160,15 @@ def test_a_worker_that_cannot_see_cancel_is_terminated(models_dir, monkeypatch):
     manager.start(JobSpec(TINY_SPEC.settings, kind="stuck"))
     stuck = wait_for(manager, lambda s: s.phase == STUCK_PHASE)
     assert stuck.is_running, stuck.message
+    assert any(name.startswith(f".tmp-job-{stuck.job_id}-") for name in files_in(models_dir))  # its half save
+    (models_dir / ".tmp-another-save.keras").write_bytes(b"another save in progress, newer than the job")
     manager.cancel()
     ended = wait_for(manager, lambda s: False, timeout=SAFETY_NET_SECONDS)  # the worker alone would sleep on
     assert ended.status == CANCELLED and "nothing was saved" in ended.message
     manager.job.process.join(timeout=SAFETY_NET_SECONDS)
     assert manager.job.process.exitcode == -signal.SIGTERM  # the server stopped it
-    assert files_in(models_dir) == BUNDLED_MODEL_FILES
+    # The killed worker's temporary file is removed; another save's, though newer than the job, is not.
+    assert files_in(models_dir) == sorted([*BUNDLED_MODEL_FILES, ".tmp-another-save.keras"])
 
 
 def test_two_concurrent_starts_give_one_job(models_dir):

@@ -1,7 +1,9 @@
 """Tests for the user's drawing store: round-trips, deletion, export/import, and concurrent writers."""
 
+import errno
 import sqlite3
 import threading
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from mnist_cnn import config
 from mnist_cnn.my_digits.collections import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError, MyDigitsStore,
                                              read_mnist_layout, validate_collection_name)
+from mnist_cnn.my_digits.database import describe_database_error
 
 
 def make_digit(value: float) -> np.ndarray:
@@ -287,3 +290,16 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_what_was_saved(tmp_path, monk
             store.add(2, make_digit(np.random.default_rng(2).random()), np.full((160, 160), 200, np.uint8))
     monkeypatch.setattr(digit_database.sqlite3, "connect", connect)
     assert store.count_by_label()[1] == 1
+
+
+def test_an_io_error_on_a_disk_without_room_is_called_a_full_disk(tmp_path, monkeypatch):
+    from mnist_cnn.my_digits import database as digit_database
+
+    error = sqlite3.OperationalError("disk I/O error")
+    error.sqlite_errorcode = 778  # SQLITE_IOERR_WRITE: what a journal write on a full disk gives
+    room = {"free": digit_database.MIN_FREE_BYTES}
+    monkeypatch.setattr(digit_database.shutil, "disk_usage", lambda folder: SimpleNamespace(free=room["free"]))
+    assert "cannot be opened or written" in describe_database_error(error, tmp_path / "d.sqlite3")  # room left
+    room["free"] = digit_database.MIN_FREE_BYTES - 1
+    assert "disk is full" in describe_database_error(error, tmp_path / "d.sqlite3")
+    assert "disk is full" in describe_database_error(OSError(errno.ENOSPC, "No space left on device"), tmp_path)

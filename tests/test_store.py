@@ -215,3 +215,12 @@ def test_the_advice_for_an_empty_store_fits_its_folder(tmp_path):
     assert "git checkout -- models/" in bundled
     elsewhere = describe_empty_store(tmp_path)
     assert f"{tmp_path}/" in elsewhere and "cp " in elsewhere and "git checkout" not in elsewhere
+
+
+def test_a_process_tags_its_temporary_files(tmp_path, monkeypatch):
+    from mnist_cnn.store import model_store
+
+    monkeypatch.setattr(model_store, "TEMPORARY_TAG", "")
+    model_store.tag_temporary_files("job-42")
+    written = model_store.write_temporary(tmp_path, ".json", lambda path: path.write_text("{}"))
+    assert written.name.startswith(".tmp-job-42-") and written.suffix == ".json"

@@ -15,7 +15,7 @@ from pathlib import Path
 from mnist_cnn import config
 from mnist_cnn.jobs.guard import StoreLock, StoreLockedError
 from mnist_cnn.jobs.work import WORK_KINDS
-from mnist_cnn.jobs.worker import WorkerLimits, run_worker
+from mnist_cnn.jobs.worker import WorkerLimits, job_temporary_tag, run_worker
 from mnist_cnn.training.settings import PANEL_SETTINGS, TrainingSettings, validate_settings
 
 # Job states. A job is "running" from start() until its worker has finished, been cancelled or failed.
@@ -91,12 +91,12 @@ class JobSnapshot:
         return min((self.epoch - 1 + self.epoch_fraction) / self.spec.settings.epochs, 1.0)
 
 
-def remove_temporary_files(directory: Path, older_than: float | None = None, newer_than: float | None = None):
-    """Remove the store's .tmp-* files (left by an interrupted save) by modification time."""
-    for path in Path(directory).glob(".tmp-*"):
+def remove_temporary_files(directory: Path, older_than: float | None = None, tag: str | None = None):
+    """Remove the store's .tmp-* files left by interrupted saves: those older than `older_than`, or one tag's."""
+    pattern = f".tmp-{tag}-*" if tag else ".tmp-*"
+    for path in Path(directory).glob(pattern):
         try:
-            modified = path.stat().st_mtime
-            if (older_than is None or modified < older_than) and (newer_than is None or modified >= newer_than):
+            if older_than is None or path.stat().st_mtime < older_than:
                 path.unlink()
         except OSError:
             pass
@@ -205,7 +205,7 @@ class JobManager:
         job.process = self.context.Process(
             target=run_worker, name=f"training-{job.job_id}", daemon=True,
             args=(WORK_KINDS[spec.kind], spec, str(models_dir), job.messages, job.cancel_event,
-                  job.saving_event, WorkerLimits(os.getpid(), config.MAX_JOB_SECONDS, store_lock)))
+                  job.saving_event, WorkerLimits(os.getpid(), config.MAX_JOB_SECONDS, store_lock, job.job_id)))
         try:
             with main_module_hidden():
                 job.process.start()
@@ -298,7 +298,7 @@ class JobManager:
             job.process.join(timeout=10)
             killed = True
         if killed:
-            remove_temporary_files(job.models_dir, newer_than=job.started_at - 1)
+            remove_temporary_files(job.models_dir, tag=job_temporary_tag(job.job_id))  # its own files only
 
     def drain_messages(self, job: Job) -> bool:
         """Apply messages still in the queue after the worker exited; True if one ended the job."""

@@ -77,6 +77,12 @@ class WorkerLimits:
     parent_pid: int
     max_seconds: float
     store_lock: StoreLock    # held (inherited) by the worker until it exits
+    job_id: str = ""         # names the worker's temporary files in the store (.tmp-job-<id>-…)
+
+
+def job_temporary_tag(job_id: str) -> str:
+    """The tag of a job's temporary files in the store: .tmp-job-<id>-…"""
+    return f"job-{job_id}"
 
 
 def lower_worker_priority() -> None:
@@ -104,8 +110,10 @@ def run_worker(work, spec, models_dir: str, messages, cancel_event, saving_event
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     reporter = WorkerReporter(messages, cancel_event, saving_event)
     try:
-        from mnist_cnn.store.model_store import ModelStore
+        from mnist_cnn.store.model_store import ModelStore, tag_temporary_files
         from mnist_cnn.training.fit import TrainingCancelled
+
+        tag_temporary_files(job_temporary_tag(limits.job_id))
 
         reporter.phase("starting TensorFlow")
         outcome = work(spec, ModelStore(Path(models_dir)), reporter)

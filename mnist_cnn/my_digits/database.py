@@ -1,5 +1,7 @@
 """The SQLite file behind My digits: schema and migration, short connections, and database errors as clear messages."""
 
+import errno
+import shutil
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +34,9 @@ IO_ERROR_CODE = 10           # SQLITE_IOERR
 DAMAGED_CODES = {11, 26}     # SQLITE_CORRUPT, SQLITE_NOTADB
 FULL_CODE = 13               # SQLITE_FULL
 CANT_OPEN_CODE = 14          # SQLITE_CANTOPEN
+# A write that fails with an I/O error while the disk has less free space than this is reported as a full disk
+# (SQLite often says "disk I/O error" when a journal write finds no space).
+MIN_FREE_BYTES = 1 << 20
 
 
 class MyDigitsError(ValueError):
@@ -42,11 +47,23 @@ class MyDigitsDatabaseError(MyDigitsError):
     """The drawings database could not be read or written; the message says why and what to do."""
 
 
+def is_out_of_space(error: Exception, primary: int | None, path: Path) -> bool:
+    """Whether a failed write came from a full disk: SQLITE_FULL, ENOSPC, or an I/O error with no room left."""
+    if primary == FULL_CODE or "full" in str(error) or getattr(error, "errno", None) == errno.ENOSPC:
+        return True
+    if primary != IO_ERROR_CODE and not isinstance(error, OSError):
+        return False
+    try:
+        return shutil.disk_usage(path.parent).free < MIN_FREE_BYTES
+    except OSError:
+        return False
+
+
 def describe_database_error(error: Exception, path: Path) -> str:
     """A clear message for a sqlite3 (or file system) error on the drawings database at path."""
     code = getattr(error, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
-    if primary == FULL_CODE or "full" in str(error):
+    if is_out_of_space(error, primary, path):
         return "The server's disk is full, so no drawing can be saved. Ask the teacher to free some space."
     if primary in DAMAGED_CODES:
         return (f"The drawings database ({path.name}) is damaged and cannot be read. Ask the teacher to move it "

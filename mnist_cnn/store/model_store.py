@@ -19,6 +19,9 @@ from mnist_cnn.store.metadata import find_metadata_problem
 
 # Names of stored models: letters, digits, '-', '_' and '.', starting with a letter or digit (use fullmatch).
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}")
+# This process's temporary files are named .tmp-<TEMPORARY_TAG>-…: a training worker sets its job's tag, so that a
+# killed worker's files can be told from another save in progress (tag_temporary_files).
+TEMPORARY_TAG = ""
 # Leftovers of an interrupted save (.tmp-* files, NAME.json without NAME.keras) older than this are removed.
 STALE_LEFTOVER_SECONDS = 300
 # A model's kept test-set evaluation (mnist_cnn/store/evaluation_file.py): NAME.evaluation.npz beside NAME.keras.
@@ -103,9 +106,16 @@ def sync_file(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
+def tag_temporary_files(tag: str) -> None:
+    """Name this process's temporary files .tmp-<tag>-… (a training worker tags them with its job)."""
+    global TEMPORARY_TAG
+    TEMPORARY_TAG = tag
+
+
 def write_temporary(folder: Path, suffix: str, write) -> Path:
     """Call write(temporary_path) for a new .tmp-* file in folder and flush it to disk; its path."""
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+    prefix = f".tmp-{TEMPORARY_TAG}-" if TEMPORARY_TAG else ".tmp-"
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
     os.close(handle)
     try:
         write(Path(temporary))

@@ -23,7 +23,13 @@ STUCK_PHASE = "stuck"
 
 
 def work_that_never_checks_cancel(spec, store, reporter) -> dict:
-    """A kind of work (for jobs.work.WORK_KINDS in a test) busy where it cannot see Cancel, as an import would be."""
+    """A kind of work (for jobs.work.WORK_KINDS in a test) busy where it cannot see Cancel, as an import would be.
+
+    It has begun a save first: its own temporary file lies in the store, as a killed worker's would.
+    """
+    from mnist_cnn.store.model_store import write_temporary
+
+    write_temporary(store.directory, ".keras", lambda path: path.write_bytes(b"half a model"))
     reporter.phase(STUCK_PHASE)
     time.sleep(600)
     return {}
