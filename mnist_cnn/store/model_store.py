@@ -19,8 +19,7 @@ from mnist_cnn.store.metadata import find_metadata_problem
 
 # Names of stored models: letters, digits, '-', '_' and '.', starting with a letter or digit (use fullmatch).
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}")
-# This process's temporary files are named .tmp-<TEMPORARY_TAG>-…: a training worker sets its job's tag, so that a
-# killed worker's files can be told from another save in progress (tag_temporary_files).
+# This process's temporary files are .tmp-<TEMPORARY_TAG>-…: a training worker tags its own (tag_temporary_files).
 TEMPORARY_TAG = ""
 # Leftovers of an interrupted save (.tmp-* files, NAME.json without NAME.keras) older than this are removed.
 STALE_LEFTOVER_SECONDS = 300
@@ -107,7 +106,7 @@ def sync_file(path: Path) -> None:
 
 
 def tag_temporary_files(tag: str) -> None:
-    """Name this process's temporary files .tmp-<tag>-… (a training worker tags them with its job)."""
+    """Name this process's temporary files .tmp-<tag>-…, so a killed worker's are told from another save's."""
     global TEMPORARY_TAG
     TEMPORARY_TAG = tag
 
