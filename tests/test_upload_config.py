@@ -157,10 +157,12 @@ def replace_in_layer(model_config: dict, index: int, **settings) -> dict:
     (lambda: make_sequential_config(make_layer("Dense", "d", units=10), make_layer("Dense", "d", units=10)),
      "same name"),
     (make_branch_config, "simple chains"),
+    (lambda: make_sequential_config(make_layer("InputLayer", "again", batch_shape=[None, 784])), "second input"),
     (lambda: replace_in_layer(make_sequential_config(make_layer("Flatten", "f")), 0, batch_shape=[2, 28, 28, 1]),
      r"input shape \(None, 28, 28, 1\)"),
 ], ids=["input", "outputs", "function-activation", "float64", "custom-registered", "numpy-initializer",
-        "lying-build-config", "window-too-wide", "bad-filters", "not-a-model", "same-names", "branch", "fixed-batch"])
+        "lying-build-config", "window-too-wide", "bad-filters", "not-a-model", "same-names", "branch", "second-input",
+        "fixed-batch"])
 def test_configs_a_visitor_could_write_are_refused_with_a_clear_reason(make_config, words):
     with pytest.raises(ModelExchangeError, match=words):
         judge_model_config(make_config())
@@ -203,3 +205,21 @@ def test_the_config_size_cap_admits_exactly_its_bytes(excess, monkeypatch):
             read_model_config(make_keras_archive(model_config))
     else:
         assert read_model_config(make_keras_archive(model_config)) == model_config
+
+
+def test_zero_weights_that_unpack_to_318_mb_are_refused_from_the_archive_headers():
+    buffer = io.BytesIO()  # the finding: a 0.3 MB upload stored as 318 MB; written in chunks, never held unpacked
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", json.dumps(make_conv_stack_config(1, 4)))
+        with archive.open("model.weights.h5", "w", force_zip64=True) as member:
+            for _ in range(318):
+                member.write(bytes(2**20))
+    assert len(buffer.getvalue()) < 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelTooLargeError, match="The model unpacks to 318.0 MB; the limit is 32 MB"):
+            read_model_config(buffer.getvalue())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 2**20

@@ -220,6 +220,8 @@ def measure_model_config(model_config: dict) -> ModelSize:
     largest = math.prod(shape)
     for index, layer in enumerate(layers[1:], start=1):
         name, class_name = describe_layer(layer, index)
+        if class_name == "InputLayer":
+            raise ModelExchangeError(f"Layer {name!r} is a second input: only simple chains of layers are supported.")
         where = f"Layer {name!r} ({class_name})"
         check_helper_objects(layer["config"], where)
         check_declared_shape(layer, name, shape)
