@@ -97,7 +97,10 @@ def make_upload_stem(filename: str) -> str:
 def check_saved_model(path: Path) -> ModelSize:
     """Refuse the model file the checking process saved unless it is within MAX_STORED_MODEL_BYTES and still
     passes the judge (the process handled an untrusted file); its size."""
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise ModelExchangeError("Checking the model ended without saving it; it was refused.") from None
     if size > config.MAX_STORED_MODEL_BYTES:
         raise ModelTooLargeError(f"The model takes {size / 2**20:.1f} MB once saved; the limit is "
                                  f"{config.MAX_STORED_MODEL_BYTES / 2**20:.0f} MB.")
