@@ -64,3 +64,22 @@ MAX_STORED_MODELS = 30         # a job may not start when the store holds this m
 # Per-epoch snapshots of a training run (the Training page's replay), kept next to the model in the store.
 SNAPSHOT_TEST_DIGITS = 2_000   # each epoch is measured on this many test digits (the first ones: fixed)
 MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024  # per model: every epoch of a MAX_EPOCHS run fits; more are thinned out
+
+# Bounds on a model uploaded on the Training page, judged from its config.json before Keras builds anything. The six
+# architectures need at most 232K parameters, 22M FLOPs and 50K numbers in a layer's output per image; each cap
+# admits about four times that, and checking one upload on the 10,000 test digits stays within a minute or two.
+MAX_UPLOAD_PARAMETERS = 1_000_000        # weights and statistics (4 MB in float32: about what a 5 MB upload holds)
+MAX_UPLOAD_FLOPS = 100_000_000           # floating-point operations per image (a multiply-add counts two)
+MAX_UPLOAD_ACTIVATION = 200_000          # numbers in the largest layer output (or the input), per image
+MAX_UPLOAD_CONFIG_BYTES = 1024 * 1024    # the .keras's config.json (the six architectures' take about 15 KB)
+MAX_UPLOAD_UNPACKED_BYTES = 32 * 1024 * 1024  # every member of the .keras unpacked (weights plus optimizer state)
+MAX_STORED_MODEL_BYTES = 16 * 1024 * 1024     # the model file as stored (saved again without optimizer state)
+# The process that loads, checks and evaluates an upload (one at a time per server, on idle CPU only): killed after
+# MAX_UPLOAD_CHECK_SECONDS; it may grow by at most MAX_UPLOAD_CHECK_MEMORY_BYTES of address space beyond what
+# TensorFlow takes when it starts (about 2.4 GB of address space, 0.9 GB resident).
+MAX_UPLOAD_CHECK_SECONDS = 180
+MAX_UPLOAD_CHECK_MEMORY_BYTES = 1536 * 1024 * 1024
+UPLOAD_EVALUATION_BATCH_SIZE = 100       # test digits per forward pass while checking (bounds activation memory)
+# Uploads are off where the installed Keras is older than this: 3.12.1 closes the known safe-mode bypasses
+# (CVE-2025-1550, fixed in 3.9; CVE-2025-8747 and CVE-2025-9906, 3.11; CVE-2025-12058, 3.12).
+MIN_UPLOAD_KERAS_VERSION = "3.12.1"

@@ -10,6 +10,7 @@ from ui.retrain import show_job_status
 from ui.state import get_store
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
 from ui.training.model_exchange import show_model_exchange
+from ui.text import as_code_span
 from ui.training.replay import show_replay
 
 
@@ -21,9 +22,9 @@ def delete_model(name: str) -> None:
     try:
         get_store().delete(name)
     except (ValueError, OSError) as error:
-        st.session_state["training_notice"] = ("error", f"Could not delete {name}: {error}")
+        st.session_state["training_notice"] = ("error", f"Could not delete {as_code_span(name)}: {error}")
         return
-    st.session_state["training_notice"] = ("success", f"Deleted {name}.")
+    st.session_state["training_notice"] = ("success", f"Deleted {as_code_span(name)}.")
     st.session_state["training_delete_pending"] = None
     if st.session_state.get("active_model_name") == name:
         st.session_state["active_model_name"] = config.DEFAULT_MODEL_NAME
@@ -45,7 +46,7 @@ if not show_job_status(large=True):
 
 models, problems = get_store().scan()
 for problem in problems:
-    st.warning(f"Skipped **{problem.name}**: {problem.message}")
+    st.warning(f"Skipped {as_code_span(problem.name)}: {problem.message}")
 if not models:
     st.error(describe_empty_store(get_store().directory))
     st.stop()
@@ -85,7 +86,8 @@ show_replay(by_name[chosen], history)
 show_model_exchange(models)
 
 st.subheader("Delete a trained model")
-trained = [name for name in names if not by_name[name].is_default]
+unreadable = [problem.name for problem in problems if problem.name != config.DEFAULT_MODEL_NAME]
+trained = [name for name in names if not by_name[name].is_default] + unreadable
 notice = st.session_state.get("training_notice")
 if notice:
     (st.success if notice[0] == "success" else st.error)(notice[1])
@@ -95,9 +97,11 @@ elif not is_teacher():
     st.caption(TEACHER_ONLY_CAPTION)
 else:
     victim = st.selectbox("Trained model", trained, key="training_delete_choice",
-                          help="The bundled default model is never deleted, so it is not listed.")
+                          format_func=lambda name: f"{name} (unreadable)" if name in unreadable else name,
+                          help="Unreadable model files are listed too. The bundled default model is never deleted, "
+                               "so it is not listed.")
     if st.session_state.get("training_delete_pending") == victim:
-        st.warning(f"Delete **{victim}** for everyone on this server? This cannot be undone.")
+        st.warning(f"Delete {as_code_span(victim)} for everyone on this server? This cannot be undone.")
         yes, no = st.columns(2)
         yes.button("Yes, delete it", type="primary", on_click=delete_model, args=(victim,),
                    icon=":material/delete:")

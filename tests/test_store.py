@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mnist_cnn import config
-from mnist_cnn.store.model_store import ModelStore, ModelStoreError, build_metadata, load_keras_model
+from mnist_cnn.store.model_store import ModelStore, ModelStoreError, StoreFullError, build_metadata, load_keras_model
 
 
 def save_tiny(store, model, name="tiny"):
@@ -218,9 +218,49 @@ def test_the_advice_for_an_empty_store_fits_its_folder(tmp_path):
 
 
 def test_a_process_tags_its_temporary_files(tmp_path, monkeypatch):
-    from mnist_cnn.store import model_store
+    from mnist_cnn.store import files
 
-    monkeypatch.setattr(model_store, "TEMPORARY_TAG", "")
-    model_store.tag_temporary_files("job-42")
-    written = model_store.write_temporary(tmp_path, ".json", lambda path: path.write_text("{}"))
+    monkeypatch.setattr(files, "TEMPORARY_TAG", "")
+    files.tag_temporary_files("job-42")
+    written = files.write_temporary(tmp_path, ".json", lambda path: path.write_text("{}"))
     assert written.name.startswith(".tmp-job-42-") and written.suffix == ".json"
+
+
+def test_two_names_reserved_in_the_same_second_differ_and_each_save_keeps_its_own(tmp_path, tiny_trained_model,
+                                                                                    monkeypatch):
+    import mnist_cnn.store.model_store as store_module
+    from datetime import datetime, timezone
+
+    class FrozenClock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+    monkeypatch.setattr(store_module, "datetime", FrozenClock)
+    store = ModelStore(tmp_path)
+    first, second = store.reserve_name("uploaded-x"), store.reserve_name("uploaded-x")  # neither saved yet
+    assert (first, second) == ("uploaded-x-20300102-030405", "uploaded-x-20300102-030405-2")
+    assert store.scan() == ([], [])  # a reservation is never listed
+    save_tiny(store, tiny_trained_model, second)
+    save_tiny(store, tiny_trained_model, first)
+    assert sorted(stored.name for stored in store.list_models()) == [first, second]
+
+
+def test_unreadable_model_files_count_and_can_be_deleted_by_their_file_name(tmp_path, tiny_trained_model,
+                                                                             monkeypatch):
+    store = ModelStore(tmp_path)
+    nan_loss = save_tiny(store, tiny_trained_model, "nan-loss")
+    nan_loss.metadata_path.write_text(json.dumps({**nan_loss.metadata, "test_loss": float("nan")}))
+    (tmp_path / "odd name!.keras").write_bytes(b"not a zip")
+    (tmp_path / "odd name!.json").write_text("{}")
+    models, problems = store.scan()
+    assert models == [] and sorted(problem.name for problem in problems) == ["nan-loss", "odd name!"]
+    monkeypatch.setattr(config, "MAX_STORED_MODELS", 2)
+    with pytest.raises(StoreFullError):
+        store.check_room()
+    for problem in problems:
+        store.delete(problem.name)
+    store.check_room()
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="Invalid model name"):
+        store.delete("no such file!")

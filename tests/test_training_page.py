@@ -209,3 +209,19 @@ def test_a_model_with_badly_typed_metadata_is_reported_and_every_page_works(mode
     for page in ("pages/draw.py", "pages/architecture.py"):
         app.switch_page(page).run()
         assert not app.exception, page
+
+
+def test_the_teacher_can_delete_unreadable_model_files_too(models_dir, tiny_trained_model):
+    nan_loss = save_trained_model(models_dir, tiny_trained_model, "nan-loss")
+    nan_loss.metadata_path.write_text(json.dumps({**nan_loss.metadata, "test_loss": float("nan")}))
+    (models_dir / "broken.keras").write_bytes(b"this is not a zip archive")
+    app = open_training_page()
+    assert not app.exception
+    choice = app.selectbox(key="training_delete_choice")
+    assert choice.options == ["broken (unreadable)", "nan-loss (unreadable)"]
+    for _ in range(2):
+        app.button[[b.label for b in app.button].index("Delete…")].click().run()
+        app.button[[b.label for b in app.button].index("Yes, delete it")].click().run()
+        assert not app.exception
+    assert sorted(path.name for path in models_dir.glob("*.keras")) == ["default.keras"]
+    assert ModelStore(models_dir).count_trained_models() == 0

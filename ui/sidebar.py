@@ -8,6 +8,7 @@ from ui.collections import show_collection_picker
 from ui.retrain import show_retrain_panel
 from ui.state import get_store, init_session_state
 from ui.teacher import show_teacher_unlock
+from ui.text import as_code_span
 
 
 def describe_model(stored) -> str:
@@ -47,7 +48,7 @@ def show_model_picker() -> None:
             if meta.get("collection"):
                 st.caption(f"Fine-tuned for the collection **{meta['collection']}**")
         for problem in problems:
-            st.warning(f"Skipped model file **{problem.name}**: {problem.message}")
+            st.warning(f"Skipped model file {as_code_span(problem.name)}: {problem.message}")
 
 
 def show_sidebar() -> None:

@@ -110,7 +110,8 @@ def run_worker(work, spec, models_dir: str, messages, cancel_event, saving_event
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     reporter = WorkerReporter(messages, cancel_event, saving_event)
     try:
-        from mnist_cnn.store.model_store import ModelStore, tag_temporary_files
+        from mnist_cnn.store.files import tag_temporary_files
+        from mnist_cnn.store.model_store import ModelStore
         from mnist_cnn.training.fit import TrainingCancelled
 
         tag_temporary_files(job_temporary_tag(limits.job_id))

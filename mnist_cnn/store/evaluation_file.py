@@ -9,7 +9,8 @@ import numpy as np
 
 from mnist_cnn.config import NUM_CLASSES
 from mnist_cnn.evaluation.metrics import Evaluation, make_evaluation
-from mnist_cnn.store.model_store import EVALUATION_SUFFIX, write_atomically
+from mnist_cnn.store.files import write_atomically
+from mnist_cnn.store.model_store import EVALUATION_SUFFIX
 # A file larger than this is not one of ours (10,000 float32 probabilities take 400 KB before compression).
 MAX_EVALUATION_BYTES = 4 * 2**20
 # What the file holds: the probabilities, and what they were computed from.

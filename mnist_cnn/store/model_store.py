@@ -1,9 +1,9 @@
 """The model store: .keras files with JSON metadata, saved atomically and loaded in Keras safe mode."""
 
 import json
+import itertools
 import os
 import re
-import tempfile
 import threading
 import time
 import zipfile
@@ -15,12 +15,11 @@ import keras
 
 from mnist_cnn import config
 from mnist_cnn.data.mnist import compute_sha256
+from mnist_cnn.store.files import sync_file, sync_folder, write_atomically, write_temporary
 from mnist_cnn.store.metadata import find_metadata_problem
 
 # Names of stored models: letters, digits, '-', '_' and '.', starting with a letter or digit (use fullmatch).
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}")
-# This process's temporary files are .tmp-<TEMPORARY_TAG>-…: a training worker tags its own (tag_temporary_files).
-TEMPORARY_TAG = ""
 # Leftovers of an interrupted save (.tmp-* files, NAME.json without NAME.keras) older than this are removed.
 STALE_LEFTOVER_SECONDS = 300
 # A model's kept test-set evaluation (mnist_cnn/store/evaluation_file.py): NAME.evaluation.npz beside NAME.keras.
@@ -85,62 +84,13 @@ def load_keras_model(path: Path) -> keras.Model:
                               f"{type(error).__name__}: {str(error)[:300]}") from error
 
 
-def sync_folder(folder: Path) -> None:
-    """Flush a folder's entries (renames, deletions) to disk, where the platform allows it."""
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
-
-
-def sync_file(path: Path) -> None:
-    """Flush a file's contents to disk."""
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def tag_temporary_files(tag: str) -> None:
-    """Name this process's temporary files .tmp-<tag>-…, so a killed worker's are told from another save's."""
-    global TEMPORARY_TAG
-    TEMPORARY_TAG = tag
-
-
-def write_temporary(folder: Path, suffix: str, write) -> Path:
-    """Call write(temporary_path) for a new .tmp-* file in folder and flush it to disk; its path."""
-    prefix = f".tmp-{TEMPORARY_TAG}-" if TEMPORARY_TAG else ".tmp-"
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        sync_file(Path(temporary))
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return Path(temporary)
-
-
-def write_atomically(path: Path, write) -> None:
-    """Call write(temporary_path) in path's folder, then rename it onto path (all or nothing, flushed)."""
-    temporary = write_temporary(path.parent, path.suffix, write)
-    try:
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    sync_folder(path.parent)
-
-
-def build_metadata(model: keras.Model, architecture: str, hyperparameters: dict, history: dict,
+def build_metadata(model: keras.Model | int, architecture: str, hyperparameters: dict, history: dict,
                    epoch_seconds: list, training_seconds: float, test_loss: float,
                    test_accuracy: float, **extra) -> dict:
-    """Collect what the store records about a trained model."""
+    """Collect what the store records about a trained model (given as the model, or as its parameter count)."""
     import tensorflow as tf
+
+    parameter_count = model if isinstance(model, int) else int(model.count_params())
 
     return {
         "architecture": architecture,
@@ -150,7 +100,7 @@ def build_metadata(model: keras.Model, architecture: str, hyperparameters: dict,
         "training_seconds": round(training_seconds, 1),
         "test_loss": float(test_loss),
         "test_accuracy": float(test_accuracy),
-        "parameter_count": int(model.count_params()),
+        "parameter_count": parameter_count,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "keras_version": keras.__version__,
         "tensorflow_version": tf.__version__,
@@ -219,13 +169,21 @@ class ModelStore:
         if name == config.DEFAULT_MODEL_NAME and not replace_default:
             raise ValueError("The bundled default model is never overwritten; choose another name.")
         self.directory.mkdir(parents=True, exist_ok=True)
-        model_path, metadata_path = self.paths(name)
         self.save_snapshots(name, snapshots)
         finished_model = write_temporary(self.directory, ".keras", lambda temporary: model.save(temporary))
+        return self.install(finished_model, metadata, name)
+
+    def install(self, finished_model: Path, metadata: dict, name: str) -> StoredModel:
+        """Put a finished model file (a .tmp-* file in the store's folder) in place under name, with its metadata.
+
+        NAME.json is written first, then the model is renamed onto NAME.keras: it appears complete, with its metadata.
+        """
+        model_path, metadata_path = self.paths(name)
         try:
+            sync_file(finished_model)
             metadata = {**metadata, "name": name, "file_sha256": compute_sha256(finished_model)}
             write_atomically(metadata_path, lambda temporary: temporary.write_text(json.dumps(metadata, indent=2)))
-            os.replace(finished_model, model_path)  # the model appears, complete, with its metadata
+            os.replace(finished_model, model_path)
         except BaseException:
             finished_model.unlink(missing_ok=True)
             raise
@@ -250,6 +208,24 @@ class ModelStore:
             number += 1
             name = f"{architecture}-{stamp}-{number}"
         return name
+
+    def reserve_name(self, prefix: str) -> str:
+        """A fresh name (prefix plus UTC time, then -2, -3, ...) held for one save by creating its NAME.json with
+        O_EXCL: two saves in the same second, even from two servers, never get the same name. The empty NAME.json
+        is never listed (it has no model) and is replaced by the save, or removed as a leftover."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        for number in itertools.count(1):
+            name = f"{prefix}-{stamp}" if number == 1 else f"{prefix}-{stamp}-{number}"
+            model_path, metadata_path = self.paths(name)
+            if model_path.exists():
+                continue
+            try:
+                with open(metadata_path, "x"):
+                    return name
+            except FileExistsError:
+                continue
+        raise AssertionError("unreachable")
 
     def scan(self) -> tuple[list[StoredModel], list[StoreProblem]]:
         """List complete models (default first, then newest first) and the problems found.
@@ -338,11 +314,18 @@ class ModelStore:
         """Load a stored model by name (safe mode)."""
         return load_keras_model(self.get(name).model_path)
 
+    def list_file_names(self) -> list[str]:
+        """The NAME of every NAME.keras in the folder, unreadable ones included (what scan lists or reports)."""
+        if not self.directory.exists():
+            return []
+        return sorted(path.stem for path in self.directory.glob("*.keras") if not path.name.startswith("."))
+
     def delete(self, name: str) -> None:
-        """Delete a trained model, then its metadata; the bundled default cannot be deleted."""
+        """Delete a model file (a usable one, or one scan reports as a problem), then its metadata and companions;
+        the bundled default cannot be deleted."""
         if name == config.DEFAULT_MODEL_NAME:
             raise ValueError("The bundled default model cannot be deleted.")
-        if not NAME_PATTERN.fullmatch(name):
+        if not NAME_PATTERN.fullmatch(name) and name not in self.list_file_names():
             raise ValueError(f"Invalid model name {name!r}.")
         companions = [self.directory / f"{name}{suffix}" for suffix in COMPANION_SUFFIXES]
         for path in (*self.paths(name), *companions):  # the .keras first: a .json alone is never listed

@@ -27,7 +27,7 @@ def work_that_never_checks_cancel(spec, store, reporter) -> dict:
 
     It has begun a save first: its own temporary file lies in the store, as a killed worker's would.
     """
-    from mnist_cnn.store.model_store import write_temporary
+    from mnist_cnn.store.files import write_temporary
 
     write_temporary(store.directory, ".keras", lambda path: path.write_bytes(b"half a model"))
     reporter.phase(STUCK_PHASE)
