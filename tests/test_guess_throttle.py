@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from mnist_cnn.safety.guess_throttle import GuessThrottle, TooManyGuessesError
-from tests.test_rate_limit import FakeClock
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture

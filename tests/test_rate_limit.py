@@ -5,19 +5,7 @@ import threading
 import pytest
 
 from mnist_cnn.safety.rate_limit import RateLimiter, RateLimitError, describe_wait, describe_window
-
-
-class FakeClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, now: float = 1000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture
