@@ -3,16 +3,11 @@
 import pytest
 
 from mnist_cnn.safety.text import escape_markdown
+from tests.support.markdown import render_markdown as render
 
 HOSTILE = ["[free marks](https://evil.example)", "<https://evil.example>", "![x](https://evil.example/x.png)",
            "**bold** _it_ `code` ~~no~~", "# heading", ":red[alarm] :material/lock:", "$x^2$", "a | b",
            "&#91;entity&#93;(https://evil.example)", "line\n# heading\n- item", "[ref]: https://evil.example"]
-
-
-def render(markdown: str) -> str:
-    """CommonMark's HTML for the text (Streamlit's Markdown is CommonMark with extensions)."""
-    markdown_it = pytest.importorskip("markdown_it")
-    return markdown_it.MarkdownIt("commonmark").render(markdown)
 
 
 @pytest.mark.parametrize("text", HOSTILE)

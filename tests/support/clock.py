@@ -13,3 +13,14 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         """Move the time forward."""
         self.now += seconds
+
+
+def put_limits_on_clock(monkeypatch, clock: FakeClock) -> None:
+    """Replace every rate limit of ui/limits.py with the same limit on the fake clock (undone after the test)."""
+    import ui.limits as limits
+    from mnist_cnn.safety.rate_limit import RateLimiter
+
+    for name in ("SAVES", "IMPORTS", "SESSION_COLLECTIONS", "SERVER_COLLECTIONS", "JOB_STARTS"):
+        limiter = getattr(limits, name)
+        monkeypatch.setattr(limits, name, RateLimiter(limiter.limit, limiter.window_seconds, limiter.action,
+                                                      clock=clock))
