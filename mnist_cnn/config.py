@@ -83,3 +83,27 @@ UPLOAD_EVALUATION_BATCH_SIZE = 100       # test digits per forward pass while ch
 # Uploads are off where the installed Keras is older than this: 3.12.1 closes the known safe-mode bypasses
 # (CVE-2025-1550, fixed in 3.9; CVE-2025-8747 and CVE-2025-9906, 3.11; CVE-2025-12058, 3.12).
 MIN_UPLOAD_KERAS_VERSION = "3.12.1"
+
+# Bounds on what one visitor can do to a shared class server (issue 27). Per-session limits count per browser tab;
+# server-wide ones are shared by every session, so a script that opens many sessions cannot go past them.
+MIN_TEACHER_PASSWORD_LENGTH = 8            # a shorter configured password keeps teacher mode locked for everyone
+# After a wrong teacher password the next guess from ANY session waits: the first wait, doubled with each further
+# wrong guess up to the longest, and back to the first after a right guess or a quiet period without wrong ones.
+TEACHER_GUESS_FIRST_WAIT_SECONDS = 1.0
+TEACHER_GUESS_LONGEST_WAIT_SECONDS = 30.0
+TEACHER_GUESS_QUIET_SECONDS = 10 * 60
+MAX_SAVES_PER_MINUTE = 30                  # drawings one session may save a minute (a student saves a few)
+MAX_IMPORTS_PER_HOUR = 10                  # .npz imports one session may make an hour (each adds up to 2,000)
+MAX_NEW_COLLECTIONS_PER_SESSION_HOUR = 3   # collections one session may create an hour
+# Collections the whole server creates per window: a class creating theirs at once fits; a flood of sessions does
+# not fill MAX_COLLECTIONS (it takes hours, and empty collections give their room back, below).
+MAX_NEW_COLLECTIONS_PER_WINDOW = 40
+NEW_COLLECTIONS_WINDOW_SECONDS = 10 * 60
+EMPTY_COLLECTION_GRACE_SECONDS = 30 * 60   # at MAX_COLLECTIONS, an empty collection older than this gives its room
+MAX_JOB_STARTS_PER_SESSION = 1             # jobs one session may start per window (an unlocked teacher: no limit)
+JOB_START_WINDOW_SECONDS = 5 * 60
+# Uploads Streamlit keeps in memory: per session, past these the session's oldest uploads are dropped (its newest
+# is always kept); all sessions together, past the last a new upload is refused (HTTP 503).
+MAX_UPLOADED_FILES_PER_SESSION = 8
+MAX_UPLOADED_BYTES_PER_SESSION = 20 * 1024 * 1024
+MAX_UPLOADED_BYTES_HELD = 200 * 1024 * 1024

@@ -9,6 +9,7 @@ from mnist_cnn.inputs.uploads import UPLOAD_TYPES, UploadError
 from mnist_cnn.lessons.options import make_draw_options, page_option
 from mnist_cnn.model.inference import classify
 from mnist_cnn.plots.probabilities import make_probability_bars
+from mnist_cnn.safety.text import escape_markdown
 from ui.draw.canvas_controls import read_drawing, show_canvas_controls
 from ui.draw.details import show_details
 from ui.draw.labelling import forget_drawing, show_canvas_label_picker, show_label_controls
@@ -124,10 +125,10 @@ def show_upload_and_answer(model) -> None:
     try:
         image = decode_uploaded_file(upload)  # decoded once per file, at most 1000 px
     except UploadError as error:
-        st.error(f"**{upload.name}** cannot be used. {error}", icon=":material/broken_image:")
+        st.error(f"**{escape_markdown(upload.name)}** cannot be used. {error}", icon=":material/broken_image:")
         return
     picture, result = st.columns(COLUMN_WIDTHS)
-    picture.image(image, caption=upload.name, width="stretch")
+    picture.image(image, caption=escape_markdown(upload.name), width="stretch")
     with result:
         show_answer_switches("upload")
         show_answer(model, image, source="upload")

@@ -5,26 +5,30 @@ import streamlit as st
 from mnist_cnn import config
 from mnist_cnn.my_digits.collections import MyDigitsError
 from mnist_cnn.plots.my_digits import make_counts_chart
+from mnist_cnn.safety.text import escape_markdown
 from ui.collections import get_current_collection
-from ui.my_digits.gallery import (clear_collection, evaluate_collection, export_collection, show_collection_counts,
+from ui.my_digits.clearing import show_clearing
+from ui.my_digits.gallery import (evaluate_collection, export_collection, show_collection_counts,
                                   show_my_digits_gallery, show_import, show_notice)
 from ui.my_digits_store import my_digits_store
+from ui.ownership import is_allowed_to_delete
 from ui.state import active_model, file_hash
-from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
+from ui.teacher import is_teacher
 
 st.title("My digits")
 collection = get_current_collection()
-st.caption(f"Drawings you labelled on the Draw page, in the collection **{collection}** (choose or create one in "
-           f"the sidebar). They stay on this server (a local SQLite file) and can be used to fine-tune the network "
-           f"to your handwriting from the sidebar's Retrain panel. A collection holds at most "
+st.caption(f"Drawings you labelled on the Draw page, in the collection **{escape_markdown(collection)}** (choose or "
+           f"create one in the sidebar). They stay on this server (a local SQLite file) and can be used to fine-tune "
+           f"the network to your handwriting from the sidebar's Retrain panel. A collection holds at most "
            f"{config.MAX_COLLECTION_DIGITS:,} drawings.")
 show_notice()
 try:
     store = my_digits_store()
     counts = store.count_by_label(collection=collection)
     version = store.data_version(collection)
+    may_delete = is_allowed_to_delete(store, collection, is_teacher())
 except MyDigitsError as error:
-    st.error(f"My digits is unavailable: {error}", icon=":material/error:")
+    st.error(f"My digits is unavailable: {escape_markdown(error)}", icon=":material/error:")
     st.stop()
 total = sum(counts.values())
 
@@ -39,7 +43,7 @@ if total and model is not None:
 top[2].altair_chart(make_counts_chart(counts), width="stretch")
 
 if total:
-    show_my_digits_gallery(collection, counts)
+    show_my_digits_gallery(collection, counts, may_delete)
 else:
     st.info("No drawings yet. Draw a digit on the Draw page, then click the digit you meant in **Teach it your "
             "handwriting**, over the answer: the drawing is saved here with that label.", icon=":material/draw:")
@@ -56,15 +60,9 @@ with import_column:
     st.subheader("Import")
     show_import(collection, config.MAX_DIGITS_UPLOAD_MB)
 
-# Delete all: the current collection's drawings only, after a confirmation.
+# Delete all: the current collection's drawings only, after a confirmation; the teacher can delete the collection.
 with clear_column:
     st.subheader("Clear")
-    if is_teacher():  # with a teacher password set, only the teacher may delete a collection's drawings
-        sure = st.checkbox(f"Yes, delete all {total} drawings of {collection!r}", disabled=not total,
-                           key="confirm_clear")
-        st.button("Delete all", type="primary", disabled=not (total and sure), icon=":material/delete_forever:",
-                  on_click=clear_collection, args=(collection,))
-    else:
-        st.caption(TEACHER_ONLY_CAPTION)
+    show_clearing(collection, total)
 
 show_collection_counts()

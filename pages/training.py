@@ -4,13 +4,13 @@ import streamlit as st
 
 from mnist_cnn import config
 from mnist_cnn.plots.training import make_comparison_chart, make_history_chart, make_models_table
+from mnist_cnn.safety.text import as_code_span
 from mnist_cnn.store.restore import describe_empty_store
 from mnist_cnn.training.lineage import describe_stages
 from ui.retrain import show_job_status
 from ui.state import get_store
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
 from ui.training.model_exchange import show_model_exchange
-from ui.text import as_code_span
 from ui.training.replay import show_replay
 
 

@@ -1,6 +1,7 @@
 """Shared fixtures: quiet TensorFlow, the bundled MNIST, a tiny trained model, a server of the app and Chromium."""
 
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -12,6 +13,15 @@ import pytest
 from mnist_cnn.data.mnist import load_mnist
 from tests.support.browser import CHROMIUM_ARGS, CHROMIUM_PATH, DESKTOP_VIEWPORT, EXPECT_TIMEOUT_MS
 from tests.support.server import PROJECT_ROOT, copy_bundled_models, start_streamlit  # noqa: F401 (imported by tests)
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    """Each test starts with no counted actions in the process-wide rate limits and password throttle (if loaded)."""
+    if "ui.limits" in sys.modules:
+        sys.modules["ui.limits"].reset_all()
+    if "ui.teacher" in sys.modules:
+        sys.modules["ui.teacher"].GUESS_THROTTLE.record_right_guess()
 
 
 @pytest.fixture(scope="session")

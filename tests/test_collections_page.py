@@ -82,6 +82,18 @@ def test_an_unknown_or_malformed_name_gets_a_clear_message(user_store, name, wor
     assert app.session_state["collection"] == DEFAULT_COLLECTION and drawings_metric(app) == "1"
 
 
+@pytest.mark.parametrize("name", ["[free marks](https://evil.example)", "ok](https://evil.example"])
+def test_markdown_in_a_links_collection_name_is_shown_as_text(user_store, name):
+    from tests.support.markdown import render_markdown
+
+    app = start_app(name)
+    warnings = [warning.value for warning in app.sidebar.warning]
+    assert any("not a valid collection name" in warning for warning in warnings), warnings
+    for warning in warnings:
+        assert "<a " not in render_markdown(warning), warning
+    assert any("https\\://evil\\.example" in warning for warning in warnings), "the text is kept, escaped"
+
+
 def test_deleting_all_in_one_collection_leaves_the_others(user_store):
     app = open_app("pages/my_digits.py", "Ben 2")
     app.checkbox(key="confirm_clear").check().run()

@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
+from mnist_cnn.safety.text import escape_markdown
 from tests.support.draw_page import (encode_png, find_label_picker, prediction_metrics, save_drawing_as, upload,
                                      upload_a_one)
 
@@ -25,11 +26,13 @@ def test_uploader_accepts_only_image_types(draw_page):
     ("notes.png", b"these are my shopping notes, not a picture", "not a PNG, JPEG or BMP"),
     ("empty.png", b"", "empty"),
     ("broken.png", encode_png(np.full((60, 60), 255, np.uint8))[:40], "damaged"),
-], ids=["not-an-image", "empty", "truncated"])
+    ("www.evil.example [prize](https://evil.example).png", b"", "empty"),
+], ids=["not-an-image", "empty", "truncated", "markdown-in-the-name"])
 def test_a_bad_upload_shows_a_clear_message(draw_page, name, data, words):
     upload(draw_page, name, data)
     messages = [error.value for error in draw_page.error]
-    assert any(words in message and name in message for message in messages), messages
+    shown_name = escape_markdown(name)  # a file's name is shown as text, never as Markdown
+    assert any(words in message and shown_name in message for message in messages), messages
     assert not prediction_metrics(draw_page)
 
 

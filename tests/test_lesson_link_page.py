@@ -51,6 +51,22 @@ def test_a_link_with_a_drawing_shares_it_and_bad_parts_are_ignored():
     assert app.radio(key="fool_source").value == "My drawing"
 
 
+def test_markdown_in_a_links_names_and_values_is_shown_as_text():
+    from tests.support.markdown import render_markdown
+
+    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
+    app.query_params["model"] = "[free marks](https://evil.example)"
+    app.query_params["digit"] = "**[click](javascript:alert(1))**"
+    app.run()
+    assert not app.exception, [item.value for item in app.exception]
+    toasts = [toast.value for toast in app.toast]
+    assert len(toasts) == 2 and all("Part of the link was ignored" in toast for toast in toasts), toasts
+    for toast in toasts:
+        html = render_markdown(toast)
+        assert "<a " not in html and "<strong" not in html, toast
+    assert any("free marks" in toast for toast in toasts), "the link's text is shown, as text"
+
+
 @pytest.mark.browser
 def test_a_link_round_trips_in_the_browser(app_server, page):
     from playwright.sync_api import expect

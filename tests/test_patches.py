@@ -8,6 +8,7 @@ import keras
 import matplotlib.pyplot as plt
 import pytest
 from streamlit.runtime.app_session import AppSession
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 from streamlit.runtime.scriptrunner import script_runner
 
 from ui.patches import apply_patches, deliver_each_run_before_the_next, keep_keras_state_between_runs
@@ -28,14 +29,17 @@ def fake_version(version):
     return lambda package: version
 
 
-def test_on_a_verified_version_both_patches_apply_once(restore_streamlit, monkeypatch):
+def test_on_a_verified_version_the_patches_apply_once(restore_streamlit, monkeypatch):
     monkeypatch.setattr(patches.importlib.metadata, "version", fake_version("1.67.9"))
     assert apply_patches()
-    wrapped = AppSession._create_scriptrunner
-    assert AppSession.delivers_each_run_before_the_next
+    wrapped = (AppSession._create_scriptrunner, AppSession._handle_clear_cache_request,
+               MemoryUploadedFileManager.add_file)
+    assert AppSession.delivers_each_run_before_the_next and AppSession.ignores_clients_clear_cache
+    assert MemoryUploadedFileManager.caps_uploads_per_session
     assert script_runner._clean_problem_modules is patches.close_figures_only
     assert apply_patches()
-    assert AppSession._create_scriptrunner is wrapped  # idempotent: app.py runs on every rerun
+    assert (AppSession._create_scriptrunner, AppSession._handle_clear_cache_request,
+            MemoryUploadedFileManager.add_file) == wrapped  # idempotent: app.py runs on every rerun
 
 
 def test_on_an_unverified_version_nothing_is_patched_and_a_warning_is_logged(restore_streamlit, monkeypatch, caplog):
@@ -45,6 +49,8 @@ def test_on_an_unverified_version_nothing_is_patched_and_a_warning_is_logged(res
         assert not apply_patches()
     assert "1.99.0" in caplog.text and "without its patches" in caplog.text
     assert not getattr(AppSession, "delivers_each_run_before_the_next", False)
+    assert not getattr(AppSession, "ignores_clients_clear_cache", False)
+    assert not getattr(MemoryUploadedFileManager, "caps_uploads_per_session", False)
     assert script_runner._clean_problem_modules is ORIGINAL_CLEANUP
 
 

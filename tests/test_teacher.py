@@ -13,7 +13,9 @@ import mnist_cnn.jobs.manager as jobs
 from mnist_cnn.lessons.teacher import (PASSWORD_ENVIRONMENT_VARIABLE, find_teacher_password, fingerprint_password,
                                        is_correct_password, is_unlocked)
 from mnist_cnn.my_digits.collections import MyDigitsStore
+from mnist_cnn.safety.guess_throttle import GuessThrottle
 from ui.teacher import UNLOCKED_KEY
+from tests.support.clock import FakeClock
 from tests.support.server import copy_bundled_models
 from tests.support.stores import save_trained_model
 
@@ -100,19 +102,30 @@ def labels(app: AppTest) -> list[str]:
     return [button.label for button in app.button]
 
 
-def test_the_sidebar_unlocks_teacher_mode_with_the_right_password_only(classroom, monkeypatch):
+@pytest.fixture
+def clock(monkeypatch):
+    """The server's password throttle on a fake clock (as configured: 1 s after a wrong guess, doubling to 30 s)."""
     import ui.teacher as teacher_ui
 
-    waits = []
-    monkeypatch.setattr(teacher_ui, "wait_after_wrong_guess", lambda: waits.append(True))
+    clock = FakeClock()
+    monkeypatch.setattr(teacher_ui, "GUESS_THROTTLE", GuessThrottle(
+        config.TEACHER_GUESS_FIRST_WAIT_SECONDS, config.TEACHER_GUESS_LONGEST_WAIT_SECONDS,
+        config.TEACHER_GUESS_QUIET_SECONDS, clock=clock))
+    return clock
+
+
+def errors(app: AppTest) -> list[str]:
+    """The texts of the error boxes shown."""
+    return [error.value for error in app.error]
+
+
+def test_the_sidebar_unlocks_teacher_mode_with_the_right_password_only(classroom, clock):
     app = open_sidebar(PASSWORD)
     unlock(app, "wrong guess")
-    assert waits == [True]  # a wrong guess waits before its answer
-    assert teacher_ui.WRONG_PASSWORD_DELAY_SECONDS >= 1.0
-    assert any("Wrong password" in error.value for error in app.error)
+    assert errors(app) == ["Wrong password."]
     assert app.session_state.get(UNLOCKED_KEY) is None
+    clock.advance(config.TEACHER_GUESS_FIRST_WAIT_SECONDS)  # the wait after a wrong guess is over
     unlock(app, PASSWORD)
-    assert waits == [True]  # the right password does not wait
     assert app.session_state[UNLOCKED_KEY] == fingerprint_password(PASSWORD)
     assert any("Unlocked" in success.value for success in app.success)
     app.button(key="teacher_lock").click().run()
@@ -121,6 +134,42 @@ def test_the_sidebar_unlocks_teacher_mode_with_the_right_password_only(classroom
     buttons = [button.key for button in app.button]
     assert "teacher_unlock" in buttons and "teacher_lock" not in buttons
     assert not any("Unlocked" in success.value for success in app.success)
+    unlock(app, PASSWORD)  # no wait after a right password
+    assert app.session_state[UNLOCKED_KEY] == fingerprint_password(PASSWORD)
+
+
+def test_a_wrong_guess_in_one_session_makes_every_session_wait(classroom, clock):
+    guesser, teacher = open_sidebar(PASSWORD), open_sidebar(PASSWORD)
+    unlock(guesser, "guess 1")
+    unlock(teacher, PASSWORD)  # another browser, right after: refused at once, its password unread
+    assert errors(teacher) == ["Too many wrong passwords: try again in 1 s."]
+    assert teacher.session_state.get(UNLOCKED_KEY) is None
+    clock.advance(1)
+    unlock(guesser, "guess 2")
+    clock.advance(1)
+    unlock(guesser, "guess 3")  # refused: the second wrong guess doubled the wait to 2 s
+    assert errors(guesser) == ["Too many wrong passwords: try again in 1 s."]
+    clock.advance(1)
+    unlock(teacher, PASSWORD)
+    assert teacher.session_state[UNLOCKED_KEY] == fingerprint_password(PASSWORD)
+
+
+def test_a_wrong_guess_is_logged_without_the_password(classroom, clock, caplog):
+    with caplog.at_level("WARNING", logger="mnist_cnn.safety.guess_throttle"):
+        unlock(open_sidebar(PASSWORD), "my secret guess")
+    assert "Wrong teacher password" in caplog.text and "my secret guess" not in caplog.text
+
+
+def test_a_password_shorter_than_the_minimum_keeps_teacher_mode_locked_and_says_why(classroom, clock):
+    short = "x" * (config.MIN_TEACHER_PASSWORD_LENGTH - 1)
+    app = open_sidebar(short)
+    assert any(f"shorter than {config.MIN_TEACHER_PASSWORD_LENGTH} characters" in error for error in errors(app))
+    assert not any(widget.key == "teacher_password_input" for widget in app.text_input)
+    app = open_app("pages/my_digits.py", short)
+    assert "Delete all" not in labels(app), "a short password does not open teacher actions to everyone"
+    app = open_sidebar("x" * config.MIN_TEACHER_PASSWORD_LENGTH)  # exactly the minimum: a password box
+    assert "teacher_password_input" in [widget.key for widget in app.text_input]
+    assert not errors(app)
 
 
 def test_without_a_password_there_is_no_teacher_box(classroom):

@@ -6,7 +6,11 @@ import streamlit as st
 
 from mnist_cnn.my_digits.collections import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError,
                                              validate_collection_name)
+from mnist_cnn.safety.rate_limit import RateLimitError
+from mnist_cnn.safety.text import escape_markdown
+from ui import limits
 from ui.my_digits_store import my_digits_store
+from ui.ownership import get_owner_secret, write_owner_cookie
 
 # Session-state keys: the current collection, the picker widget, the new-name field, its suggestion, a notice.
 COLLECTION_KEY = "collection"
@@ -39,11 +43,13 @@ def read_collection_from_url() -> str:
             return name
     except MyDigitsDatabaseError:
         return name  # the database is down: keep the person's collection; My digits explains the fault
-    except MyDigitsError as error:
-        st.session_state[NOTICE_KEY] = f"The link's collection was not opened: {error} Using {DEFAULT_COLLECTION!r}."
+    except MyDigitsError as error:  # the link's text is shown as text, never as Markdown (a link, a heading)
+        st.session_state[NOTICE_KEY] = (f"The link's collection was not opened: {escape_markdown(error)} Using "
+                                        f"{DEFAULT_COLLECTION!r}.")
         return DEFAULT_COLLECTION
-    st.session_state[NOTICE_KEY] = (f"There is no collection named {name!r} on this server: check the link, or "
-                                    f"create it under **New collection**. Using {DEFAULT_COLLECTION!r}.")
+    st.session_state[NOTICE_KEY] = (f"There is no collection named {escape_markdown(repr(name))} on this server: "
+                                    f"check the link, or create it under **New collection**. Using "
+                                    f"{DEFAULT_COLLECTION!r}.")
     st.session_state.setdefault(NEW_NAME_KEY, name)
     return DEFAULT_COLLECTION
 
@@ -70,13 +76,26 @@ def choose_collection(collection: str) -> None:
     st.session_state[PICKER_KEY] = collection
 
 
+def create_owned_collection(name: str) -> str:
+    """Switch to an existing collection of this name, or create one owned by this browser (rate-limited)."""
+    store = my_digits_store()
+    if store.has_collection(name):
+        return validate_collection_name(name)
+    limits.acquire_new_collection()  # before creating, so that sessions creating at once are all counted
+    try:
+        return store.create_collection(name, get_owner_secret())
+    except MyDigitsError:
+        limits.refund_new_collection()
+        raise
+
+
 def create_collection_from_input() -> None:
     """Create the collection named in the new-name field (or the suggested name) and switch to it."""
     typed = st.session_state.get(NEW_NAME_KEY) or st.session_state[SUGGESTION_KEY]
     try:
-        collection = my_digits_store().create_collection(typed)
-    except MyDigitsError as error:
-        st.session_state[NOTICE_KEY] = f"No collection was created: {error}"
+        collection = create_owned_collection(typed)
+    except (MyDigitsError, RateLimitError) as error:
+        st.session_state[NOTICE_KEY] = f"No collection was created: {escape_markdown(error)}"
         return
     choose_collection(collection)
     st.session_state[NEW_NAME_KEY] = ""
@@ -97,8 +116,11 @@ def show_collection_picker() -> None:
         except MyDigitsError as error:
             st.caption(f"Collections are unavailable: {error}")
             return
-        if current not in names:
-            names.append(current)
+        if current not in names:  # deleted by the teacher (or given back while empty) since this session chose it
+            st.warning(f"The collection {escape_markdown(repr(current))} is no longer on this server: using "
+                       f"{DEFAULT_COLLECTION!r}.", icon=":material/folder_off:")
+            current = DEFAULT_COLLECTION
+            choose_collection(current)
         st.session_state[PICKER_KEY] = current
         st.selectbox("Collection", names, key=PICKER_KEY,
                      on_change=lambda: choose_collection(st.session_state[PICKER_KEY]),
@@ -108,4 +130,5 @@ def show_collection_picker() -> None:
             st.text_input("Name", key=NEW_NAME_KEY, max_chars=40, placeholder=st.session_state[SUGGESTION_KEY],
                           help="1-40 letters, digits, spaces, '-' or '_'. Leave it empty for the suggested name.")
             st.button("Create", key="collection_create", icon=":material/add:", on_click=create_collection_from_input)
+        write_owner_cookie()
     sync_query_parameter(current)

@@ -9,6 +9,7 @@ from mnist_cnn.explain.feature_maps import list_feature_layers
 from mnist_cnn.lessons.link import (OTHER_PARAMETERS, LessonView, build_options, build_query, leave_out_defaults,
                                     make_link, parse_options, parse_query, restore_defaults, select_link_parameters)
 from mnist_cnn.lessons.options import LAYER, PAGE_OPTIONS
+from mnist_cnn.safety.text import escape_markdown
 from ui.state import active_model, get_store
 
 # The test-digit index each page keeps (page URL path -> session key), and this module's session keys.
@@ -41,9 +42,12 @@ def apply_page_options(page: str | None, params: dict) -> list[str]:
 
 
 def report_problems(problems: list[str]) -> None:
-    """A short toast for each part of a link that was ignored (at most MAX_MESSAGES, then a count)."""
+    """A short toast for each part of a link that was ignored (at most MAX_MESSAGES, then a count).
+
+    A problem quotes the link's names and values: they are shown as text, never as Markdown (a link, a heading).
+    """
     for problem in problems[:MAX_MESSAGES]:
-        st.toast(f"Part of the link was ignored: {problem}.", icon=":material/link_off:")
+        st.toast(f"Part of the link was ignored: {escape_markdown(problem)}.", icon=":material/link_off:")
     if len(problems) > MAX_MESSAGES:
         st.toast(f"{len(problems) - MAX_MESSAGES} more parts of the link were ignored.", icon=":material/link_off:")
 

@@ -3,7 +3,8 @@
 The patches change Streamlit (1.67) through private names, so they are applied only when the installed Streamlit
 is a verified minor version (requirements.txt pins it); on any other version the app runs without them and logs a
 warning. `ui/runtime.py` applies them once, in the Streamlit server process only (never in a test's AppTest):
-1 and 2 from app.py, 3 on the first import of the `ui` package (every page imports it; app.py may not have run).
+1, 2, 4 and 5 from app.py, 3 on the first import of the `ui` package (every page imports it; app.py may not have
+run).
 
 1. `keep_keras_state_between_runs`: after every script run Streamlit calls `keras.backend.clear_session()`
    (`_clean_problem_modules` in `streamlit/runtime/scriptrunner/script_runner.py`, added for apps that build Keras
@@ -29,6 +30,21 @@ warning. `ui/runtime.py` applies them once, in the Streamlit server process only
    run calls `st.navigation`, which app.py does only when it runs: a root URL first. Upstream:
    streamlit/streamlit#9624 (deep links on first load, closed as not reproduced, without a `pages/` folder). Here
    the mode is left at once and that first request is rerun, now through app.py.
+4. `ignore_clients_clear_cache`: any browser may send the `clear_cache` BackMsg (the menu's "Clear cache", or a
+   script speaking the websocket protocol), and `AppSession._handle_clear_cache_request`
+   (`streamlit/runtime/app_session.py`, reached from `handle_backmsg`) then empties every `st.cache_data` and
+   `st.cache_resource` of the server, for all sessions: the models, MNIST and the compiled forward functions are
+   rebuilt. Twenty such messages a second made every visitor's page ten times slower. Upstream it is by design
+   (the cache is global, as the method's docstring says). Here the request is ignored (and logged once per session)
+   unless `global.developmentMode` is on, where Streamlit's own method still runs.
+5. `cap_uploads_per_session`: the upload endpoint (`_upload_put` in
+   `streamlit/web/server/starlette/starlette_routes.py`) stores every PUT in `MemoryUploadedFileManager.add_file`
+   (`streamlit/runtime/memory_uploaded_file_manager.py`), for as long as the session lives (and two minutes after
+   its socket closes): 150 PUTs of 5 MB held 750 MB. Only the file uploader's own delete requests free them, and a
+   script sends none. Here `add_file` keeps at most `config.MAX_UPLOADED_FILES_PER_SESSION` files and
+   `config.MAX_UPLOADED_BYTES_PER_SESSION` bytes per session by dropping that session's OLDEST files (its newest is
+   always kept: a student's current upload works, and each of this app's uploaders holds one file), and refuses a
+   new file with HTTP 503 when all sessions together would hold more than `config.MAX_UPLOADED_BYTES_HELD`.
 
 The canvas (streamlit-drawable-canvas 0.13) is not patched: `ui/draw/canvas_controls.py` presses its own toolbar buttons
 from the browser, and its docstring says what happens on another canvas version.
@@ -39,6 +55,8 @@ import importlib.metadata
 import logging
 import sys
 import time
+
+from mnist_cnn import config
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +76,8 @@ def is_verified_version(package: str, verified_versions: tuple[str, ...]) -> boo
 def warn_unverified_version(package: str, installed: str) -> None:
     """Log, once per process and version, that the patches were skipped."""
     logger.warning("%s %s is not a version ui/patches.py was verified with (%s): running without its patches, so "
-                   "strokes re-optimise the model's graph and a fragment's output can be lost under load.",
+                   "strokes re-optimise the model's graph, a fragment's output can be lost under load, any browser "
+                   "can clear the server's caches and uploads held in memory are not capped.",
                    package, installed, ", ".join(VERIFIED_STREAMLIT_VERSIONS))
 
 
@@ -128,14 +147,82 @@ def leave_pages_directory_mode(pages_manager_class) -> bool:
     return True
 
 
+def ignore_clients_clear_cache(app_session_class) -> None:
+    """Let a browser's `clear_cache` request clear the server's caches only in development mode (patch 4 above)."""
+    if getattr(app_session_class, "ignores_clients_clear_cache", False):
+        return
+    clear_caches = app_session_class._handle_clear_cache_request
+
+    def handle_clear_cache_request(self) -> None:
+        """Streamlit's cache clearing in development mode; otherwise nothing (logged once per session)."""
+        from streamlit import config as streamlit_config
+
+        if streamlit_config.get_option("global.developmentMode"):
+            clear_caches(self)
+            return
+        if not self.__dict__.get("_clear_cache_refused"):
+            self._clear_cache_refused = True
+            logger.warning("A browser asked to clear every cache of the server (session %s): ignored outside "
+                           "development mode.", getattr(self, "id", "?"))
+
+    app_session_class._handle_clear_cache_request = handle_clear_cache_request
+    app_session_class.ignores_clients_clear_cache = True
+
+
+def find_files_to_drop(files: dict, keep_id: str, max_files: int, max_bytes: int) -> list[str]:
+    """The ids of the oldest files (dict order) to drop so that at most max_files and max_bytes stay; never keep_id."""
+    count, size = len(files), sum(len(file.data) for file in files.values())
+    dropped = []
+    for file_id, file in list(files.items()):
+        if count <= max_files and size <= max_bytes:
+            break
+        if file_id == keep_id:
+            continue
+        dropped.append(file_id)
+        count, size = count - 1, size - len(file.data)
+    return dropped
+
+
+def cap_uploads_per_session(manager_class, max_files: int, max_bytes: int, max_total_bytes: int) -> None:
+    """Bound what the upload manager holds per session and in all (patch 5 above)."""
+    if getattr(manager_class, "caps_uploads_per_session", False):
+        return
+    add_file = manager_class.add_file
+
+    def add_file_within_caps(self, session_id: str, file) -> None:
+        """Refuse the file when the server holds too much; add it; drop the session's oldest files past its caps."""
+        from starlette.exceptions import HTTPException
+
+        with self._lock:
+            replaced = self.file_storage.get(session_id, {}).get(file.file_id)
+            held = self._total_bytes - (len(replaced.data) if replaced is not None else 0)
+        if held + len(file.data) > max_total_bytes:
+            logger.warning("Upload refused: the server already holds %d bytes of uploads.", held)
+            raise HTTPException(status_code=503, detail="The server holds too many uploads right now: try again "
+                                                        "in a few minutes.")
+        add_file(self, session_id, file)
+        with self._lock:
+            dropped = find_files_to_drop(dict(self.file_storage.get(session_id, {})), file.file_id, max_files,
+                                         max_bytes)
+        for file_id in dropped:
+            self.remove_file(session_id, file_id)
+
+    manager_class.add_file = add_file_within_caps
+    manager_class.caps_uploads_per_session = True
+
+
 def apply_patches() -> bool:
-    """Apply patches 1 and 2 (idempotent), or, on a Streamlit version not verified, none with a logged warning."""
+    """Apply patches 1, 2, 4 and 5 (idempotent), or, on a Streamlit version not verified, none with a warning."""
     if not is_verified_version("streamlit", VERIFIED_STREAMLIT_VERSIONS):
         warn_unverified_version("streamlit", importlib.metadata.version("streamlit"))
         return False
     from streamlit.runtime.app_session import AppSession, AppSessionState
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
     from streamlit.runtime.scriptrunner import ScriptRunnerEvent, script_runner
 
     keep_keras_state_between_runs(script_runner)
     deliver_each_run_before_the_next(AppSession, ScriptRunnerEvent.SHUTDOWN, AppSessionState.SHUTDOWN_REQUESTED)
+    ignore_clients_clear_cache(AppSession)
+    cap_uploads_per_session(MemoryUploadedFileManager, config.MAX_UPLOADED_FILES_PER_SESSION,
+                            config.MAX_UPLOADED_BYTES_PER_SESSION, config.MAX_UPLOADED_BYTES_HELD)
     return True

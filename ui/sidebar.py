@@ -3,12 +3,12 @@
 import streamlit as st
 
 from mnist_cnn import config
+from mnist_cnn.safety.text import as_code_span, escape_markdown
 from mnist_cnn.store.restore import describe_empty_store
 from ui.collections import show_collection_picker
 from ui.retrain import show_retrain_panel
 from ui.state import get_store, init_session_state
 from ui.teacher import show_teacher_unlock
-from ui.text import as_code_span
 
 
 def describe_model(stored) -> str:
@@ -44,11 +44,12 @@ def show_model_picker() -> None:
             count = int(meta.get("parameter_count", 0))
             columns[1].metric("Parameters", f"{count / 1000:.0f}K" if count >= 10_000 else f"{count:,}",
                               help=f"{count:,} parameters")
-            st.caption(f"Architecture: `{meta.get('architecture', '?')}`")
+            architecture = " ".join(str(meta.get("architecture", "?")).replace("`", "").split())  # kept as code
+            st.caption(f"Architecture: `{architecture}`")
             if meta.get("collection"):
-                st.caption(f"Fine-tuned for the collection **{meta['collection']}**")
+                st.caption(f"Fine-tuned for the collection **{escape_markdown(meta['collection'])}**")
         for problem in problems:
-            st.warning(f"Skipped model file {as_code_span(problem.name)}: {problem.message}")
+            st.warning(f"Skipped model file {as_code_span(problem.name)}: {escape_markdown(problem.message)}")
 
 
 def show_sidebar() -> None:

@@ -1,20 +1,25 @@
 """Teacher mode: with a teacher password set, destructive actions are offered only to the teacher's session."""
 
 import secrets as random_secrets
-import time
 from pathlib import Path
 
 import streamlit as st
 
-from mnist_cnn.lessons.teacher import (SECRETS_KEY, find_teacher_password, fingerprint_password, is_correct_password,
-                                       is_unlocked)
+from mnist_cnn import config
+from mnist_cnn.lessons.teacher import (SECRETS_KEY, describe_short_password, find_teacher_password,
+                                       fingerprint_password, is_correct_password, is_long_enough, is_unlocked)
+from mnist_cnn.safety.guess_throttle import GuessThrottle, TooManyGuessesError
 
 # Session-state keys: the unlocked password's fingerprint, and the last unlock attempt's message.
 UNLOCKED_KEY = "teacher_unlocked"
 NOTICE_KEY = "teacher_notice"
-WRONG_PASSWORD_DELAY_SECONDS = 1.0  # slows guessing (one session's run waits, no one else's)
-# The password in force when the secrets file exists but cannot be parsed: random, so nobody can unlock.
+# The passwords in force when the secrets file exists but cannot be parsed, or the configured password is too
+# short: random, so nobody can unlock.
 UNREADABLE_SECRETS = random_secrets.token_hex(32)
+SHORT_PASSWORD = random_secrets.token_hex(32)
+# Every session's password guesses go through this one throttle (tests replace it with one on a fake clock).
+GUESS_THROTTLE = GuessThrottle(config.TEACHER_GUESS_FIRST_WAIT_SECONDS, config.TEACHER_GUESS_LONGEST_WAIT_SECONDS,
+                               config.TEACHER_GUESS_QUIET_SECONDS)
 # Shown where a control is kept for the teacher.
 TEACHER_ONLY_CAPTION = "Only the teacher can do this on this server: unlock teacher mode in the sidebar."
 
@@ -27,13 +32,17 @@ def secrets_file_exists() -> bool:
 def configured_password() -> str | None:
     """The teacher password from the environment or .streamlit/secrets.toml, or None.
 
-    A secrets file that exists but cannot be read keeps teacher actions locked (UNREADABLE_SECRETS).
+    A secrets file that exists but cannot be read keeps teacher actions locked (UNREADABLE_SECRETS), and so does
+    a password shorter than config.MIN_TEACHER_PASSWORD_LENGTH (SHORT_PASSWORD).
     """
     try:
         secrets = dict(st.secrets)
     except FileNotFoundError:  # no secrets file (fine), or a broken one (then fail closed)
         secrets = {} if not secrets_file_exists() else {SECRETS_KEY: UNREADABLE_SECRETS}
-    return find_teacher_password(secrets)
+    password = find_teacher_password(secrets)
+    if password is not None and not is_long_enough(password):
+        return SHORT_PASSWORD
+    return password
 
 
 def is_teacher() -> bool:
@@ -41,21 +50,37 @@ def is_teacher() -> bool:
     return is_unlocked(st.session_state.get(UNLOCKED_KEY), configured_password())
 
 
-def wait_after_wrong_guess() -> None:
-    """Slow guessing down: a wrong password costs WRONG_PASSWORD_DELAY_SECONDS before its answer."""
-    time.sleep(WRONG_PASSWORD_DELAY_SECONDS)
+def is_unlocked_teacher() -> bool:
+    """True only in a session that unlocked a configured teacher password (not merely a server without one)."""
+    password = configured_password()
+    return password is not None and is_unlocked(st.session_state.get(UNLOCKED_KEY), password)
+
+
+def describe_guesser() -> str:
+    """Who guessed, for the log: the browser's IP address when Streamlit knows it."""
+    address = getattr(st.context, "ip_address", None)
+    return str(address) if address else ""
 
 
 def unlock() -> None:
-    """Callback: unlock teacher mode when the typed password is right."""
+    """Callback: unlock teacher mode when the typed password is right, unless guesses must wait (any session's)."""
     typed = st.session_state.get("teacher_password_input") or ""
     st.session_state["teacher_password_input"] = ""
     password = configured_password()
-    if password is None or is_correct_password(typed, password):
-        st.session_state[UNLOCKED_KEY] = fingerprint_password(password) if password else None
+    if password is None:
+        st.session_state[UNLOCKED_KEY], st.session_state[NOTICE_KEY] = None, None
+        return
+    try:
+        GUESS_THROTTLE.admit_guess()
+    except TooManyGuessesError as error:
+        st.session_state[NOTICE_KEY] = str(error)
+        return
+    if is_correct_password(typed, password):
+        GUESS_THROTTLE.record_right_guess()
+        st.session_state[UNLOCKED_KEY] = fingerprint_password(password)
         st.session_state[NOTICE_KEY] = None
     else:
-        wait_after_wrong_guess()
+        GUESS_THROTTLE.record_wrong_guess(describe_guesser())
         st.session_state[NOTICE_KEY] = "Wrong password."
 
 
@@ -73,6 +98,9 @@ def show_teacher_unlock() -> None:
         if password == UNREADABLE_SECRETS:
             st.error("The secrets file (.streamlit/secrets.toml) cannot be read, so teacher actions stay locked. "
                      "Fix the file and restart the server.")
+            return
+        if password == SHORT_PASSWORD:
+            st.error(describe_short_password())
             return
         if is_teacher():
             st.success("Unlocked: deleting models and drawings and cancelling anyone's training are allowed "

@@ -1,9 +1,11 @@
-"""The teacher password: where it is configured and how a typed one is checked (in constant time)."""
+"""The teacher password: where it is configured, whether it is long enough, how a typed one is checked."""
 
 import hashlib
 import hmac
 import os
 from collections.abc import Mapping
+
+from mnist_cnn import config
 
 # Where the password may be set: this environment variable, else this key of .streamlit/secrets.toml.
 PASSWORD_ENVIRONMENT_VARIABLE = "MNIST_CNN_TEACHER_PASSWORD"
@@ -17,6 +19,19 @@ def find_teacher_password(secrets: Mapping | None, environment: Mapping | None =
         if isinstance(source, str) and source:
             return source
     return None
+
+
+def is_long_enough(password: str) -> bool:
+    """Whether a configured password has at least config.MIN_TEACHER_PASSWORD_LENGTH characters."""
+    return len(password) >= config.MIN_TEACHER_PASSWORD_LENGTH
+
+
+def describe_short_password() -> str:
+    """Why teacher mode stays locked when the configured password is too short, and what to do."""
+    return (f"The teacher password set on this server is shorter than {config.MIN_TEACHER_PASSWORD_LENGTH} "
+            f"characters, so teacher mode stays locked for everyone (a short password is guessed quickly). Set a "
+            f"longer one ({PASSWORD_ENVIRONMENT_VARIABLE}, or {SECRETS_KEY} in .streamlit/secrets.toml) and restart "
+            f"the server.")
 
 
 def fingerprint_password(password: str) -> str:

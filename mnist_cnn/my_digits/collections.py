@@ -14,6 +14,8 @@ from mnist_cnn.inputs.images import to_uint8
 from mnist_cnn.my_digits.archive import DigitArchiveError, read_mnist_archive
 from mnist_cnn.my_digits.database import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError, create_or_migrate,
                                           open_connection, write_transaction)
+from mnist_cnn.my_digits.ownership import (CollectionProtectedError, check_allowed_to_delete, hash_owner_secret,
+                                           is_allowed_to_delete, read_owner_hash, reclaim_empty_collection)
 
 # The database file inside the user-data folder.
 DATABASE_NAME = "my_digits.sqlite3"
@@ -25,8 +27,8 @@ COLLECTION_NAME_PATTERN = re.compile(r"[\w\- ]{1,40}")
 INSERT_DRAWING = ("INSERT INTO drawings (label, created_at, source, digit, drawing_png, collection) "
                   "VALUES (?, ?, ?, ?, ?, ?)")
 
-__all__ = ["DEFAULT_COLLECTION", "MyDigitsDatabaseError", "MyDigitsError", "MyDigit", "MyDigitsStore",
-           "read_mnist_layout", "validate_collection_name"]
+__all__ = ["DEFAULT_COLLECTION", "CollectionProtectedError", "MyDigitsDatabaseError", "MyDigitsError", "MyDigit",
+           "MyDigitsStore", "read_mnist_layout", "validate_collection_name"]
 
 
 @dataclass
@@ -108,15 +110,20 @@ class MyDigitsStore:
         """A short-lived connection (one per operation, so threads never share one)."""
         return open_connection(self.path)
 
-    def ensure_collection(self, connection, collection: str) -> None:
-        """Create the collection inside the caller's write transaction, unless the server holds too many."""
+    def ensure_collection(self, connection, collection: str, owner_secret: str | None = None) -> bool:
+        """Create the collection inside the caller's write transaction unless it exists; True if it was created.
+
+        A server holding MAX_COLLECTIONS first reuses the room of an old empty collection, else refuses.
+        """
         if connection.execute("SELECT 1 FROM collections WHERE name = ?", (collection,)).fetchone():
-            return
+            return False
         (count,) = connection.execute("SELECT COUNT(*) FROM collections").fetchone()
-        if count >= config.MAX_COLLECTIONS:
+        if count >= config.MAX_COLLECTIONS and not reclaim_empty_collection(connection):
             raise MyDigitsError(f"This server already holds {count:,} collections (the limit is "
                                   f"{config.MAX_COLLECTIONS:,}); pick an existing one.")
-        connection.execute("INSERT INTO collections (name, created_at) VALUES (?, ?)", (collection, now_text()))
+        connection.execute("INSERT INTO collections (name, created_at, owner_hash) VALUES (?, ?, ?)",
+                           (collection, now_text(), hash_owner_secret(owner_secret)))
+        return True
 
     def insert_rows(self, rows: list[tuple], collection: str) -> int:
         """Insert drawing rows into a collection in one transaction if it has room for all; return the last id."""
@@ -133,12 +140,33 @@ class MyDigitsStore:
             connection.executemany(INSERT_DRAWING, rows)
             return int(connection.execute("SELECT last_insert_rowid()").fetchone()[0])
 
-    def create_collection(self, name: str) -> str:
-        """Create a collection (nothing happens if it exists); return its validated name."""
+    def create_collection(self, name: str, owner_secret: str | None = None) -> str:
+        """Create a collection, owned by the browser with this secret if given (nothing happens if it exists).
+
+        Returns its validated name. Only its owner's browser, or the teacher, may then delete its drawings.
+        """
         collection = validate_collection_name(name)
         with self.connect() as connection, write_transaction(connection):
-            self.ensure_collection(connection, collection)
+            self.ensure_collection(connection, collection, owner_secret)
         return collection
+
+    def is_allowed_to_delete(self, collection: str, owner_secret: str | None, *, teacher: bool = False) -> bool:
+        """Whether the browser with this secret (or the teacher) may delete the collection's drawings."""
+        collection = validate_collection_name(collection)
+        with self.connect() as connection:
+            return is_allowed_to_delete(read_owner_hash(connection, collection), owner_secret, teacher)
+
+    def delete_collection(self, name: str) -> int:
+        """Delete a collection and all its drawings (the teacher's action; not the default); return how many."""
+        collection = validate_collection_name(name)
+        if collection == DEFAULT_COLLECTION:
+            raise MyDigitsError(f"The collection {DEFAULT_COLLECTION!r} cannot be deleted (it is where drawings go "
+                                f"without one); clear its drawings instead.")
+        with self.connect() as connection, write_transaction(connection):
+            deleted = connection.execute("DELETE FROM drawings WHERE collection = ?", (collection,)).rowcount
+            if not connection.execute("DELETE FROM collections WHERE name = ?", (collection,)).rowcount:
+                raise MyDigitsError(f"There is no collection named {collection!r} on this server.")
+        return deleted
 
     def has_collection(self, name: str) -> bool:
         """Whether a collection of this (valid) name exists."""
@@ -213,17 +241,21 @@ class MyDigitsStore:
                 counts[int(label)] = int(count)
         return counts
 
-    def delete(self, digit_id: int, *, collection: str = DEFAULT_COLLECTION) -> bool:
-        """Delete one drawing of the collection; True if it existed."""
+    def delete(self, digit_id: int, *, collection: str = DEFAULT_COLLECTION, owner_secret: str | None = None,
+               teacher: bool = False) -> bool:
+        """Delete one drawing of the collection; True if it existed. CollectionProtectedError if not allowed."""
         collection = validate_collection_name(collection)
         with self.connect() as connection, write_transaction(connection):
+            check_allowed_to_delete(connection, collection, owner_secret, teacher)
             return connection.execute("DELETE FROM drawings WHERE id = ? AND collection = ?",
                                       (int(digit_id), collection)).rowcount > 0
 
-    def clear(self, *, collection: str = DEFAULT_COLLECTION) -> int:
-        """Delete every drawing of the collection (other collections keep theirs); return how many."""
+    def clear(self, *, collection: str = DEFAULT_COLLECTION, owner_secret: str | None = None,
+              teacher: bool = False) -> int:
+        """Delete every drawing of the collection (others keep theirs); return how many. Checked like delete."""
         collection = validate_collection_name(collection)
         with self.connect() as connection, write_transaction(connection):
+            check_allowed_to_delete(connection, collection, owner_secret, teacher)
             return connection.execute("DELETE FROM drawings WHERE collection = ?", (collection,)).rowcount
 
     def to_arrays(self, *, collection: str = DEFAULT_COLLECTION,

@@ -9,6 +9,7 @@ from pathlib import Path
 # The collection that drawings without one (saved before collections existed) belong to.
 DEFAULT_COLLECTION = "default"
 
+# create_or_migrate runs it statement by statement, split on ";": no ";" inside its comments.
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS drawings (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -21,7 +22,8 @@ CREATE TABLE IF NOT EXISTS drawings (
 );
 CREATE TABLE IF NOT EXISTS collections (
     name TEXT PRIMARY KEY,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    owner_hash TEXT               -- sha256 of the creating browser's secret (NULL: anyone may delete its drawings)
 );
 """
 # Added after the migration, since an old drawings table has no collection column before it.
@@ -108,12 +110,16 @@ def write_transaction(connection: sqlite3.Connection):
 def is_current(connection: sqlite3.Connection) -> bool:
     """Whether the file already has this version's schema (a cheap read, so opening a store costs no write)."""
     columns = {row[1] for row in connection.execute("PRAGMA table_info(drawings)")}
-    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return "collection" in columns and "collections" in tables
+    collection_columns = {row[1] for row in connection.execute("PRAGMA table_info(collections)")}
+    return "collection" in columns and "owner_hash" in collection_columns
 
 
 def create_or_migrate(path: Path) -> None:
-    """Create the schema, or add the collection column to an older file (its drawings go to the default)."""
+    """Create the schema, or bring an older file up to it.
+
+    Before collections, drawings had no collection column: they join the default collection. Before owners,
+    collections had no owner_hash: they stay without an owner, so anyone may delete their drawings, as before.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -129,6 +135,8 @@ def create_or_migrate(path: Path) -> None:
             if "collection" not in columns:  # every existing drawing joins the default collection
                 connection.execute("ALTER TABLE drawings ADD COLUMN collection TEXT NOT NULL "
                                    f"DEFAULT '{DEFAULT_COLLECTION}'")
+            if "owner_hash" not in {row[1] for row in connection.execute("PRAGMA table_info(collections)")}:
+                connection.execute("ALTER TABLE collections ADD COLUMN owner_hash TEXT")
             connection.execute(INDEX)
             connection.execute("INSERT OR IGNORE INTO collections (name, created_at) VALUES (?, datetime('now'))",
                                (DEFAULT_COLLECTION,))

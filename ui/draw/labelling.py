@@ -6,6 +6,9 @@ import numpy as np
 import streamlit as st
 
 from mnist_cnn.my_digits.collections import MyDigitsError
+from mnist_cnn.safety.rate_limit import RateLimitError
+from mnist_cnn.safety.text import escape_markdown
+from ui import limits
 from ui.collections import get_current_collection
 from ui.my_digits_store import my_digits_store
 
@@ -15,17 +18,28 @@ PICKER_HELP = ("Pick the digit you meant, right or wrong: the drawing is saved i
                "network on them.")
 
 
+def add_counted_drawing(label: int, model_input: np.ndarray, drawing, source: str, collection: str) -> None:
+    """Save one drawing, counted against this session's MAX_SAVES_PER_MINUTE (a refused save is not counted)."""
+    limits.acquire_for_session(limits.SAVES)
+    try:  # the store keeps a thumbnail of the drawing (at most MAX_DRAWING_SIDE pixels a side)
+        my_digits_store().add(label, model_input, drawing, source, collection=collection)
+    except MyDigitsError:
+        limits.refund_for_session(limits.SAVES)
+        raise
+
+
 def save_labelled_drawing(label: int, source: str) -> None:
     """Store the source's last drawing with a label in the current collection, and confirm it or say why not."""
     model_input, drawing = st.session_state[f"label_drawing_{source}"]
     collection = get_current_collection()
-    try:  # the store keeps a thumbnail of the drawing (at most MAX_DRAWING_SIDE pixels a side)
-        my_digits_store().add(label, model_input, drawing, source, collection=collection)
-    except MyDigitsError as error:
-        st.error(f"The drawing could not be saved: {error}")
+    try:
+        add_counted_drawing(label, model_input, drawing, source, collection)
+    except (MyDigitsError, RateLimitError) as error:
+        st.error(f"The drawing could not be saved: {escape_markdown(error)}")
         return
     st.session_state["last_saved_drawing"] = hashlib.sha1(model_input.tobytes()).hexdigest()
-    st.toast(f"Saved as a {label} in {collection!r}. See it on the My digits page.", icon=":material/check:")
+    st.toast(f"Saved as a {label} in {escape_markdown(repr(collection))}. See it on the My digits page.",
+             icon=":material/check:")
 
 
 def save_picked_label(picker_key: str, source: str) -> None:

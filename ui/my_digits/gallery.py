@@ -1,4 +1,4 @@
-"""Streamlit glue for the My digits page: cached evaluation and export, the paged gallery, and its callbacks."""
+"""Streamlit glue for the My digits page: cached evaluation and export, the paged gallery, import, and callbacks."""
 
 import pandas as pd
 import streamlit as st
@@ -6,7 +6,12 @@ import streamlit as st
 from mnist_cnn.evaluation.metrics import evaluate_model
 from mnist_cnn.inputs.images import enlarge_pixels
 from mnist_cnn.my_digits.collections import MyDigitsError
+from mnist_cnn.safety.rate_limit import RateLimitError
+from mnist_cnn.safety.text import escape_markdown
+from ui import limits
 from ui.my_digits_store import get_my_digits_store, my_digits_store
+from ui.ownership import find_owner_secret
+from ui.teacher import is_teacher
 
 # The gallery shows this many drawings per page, in rows of GALLERY_COLUMNS.
 GALLERY_PAGE_SIZE = 40
@@ -15,6 +20,9 @@ GALLERY_COLUMNS = 10
 MAX_CACHED_RESULTS = 32
 # Session-state key of a message from a callback (a delete that failed), shown on the next run.
 NOTICE_KEY = "my_digits_notice"
+# Shown instead of the delete buttons in a collection another browser created.
+PROTECTED_CAPTION = ("Only the browser that created this collection, or the teacher, can delete its drawings. "
+                     "You can still add drawings to it.")
 
 
 @st.cache_data(max_entries=MAX_CACHED_RESULTS, show_spinner="Evaluating the model on your drawings…")
@@ -32,31 +40,23 @@ def export_collection(database_path: str, collection: str, data_version: str) ->
 
 
 def delete_drawing(digit_id: int, collection: str) -> None:
-    """Delete one drawing of the collection (a button callback); a failure becomes a notice."""
+    """Delete one drawing of the collection if this browser or the teacher may (a button callback); else a notice."""
     try:
-        my_digits_store().delete(digit_id, collection=collection)
+        my_digits_store().delete(digit_id, collection=collection, owner_secret=find_owner_secret(),
+                                 teacher=is_teacher())
     except MyDigitsError as error:
         st.session_state[NOTICE_KEY] = f"The drawing was not deleted: {error}"
 
 
-def clear_collection(collection: str) -> None:
-    """Delete every drawing of the collection and untick the confirmation (a button callback)."""
-    try:
-        my_digits_store().clear(collection=collection)
-    except MyDigitsError as error:
-        st.session_state[NOTICE_KEY] = f"Nothing was deleted: {error}"
-    st.session_state["confirm_clear"] = False
-
-
 def show_notice() -> None:
-    """Show, once, what a callback of the previous run could not do."""
+    """Show, once, what a callback of the previous run could not do (as text: it may quote a name)."""
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
-        st.error(notice)
+        st.error(escape_markdown(notice))
 
 
-def show_my_digits_gallery(collection: str, counts: dict[int, int]) -> None:
-    """One page of the collection's drawings (optionally of one digit), each with a delete button."""
+def show_my_digits_gallery(collection: str, counts: dict[int, int], may_delete: bool) -> None:
+    """One page of the collection's drawings (optionally of one digit), each with a delete button if may_delete."""
     digits_shown = [digit for digit in counts if counts[digit]]
     label = st.segmented_control("Show", ["all"] + digits_shown, default="all", key="gallery_digit",
                                  format_func=lambda value: "all digits" if value == "all" else f"{value}s")
@@ -71,11 +71,24 @@ def show_my_digits_gallery(collection: str, counts: dict[int, int]) -> None:
                                key=page_key)
     items = my_digits_store().list_digits(label, collection=collection, limit=GALLERY_PAGE_SIZE,
                                            offset=(int(page) - 1) * GALLERY_PAGE_SIZE)
+    if not may_delete:
+        st.caption(PROTECTED_CAPTION)
     for start in range(0, len(items), GALLERY_COLUMNS):
         for column, item in zip(st.columns(GALLERY_COLUMNS), items[start:start + GALLERY_COLUMNS]):
             column.image(enlarge_pixels(item.digit, 3), caption=f"{item.label} · #{item.id}")
-            column.button("Delete", key=f"delete_{item.id}", icon=":material/delete:", help="Delete this drawing",
-                          on_click=delete_drawing, args=(item.id, collection))
+            if may_delete:
+                column.button("Delete", key=f"delete_{item.id}", icon=":material/delete:",
+                              help="Delete this drawing", on_click=delete_drawing, args=(item.id, collection))
+
+
+def import_counted(data: bytes, collection: str) -> int:
+    """Add an .npz's digits to the collection, counted against this session's MAX_IMPORTS_PER_HOUR; how many."""
+    limits.acquire_for_session(limits.IMPORTS)
+    try:
+        return my_digits_store().import_npz(data, collection=collection)
+    except MyDigitsError:
+        limits.refund_for_session(limits.IMPORTS)
+        raise
 
 
 def show_import(collection: str, max_upload_mb: int) -> None:
@@ -84,14 +97,15 @@ def show_import(collection: str, max_upload_mb: int) -> None:
                               max_upload_size=max_upload_mb)
     imported = st.session_state.setdefault("imported_files", set())
     if upload is not None and upload.file_id in imported:
-        st.success(f"{upload.name} was imported.")
+        st.success(f"{escape_markdown(upload.name)} was imported.")
     elif upload is not None and st.button("Add these digits", icon=":material/upload:"):
         try:
-            added = my_digits_store().import_npz(upload.getvalue(), collection=collection)
+            added = import_counted(upload.getvalue(), collection)
             imported.add(upload.file_id)
-            st.success(f"Added {added} digits from {upload.name} to {collection!r}.")
-        except MyDigitsError as error:
-            st.error(f"Nothing was imported: {error}")
+            st.success(f"Added {added} digits from {escape_markdown(upload.name)} to "
+                       f"{escape_markdown(repr(collection))}.")
+        except (MyDigitsError, RateLimitError) as error:
+            st.error(f"Nothing was imported: {escape_markdown(error)}")
 
 
 def show_collection_counts() -> None:

@@ -4,11 +4,11 @@ import streamlit as st
 
 from mnist_cnn import config
 from mnist_cnn.data.mnist import DataError
+from mnist_cnn.safety.text import as_code_span, escape_markdown
 from mnist_cnn.store.exchange import MAX_MODEL_BYTES, describe_uploads_off, export_model_zip, import_model
 from mnist_cnn.store.model_store import ModelStoreError
 from ui.lesson_link import LESSON_KEY
 from ui.state import file_hash, get_store, load_test_set_cached
-from ui.text import as_code_span, escape_markdown
 
 UPLOAD_KEY, NOTICE_KEY = "exchange_upload", "exchange_notice"
 
