@@ -9,11 +9,11 @@ from playwright.sync_api import expect
 
 from mnist_cnn.lessons.teacher import PASSWORD_ENVIRONMENT_VARIABLE
 from mnist_cnn.my_digits.collections import MyDigitsStore
+from tests.support.browser import FIRST_RUN_TIMEOUT_MS, create_collection
 from tests.support.server import copy_bundled_models, start_streamlit
 
 pytestmark = pytest.mark.browser
 
-FIRST_RUN_TIMEOUT_MS = 90_000  # the first run loads TensorFlow and the model on a busy 2-core machine
 COLLECTION = "owner 7"
 
 
@@ -32,14 +32,7 @@ def test_the_creating_browser_keeps_its_collection_across_a_reload_and_others_ca
                                                                                           chromium):
     url, database = teacher_server
     owner = chromium.new_context().new_page()
-    owner.goto(url)
-    sidebar = owner.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_text("My collection")).to_be_visible(timeout=FIRST_RUN_TIMEOUT_MS)
-    sidebar.get_by_text("New collection").click()
-    name = sidebar.get_by_label("Name", exact=True)
-    name.fill(COLLECTION)
-    name.press("Enter")
-    sidebar.get_by_role("button", name="Create").click()
+    create_collection(owner, url, COLLECTION)
     expect(owner).to_have_url(re.compile(r"[?&]collection=owner(\+|%20)7"))
     owner.wait_for_function("document.cookie.includes('mnist_cnn_owner=')")  # written by the picker's script
     digit = np.zeros((28, 28), np.float32)

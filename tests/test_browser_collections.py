@@ -5,23 +5,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import FIRST_RUN_TIMEOUT_MS, create_collection
+
 pytestmark = pytest.mark.browser
 
-# Generous: the first run loads TensorFlow and the model on a busy 2-core machine.
-FIRST_RUN_TIMEOUT_MS = 90_000
 # A name no other test uses (the server's user-data folder is shared by the browser tests).
 COLLECTION = "room 12-ada"
 
 
 def test_a_new_collection_is_carried_in_the_url_and_a_bookmark_opens_it(app_server, page):
-    page.goto(app_server)
-    sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_text("My collection")).to_be_visible(timeout=FIRST_RUN_TIMEOUT_MS)
-    sidebar.get_by_text("New collection").click()
-    name = sidebar.get_by_label("Name", exact=True)
-    name.fill(COLLECTION)
-    name.press("Enter")
-    sidebar.get_by_role("button", name="Create").click()
+    sidebar = create_collection(page, app_server, COLLECTION)
     expect(page).to_have_url(re.compile(r"[?&]collection=room(\+|%20)12-ada"))
 
     sidebar.get_by_role("link", name="My digits").click()

@@ -4,22 +4,15 @@ the migration of a file made before owners, and the room an old empty collection
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
-import numpy as np
 import pytest
 
 from mnist_cnn import config
 from mnist_cnn.my_digits.collections import (DEFAULT_COLLECTION, CollectionProtectedError, MyDigitsError,
                                              MyDigitsStore)
 from mnist_cnn.my_digits.ownership import reclaim_empty_collection
+from tests.support.pictures import make_bar_digit
 
 ANNA, BEN = "a" * 64, "b" * 64  # two browsers' secrets
-
-
-def make_digit() -> np.ndarray:
-    """A (28, 28) float image with a bright bar."""
-    image = np.zeros((28, 28), np.float32)
-    image[6:22, 12:16] = 1.0
-    return image
 
 
 @pytest.fixture
@@ -28,8 +21,8 @@ def store(tmp_path):
     store = MyDigitsStore(tmp_path / "my_digits.sqlite3")
     store.create_collection("anna", owner_secret=ANNA)
     for label in (1, 7):
-        store.add(label, make_digit(), collection="anna")
-    store.add(3, make_digit(), collection="shared")
+        store.add(label, make_bar_digit(), collection="anna")
+    store.add(3, make_bar_digit(), collection="shared")
     return store
 
 
@@ -53,7 +46,7 @@ def test_the_owner_and_the_teacher_can(store):
     assert store.is_allowed_to_delete("anna", ANNA) and store.is_allowed_to_delete("anna", None, teacher=True)
     assert store.delete(first, collection="anna", owner_secret=ANNA)
     assert store.delete(second, collection="anna", owner_secret=BEN, teacher=True)
-    store.add(2, make_digit(), collection="anna")
+    store.add(2, make_bar_digit(), collection="anna")
     assert store.clear(collection="anna", owner_secret=ANNA) == 1
 
 

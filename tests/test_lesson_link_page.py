@@ -13,16 +13,22 @@ APP_PATH = str(config.PROJECT_ROOT / "app.py")
 TIMEOUT = 180  # seconds per run: the machine is small and shared
 
 
+def open_link(**params: str) -> AppTest:
+    """The app opened by a link with these query parameters, after its first run (no exception)."""
+    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
+    for name, value in params.items():
+        app.query_params[name] = value
+    app.run()
+    assert not app.exception, [item.value for item in app.exception]
+    return app
+
+
 def shown_link(app: AppTest) -> str:
     return next(item.value for item in app.code if item.value.startswith("http"))
 
 
 def test_a_link_opens_its_test_digit_in_lesson_mode():
-    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
-    app.query_params["digit"] = "123"
-    app.query_params["lesson"] = "1"
-    app.run()
-    assert not app.exception, [item.value for item in app.exception]
+    app = open_link(digit="123", lesson="1")
     assert not [box for box in app.selectbox if box.key == "active_model_name"]  # the controls are hidden
     link = shown_link(app)
     assert "lesson=1" in link and "model=default" in link
@@ -37,11 +43,7 @@ def test_a_link_opens_its_test_digit_in_lesson_mode():
 def test_a_link_with_a_drawing_shares_it_and_bad_parts_are_ignored():
     drawing = np.zeros((28, 28), "float32")
     drawing[6:22, 12:16] = 1.0
-    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
-    app.query_params["drawing"] = encode_drawing(drawing)
-    app.query_params["model"] = "no-such-model"
-    app.run()
-    assert not app.exception, [item.value for item in app.exception]
+    app = open_link(drawing=encode_drawing(drawing), model="no-such-model")
     assert f"drawing={encode_drawing(drawing)}" in shown_link(app)
     assert app.session_state["active_model_name"] == "default"
     app.switch_page("pages/fool.py")
@@ -54,11 +56,7 @@ def test_a_link_with_a_drawing_shares_it_and_bad_parts_are_ignored():
 def test_markdown_in_a_links_names_and_values_is_shown_as_text():
     from tests.support.markdown import render_markdown
 
-    app = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
-    app.query_params["model"] = "[free marks](https://evil.example)"
-    app.query_params["digit"] = "**[click](javascript:alert(1))**"
-    app.run()
-    assert not app.exception, [item.value for item in app.exception]
+    app = open_link(model="[free marks](https://evil.example)", digit="**[click](javascript:alert(1))**")
     toasts = [toast.value for toast in app.toast]
     assert len(toasts) == 2 and all("Part of the link was ignored" in toast for toast in toasts), toasts
     for toast in toasts:

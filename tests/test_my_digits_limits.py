@@ -7,6 +7,7 @@ import pytest
 
 from mnist_cnn import config
 from mnist_cnn.my_digits.collections import MyDigitsError, MyDigitsStore, validate_collection_name
+from tests.support.pictures import make_bar_digit
 
 
 def archive_of(count: int) -> bytes:
@@ -14,13 +15,6 @@ def archive_of(count: int) -> bytes:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, x_train=np.zeros((count, 28, 28), np.uint8), y_train=np.ones(count, np.uint8))
     return buffer.getvalue()
-
-
-def make_digit() -> np.ndarray:
-    """A (28, 28) float digit: a bright bar."""
-    image = np.zeros((28, 28), np.float32)
-    image[6:22, 12:16] = 1.0
-    return image
 
 
 @pytest.fixture
@@ -42,9 +36,9 @@ def test_an_import_of_one_digit_more_than_max_collection_digits_is_refused_whole
 
 def test_a_collection_takes_drawings_up_to_exactly_its_limit_and_refuses_the_next(store):
     store.import_npz(archive_of(config.MAX_COLLECTION_DIGITS - 1), collection="full")
-    assert store.add(3, make_digit(), collection="full") > 0  # the 2,000th
+    assert store.add(3, make_bar_digit(), collection="full") > 0  # the 2,000th
     with pytest.raises(MyDigitsError, match="'full' is full: it holds 2,000 of at most 2,000 drawings"):
-        store.add(3, make_digit(), collection="full")
+        store.add(3, make_bar_digit(), collection="full")
     assert store.count_by_collection()["full"] == config.MAX_COLLECTION_DIGITS
 
 
@@ -60,7 +54,7 @@ def test_an_import_that_would_end_exactly_on_the_limit_is_taken_and_one_more_ref
 @pytest.mark.parametrize("name", ["x" * 40, " " + "x" * 40 + " ", "x"])
 def test_a_collection_name_of_1_to_40_characters_is_valid(store, name):
     assert validate_collection_name(name) == name.strip()
-    store.add(1, make_digit(), collection=name)
+    store.add(1, make_bar_digit(), collection=name)
     assert store.has_collection(name.strip())
 
 
@@ -72,12 +66,12 @@ def test_a_collection_name_of_41_characters_or_none_is_refused(store, name):
 
 @pytest.mark.parametrize("label", [0, 9])
 def test_labels_0_and_9_are_saved(store, label):
-    store.add(label, make_digit())
+    store.add(label, make_bar_digit())
     assert store.count_by_label()[label] == 1
 
 
 @pytest.mark.parametrize("label", [-1, 10])
 def test_labels_one_past_0_to_9_are_refused(store, label):
     with pytest.raises(MyDigitsError, match=f"The label must be a digit 0-9, not {label}"):
-        store.add(label, make_digit())
+        store.add(label, make_bar_digit())
     assert store.list_digits() == []

@@ -65,31 +65,21 @@ FINETUNE_LIMITS = [
 ]
 
 
-def ids(table):
-    """Test ids: the field and which end of its range."""
-    return [f"{field}={on!r}"[:40] for field, on, _, _ in table]
+# Every bound of both settings types: (settings type, field, on the limit, one past it, words of the refusal).
+LIMITS = ([(TrainingSettings, *row) for row in TRAINING_LIMITS]
+          + [(FineTuneSettings, *row) for row in FINETUNE_LIMITS])
+LIMIT_IDS = [f"{kind.__name__}.{field}={on!r}"[:60] for kind, field, on, _, _ in LIMITS]
 
 
-@pytest.mark.parametrize(("field", "on", "past", "words"), TRAINING_LIMITS, ids=ids(TRAINING_LIMITS))
-def test_a_training_setting_exactly_on_its_limit_is_accepted(field, on, past, words):
-    validate_settings(TrainingSettings(**{field: on}))
+@pytest.mark.parametrize(("kind", "field", "on", "past", "words"), LIMITS, ids=LIMIT_IDS)
+def test_a_setting_exactly_on_its_limit_is_accepted(kind, field, on, past, words):
+    validate_settings(kind(**{field: on}))
 
 
-@pytest.mark.parametrize(("field", "on", "past", "words"), TRAINING_LIMITS, ids=ids(TRAINING_LIMITS))
-def test_a_training_setting_one_past_its_limit_is_refused_with_a_clear_message(field, on, past, words):
+@pytest.mark.parametrize(("kind", "field", "on", "past", "words"), LIMITS, ids=LIMIT_IDS)
+def test_a_setting_one_past_its_limit_is_refused_with_a_clear_message(kind, field, on, past, words):
     with pytest.raises(ValueError, match=words):
-        validate_settings(TrainingSettings(**{field: past}))
-
-
-@pytest.mark.parametrize(("field", "on", "past", "words"), FINETUNE_LIMITS, ids=ids(FINETUNE_LIMITS))
-def test_a_finetune_setting_exactly_on_its_limit_is_accepted(field, on, past, words):
-    validate_settings(FineTuneSettings(**{field: on}))
-
-
-@pytest.mark.parametrize(("field", "on", "past", "words"), FINETUNE_LIMITS, ids=ids(FINETUNE_LIMITS))
-def test_a_finetune_setting_one_past_its_limit_is_refused_with_a_clear_message(field, on, past, words):
-    with pytest.raises(ValueError, match=words):
-        validate_settings(FineTuneSettings(**{field: past}))
+        validate_settings(kind(**{field: past}))
 
 
 def test_fine_tuning_keeps_its_lower_ceilings_where_training_allows_more():

@@ -47,3 +47,10 @@ def write_in_a_personal_style(images: np.ndarray) -> np.ndarray:
     styled = [cv2.dilate(cv2.warpAffine(image, rotation, (28, 28)), np.ones((2, 2), np.uint8))
               for image in images]
     return np.stack(styled)
+
+
+def make_bar_digit() -> np.ndarray:
+    """A (28, 28) float32 'digit' in [0, 1]: a bright vertical bar, enough for a store to keep."""
+    image = np.zeros((28, 28), np.float32)
+    image[6:22, 12:16] = 1.0
+    return image
