@@ -5,6 +5,7 @@ session (oldest dropped) and in all (refused with HTTP 503).
 """
 
 import asyncio
+import concurrent.futures
 import logging
 
 import pytest
@@ -161,7 +162,7 @@ def put_file(app, session_id: str, file_id: str, data: bytes) -> int:
     path = f"/_stcore/upload_file/{session_id}/{file_id}"
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "PUT", "scheme": "http",
              "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
-             "server": ("testserver", 80), "client": ("10.0.0.7", 5000),
+             "server": ("testserver", 80), "client": ("127.0.0.1", 5000),
              "headers": [(b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
                          (b"content-length", str(len(body)).encode())]}
     received, sent = [{"type": "http.request", "body": body, "more_body": False}], []
@@ -172,7 +173,9 @@ def put_file(app, session_id: str, file_id: str, data: bytes) -> int:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: a browser test earlier in this worker may have left an event loop running here.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return next(message["status"] for message in sent if message["type"] == "http.response.start")
 
 
