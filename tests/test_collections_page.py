@@ -132,6 +132,19 @@ def test_picking_another_collection_in_the_sidebar_switches_to_it(user_store):
     assert drawings_metric(app) == "3"
 
 
+def test_a_pasted_name_over_40_characters_is_refused_with_a_message_not_cut_short(user_store):
+    app = start_app()
+    field = app.sidebar.text_input(key="collection_new_name")
+    assert field.max_chars > 41  # the browser passes a longer paste on whole, for the check to explain
+    field.input("x" * 41)
+    app.sidebar.button(key="collection_create").click().run()
+    assert not app.exception and app.session_state["collection"] == DEFAULT_COLLECTION
+    # The sidebar shows this notice (AppTest drops the sidebar's elements after the first run: read it from the state).
+    notice = app.session_state["collection_notice"]
+    assert "No collection was created" in notice and "not a valid collection name" in notice and "40" in notice
+    assert "x" * 40 not in user_store.list_collections()
+
+
 def test_a_malformed_new_name_is_refused(user_store):
     app = start_app()
     app.sidebar.text_input(key="collection_new_name").input("a/b")

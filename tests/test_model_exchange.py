@@ -20,7 +20,7 @@ from mnist_cnn.jobs.upload_runner import current_check_pid
 from mnist_cnn.model.architectures import build_model
 from mnist_cnn.model.inference import classify
 from mnist_cnn.store.exchange import (ModelExchangeError, UploadBusyError, UploadsDisabledError, export_model_zip,
-                                      find_keras_problem, import_model)
+                                      find_keras_problem, import_model, make_upload_stem)
 from mnist_cnn.store.model_store import ModelStore, StoreFullError
 from mnist_cnn.store.upload_config import ModelTooLargeError
 from tests.support.uploads import (build_lambda_model, build_nan_on_digits_model, build_upsampling_model,
@@ -232,3 +232,14 @@ def test_outputs_must_be_finite_probabilities(outputs, words):
 
     assert words in find_probability_problem(outputs, 2, "a blank image")
     assert find_probability_problem(np.full((2, 10), 0.1, "float32"), 2, "a blank image") is None
+
+
+@pytest.mark.parametrize(("filename", "stem"), [
+    ("keras_example-20261207-004428.keras", "uploaded-keras_example"),   # downloaded from a store: one stamp
+    ("keras_example-20261207-004428-2.zip", "uploaded-keras_example"),
+    ("my net [v2].keras", "uploaded-my-net-v2"),
+    ("20261207-004428.keras", "uploaded-20261207-004428"),                # only a time: nothing left to drop
+    ("....keras", "uploaded-model"),
+])
+def test_an_uploads_name_keeps_one_time_stamp(filename, stem):
+    assert make_upload_stem(filename) == stem

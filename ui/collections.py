@@ -20,6 +20,9 @@ SUGGESTION_KEY = "collection_suggestion"
 NOTICE_KEY = "collection_notice"
 # The URL parameter that carries the collection, so a bookmark opens it again.
 QUERY_PARAMETER = "collection"
+# The new-name field takes more than a name may hold (40), so that a longer pasted name is refused with a message
+# instead of being cut short by the browser.
+MAX_TYPED_NAME_CHARS = 200
 # Words of the friendly names made for people who do not choose one ("calm-otter-42").
 ADJECTIVES = ("brave", "calm", "clever", "curious", "gentle", "happy", "lucky", "quick", "quiet", "sunny", "swift",
               "wise")
@@ -127,7 +130,8 @@ def show_collection_picker() -> None:
                      help="Your labelled drawings: the Draw page saves into it, My digits shows it, fine-tuning "
                           "learns from it. Bookmark the page to come back to it.")
         with st.expander("New collection", icon=":material/create_new_folder:"):
-            st.text_input("Name", key=NEW_NAME_KEY, max_chars=40, placeholder=st.session_state[SUGGESTION_KEY],
+            st.text_input("Name", key=NEW_NAME_KEY, max_chars=MAX_TYPED_NAME_CHARS,
+                          placeholder=st.session_state[SUGGESTION_KEY],
                           help="1-40 letters, digits, spaces, '-' or '_'. Leave it empty for the suggested name.")
             st.button("Create", key="collection_create", icon=":material/add:", on_click=create_collection_from_input)
         write_owner_cookie()

@@ -88,9 +88,18 @@ def unpack_upload(data: bytes) -> bytes:
     return keras_bytes
 
 
+# The time stamp ModelStore.new_name and reserve_name end a name with: -YYYYmmdd-HHMMSS, maybe -n.
+STORE_TIME_STAMP = re.compile(r"-\d{8}-\d{6}(-\d+)?$")
+
+
 def make_upload_stem(filename: str) -> str:
-    """The store-name prefix for an uploaded file: 'uploaded-<its stem, letters, digits, - and _ only>'."""
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(filename).stem).strip("-_")[:40] or "model"
+    """The store-name prefix for an uploaded file: 'uploaded-<its stem, letters, digits, - and _ only>'.
+
+    A model downloaded from a store is named '<architecture>-<UTC time>[-n]': its time is dropped, so the stored
+    name carries one time stamp (the upload's), not two.
+    """
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(filename).stem).strip("-_")
+    stem = STORE_TIME_STAMP.sub("", stem)[:40].strip("-_") or "model"
     return f"uploaded-{stem}"
 
 
