@@ -225,3 +225,31 @@ def test_the_teacher_can_delete_unreadable_model_files_too(models_dir, tiny_trai
         assert not app.exception
     assert sorted(path.name for path in models_dir.glob("*.keras")) == ["default.keras"]
     assert ModelStore(models_dir).count_trained_models() == 0
+
+
+def finished_snapshot(ended_seconds_ago: float) -> jobs.JobSnapshot:
+    """A training job someone else started that ended this many seconds ago, having saved `their-model`."""
+    import time
+
+    elapsed = 120.0
+    return jobs.JobSnapshot(job_id="someone-else", spec=jobs.JobSpec(), status=jobs.FINISHED, phase="done", epoch=1,
+                            batch=100, batches_per_epoch=100, history={}, batch_trace=[],
+                            started_at=time.time() - ended_seconds_ago - elapsed, elapsed_seconds=elapsed,
+                            eta_seconds=None, cancel_requested=False, result_model_name="their-model",
+                            test_accuracy=0.99, test_loss=0.03)
+
+
+@pytest.mark.parametrize("opened_before_it_ended", [True, False], ids=["open-then", "arrived-later"])
+def test_an_ended_job_is_shown_to_sessions_open_then_not_to_later_visitors(models_dir, monkeypatch,
+                                                                          opened_before_it_ended):
+    import time
+
+    monkeypatch.setattr(jobs.JOB_MANAGER, "current", lambda: finished_snapshot(ended_seconds_ago=60))
+    app = AppTest.from_file(APP_PATH, default_timeout=RUN_TIMEOUT)
+    if opened_before_it_ended:
+        app.session_state["session_opened_at"] = time.time() - 600  # this tab was open while the job ran
+    app.run()
+    app.switch_page("pages/training.py").run()
+    assert not app.exception
+    shown = any("their-model" in success.value for success in app.success)
+    assert shown == opened_before_it_ended

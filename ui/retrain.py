@@ -36,7 +36,7 @@ POLL_SECONDS = 1.0               # how often the Training page redraws a running
 # the session that started the job polls every SIDEBAR_POLL_SECONDS, the others every OTHERS_POLL_SECONDS.
 SIDEBAR_POLL_SECONDS = 2.0
 OTHERS_POLL_SECONDS = 15.0
-SHOW_RESULT_SECONDS = 15 * 60    # a job that ended this recently is shown to every visitor
+SHOW_RESULT_SECONDS = 15 * 60    # a job that ended this recently is shown to the sessions open then
 
 
 @st.cache_resource(show_spinner=False)
@@ -171,11 +171,15 @@ def show_job_result(job, large: bool = False) -> None:
 
 
 def should_show_result(job) -> bool:
-    """Show an ended job to the sessions that watched it, and to everyone for a while."""
+    """Show an ended job to the sessions that watched it, and for a while to those open when it ended (a visitor
+    who arrives after it ended is not greeted by someone else's old result)."""
     if job is None or job.is_running or st.session_state.get("retrain_dismissed_job") == job.job_id:
         return False
-    ended_ago = time.time() - (job.started_at + job.elapsed_seconds)
-    return job.job_id in st.session_state.get("retrain_watched_jobs", set()) or ended_ago < SHOW_RESULT_SECONDS
+    if job.job_id in st.session_state.get("retrain_watched_jobs", set()):
+        return True
+    ended_at = job.started_at + job.elapsed_seconds
+    opened_at = st.session_state.get("session_opened_at", time.time())
+    return opened_at <= ended_at and time.time() - ended_at < SHOW_RESULT_SECONDS
 
 
 def show_job_status(large: bool = False) -> bool:

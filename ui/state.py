@@ -1,5 +1,6 @@
 """Cached models and data, and the session state every page shares."""
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +21,10 @@ SESSION_DEFAULTS = {
 
 
 def init_session_state() -> None:
-    """Set every session-state default once."""
+    """Set every session-state default once, and when this session opened (time.time())."""
     for key, value in SESSION_DEFAULTS.items():
         st.session_state.setdefault(key, value)
+    st.session_state.setdefault("session_opened_at", time.time())
 
 
 @st.cache_resource(show_spinner=False)
