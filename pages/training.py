@@ -6,7 +6,7 @@ from mnist_cnn import config
 from mnist_cnn.plots.training import make_comparison_chart, make_history_chart, make_models_table
 from mnist_cnn.safety.text import as_code_span
 from mnist_cnn.store.restore import describe_empty_store
-from mnist_cnn.training.lineage import describe_stages
+from mnist_cnn.training.lineage import describe_stages, list_stage_starts
 from ui.retrain import show_job_status
 from ui.state import get_store
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
@@ -70,8 +70,13 @@ chosen = st.selectbox("Model", names, index=names.index(active) if active in nam
 history = by_name[chosen].metadata.get("history") or {}
 if history.get("loss"):
     left, right = st.columns(2)
-    left.altair_chart(make_history_chart(history, "loss"), width="stretch")
-    right.altair_chart(make_history_chart(history, "accuracy"), width="stretch")
+    starts = list_stage_starts(by_name[chosen].metadata)
+    left.altair_chart(make_history_chart(history, "loss", stage_starts=starts), width="stretch")
+    right.altair_chart(make_history_chart(history, "accuracy", stage_starts=starts), width="stretch")
+    if any("non-digits" in label for _, label in starts):
+        st.caption("Where a stage adds non-digit drawings, its training curves count them too: they are taught to "
+                   "get even probabilities, which no argmax can call right, so training accuracy drops there. "
+                   "Test accuracy is measured on MNIST digits only (the table above).")
     if not any(value is not None for value in history.get("val_loss", [])):
         st.caption("This model was trained without a validation split: only training curves.")
     stages = describe_stages(by_name[chosen].metadata)

@@ -253,3 +253,18 @@ def test_an_ended_job_is_shown_to_sessions_open_then_not_to_later_visitors(model
     assert not app.exception
     shown = any("their-model" in success.value for success in app.success)
     assert shown == opened_before_it_ended
+
+
+def test_the_bundled_models_curves_mark_where_each_stage_begins_and_say_why_training_accuracy_drops(models_dir):
+    from mnist_cnn.training.lineage import list_stage_starts
+
+    metadata = json.loads((models_dir / "default.json").read_text())
+    starts = list_stage_starts(metadata)  # stages 1-3 trained 16, 5 and 6 epochs; the two blends none
+    assert [first for first, _ in starts] == [17, 22]
+    assert starts[1][1] == "stage 3: continued, + pen digits and non-digits" and "non-digits" not in starts[0][1]
+    chart = make_history_chart(metadata["history"], "accuracy", stage_starts=starts).to_dict()
+    rules = next(layer for layer in chart["layer"] if layer["mark"]["type"] == "rule")
+    assert [row["epoch"] for row in chart["datasets"][rules["data"]["name"]]] == [16.5, 21.5]
+    app = open_training_page()
+    assert not app.exception
+    assert any("training accuracy drops there" in caption.value for caption in app.caption)

@@ -7,12 +7,10 @@ import pytest
 
 from mnist_cnn.evaluation.metrics import evaluate_model
 from mnist_cnn.store.model_store import ModelStore
-from mnist_cnn.store.model_store import ModelStore
 from mnist_cnn.training.lineage import (build_lineage, list_earlier_stages, make_stage, merge_history,
                                         migrate_metadata_file)
 from mnist_cnn.training.run import TrainingHooks, train_and_save
 from mnist_cnn.training.settings import FineTuneSettings, TrainingSettings, validate_settings
-from mnist_cnn.training.snapshots import SnapshotError, SnapshotRecorder, build_epoch_model, load_snapshots
 from mnist_cnn.training.snapshots import SnapshotError, SnapshotRecorder, build_epoch_model, load_snapshots
 
 # A run small enough for a test: 600 training images, 300 test digits, batches of 64.

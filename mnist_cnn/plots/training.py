@@ -40,19 +40,28 @@ def metric_axis(metric: str, values: pd.Series) -> alt.Y:
     return alt.Y("value:Q", title=METRIC_TITLES[metric], scale=alt.Scale(zero=True))
 
 
-def make_history_chart(history: dict, metric: str, height: int = 240) -> alt.Chart:
-    """One metric per epoch, training against validation, with points and tooltips."""
+def make_history_chart(history: dict, metric: str, height: int = 240,
+                       stage_starts: list[tuple[int, str]] = ()) -> alt.Chart:
+    """One metric per epoch, training against validation, with points and tooltips; a dashed rule where each
+    later stage of the model's lineage begins (stage_starts: (first epoch, label), as lineage.list_stage_starts)."""
     if metric not in METRIC_TITLES:
         raise ValueError(f"metric must be one of {', '.join(METRIC_TITLES)}, not {metric!r}")
     frame = make_history_frame(history)
     frame = frame[frame["metric"] == metric]
     value_format = ".2%" if metric == "accuracy" else ".4f"
-    return alt.Chart(frame).mark_line(point=True).encode(
+    curves = alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1, format="d")),
         y=metric_axis(metric, frame["value"]),
         color=split_colour(),
         tooltip=["epoch:Q", "split:N", alt.Tooltip("value:Q", format=value_format)],
-    ).properties(height=height, title=metric.capitalize())
+    )
+    if not stage_starts:
+        return curves.properties(height=height, title=metric.capitalize())
+    starts = pd.DataFrame([{"epoch": first - 0.5, "stage": label} for first, label in stage_starts])
+    rules = alt.Chart(starts).mark_rule(strokeDash=[4, 3], color="#666666").encode(x="epoch:Q", tooltip=["stage:N"])
+    labels = alt.Chart(starts).mark_text(align="left", baseline="top", dx=3, dy=3, fontSize=10,
+                                         color="#444444").encode(x="epoch:Q", y=alt.value(0), text="stage:N")
+    return alt.layer(curves, rules, labels).properties(height=height, title=metric.capitalize())
 
 
 def make_live_chart(batch_trace: list, history: dict, metric: str, height: int = 200,

@@ -95,6 +95,25 @@ def describe_stages(metadata: dict) -> list[str]:
     return phrases
 
 
+def list_stage_starts(metadata: dict) -> list[tuple[int, str]]:
+    """(first epoch, label) of each stage after the first that trained: where a whole-lineage curve changes course.
+
+    A stage that adds pen-drawn digits or non-digit drawings says so: its training accuracy counts that harder data
+    (non-digits are taught to get even probabilities), so the training curve drops there while test accuracy holds.
+    """
+    starts, first = [], 1
+    stages = list_earlier_stages(metadata) if metadata.get("stages") else []
+    for number, stage in enumerate(stages, start=1):
+        epochs = stage["epochs"] or 0
+        if number > 1 and epochs:
+            settings = stage.get("hyperparameters") or {}
+            extra = settings.get("pen_digit_variants") or settings.get("outlier_count")
+            starts.append((first, f"stage {number}: {stage['how']}" + (", + pen digits and non-digits" if extra
+                                                                         else "")))
+        first += epochs
+    return starts
+
+
 def read_total_seconds(metadata: dict) -> float | None:
     """A model's whole training time: its lineage's total, else its last run's seconds (None if unknown)."""
     for key in ("total_training_seconds", "training_seconds"):
