@@ -57,10 +57,11 @@ def make_history_chart(history: dict, metric: str, height: int = 240,
     )
     if not stage_starts:
         return curves.properties(height=height, title=metric.capitalize())
-    starts = pd.DataFrame([{"epoch": first - 0.5, "stage": label} for first, label in stage_starts])
+    starts = pd.DataFrame([{"epoch": first - 0.5, "stage": label, "short": label.split(":")[0],
+                            "pixels": 2 + 12 * row} for row, (first, label) in enumerate(stage_starts)])
     rules = alt.Chart(starts).mark_rule(strokeDash=[4, 3], color="#666666").encode(x="epoch:Q", tooltip=["stage:N"])
-    labels = alt.Chart(starts).mark_text(align="left", baseline="top", dx=3, dy=3, fontSize=10,
-                                         color="#444444").encode(x="epoch:Q", y=alt.value(0), text="stage:N")
+    labels = alt.Chart(starts).mark_text(align="left", baseline="top", dx=3, fontSize=10, color="#444444").encode(
+        x="epoch:Q", y=alt.Y("pixels:Q", scale=None), text="short:N", tooltip=["stage:N"])  # staggered rows
     return alt.layer(curves, rules, labels).properties(height=height, title=metric.capitalize())
 
 
