@@ -2,12 +2,11 @@
 
 import streamlit as st
 
-from mnist_cnn import config
 from mnist_cnn.safety.text import as_code_span, escape_markdown
 from mnist_cnn.store.restore import describe_empty_store
 from ui.collections import show_collection_picker
 from ui.retrain import show_retrain_panel
-from ui.state import get_store, init_session_state
+from ui.state import get_store, init_session_state, keep_active_model_among
 from ui.teacher import show_teacher_unlock
 
 
@@ -29,9 +28,7 @@ def show_model_picker() -> None:
             st.error(describe_empty_store(get_store().directory))
         else:
             names = [stored.name for stored in models]
-            if st.session_state["active_model_name"] not in names:
-                st.session_state["active_model_name"] = (config.DEFAULT_MODEL_NAME
-                                                         if config.DEFAULT_MODEL_NAME in names else names[0])
+            keep_active_model_among(names)
             by_name = {stored.name: stored for stored in models}
             st.selectbox("Model", names, key="active_model_name",
                          format_func=lambda name: describe_model(by_name[name]),
@@ -44,8 +41,7 @@ def show_model_picker() -> None:
             count = int(meta.get("parameter_count", 0))
             columns[1].metric("Parameters", f"{count / 1000:.0f}K" if count >= 10_000 else f"{count:,}",
                               help=f"{count:,} parameters")
-            architecture = " ".join(str(meta.get("architecture", "?")).replace("`", "").split())  # kept as code
-            st.caption(f"Architecture: `{architecture}`")
+            st.caption(f"Architecture: {as_code_span(meta.get('architecture', '?'))}")
             if meta.get("collection"):
                 st.caption(f"Fine-tuned for the collection **{escape_markdown(meta['collection'])}**")
         for problem in problems:

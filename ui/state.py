@@ -60,16 +60,19 @@ def file_hash(stored: StoredModel) -> str:
     return hash_model_file(str(stored.model_path), status.st_mtime_ns, status.st_size)
 
 
+def keep_active_model_among(names: list[str]) -> str | None:
+    """The session's active model name, moved to the default (else the first of names) if it is not among them."""
+    init_session_state()
+    if names and st.session_state["active_model_name"] not in names:
+        st.session_state["active_model_name"] = (config.DEFAULT_MODEL_NAME if config.DEFAULT_MODEL_NAME in names
+                                                 else names[0])
+    return st.session_state["active_model_name"] if names else None
+
+
 def active_stored_model() -> StoredModel | None:
     """The StoredModel the session uses: if the chosen one is gone, the default, else the first stored model."""
-    init_session_state()
-    store = get_store()
-    models = {stored.name: stored for stored in store.list_models()}
-    name = st.session_state["active_model_name"]
-    if name not in models:
-        name = config.DEFAULT_MODEL_NAME if config.DEFAULT_MODEL_NAME in models else next(iter(models), name)
-        st.session_state["active_model_name"] = name
-    return models.get(name)
+    models = {stored.name: stored for stored in get_store().list_models()}
+    return models.get(keep_active_model_among(list(models)))
 
 
 def active_model():

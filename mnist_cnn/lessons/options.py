@@ -1,5 +1,6 @@
 """The widgets a lesson link keeps, page by page: URL name -> session key, type and allowed values."""
 
+import functools
 from dataclasses import dataclass
 
 from mnist_cnn.config import DEFAULT_PEN_WIDTH
@@ -69,6 +70,7 @@ WHAT_IF_SWITCHES = ("crop", "stroke_width", "fit_box", "centre_of_mass")
 MAX_SHIFT, MIN_SCALE, MAX_SCALE, MAX_ROTATION = 8, 0.5, 1.5, 90
 
 
+@functools.cache  # read on every stroke: built once per source (never change what it returns)
 def make_draw_options(source: str) -> dict[str, ViewOption]:
     """The Draw page's options for one picture source ("canvas" or "upload"); a link keeps the canvas's."""
     return {
