@@ -16,6 +16,9 @@ PENDIGITS_PATHS = tuple(Path(path) for path in (
     PROJECT_ROOT.parent / "shared" / "data" / "pendigits" / "pendigits-train.jsonl.gz",
 ))
 
+# Letters as stroke lists (public Hershey fonts), for drawings that are not digits: benchmarks/extract_letter_strokes.py.
+LETTER_STROKES_PATH = PROJECT_ROOT / "data" / "letter-strokes.json.gz"
+
 # Where stored models live; the bundled default is `<MODELS_DIR>/<DEFAULT_MODEL_NAME>.keras`.
 MODELS_DIR = Path(os.environ.get("MNIST_CNN_MODELS", PROJECT_ROOT / "models"))
 DEFAULT_MODEL_NAME = "default"
