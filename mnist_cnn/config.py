@@ -16,7 +16,7 @@ PENDIGITS_PATHS = tuple(Path(path) for path in (
     PROJECT_ROOT.parent / "shared" / "data" / "pendigits" / "pendigits-train.jsonl.gz",
 ))
 
-# Letters as stroke lists (public Hershey fonts), for drawings that are not digits: benchmarks/extract_letter_strokes.py.
+# Letters as stroke lists (public Hershey fonts) for non-digit drawings; see benchmarks/extract_letter_strokes.py.
 LETTER_STROKES_PATH = PROJECT_ROOT / "data" / "letter-strokes.json.gz"
 
 # Where stored models live; the bundled default is `<MODELS_DIR>/<DEFAULT_MODEL_NAME>.keras`.
