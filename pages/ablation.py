@@ -50,7 +50,7 @@ def show_answers(model, switched, image, true_label, caption, accuracies) -> int
 
 
 def show_maps(model, switched, image, stages, stage) -> None:
-    """How much each conv stage's maps changed, then the chosen layer's and the next layer's maps with filters off."""
+    """How much each conv stage's maps changed, then the maps of the chosen stage (or a later one) with filters off."""
     names = [item.output_layer for item in stages]
     before, after = compute_feature_maps(model, image, names), compute_feature_maps(switched, image, names)
     st.dataframe(pd.DataFrame({
@@ -60,10 +60,11 @@ def show_maps(model, switched, image, stages, stage) -> None:
     }), hide_index=True, width="content")
     st.caption("Layers before the chosen one cannot change; in the chosen layer only the switched-off channels "
                "change (they go flat); every layer after it can.")
-    position = stages.index(stage)
-    for shown in stages[position:position + 2]:
-        st.markdown(f"**{shown.name}** with the filters off · {' → '.join(shown.steps)}")
-        show_figure(make_feature_map_grid(after[shown.output_layer]))
+    later = {item.name: item for item in stages[stages.index(stage):]}
+    shown = later[st.selectbox("Show the maps of", list(later), key=f"ablation_maps_{stage.name}",
+                               format_func=lambda name: later[name].description)]
+    st.caption(f"{shown.name} with the filters off: bright where a filter finds its pattern.")
+    show_figure(make_feature_map_grid(after[shown.output_layer]))
 
 
 @st.fragment
