@@ -19,6 +19,12 @@ from ui.state import require_model, set_widget
 TOP_FILTERS = 3
 
 
+def switch_off_only(layer_name: str, channels: list[int]) -> None:
+    """Switch off exactly these filters of the layer (the whole-layer switch goes off): the ranking's button."""
+    set_widget(option_key("ablation", "off", layer=layer_name), channels)
+    set_widget(option_key("ablation", "whole"), False)
+
+
 def choose_filters(stages):
     """Layer picker, whole-layer switch and filter picker: (the chosen stage, the channels to switch off)."""
     by_name = {stage.name: stage for stage in stages}
@@ -81,8 +87,7 @@ def show_switches(stored, model, stages, image, true_label, caption) -> None:
                "A large drop means this digit relies on what that filter finds.")
     top = sorted(int(channel) for channel in ranking["Filter"][:TOP_FILTERS])
     st.button(f"Switch off the top {TOP_FILTERS} ({', '.join(map(str, top))})", icon=":material/power_off:",
-              key="ablation_switch_top", on_click=set_widget,
-              args=(option_key("ablation", "off", layer=stage.name), top))
+              key="ablation_switch_top", on_click=switch_off_only, args=(stage.name, top))
     st.subheader("Feature maps", divider="gray")
     show_maps(model, switched, image, stages, stage)
     keep_view_in_address_bar()  # a change made in this fragment reaches the URL at once

@@ -61,10 +61,6 @@ def test_switching_filters_off_updates_the_answer_maps_and_accuracy():
     assert changed["conv1"] == "0 of 16" and changed["conv2"] == "2 of 32"
     assert int(changed["conv3"].split()[0]) > 0
     assert len(table_column(app, "Filter")) == 10  # the ranking
-    app.button(key="ablation_switch_top").click().run()
-    top = table_column(app, "Filter")[:3]
-    assert app.multiselect(key="ablation_off_conv2").value == sorted(top)
-    assert {"layer": "conv2", "off": ",".join(map(str, sorted(top)))}.items() <= dict(app.query_params).items()
     app.toggle(key="ablation_whole_layer").set_value(True).run()
     assert_ran_cleanly(app)
     accuracies = [item.value for item in app.caption if item.value.startswith("Accuracy on the first 500")]
@@ -72,6 +68,12 @@ def test_switching_filters_off_updates_the_answer_maps_and_accuracy():
     assert on > 90 and off < on - 20  # every conv2 filter off: the network is lost
     changed = dict(zip(table_column(app, "Layer"), table_column(app, "Channels changed")))
     assert changed["conv2"] == "32 of 32"
+    app.button(key="ablation_switch_top").click().run()  # exactly the ranking's top three, the whole layer on again
+    top = table_column(app, "Filter")[:3]
+    assert app.multiselect(key="ablation_off_conv2").value == sorted(top)
+    assert not app.toggle(key="ablation_whole_layer").value
+    assert {"layer": "conv2", "off": ",".join(map(str, sorted(top)))}.items() <= dict(app.query_params).items()
+    assert dict(zip(table_column(app, "Layer"), table_column(app, "Channels changed")))["conv2"] == "3 of 32"
 
 
 def test_both_pages_work_on_a_drawing_with_another_architecture(dropout_store, monkeypatch):
