@@ -83,8 +83,10 @@ def show_switches(stored, model, stages, image, true_label, caption) -> None:
     st.subheader(f"The {stage.name} filters this digit needs most", divider="gray")
     ranking = ranking_table(stored, image, stage.name, digit)
     st.dataframe(ranking, hide_index=True, width="content")
+    hint = "" if ranking["Drop (points)"].max() >= 1 else (
+        " Here no filter matters much alone: the others make up for it. Switch off several, or try a harder digit.")
     st.caption(f"Each filter switched off alone: how many percentage points the probability of {digit} drops. "
-               "A large drop means this digit relies on what that filter finds.")
+               f"A large drop means this digit relies on what that filter finds.{hint}")
     top = sorted(int(channel) for channel in ranking["Filter"][:TOP_FILTERS])
     st.button(f"Switch off the top {TOP_FILTERS} ({', '.join(map(str, top))})", icon=":material/power_off:",
               key="ablation_switch_top", on_click=switch_off_only, args=(stage.name, top))
