@@ -21,6 +21,8 @@ PAGES = [
     ("architecture.py", "Architecture", ":material/account_tree:", False),
     ("mistakes.py", "Test-set explorer", ":material/error:", False),
     ("fool.py", "Fool the model", ":material/theater_comedy:", False),
+    ("decided.py", "How it decided", ":material/psychology:", False),
+    ("ablation.py", "Switch filters off", ":material/toggle_off:", False),
     ("training.py", "Training", ":material/model_training:", False),
 ]
 PAGES_DIR = Path(__file__).parent / "pages"

@@ -9,8 +9,8 @@ from mnist_cnn import config
 from mnist_cnn.lessons.link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
                                     decode_drawing, decode_value, encode_drawing, leave_out_defaults, make_link,
                                     parse_options, parse_query, restore_defaults, select_link_parameters)
-from mnist_cnn.lessons.options import (BOOL, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS, make_draw_options, option_key,
-                                       page_option)
+from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS, make_draw_options,
+                                       option_key, page_option)
 
 
 def test_a_view_round_trips_through_its_link():
@@ -58,6 +58,8 @@ def make_sample_state(page: str) -> dict:
             value = round((option.low + option.high) / 3, 2)
         elif option.kind == MODEL:
             value = "tiny-model_2"
+        elif option.kind == CHANNELS:
+            value = [1, 5, 12]
         else:
             value = int(option.high) if option.high < 100 else 5
         state[option.key.format(**layers)] = value
@@ -181,3 +183,16 @@ def test_each_widget_starts_at_the_default_its_link_leaves_out():
     assert option_key("kernels", "filter", layer="conv2") == "filter_views_channel_conv2"
     assert make_draw_options("upload")["right"].key == "what_if_right_upload"
     assert make_draw_options("canvas") == PAGE_OPTIONS["draw"]
+
+
+def test_a_list_of_channels_travels_sorted_and_is_checked_against_the_model():
+    assert build_options("ablation", {"ablation_layer": "conv2", "ablation_off_conv2": [12, 3, 3]}) == {
+        "layer": "conv2", "off": "3,12"}
+    assert build_options("ablation", {"ablation_layer": "conv2", "ablation_off_conv2": []}) == {"layer": "conv2"}
+    values, problems = parse_options("ablation", {"layer": "conv2", "off": "12,3"}, layers={"conv2": 32})
+    assert problems == [] and values == {"ablation_layer": "conv2", "ablation_off_conv2": [3, 12]}
+    values, problems = parse_options("ablation", {"layer": "conv2", "off": "3,32"}, layers={"conv2": 32})
+    assert values == {"ablation_layer": "conv2"} and problems == ["off 32 is not a channel of conv2 (it has 32)"]
+    for text in ("3,,4", "3;4", "-1", "", "1,2,"):
+        values, problems = parse_options("ablation", {"layer": "conv2", "off": text})
+        assert "ablation_off_conv2" not in values and "is not a list of channels" in problems[0], text

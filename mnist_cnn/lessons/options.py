@@ -9,8 +9,9 @@ from mnist_cnn.explain.attacks import DEFAULT_STEPS
 from mnist_cnn.explain.convolution import KERNEL_PRESETS
 from mnist_cnn.explain.kernels import MEAN_ABSOLUTE
 
-# Kinds of value: a whole number, a decimal, a switch, one of fixed choices, a layer name, a stored model's name.
-INT, FLOAT, BOOL, CHOICE, LAYER, MODEL = "int", "float", "bool", "choice", "layer", "model"
+# Kinds of value: a whole number, a decimal, a switch, one of fixed choices, a layer name, a stored model's name,
+# a list of the channels of the layer its key names ("3,5,12" in the URL).
+INT, FLOAT, BOOL, CHOICE, LAYER, MODEL, CHANNELS = "int", "float", "bool", "choice", "layer", "model", "channels"
 MAX_CHANNELS = 1024  # no page shows a layer with more channels; the model itself is checked when it is known
 MAX_MAP_SIDE = 30  # a feature map or convolution output is at most 30 pixels high (28 + 2 · padding 1)
 
@@ -51,6 +52,11 @@ def whole(key: str, low: int, high: int, *choices: tuple[str, object], default: 
 def channel(key: str) -> ViewOption:
     """An output channel of the layer the key names ("..._{layer}")."""
     return ViewOption(key, INT, 0, MAX_CHANNELS - 1, channel=True)
+
+
+def channel_list(key: str) -> ViewOption:
+    """Some output channels of the layer the key names ("..._{layer}"), none by default."""
+    return ViewOption(key, CHANNELS, 0, MAX_CHANNELS - 1)
 
 
 def switch(key: str, default: str | None = None) -> ViewOption:
@@ -133,6 +139,17 @@ PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
         "goal": pick("fool_goal", ("any", "Any wrong digit"), ("target", "A digit I choose"), default="any"),
         "target": whole("fool_target", 0, 9, default="8"),
         "strength": ViewOption("fool_strength", FLOAT, 0.0, 0.5, default="0.1"),
+    },
+    "decided": {
+        "input": pick("decided_source", *SOURCES, default="test"),
+        "explain": whole("decided_class", -1, 9, default="-1"),  # -1: the digit the network predicts
+        "random": switch("decided_randomise", default="0"),
+    },
+    "ablation": {
+        "input": pick("ablation_source", *SOURCES, default="test"),
+        "layer": ViewOption("ablation_layer", LAYER),
+        "off": channel_list("ablation_off_{layer}"),
+        "whole": switch("ablation_whole_layer", default="0"),
     },
     "mistakes": {
         "tab": pick("explorer_tab", *labels("Mistakes", "Confusion matrix", "Sample grid", "Compare models"),
