@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import keras
+import numpy as np
 
 
 class ExportError(ValueError):
@@ -16,6 +17,7 @@ def copy_model(model: keras.Model) -> keras.Model:
     """An independent copy with the same weights (converters trace the model: the cached one is left alone)."""
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
+    copy(np.zeros((1, *model.input_shape[1:]), "float32"), training=False)  # exporters want a model that has run
     return copy
 
 

@@ -4,9 +4,7 @@ from dataclasses import dataclass, field, replace
 
 import keras
 
-from mnist_cnn.model.architectures import ARCHITECTURES
-from mnist_cnn.model.built_network import preset_spec, spec_from_model
-from mnist_cnn.model.layer_spec import validate_spec
+from mnist_cnn.model.built_network import read_model_spec
 from mnist_cnn.training.lineage import list_earlier_stages
 from mnist_cnn.training.settings import TrainingSettings, validate_settings
 
@@ -26,15 +24,6 @@ class Recipe:
     stages: list
     notes: list = field(default_factory=list)
     test_accuracy: float | None = None
-
-
-def read_spec(metadata: dict, model: keras.Model) -> list[dict]:
-    """The model's layer list: kept in its metadata (a built network), its preset's, or read from its layers."""
-    if metadata.get("architecture_spec") is not None:
-        return validate_spec(metadata["architecture_spec"])
-    if metadata.get("architecture") in ARCHITECTURES:
-        return preset_spec(metadata["architecture"])
-    return spec_from_model(model)
 
 
 def read_stage_settings(hyperparameters: dict) -> dict:
@@ -77,7 +66,7 @@ def read_stages(metadata: dict) -> tuple[list[dict], list[str]]:
 
 def read_recipe(name: str, metadata: dict, model: keras.Model) -> Recipe:
     """What a script needs to rebuild and retrain a stored model; ValueError (with a message) when it cannot."""
-    spec = read_spec(metadata, model)
+    spec = read_model_spec(metadata, model)
     stages, notes = read_stages(metadata)
     accuracy = metadata.get("test_accuracy")
     return Recipe(name, spec, stages, notes, accuracy if isinstance(accuracy, (int, float)) else None)

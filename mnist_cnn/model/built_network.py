@@ -107,6 +107,15 @@ def preset_spec(name: str) -> list[dict]:
     return spec_from_model(build_model(name))
 
 
+def read_model_spec(metadata: dict, model: keras.Model) -> list[dict]:
+    """A stored model's layer list: kept in its metadata (a built network), its preset's, or read from its layers."""
+    if metadata.get("architecture_spec") is not None:
+        return validate_spec(metadata["architecture_spec"])
+    if metadata.get("architecture") in ARCHITECTURES:
+        return preset_spec(metadata["architecture"])
+    return spec_from_model(model)
+
+
 def to_table_rows(spec: list[dict]) -> list[dict]:
     """One table row per layer: its kind's label and each column it uses (the others empty)."""
     rows = []

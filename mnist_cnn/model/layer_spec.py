@@ -153,6 +153,14 @@ def describe_row(row: dict) -> str:
     return ""
 
 
+def summarise_spec(spec: list[dict]) -> str:
+    """A checked layer list in one line, e.g. 'conv 32 → max pooling → flatten → dense 10'."""
+    sizes = {"conv": "filters", "dense": "units", "dropout": "rate"}
+    parts = [" ".join([KIND_LABELS[row["kind"]], *([f"{row[sizes[row['kind']]]:g}"] if row["kind"] in sizes else [])])
+             for row in check_rows(spec)]
+    return " → ".join([*parts, f"dense {config.NUM_CLASSES}"])
+
+
 @dataclass
 class SpecMeasurement:
     """What a layer list makes, row by row until a problem (if any): shapes, parameters, FLOPs and the totals."""
