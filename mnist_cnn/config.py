@@ -108,9 +108,9 @@ MAX_UPLOADED_FILES_PER_SESSION = 8
 MAX_UPLOADED_BYTES_PER_SESSION = 20 * 1024 * 1024
 MAX_UPLOADED_BYTES_HELD = 200 * 1024 * 1024
 
-# Bounds on a network built on the Build page (mnist_cnn/model/layer_spec.py): its layer list is untrusted input, checked
-# where it is edited, where a job starts and again in the worker. The six architectures take at most 14 rows, 232K
-# parameters and 22M FLOPs; the caps admit about twice that, so a built network trains within the job time limit.
+# Bounds on a network built on the Build page (mnist_cnn/model/layer_spec.py): its layer list is untrusted input,
+# checked where it is edited, where a job starts and again in the worker. The six architectures take at most 14 rows,
+# 232K parameters and 22M FLOPs; the caps admit about twice that, so a built network trains within the job time limit.
 MAX_BUILT_LAYERS = 24                  # rows in a built layer list (the output layer, dense 10, is added to them)
 MAX_BUILT_PARAMETERS = 1_000_000       # weights and statistics of the whole network
 MAX_BUILT_FLOPS = 50_000_000           # floating-point operations per image (a multiply-add counts two)

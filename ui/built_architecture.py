@@ -1,4 +1,4 @@
-"""The Retrain panel's built architecture: the layer list sent from the Build page (or the active model's) as a choice."""
+"""The Retrain panel's built architecture: the layer list sent from the Build page (or the active model's)."""
 
 import streamlit as st
 
@@ -14,7 +14,7 @@ def read_built_spec() -> list | None:
 
 
 def list_panel_architectures() -> list[str]:
-    """The panel's architectures: the six presets, and "built" once a layer list was sent; the choice kept among them."""
+    """The panel's architectures: the six presets, and "built" once a layer list was sent."""
     options = [*ARCHITECTURES, *([BUILT_ARCHITECTURE] if read_built_spec() else [])]
     if st.session_state.get("retrain_architecture") not in options:
         st.session_state["retrain_architecture"] = options[0] if "keras_example" not in options else "keras_example"

@@ -134,9 +134,10 @@ def write_build_code(recipe: Recipe) -> str:
 def write_settings_code(recipe: Recipe) -> str:
     """Where the data is, where the model goes, the quick-check switch and the recorded stages."""
     stages = "\n".join(f"    {stage!r}," for stage in recipe.stages)
+    output = format_value(recipe.model_name + "-retrained.keras")
     return (f"# Where MNIST is (Keras layout: x_train, y_train, x_test, y_test) and where the retrained model goes.\n"
             f'MNIST_PATH = os.environ.get("MNIST_PATH", "data/mnist.npz")\n'
-            f'OUTPUT_PATH = os.environ.get("MNIST_CNN_OUTPUT", {format_value(recipe.model_name + "-retrained.keras")})\n'
+            f'OUTPUT_PATH = os.environ.get("MNIST_CNN_OUTPUT", {output})\n'
             f"# A quick check: set {QUICK_VARIABLE}=300 to train on 300 digits for one epoch (0: the whole recipe).\n"
             f'QUICK_DIGITS = int(os.environ.get("{QUICK_VARIABLE}", "0"))\n'
             f"# The recorded training stages of {recipe.model_name}, in order: each continues the one before.\n"

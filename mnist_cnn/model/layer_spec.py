@@ -233,7 +233,8 @@ def check_totals(rows: list[dict], result: SpecMeasurement) -> None:
                         f"{config.MAX_BUILT_PARAMETERS:,}. Use fewer filters or units, or shrink the maps first.")
     if result.flops > config.MAX_BUILT_FLOPS:
         raise SpecError(f"The network takes {result.flops:,} FLOPs per image; the limit is "
-                        f"{config.MAX_BUILT_FLOPS:,}. Shrink the maps earlier (pooling, stride 2) or use fewer filters.")
+                        f"{config.MAX_BUILT_FLOPS:,}. Shrink the maps earlier (pooling, stride 2) or use fewer "
+                        "filters.")
 
 
 def validate_spec(spec) -> list[dict]:

@@ -25,7 +25,7 @@ def show_measurements(measurement: SpecMeasurement, layer_count: int) -> None:
     show_totals(measurement, layer_count)
     st.dataframe(pd.DataFrame(measurement.rows, columns=["layer", "kind", "settings", "output shape", "parameters",
                                                          "FLOPs"]),
-                 hide_index=True, width="stretch", key="build_shapes",
+                 hide_index=True, width="stretch",
                  column_config={"parameters": st.column_config.NumberColumn(format="localized"),
                                 "FLOPs": st.column_config.NumberColumn(format="localized")})
     st.caption("Input: one 28×28×1 image. Output shapes leave out the batch axis; a conv's FLOPs are "
