@@ -14,7 +14,7 @@ from mnist_cnn.model.layer_spec import validate_spec
 from tests.support.apptest import APP_PATH, open_app_page
 from tests.support.built import BUILT_MODEL_NAME, BUILT_SPEC, train_built_model
 from tests.support.server import copy_bundled_models
-from tests.test_training_page import open_sidebar
+from tests.test_training_page import show_sidebar_only
 
 BUILD_PAGE = "pages/build.py"
 
@@ -81,7 +81,7 @@ def test_train_it_sends_the_list_to_the_retrain_panel_which_trains_it(recorded_s
     sent = app.session_state["built_spec"]
     assert sent == preset_spec("keras_example") and app.session_state["retrain_architecture"] == BUILT_ARCHITECTURE
     assert any("Sent to the **Retrain** panel" in message.value for message in app.success)
-    sidebar = AppTest.from_function(open_sidebar.__globals__["show_sidebar_only"], default_timeout=180)
+    sidebar = AppTest.from_function(show_sidebar_only, default_timeout=180)
     sidebar.session_state["built_spec"] = sent
     sidebar.session_state["retrain_architecture"] = BUILT_ARCHITECTURE
     sidebar.run()
@@ -120,3 +120,13 @@ def test_a_trained_built_network_opens_on_every_page(built_store, page):
         app.selectbox(key="build_start").set_value("the active model")
         app.button(key="build_load").click().run()
         assert len(measurements(app)) == len(validate_spec(BUILT_SPEC)) + 1
+
+
+def test_the_retrain_panel_offers_to_train_a_built_active_model_again(built_store):
+    sidebar = AppTest.from_function(show_sidebar_only, default_timeout=180)
+    sidebar.session_state["active_model_name"] = BUILT_MODEL_NAME
+    sidebar.run()
+    sidebar.button(key="retrain_use_active_layers").click().run()
+    assert not sidebar.exception
+    assert sidebar.session_state["built_spec"] == validate_spec(BUILT_SPEC)
+    assert sidebar.selectbox(key="retrain_architecture").value == BUILT_ARCHITECTURE

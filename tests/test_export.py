@@ -137,3 +137,15 @@ def test_a_recipe_refuses_what_it_cannot_repeat():
                                keras.layers.Dense(10, activation="softmax")])
     with pytest.raises(SpecError, match="AveragePooling2D"):
         read_recipe("uploaded", {"architecture": "uploaded"}, pooled)
+
+
+def test_continuing_or_fine_tuning_a_built_network_keeps_its_layer_list(built):
+    from mnist_cnn.jobs.work import make_finetune_settings
+    from mnist_cnn.training.run import load_base
+    from mnist_cnn.training.settings import validate_settings
+
+    stored, _ = built
+    settings = make_finetune_settings(architecture=BUILT_ARCHITECTURE, base_model=BUILT_MODEL_NAME)
+    validate_settings(settings)  # as the sidebar's fine-tune block sends it: the list comes from the base model
+    settings, earlier, base = load_base(settings, ModelStore(stored.model_path.parent))
+    assert settings.architecture_spec == stored.metadata["architecture_spec"] and base is not None

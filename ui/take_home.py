@@ -5,6 +5,7 @@ import json
 import streamlit as st
 
 from mnist_cnn.export import MODEL_FORMATS, ExportError, convert_model, read_recipe, write_notebook, write_script
+from mnist_cnn.safety.text import escape_markdown
 from mnist_cnn.store.model_store import StoredModel
 from ui.state import file_hash, load_model_cached
 
@@ -37,7 +38,7 @@ def show_converted_download(stored: StoredModel, model_hash: str, format_name: s
             with st.spinner(f"Converting to {title}…"):
                 convert_cached(str(stored.model_path), model_hash, format_name)
         except ExportError as error:
-            st.error(str(error))
+            st.error(escape_markdown(error))
             return
         ready.add((model_hash, format_name))
     st.download_button(f"{title} ({suffix})", convert_cached(str(stored.model_path), model_hash, format_name),
@@ -51,7 +52,7 @@ def show_code_downloads(stored: StoredModel, model_hash: str) -> None:
         script, notebook = write_code_cached(str(stored.model_path), model_hash, stored.name,
                                              json.dumps(stored.metadata, sort_keys=True))
     except ValueError as error:
-        st.warning(f"This model's code cannot be written: {error}")
+        st.warning(f"This model's code cannot be written: {escape_markdown(error)}")
         return
     columns = st.columns(2)
     columns[0].download_button("Keras script (.py)", script, file_name=f"train_{stored.name}.py",

@@ -7,6 +7,7 @@ from mnist_cnn import config
 from mnist_cnn.model.architectures import ARCHITECTURES
 from mnist_cnn.model.built_network import TABLE_COLUMNS, preset_spec, read_model_spec, read_table_rows, to_table_rows
 from mnist_cnn.model.layer_spec import ACTIVATIONS, KIND_LABELS, PADDINGS, SpecError
+from mnist_cnn.safety.text import escape_markdown
 from ui.state import active_model
 
 # The starting points offered: the six presets, and the active model's own layers.
@@ -49,7 +50,7 @@ def load_start() -> None:
         else:
             rows = preset_rows(choice)
     except SpecError as error:
-        st.session_state["build_notice"] = f"The active model's layers cannot be loaded: {error}"
+        st.session_state["build_notice"] = f"The active model's layers cannot be loaded: {escape_markdown(error)}"
         return
     st.session_state["build_rows"] = rows
     st.session_state["build_table_version"] += 1  # a new editor key: the old edits do not apply to the new table
@@ -96,4 +97,4 @@ def show_layer_editor() -> tuple[list | None, str | None]:
     try:
         return read_table_rows(records), None
     except SpecError as error:
-        return None, str(error)
+        return None, escape_markdown(error)

@@ -6,6 +6,7 @@ import streamlit as st
 from mnist_cnn import config
 from mnist_cnn.model.built_network import BUILT_ARCHITECTURE
 from mnist_cnn.model.layer_spec import SpecMeasurement, check_rows, summarise_spec
+from mnist_cnn.safety.text import escape_markdown
 
 
 def show_totals(measurement: SpecMeasurement, layer_count: int) -> None:
@@ -31,7 +32,7 @@ def show_measurements(measurement: SpecMeasurement, layer_count: int) -> None:
     st.caption("Input: one 28×28×1 image. Output shapes leave out the batch axis; a conv's FLOPs are "
                "2 × output positions × filters × kernel area × input channels.")
     if measurement.problem:
-        st.error(measurement.problem)
+        st.error(escape_markdown(measurement.problem))
 
 
 def send_to_retrain(spec: list[dict]) -> None:
