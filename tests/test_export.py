@@ -133,7 +133,7 @@ def test_a_recipe_refuses_what_it_cannot_repeat():
     bad = {"architecture": "keras_example", "stages": [make_stage("trained", epochs=1000)]}
     with pytest.raises(ValueError, match="cannot be repeated: Epochs must be between"):
         read_recipe("bad", bad, None)
-    pooled = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.AveragePooling2D(), keras.layers.Flatten(),
+    pooled = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.AveragePooling2D(2), keras.layers.Flatten(),
                                keras.layers.Dense(10, activation="softmax")])
     with pytest.raises(SpecError, match="AveragePooling2D"):
         read_recipe("uploaded", {"architecture": "uploaded"}, pooled)
