@@ -59,6 +59,7 @@ def load_start() -> None:
 
 def show_start_picker() -> None:
     """Choose a starting point and load it into the table."""
+    init_table()
     columns = st.columns([3, 1], vertical_alignment="bottom")
     columns[0].selectbox("Start from", [*ARCHITECTURES, ACTIVE_MODEL_CHOICE], key="build_start",
                          help="A preset network, or the layers of the model chosen in the sidebar.")
