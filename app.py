@@ -19,6 +19,7 @@ PAGES = [
     ("kernels.py", "Kernels", ":material/grid_on:", False),
     ("convolution.py", "Convolution demo", ":material/blur_on:", False),
     ("architecture.py", "Architecture", ":material/account_tree:", False),
+    ("build.py", "Build a network", ":material/construction:", False),
     ("mistakes.py", "Test-set explorer", ":material/error:", False),
     ("fool.py", "Fool the model", ":material/theater_comedy:", False),
     ("decided.py", "How it decided", ":material/psychology:", False),

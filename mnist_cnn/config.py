@@ -110,3 +110,17 @@ JOB_START_WINDOW_SECONDS = 5 * 60
 MAX_UPLOADED_FILES_PER_SESSION = 8
 MAX_UPLOADED_BYTES_PER_SESSION = 20 * 1024 * 1024
 MAX_UPLOADED_BYTES_HELD = 200 * 1024 * 1024
+
+# Bounds on a network built on the Build page (mnist_cnn/model/layer_spec.py): its layer list is untrusted input,
+# checked where it is edited, where a job starts and again in the worker. The six architectures take at most 14 rows,
+# 232K parameters and 22M FLOPs; the caps admit about twice that, so a built network trains within the job time limit.
+MAX_BUILT_LAYERS = 24                  # rows in a built layer list (the output layer, dense 10, is added to them)
+MAX_BUILT_PARAMETERS = 1_000_000       # weights and statistics of the whole network
+MAX_BUILT_FLOPS = 50_000_000           # floating-point operations per image (a multiply-add counts two)
+MAX_BUILT_ACTIVATION = 200_000         # numbers in any one layer's output, per image
+MAX_BUILT_FILTERS = 256                # filters in one conv layer
+MAX_BUILT_KERNEL = 7                   # a conv kernel's side
+MAX_BUILT_STRIDE = 3                   # a conv's stride
+MAX_BUILT_POOL = 4                     # a max pooling window's side
+MAX_BUILT_UNITS = 1024                 # units in one dense layer
+MAX_BUILT_DROPOUT = 0.9                # the highest dropout rate
