@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import numpy as np
 
 from mnist_cnn.config import DEFAULT_MODEL_NAME
-from mnist_cnn.lessons.options import BOOL, CHOICE, FLOAT, INT, LAYER, MODEL, PAGE_OPTIONS, ViewOption
+from mnist_cnn.lessons.options import BOOL, CHOICE, FLOAT, INT, LAYER, LESSON, MODEL, PAGE_OPTIONS, ViewOption
 from mnist_cnn.store.model_store import NAME_PATTERN
 
 # A drawing travels as 16 grey levels, two pixels a byte: 392 bytes, 523 URL-safe base64 characters.
@@ -27,6 +27,7 @@ MAX_OPTION_LENGTH = 60
 INTEGER_PATTERN = re.compile(r"-?[0-9]{1,6}")
 DECIMAL_PATTERN = re.compile(r"-?[0-9]{1,4}(\.[0-9]{1,6})?")
 LAYER_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,60}")
+LESSON_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # a lesson file's name, without .toml
 TEMPLATE_PATTERN = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -120,6 +121,8 @@ def encode_value(option: ViewOption, value) -> str | None:
         return value
     if option.kind == MODEL and isinstance(value, str) and NAME_PATTERN.fullmatch(value):
         return value
+    if option.kind == LESSON and isinstance(value, str) and LESSON_NAME_PATTERN.fullmatch(value):
+        return value
     return None
 
 
@@ -137,6 +140,8 @@ def decode_value(option: ViewOption, text: str):
     if option.kind == LAYER and LAYER_PATTERN.fullmatch(text):
         return text
     if option.kind == MODEL and NAME_PATTERN.fullmatch(text):
+        return text
+    if option.kind == LESSON and LESSON_NAME_PATTERN.fullmatch(text):
         return text
     if option.kind == CHOICE:
         raise ValueError(f"is not one of {', '.join(code for code, _ in option.choices)}")

@@ -1,0 +1,35 @@
+"""Lessons: short lessons that open a view of the app, ask a question about it, check the answer and say why."""
+
+import streamlit as st
+
+from mnist_cnn import config
+from mnist_cnn.safety.text import escape_markdown
+from ui.collections import get_current_collection
+from ui.lessons.catalogue import OPEN_KEY, find_lesson, load_all_lessons, read_progress
+from ui.lessons.walk import show_lesson_list, show_lesson_problems, show_lesson_walk
+
+st.title("Lessons")
+collection = get_current_collection()
+st.caption(f"Each step opens a view of the app and asks a question about it: check your answer, get a hint when "
+           f"it is wrong and the reason when it is right. Progress is kept for the collection "
+           f"**{escape_markdown(collection)}** (choose yours in the sidebar).")
+lessons, problems = load_all_lessons()
+show_lesson_problems(problems)
+if not lessons:
+    st.info("No lessons are available on this server.", icon=":material/school:")
+    st.stop()
+
+names = [lesson.name for lesson in lessons]
+if st.session_state.get(OPEN_KEY) not in (None, *names):  # a link to a lesson this server does not have
+    st.warning(f"There is no lesson called {escape_markdown(st.session_state.pop(OPEN_KEY))} on this server.")
+titles = {lesson.name: lesson.title for lesson in lessons}
+name = st.selectbox("Lesson", names, index=None, key=OPEN_KEY, placeholder="Pick a lesson", format_func=titles.get)
+lesson = find_lesson(lessons, name)
+if lesson is not None:
+    show_lesson_walk(lesson, collection)
+
+st.subheader("All lessons", divider="gray")
+show_lesson_list(lessons, read_progress(collection) or {})
+st.caption(f"Teachers: a lesson is a small text file (TOML) that any teacher can write; put yours in the folder "
+           f"named by MNIST\\_CNN\\_LESSONS\\_DIR (now: {'not set' if config.LESSONS_DIR is None else 'set'}). The "
+           f"README's \"Lessons that check answers\" shows the format with a full example.")
