@@ -3,7 +3,7 @@
 import streamlit as st
 
 from mnist_cnn.lessons.lesson_files import Lesson, LessonProblem
-from mnist_cnn.safety.text import as_code_span, escape_markdown
+from mnist_cnn.safety.text import escape_markdown
 from ui.lessons.catalogue import current_step, describe_marks, open_step_view, read_progress, step_key
 from ui.lessons.question import show_question
 
@@ -74,4 +74,4 @@ def show_lesson_problems(problems: list[LessonProblem]) -> None:
     with st.expander(f"{len(problems)} lesson file{'s' if len(problems) > 1 else ''} could not be loaded",
                      icon=":material/warning:"):
         for problem in problems:
-            st.markdown(f"{as_code_span(problem.path.name)}: {escape_markdown(problem.message)}")
+            st.markdown(escape_markdown(problem.message))  # it starts with the file's name
