@@ -7,6 +7,7 @@ from mnist_cnn.safety.text import escape_markdown
 from ui.collections import get_current_collection
 from ui.lessons.catalogue import OPEN_KEY, find_lesson, load_all_lessons, read_progress
 from ui.lessons.walk import show_lesson_list, show_lesson_problems, show_lesson_walk
+from ui.state import restore_widget, save_widget, set_widget
 
 st.title("Lessons")
 collection = get_current_collection()
@@ -20,10 +21,13 @@ if not lessons:
     st.stop()
 
 names = [lesson.name for lesson in lessons]
-if st.session_state.get(OPEN_KEY) not in (None, *names):  # a link to a lesson this server does not have
-    st.warning(f"There is no lesson called {escape_markdown(st.session_state.pop(OPEN_KEY))} on this server.")
+restore_widget(OPEN_KEY, None)  # the lesson stays open while a step's view is shown on another page
+if st.session_state[OPEN_KEY] not in (None, *names):  # a link to a lesson this server does not have
+    st.warning(f"There is no lesson called {escape_markdown(st.session_state[OPEN_KEY])} on this server.")
+    set_widget(OPEN_KEY, None)
 titles = {lesson.name: lesson.title for lesson in lessons}
-name = st.selectbox("Lesson", names, index=None, key=OPEN_KEY, placeholder="Pick a lesson", format_func=titles.get)
+name = st.selectbox("Lesson", names, key=OPEN_KEY, placeholder="Pick a lesson", format_func=titles.get,
+                    on_change=save_widget, args=(OPEN_KEY,))
 lesson = find_lesson(lessons, name)
 if lesson is not None:
     show_lesson_walk(lesson, collection)

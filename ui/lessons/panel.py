@@ -18,7 +18,7 @@ def show_panel_question(lesson, number: int) -> None:
     step = lesson.steps[number - 1]
     st.markdown(f"**Lesson: {lesson.title}** · step {number} of {len(lesson.steps)}: {step.title}")
     answered = show_question(lesson, number, get_current_collection())
-    columns = st.columns(3)
+    columns = st.columns(3, vertical_alignment="center")
     columns[0].page_link(PAGES_DIR / "lessons.py", label="Back to the lesson", icon=":material/school:")
     if answered and number < len(lesson.steps):
         if columns[1].button("Next step", icon=":material/arrow_forward:", type="primary",
