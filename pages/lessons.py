@@ -29,11 +29,10 @@ titles = {lesson.name: lesson.title for lesson in lessons}
 name = st.selectbox("Lesson", names, key=OPEN_KEY, placeholder="Pick a lesson", format_func=titles.get,
                     on_change=save_widget, args=(OPEN_KEY,))
 lesson = find_lesson(lessons, name)
-if lesson is not None:
-    show_lesson_walk(lesson, collection)
+progress = show_lesson_walk(lesson, collection) if lesson is not None else read_progress(collection)
 
 st.subheader("All lessons", divider="gray")
-show_lesson_list(lessons, read_progress(collection) or {})
+show_lesson_list(lessons, progress)
 st.caption(f"Teachers: a lesson is a small text file (TOML) that any teacher can write; put yours in the folder "
-           f"named by MNIST\\_CNN\\_LESSONS\\_DIR (now: {'not set' if config.LESSONS_DIR is None else 'set'}). The "
-           f"README's \"Lessons that check answers\" shows the format with a full example.")
+           f"named by `MNIST_CNN_LESSONS_DIR` ({'not set' if config.LESSONS_DIR is None else 'set'} on this server). "
+           f"The README's \"Lessons that check answers\" shows the format with a full example.")

@@ -172,3 +172,14 @@ def test_the_answer_is_described_as_a_learner_reads_it():
     assert describe_answer(make_question("number", answer=14.0)) == "14"
     assert describe_answer(make_question("number", answer=0.1, tolerance=0.01)) == "0.1 (± 0.01)"
     assert describe_answer(make_question("text", answer="sign", accepted=("sign",))) == "sign"
+
+
+def test_the_readmes_example_lesson_loads(tmp_path):
+    from mnist_cnn import config
+
+    readme = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("**Writing a lesson (no code).**", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    lesson = read_lesson(write_lesson(tmp_path, example, "strides"), PAGES)
+    assert [step.question.kind for step in lesson.steps] == ["number", "choice", "text"]
+    assert lesson.steps[0].query == {"page": "convolution", "digit": "7", "kernel": "sobel_x", "padding": "1",
+                                     "stride": "2"}

@@ -51,7 +51,8 @@ def test_a_wrong_answer_gets_a_hint_and_a_right_one_the_explanation_progress_and
     answer(app, 1, "26")
     assert app.success[0].value.startswith("Right! ⌊(28 + 2·0 − 3) / 1⌋ + 1 = 26") and not app.error
     assert read_steps_done(user_data, DEFAULT_COLLECTION) == {LESSON: {1}}
-    assert "✓ 1" in " ".join(item.value for item in app.markdown)
+    shown = " ".join(item.value for item in app.markdown)
+    assert "**✓ 1** · 2 · 3 · 4" in shown and "Convolution arithmetic** · 1 of 4 steps done" in shown
     app.button(key=f"lessons_next_{LESSON}").click().run()
     assert app.subheader[0].value == "Convolution arithmetic: Same size"
     assert build_options("lessons", app.session_state) == {"open": LESSON, "step": "2"}  # what a link keeps

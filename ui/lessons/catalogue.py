@@ -49,6 +49,11 @@ def read_progress(collection: str) -> dict[str, set[int]] | None:
         return None
 
 
+def steps_done(progress: dict[str, set[int]] | None, lesson: Lesson) -> set[int]:
+    """The lesson's steps done (those a longer, earlier version of its file had are left out)."""
+    return {number for number in (progress or {}).get(lesson.name, set()) if number <= len(lesson.steps)}
+
+
 def save_step_done(collection: str, lesson: Lesson, number: int) -> bool:
     """Record a right answer for the collection; False (after a warning) when it could not be saved."""
     try:

@@ -32,8 +32,9 @@ def judge(lesson: Lesson, number: int, given, collection: str) -> None:
         st.warning(str(error), icon=":material/edit:")
         return
     if right:
+        if st.session_state.get(answer_key(lesson, number, "outcome")) != RIGHT:  # one write per step and session
+            save_step_done(collection, lesson, number)
         st.session_state[answer_key(lesson, number, "outcome")] = RIGHT
-        save_step_done(collection, lesson, number)
         return
     tries_key = answer_key(lesson, number, "tries")
     st.session_state[tries_key] = st.session_state.get(tries_key, 0) + 1

@@ -4,7 +4,7 @@ import streamlit as st
 
 from mnist_cnn.lessons.lesson_files import Lesson, LessonProblem
 from mnist_cnn.safety.text import escape_markdown
-from ui.lessons.catalogue import current_step, describe_marks, open_step_view, read_progress, step_key
+from ui.lessons.catalogue import current_step, describe_marks, open_step_view, read_progress, step_key, steps_done
 from ui.lessons.question import show_question
 
 # The title each page shows in the menu, for a step's "Open …" button (pages without one use their file name).
@@ -37,10 +37,11 @@ def show_step_buttons(lesson: Lesson, number: int, answered: bool) -> None:
         columns[1].markdown("**End of the lesson.**")
 
 
-def show_lesson_walk(lesson: Lesson, collection: str) -> None:
+def show_lesson_walk(lesson: Lesson, collection: str) -> dict[str, set[int]] | None:
     """One lesson, step by step: the step's text, a button that opens its view, its question and the way on.
 
-    (Not a fragment: a right answer changes the marks and the lesson list, and this page holds no model.)"""
+    Returns every lesson's progress as read after the answer (None when it cannot be read). (Not a fragment: a
+    right answer changes the marks and the lesson list, and this page holds no model.)"""
     number = current_step(lesson)
     step = lesson.steps[number - 1]
     st.subheader(f"{lesson.title}: {step.title}", divider="gray")
@@ -54,15 +55,17 @@ def show_lesson_walk(lesson: Lesson, collection: str) -> None:
                       "there, or come back here."):
         open_step_view(lesson, number)
     answered = show_question(lesson, number, collection)
+    progress = read_progress(collection)
     with header:
-        show_step_header(lesson, number, (read_progress(collection) or {}).get(lesson.name, set()))
+        show_step_header(lesson, number, steps_done(progress, lesson))
     show_step_buttons(lesson, number, answered)
+    return progress
 
 
-def show_lesson_list(lessons: list[Lesson], progress: dict[str, set[int]]) -> None:
+def show_lesson_list(lessons: list[Lesson], progress: dict[str, set[int]] | None) -> None:
     """Every lesson with its summary and how many of its steps this collection has answered right."""
     for lesson in lessons:
-        done = progress.get(lesson.name, set())
+        done = steps_done(progress, lesson)
         mark = " ✓" if len(done) == len(lesson.steps) else ""
         st.markdown(f"**{lesson.title}**{mark} · {len(done)} of {len(lesson.steps)} steps done  \n{lesson.summary}")
 
