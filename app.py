@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui.lesson_link import (CURRENT_PAGE_KEY, LESSON_KEY, apply_lesson_link, open_linked_page,
                             run_page_and_keep_view, show_share_link)
+from ui.lessons.panel import show_lesson_panel
 from ui.runtime import configure_server_process
 from ui.sidebar import show_sidebar
 from ui.state import init_session_state
@@ -24,6 +25,7 @@ PAGES = [
     ("fool.py", "Fool the model", ":material/theater_comedy:", False),
     ("decided.py", "How it decided", ":material/psychology:", False),
     ("ablation.py", "Switch filters off", ":material/toggle_off:", False),
+    ("lessons.py", "Lessons", ":material/school:", False),
     ("training.py", "Training", ":material/model_training:", False),
 ]
 PAGES_DIR = Path(__file__).parent / "pages"
@@ -44,4 +46,5 @@ open_linked_page(PAGES_DIR, page_name)
 if not st.session_state.get(LESSON_KEY):
     show_sidebar()
 show_share_link(page_name)
+show_lesson_panel(page_name)  # the question of a lesson step whose view this page shows
 run_page_and_keep_view(navigation)  # the address bar follows the view (fragments write after their own changes)

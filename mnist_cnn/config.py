@@ -26,6 +26,10 @@ DEFAULT_MODEL_NAME = "default"
 # Where the user's labelled drawings are kept (SQLite), created on first use.
 USER_DATA_DIR = Path(os.environ.get("MNIST_CNN_USER_DATA", PROJECT_ROOT / "user_data"))
 
+# Lessons that check answers (.toml files): the shipped ones, and a folder a teacher drops more into (none if unset).
+SHIPPED_LESSONS_DIR = PROJECT_ROOT / "mnist_cnn" / "lessons" / "library"
+LESSONS_DIR = Path(os.environ["MNIST_CNN_LESSONS_DIR"]) if os.environ.get("MNIST_CNN_LESSONS_DIR") else None
+
 # What the app reads: a square canvas of CANVAS_SIZE CSS pixels (the Draw page's, and every rendering of pen digits
 # and non-digits made to look like it), classified into NUM_CLASSES digits.
 CANVAS_SIZE = 300

@@ -9,7 +9,8 @@ from mnist_cnn import config
 from mnist_cnn.lessons.link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
                                     decode_drawing, decode_value, encode_drawing, leave_out_defaults, make_link,
                                     parse_options, parse_query, restore_defaults, select_link_parameters)
-from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS, make_draw_options,
+from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, LAYER, LESSON, MODEL, PAGE_OPTIONS,
+                                       make_draw_options,
                                        option_key, page_option)
 
 
@@ -60,6 +61,8 @@ def make_sample_state(page: str) -> dict:
             value = "tiny-model_2"
         elif option.kind == CHANNELS:
             value = [1, 5, 12]
+        elif option.kind == LESSON:  # a lesson's name, which other options' keys name
+            value = layers[name] = "what-a-cnn_sees"
         else:
             value = int(option.high) if option.high < 100 else 5
         state[option.key.format(**layers)] = value
@@ -74,7 +77,8 @@ def test_every_pages_widgets_round_trip_through_a_link(page):
     parsed, problems = parse_query(query)
     values, option_problems = parse_options(parsed.page, query)
     assert problems == [] and option_problems == []
-    assert values == state and set(state) == {option.key.format(layer="conv_2", trace_layer="conv_3")
+    assert values == state and set(state) == {option.key.format(layer="conv_2", trace_layer="conv_3",
+                                                                open="what-a-cnn_sees")
                                                for option in PAGE_OPTIONS[page].values()}
 
 
@@ -123,12 +127,12 @@ def test_hostile_or_wrong_values_are_ignored_with_a_short_reason(page, name, tex
     assert values == {} and len(problems) == 1 and len(problems[0]) < 200
 
 
-def test_page_options_never_reuse_the_links_own_parameters_and_name_existing_layers():
+def test_page_options_never_reuse_the_links_own_parameters_and_name_existing_layers_or_lessons():
     for page, options in PAGE_OPTIONS.items():
         assert not set(options) & set(VIEW_PARAMETERS), page
         for option in options.values():
             assert set(TEMPLATE_PATTERN.findall(option.key)) <= {name for name, other in options.items()
-                                                                  if other.kind == LAYER}, option.key
+                                                                  if other.kind in (LAYER, LESSON)}, option.key
 
 
 def test_values_a_link_cannot_hold_are_left_out_of_it():

@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 import numpy as np
 
 from mnist_cnn.config import DEFAULT_MODEL_NAME
-from mnist_cnn.lessons.options import BOOL, CHANNELS, CHOICE, FLOAT, INT, LAYER, MODEL, PAGE_OPTIONS, ViewOption
+from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, INT, LAYER, LESSON, MODEL, PAGE_OPTIONS,
+                                       ViewOption)
 from mnist_cnn.store.model_store import NAME_PATTERN
 
 # A drawing travels as 16 grey levels, two pixels a byte: 392 bytes, 523 URL-safe base64 characters.
@@ -28,6 +29,7 @@ INTEGER_PATTERN = re.compile(r"-?[0-9]{1,6}")
 DECIMAL_PATTERN = re.compile(r"-?[0-9]{1,4}(\.[0-9]{1,6})?")
 LAYER_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,60}")
 CHANNELS_PATTERN = re.compile(r"[0-9]{1,4}(,[0-9]{1,4})*")
+LESSON_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # a lesson file's name, without .toml
 TEMPLATE_PATTERN = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -125,6 +127,8 @@ def encode_value(option: ViewOption, value) -> str | None:
         if all(isinstance(item, (int, np.integer)) and not isinstance(item, bool) for item in value):
             if option.low <= min(value) and max(value) <= option.high:
                 return ",".join(str(int(item)) for item in sorted(set(value)))
+    if option.kind == LESSON and isinstance(value, str) and LESSON_NAME_PATTERN.fullmatch(value):
+        return value
     return None
 
 
@@ -147,6 +151,8 @@ def decode_value(option: ViewOption, text: str):
         channels = sorted({int(part) for part in text.split(",")})
         if channels[-1] <= option.high:
             return channels
+    if option.kind == LESSON and LESSON_NAME_PATTERN.fullmatch(text):
+        return text
     if option.kind == CHOICE:
         raise ValueError(f"is not one of {', '.join(code for code, _ in option.choices)}")
     if option.kind in (INT, FLOAT):

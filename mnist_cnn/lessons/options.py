@@ -10,9 +10,11 @@ from mnist_cnn.explain.convolution import KERNEL_PRESETS
 from mnist_cnn.explain.kernels import MEAN_ABSOLUTE
 
 # Kinds of value: a whole number, a decimal, a switch, one of fixed choices, a layer name, a stored model's name,
-# a list of the channels of the layer its key names ("3,5,12" in the URL).
-INT, FLOAT, BOOL, CHOICE, LAYER, MODEL, CHANNELS = "int", "float", "bool", "choice", "layer", "model", "channels"
+# a list of the channels of the layer its key names ("3,5,12" in the URL), a lesson's name.
+INT, FLOAT, BOOL, CHOICE, LAYER, MODEL = "int", "float", "bool", "choice", "layer", "model"
+CHANNELS, LESSON = "channels", "lesson"
 MAX_CHANNELS = 1024  # no page shows a layer with more channels; the model itself is checked when it is known
+MAX_LESSON_STEPS = 30  # a lesson file has at most this many steps (mnist_cnn/lessons/lesson_files.py)
 MAX_MAP_SIDE = 30  # a feature map or convolution output is at most 30 pixels high (28 + 2 · padding 1)
 
 
@@ -161,6 +163,10 @@ PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
         "selected": whole("mistakes_selected_index", 0, 9_999),
         "model_a": ViewOption("compare_first_model", MODEL),
         "model_b": ViewOption("compare_second_model", MODEL),
+    },
+    "lessons": {
+        "open": ViewOption("lessons_open", LESSON),
+        "step": whole("lessons_step_{open}", 1, MAX_LESSON_STEPS),
     },
 }
 

@@ -157,13 +157,15 @@ class MyDigitsStore:
             return is_allowed_to_delete(read_owner_hash(connection, collection), owner_secret, teacher)
 
     def delete_collection(self, name: str) -> int:
-        """Delete a collection and all its drawings (the teacher's action; not the default); return how many."""
+        """Delete a collection, its drawings and its lesson progress (the teacher's action; not the default); how many
+        drawings were deleted."""
         collection = validate_collection_name(name)
         if collection == DEFAULT_COLLECTION:
             raise MyDigitsError(f"The collection {DEFAULT_COLLECTION!r} cannot be deleted (it is where drawings go "
                                 f"without one); clear its drawings instead.")
         with self.connect() as connection, write_transaction(connection):
             deleted = connection.execute("DELETE FROM drawings WHERE collection = ?", (collection,)).rowcount
+            connection.execute("DELETE FROM lesson_progress WHERE collection = ?", (collection,))
             if not connection.execute("DELETE FROM collections WHERE name = ?", (collection,)).rowcount:
                 raise MyDigitsError(f"There is no collection named {collection!r} on this server.")
         return deleted

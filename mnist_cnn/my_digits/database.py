@@ -25,6 +25,13 @@ CREATE TABLE IF NOT EXISTS collections (
     created_at TEXT NOT NULL,
     owner_hash TEXT               -- sha256 of the creating browser's secret (NULL: anyone may delete its drawings)
 );
+CREATE TABLE IF NOT EXISTS lesson_progress (
+    collection TEXT NOT NULL,
+    lesson TEXT NOT NULL,         -- the lesson file's name (mnist_cnn/lessons/lesson_files.py)
+    step INTEGER NOT NULL,        -- from 1: a step answered right
+    answered_at TEXT NOT NULL,
+    PRIMARY KEY (collection, lesson, step)
+);
 """
 # Added after the migration, since an old drawings table has no collection column before it.
 INDEX = "CREATE INDEX IF NOT EXISTS drawings_by_collection ON drawings (collection, label, id)"
@@ -111,7 +118,8 @@ def is_current(connection: sqlite3.Connection) -> bool:
     """Whether the file already has this version's schema (a cheap read, so opening a store costs no write)."""
     columns = {row[1] for row in connection.execute("PRAGMA table_info(drawings)")}
     collection_columns = {row[1] for row in connection.execute("PRAGMA table_info(collections)")}
-    return "collection" in columns and "owner_hash" in collection_columns
+    has_progress = connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'lesson_progress'").fetchone()
+    return "collection" in columns and "owner_hash" in collection_columns and has_progress is not None
 
 
 def create_or_migrate(path: Path) -> None:
@@ -119,6 +127,7 @@ def create_or_migrate(path: Path) -> None:
 
     Before collections, drawings had no collection column: they join the default collection. Before owners,
     collections had no owner_hash: they stay without an owner, so anyone may delete their drawings, as before.
+    Before lessons, there was no lesson_progress table: it is added, empty.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
