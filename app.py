@@ -22,6 +22,7 @@ PAGES = [
     ("mistakes.py", "Test-set explorer", ":material/error:", False),
     ("fool.py", "Fool the model", ":material/theater_comedy:", False),
     ("training.py", "Training", ":material/model_training:", False),
+    ("class_view.py", "Class view", ":material/groups:", False),
 ]
 PAGES_DIR = Path(__file__).parent / "pages"
 DEFAULT_PAGE = next(Path(file).stem for file, _, _, default in PAGES if default)  # its URL path is ""
