@@ -67,7 +67,8 @@ def test_the_teacher_sees_the_class_opens_a_cell_and_can_export(class_store, mni
     assert cell_picker.value is None and cell_picker.options, "every non-empty cell can be opened"
     _, (_, y_test) = mnist
     first_label = int(y_test[0])
-    shown = next(option for option in cell_picker.options if option.startswith(f"{first_label} "))  # "7 read right (1 drawing)"
+    # Shown as "7 read right (1 drawing)" or "7 read as 1 (2 drawings)"; chosen by its code "7-7" or "7-1".
+    shown = next(option for option in cell_picker.options if option.startswith(f"{first_label} "))
     predicted = first_label if "read right" in shown else int(shown.split("read as ")[1][0])
     cell_picker.select(f"{first_label}-{predicted}").run()
     assert not app.exception
