@@ -21,6 +21,7 @@ PAGES = [
     ("architecture.py", "Architecture", ":material/account_tree:", False),
     ("mistakes.py", "Test-set explorer", ":material/error:", False),
     ("fool.py", "Fool the model", ":material/theater_comedy:", False),
+    ("challenge.py", "Class challenge", ":material/trophy:", False),
     ("training.py", "Training", ":material/model_training:", False),
     ("class_view.py", "Class view", ":material/groups:", False),
 ]
