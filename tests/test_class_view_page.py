@@ -80,3 +80,28 @@ def test_the_teacher_sees_the_class_opens_a_cell_and_can_export(class_store, mni
     exports = {element.proto.label for element in app.get("download_button")}
     assert {"Download the reads (.csv)", "Download the drawings (.npz)"} <= exports
     assert app.button(key="class_finetune").disabled, "the class set is empty: nothing to fine-tune on"
+
+
+def test_the_teacher_fine_tunes_a_class_model_on_the_class_set_and_clears_the_flags(class_store, monkeypatch):
+    import ui.class_view.class_model as class_model
+    from mnist_cnn.my_digits.class_set import CLASS_SET, file_wrong_answer
+
+    records = ClassRecords(class_store.path)
+    for label in (1, 2, 3, 4):  # four drawings the model read as a 0
+        file_wrong_answer(class_store, records, label, (0, True), np.full((28, 28), label / 10, np.float32), None,
+                          "canvas", "anna", save_own_copy=False)
+    started = []
+    monkeypatch.setattr(class_model, "start_finetune_job",
+                        lambda base, architecture, collection: started.append((base, collection)) or True)
+    app = open_class_view(teacher=True)
+    by_collection = frame(app, "collection", "right").set_index("collection")
+    assert by_collection.loc[CLASS_SET, "drawings"] == 4
+    assert app.metric[0].value == "10", "the class-wide figures leave the class set's copies out"
+    app.button(key="class_finetune").click().run()
+    assert started == [(config.DEFAULT_MODEL_NAME, CLASS_SET)]
+
+    assert app.button(key="class_view_clear_flags").disabled, "clearing needs the confirmation first"
+    app.checkbox(key="class_view_confirm_clear_flags").check().run()
+    app.button(key="class_view_clear_flags").click().run()
+    assert not app.exception and records.list_non_digits() == []
+    assert any("Flagged \"not a digit\" by students: 0" in text.value for text in app.markdown)

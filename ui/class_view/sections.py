@@ -12,10 +12,15 @@ from mnist_cnn.evaluation.class_report import (ACTIVITY_MINUTES, compute_class_c
                                                summarise_collections, summarise_digits)
 from mnist_cnn.inputs.images import enlarge_pixels
 from mnist_cnn.plots.class_view import make_activity_chart
+from mnist_cnn.my_digits.collections import MyDigitsError
 from mnist_cnn.plots.explorer import CELL_SELECTION, make_confusion_chart
+from mnist_cnn.safety.text import escape_markdown
+from ui.my_digits_store import class_records
+from ui.teacher import is_teacher
 
 # Session keys: the open confusion-matrix cell ("true-predicted") and the activity chart's bin.
 CELL_KEY = "class_view_cell"
+CONFIRM_CLEAR_KEY = "class_view_confirm_clear_flags"
 ACTIVITY_KEY = "class_view_activity_minutes"
 # Drawings shown per gallery (a cell, the worst read, the flags), and their size on screen.
 GALLERY_LIMIT = 30
@@ -125,6 +130,21 @@ def show_non_digits(reads: pd.DataFrame, images: np.ndarray, flags: dict) -> Non
     show_gallery(flags["images"][shown], [
         f"{collection}: {'not a digit' if not is_digit else f'read {predicted}'}" for collection, is_digit, predicted
         in zip(flags["collections"][shown], flags["is_digit"][shown], flags["predicted"][shown])])
+    if count:
+        confirm = st.checkbox(f"Yes, delete all {count} flags", key=CONFIRM_CLEAR_KEY)
+        st.button("Clear the flags", icon=":material/delete:", key="class_view_clear_flags", disabled=not confirm,
+                  on_click=clear_flags)
+
+
+def clear_flags() -> None:
+    """Delete every "not a digit" flag (a button callback; the teacher's only)."""
+    st.session_state[CONFIRM_CLEAR_KEY] = False
+    if not is_teacher():
+        return
+    try:
+        st.toast(f"Deleted {class_records().clear_non_digits()} flags.", icon=":material/delete:")
+    except MyDigitsError as error:
+        st.toast(f"The flags were not deleted: {escape_markdown(error)}", icon=":material/error:")
 
 
 def show_activity(reads: pd.DataFrame) -> None:
