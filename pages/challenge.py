@@ -4,6 +4,7 @@ import streamlit as st
 
 from mnist_cnn.challenge.scoring import CHALLENGES, MAX_SCORE, MNIST_REFERENCES_PER_DIGIT, NEIGHBOURS
 from mnist_cnn.inputs.images import enlarge_pixels
+from mnist_cnn.lessons.options import page_option
 from mnist_cnn.model.inference import classify
 from mnist_cnn.my_digits.collections import MyDigitsError
 from mnist_cnn.safety.text import escape_markdown
@@ -12,7 +13,7 @@ from ui.collections import get_current_collection
 from ui.digit_source import require_drawing
 from ui.state import require_model
 
-CHALLENGE_KEY = "challenge_choice"
+CHALLENGE = page_option("challenge", "challenge")  # kept in a lesson link: ?page=challenge&challenge=4-as-9
 
 HOW_IT_IS_SCORED = f"""
 **How "classmates still read it" is checked.** Nobody else has to stop drawing: a simple reader stands in for the
@@ -29,7 +30,7 @@ by their best attempt.
 
 stored, model = require_model()
 st.title("Class challenge")
-key = st.selectbox("Challenge", list(CHALLENGES), key=CHALLENGE_KEY,
+key = st.selectbox("Challenge", list(CHALLENGES), index=list(CHALLENGES).index(CHALLENGE.start), key=CHALLENGE.key,
                    format_func=lambda value: CHALLENGES[value].describe())
 challenge = CHALLENGES[key]
 st.caption(f"Draw on the Draw page, then come back: your last drawing is scored here. Your collection "

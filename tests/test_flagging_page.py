@@ -65,3 +65,25 @@ def test_the_canvas_row_files_not_a_digit_and_refuses_the_models_own_answer(draw
     flags = ClassRecords(database).list_non_digits()
     assert [(flag.collection, flag.predicted) for flag in flags] == [(DEFAULT_COLLECTION, 8)]
     assert MyDigitsStore(database).count_by_collection() == {DEFAULT_COLLECTION: 0}, "no digit label was invented"
+
+
+def test_students_neither_see_nor_create_the_class_set(database, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from mnist_cnn.lessons.teacher import PASSWORD_ENVIRONMENT_VARIABLE
+    from mnist_cnn.my_digits.class_set import ensure_class_set
+    from tests.support.apptest import APP_PATH, PAGE_RUN_TIMEOUT
+
+    monkeypatch.delenv(PASSWORD_ENVIRONMENT_VARIABLE, raising=False)
+    ensure_class_set(MyDigitsStore(database))
+    app = AppTest.from_file(str(APP_PATH), default_timeout=PAGE_RUN_TIMEOUT)
+    app.secrets["teacher_password"] = "chalk-and-slate"  # set, and not unlocked in this session: a student
+    app.run()  # the sidebar is read in the first run's tree only (see tests/test_collections_page.py)
+    assert not app.exception, app.exception
+    assert CLASS_SET not in app.sidebar.selectbox(key="collection_picker").options
+    app.sidebar.text_input(key="collection_new_name").input(CLASS_SET)
+    app.sidebar.button(key="collection_create").click().run()
+    assert not app.exception and app.session_state["collection"] == DEFAULT_COLLECTION
+    # AppTest drops the sidebar's elements after the first run (see tests/test_collections_page.py): read the notice
+    # from the state.
+    assert "the class's shared set" in app.session_state["collection_notice"]

@@ -3,6 +3,7 @@
 import functools
 from dataclasses import dataclass
 
+from mnist_cnn.challenge.scoring import CHALLENGES
 from mnist_cnn.config import DEFAULT_PEN_WIDTH
 from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS
 from mnist_cnn.explain.attacks import DEFAULT_STEPS
@@ -133,6 +134,9 @@ PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
         "goal": pick("fool_goal", ("any", "Any wrong digit"), ("target", "A digit I choose"), default="any"),
         "target": whole("fool_target", 0, 9, default="8"),
         "strength": ViewOption("fool_strength", FLOAT, 0.0, 0.5, default="0.1"),
+    },
+    "challenge": {
+        "challenge": pick("challenge_choice", *((key, key) for key in CHALLENGES), default=next(iter(CHALLENGES))),
     },
     "mistakes": {
         "tab": pick("explorer_tab", *labels("Mistakes", "Confusion matrix", "Sample grid", "Compare models"),
