@@ -50,6 +50,7 @@ def show_leaderboard(records) -> None:
         return
     table = pd.DataFrame([asdict(row) for row in board])
     table.insert(0, "rank", range(1, len(table) + 1))
+    table["best_at"] = pd.to_datetime(table["best_at"], utc=True, format="ISO8601")
     st.dataframe(table, hide_index=True, width="stretch", key="class_leaderboard", column_config={
         "best_score": st.column_config.ProgressColumn("best score", min_value=0, max_value=100, format="%d"),
-        "best_at": "best reached at (UTC)"})
+        "best_at": st.column_config.DatetimeColumn("best reached at (UTC)", format="HH:mm:ss")})

@@ -131,7 +131,8 @@ def show_non_digits(reads: pd.DataFrame, images: np.ndarray, flags: dict) -> Non
         f"{collection}: {'not a digit' if not is_digit else f'read {predicted}'}" for collection, is_digit, predicted
         in zip(flags["collections"][shown], flags["is_digit"][shown], flags["predicted"][shown])])
     if count:
-        confirm = st.checkbox(f"Yes, delete all {count} flags", key=CONFIRM_CLEAR_KEY)
+        confirm = st.checkbox("Yes, delete the flag" if count == 1 else f"Yes, delete all {count} flags",
+                              key=CONFIRM_CLEAR_KEY)
         st.button("Clear the flags", icon=":material/delete:", key="class_view_clear_flags", disabled=not confirm,
                   on_click=clear_flags)
 
