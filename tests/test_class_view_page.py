@@ -65,7 +65,7 @@ def test_the_teacher_sees_the_class_opens_a_cell_and_can_export(class_store, mni
 
     cell_picker = app.selectbox(key="class_view_cell")
     assert cell_picker.value is None and cell_picker.options, "every non-empty cell can be opened"
-    _, (_, y_test) = mnist
+    _, (x_test, y_test) = mnist
     first_label = int(y_test[0])
     # Shown as "7 read right (1 drawing)" or "7 read as 1 (2 drawings)"; chosen by its code "7-7" or "7-1".
     shown = next(option for option in cell_picker.options if option.startswith(f"{first_label} "))
@@ -80,6 +80,11 @@ def test_the_teacher_sees_the_class_opens_a_cell_and_can_export(class_store, mni
     exports = {element.proto.label for element in app.get("download_button")}
     assert {"Download the reads (.csv)", "Download the drawings (.npz)"} <= exports
     assert app.button(key="class_finetune").disabled, "the class set is empty: nothing to fine-tune on"
+
+    class_store.add(int(y_test[10]), x_test[10], collection="cleo")  # a new student draws during the lesson
+    app.button(key="class_view_refresh").click().run()
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert (metrics["Drawings"], metrics["Collections"]) == ("11", "3"), "the cached reads follow the database"
 
 
 def test_the_teacher_fine_tunes_a_class_model_on_the_class_set_and_clears_the_flags(class_store, monkeypatch):
