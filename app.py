@@ -26,7 +26,9 @@ PAGES = [
     ("decided.py", "How it decided", ":material/psychology:", False),
     ("ablation.py", "Switch filters off", ":material/toggle_off:", False),
     ("lessons.py", "Lessons", ":material/school:", False),
+    ("challenge.py", "Class challenge", ":material/trophy:", False),
     ("training.py", "Training", ":material/model_training:", False),
+    ("class_view.py", "Class view", ":material/groups:", False),
 ]
 PAGES_DIR = Path(__file__).parent / "pages"
 DEFAULT_PAGE = next(Path(file).stem for file, _, _, default in PAGES if default)  # its URL path is ""

@@ -51,6 +51,9 @@ MAX_COLLECTION_DIGITS = 2_000  # drawings one collection may hold (checked on ev
 MAX_COLLECTIONS = 500          # collections one server may hold
 MAX_FINETUNE_DIGITS = 1_000    # fine-tuning uses at most this many of a collection's newest drawings
 MAX_DIGITS_UPLOAD_MB = 4       # the My digits .npz uploader's own size limit (2,000 digits are ~1.6 MB unpacked)
+MAX_NON_DIGIT_FLAGS = 2_000    # "not a digit" flags (It got this wrong) the server keeps, everyone's together
+MAX_CHALLENGE_ATTEMPTS = 5_000  # class-challenge attempts the server keeps, everyone's together
+MAX_CLASS_VIEW_DRAWINGS = 20_000  # the class view reads at most this many drawings (collection by collection)
 
 # Bounds on a training job started from the UI (with MAX_EPOCHS, MIN/MAX_TRAIN_SUBSET and MAX_BATCH_SIZE).
 MIN_BATCH_SIZE = 8

@@ -3,6 +3,7 @@
 import functools
 from dataclasses import dataclass
 
+from mnist_cnn.challenge.scoring import CHALLENGES
 from mnist_cnn.config import DEFAULT_PEN_WIDTH
 from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS
 from mnist_cnn.explain.attacks import DEFAULT_STEPS
@@ -152,6 +153,9 @@ PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
         "layer": ViewOption("ablation_layer", LAYER),
         "off": channel_list("ablation_off_{layer}"),
         "whole": switch("ablation_whole_layer", default="0"),
+    },
+    "challenge": {
+        "challenge": pick("challenge_choice", *((key, key) for key in CHALLENGES), default=next(iter(CHALLENGES))),
     },
     "mistakes": {
         "tab": pick("explorer_tab", *labels("Mistakes", "Confusion matrix", "Sample grid", "Compare models"),
