@@ -16,10 +16,12 @@ PAGES = [
     ("draw.py", "Draw a digit", ":material/draw:", True),
     ("my_digits.py", "My digits", ":material/collections:", False),
     ("feature_maps.py", "Feature maps", ":material/layers:", False),
+    ("network.py", "Whole network", ":material/hub:", False),
     ("kernels.py", "Kernels", ":material/grid_on:", False),
     ("convolution.py", "Convolution demo", ":material/blur_on:", False),
     ("architecture.py", "Architecture", ":material/account_tree:", False),
     ("mistakes.py", "Test-set explorer", ":material/error:", False),
+    ("digit_map.py", "Digit map", ":material/scatter_plot:", False),
     ("fool.py", "Fool the model", ":material/theater_comedy:", False),
     ("training.py", "Training", ":material/model_training:", False),
 ]
