@@ -51,8 +51,9 @@ sample_size = maps.SAMPLE_SIZE
 digit_map, seconds = maps.build_map_cached(str(stored.model_path), file_hash(stored), layer, method, sample_size)
 position, answer = place_digit(model, digit_map, image)
 labels = y_test[:sample_size]
-chart = make_digit_map_chart(digit_map.points, labels, digit_map.predictions, maps.make_thumbnails_cached(sample_size), position,
-                             method, digit_map.explained, colour_by)
+thumbnails = maps.make_thumbnails_cached(sample_size)
+chart = make_digit_map_chart(digit_map.points, labels, digit_map.predictions, thumbnails, position, method,
+                             digit_map.explained, colour_by)
 st.altair_chart(chart, width="stretch")
 wrong = int(np.sum(digit_map.predictions != labels))
 placement = ("projected onto the same two axes" if method == PCA else
