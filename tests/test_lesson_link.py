@@ -9,8 +9,8 @@ from mnist_cnn import config
 from mnist_cnn.lessons.link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
                                     decode_drawing, decode_value, encode_drawing, leave_out_defaults, make_link,
                                     parse_options, parse_query, restore_defaults, select_link_parameters)
-from mnist_cnn.lessons.options import (BOOL, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS, make_draw_options, option_key,
-                                       page_option)
+from mnist_cnn.lessons.options import (BOOL, CHOICE, FLOAT, HIDDEN, LAYER, MODEL, PAGE_OPTIONS, make_draw_options,
+                                       option_key, page_option)
 
 
 def test_a_view_round_trips_through_its_link():
@@ -58,6 +58,8 @@ def make_sample_state(page: str) -> dict:
             value = round((option.low + option.high) / 3, 2)
         elif option.kind == MODEL:
             value = "tiny-model_2"
+        elif option.kind == HIDDEN:
+            value = "dense_1"  # any hidden layer, a dense one too
         else:
             value = int(option.high) if option.high < 100 else 5
         state[option.key.format(**layers)] = value
