@@ -45,8 +45,8 @@ def make_digit_map_chart(points: np.ndarray, labels: np.ndarray, predictions: np
     dots = alt.Chart(digits).mark_point(filled=True, opacity=0.7).encode(
         x=alt.X("x:Q", title=x_title), y=alt.Y("y:Q", title=y_title), color=colour,
         shape=alt.Shape("result:N", scale=alt.Scale(domain=["right", "wrong"], range=["circle", "cross"]),
-                        title="answer"),
-        size=alt.Size("result:N", scale=alt.Scale(domain=["right", "wrong"], range=[26, 80]), legend=None),
+                        title="the model's answer"),
+        size=alt.condition("datum.result == 'wrong'", alt.value(80), alt.value(26)),
         order=alt.Order("result:N"),  # the wrong ones drawn last, on top
         tooltip=[alt.Tooltip("image:N"), alt.Tooltip("digit:N", title="true digit"),
                  alt.Tooltip("answer:N", title="the model said")])
