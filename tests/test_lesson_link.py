@@ -9,9 +9,8 @@ from mnist_cnn import config
 from mnist_cnn.lessons.link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
                                     decode_drawing, decode_value, encode_drawing, leave_out_defaults, make_link,
                                     parse_options, parse_query, restore_defaults, select_link_parameters)
-from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, LAYER, LESSON, MODEL, PAGE_OPTIONS,
-                                       make_draw_options,
-                                       option_key, page_option)
+from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, HIDDEN, LAYER, LESSON, MODEL, PAGE_OPTIONS,
+                                       make_draw_options, option_key, page_option)
 
 
 def test_a_view_round_trips_through_its_link():
@@ -63,6 +62,8 @@ def make_sample_state(page: str) -> dict:
             value = [1, 5, 12]
         elif option.kind == LESSON:  # a lesson's name, which other options' keys name
             value = layers[name] = "what-a-cnn_sees"
+        elif option.kind == HIDDEN:
+            value = "dense_1"  # any hidden layer, a dense one too
         else:
             value = int(option.high) if option.high < 100 else 5
         state[option.key.format(**layers)] = value

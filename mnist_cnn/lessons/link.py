@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import numpy as np
 
 from mnist_cnn.config import DEFAULT_MODEL_NAME
-from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, INT, LAYER, LESSON, MODEL, PAGE_OPTIONS,
-                                       ViewOption)
+from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, HIDDEN, INT, LAYER, LESSON, MODEL,
+                                       PAGE_OPTIONS, ViewOption)
 from mnist_cnn.store.model_store import NAME_PATTERN
 
 # A drawing travels as 16 grey levels, two pixels a byte: 392 bytes, 523 URL-safe base64 characters.
@@ -119,7 +119,7 @@ def encode_value(option: ViewOption, value) -> str | None:
         return str(int(value)) if option.low <= value <= option.high else None
     if option.kind == FLOAT and isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
         return f"{float(value):g}" if option.low <= value <= option.high else None
-    if option.kind == LAYER and isinstance(value, str) and LAYER_PATTERN.fullmatch(value):
+    if option.kind in (LAYER, HIDDEN) and isinstance(value, str) and LAYER_PATTERN.fullmatch(value):
         return value
     if option.kind == MODEL and isinstance(value, str) and NAME_PATTERN.fullmatch(value):
         return value
@@ -143,7 +143,7 @@ def decode_value(option: ViewOption, text: str):
         return int(text)
     if option.kind == FLOAT and DECIMAL_PATTERN.fullmatch(text) and option.low <= float(text) <= option.high:
         return float(text)
-    if option.kind == LAYER and LAYER_PATTERN.fullmatch(text):
+    if option.kind in (LAYER, HIDDEN) and LAYER_PATTERN.fullmatch(text):
         return text
     if option.kind == MODEL and NAME_PATTERN.fullmatch(text):
         return text

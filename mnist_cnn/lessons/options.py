@@ -8,12 +8,15 @@ from mnist_cnn.config import DEFAULT_PEN_WIDTH
 from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS
 from mnist_cnn.explain.attacks import DEFAULT_STEPS
 from mnist_cnn.explain.convolution import KERNEL_PRESETS
+from mnist_cnn.explain.digit_map import MAP_METHODS
 from mnist_cnn.explain.kernels import MEAN_ABSOLUTE
+from mnist_cnn.plots.digit_map import COLOUR_CHOICES
 
-# Kinds of value: a whole number, a decimal, a switch, one of fixed choices, a layer name, a stored model's name,
-# a list of the channels of the layer its key names ("3,5,12" in the URL), a lesson's name.
+# Kinds of value: a whole number, a decimal, a switch, one of fixed choices, a conv or pooling layer's name, a stored
+# model's name, a list of the channels of the layer its key names ("3,5,12" in the URL), a lesson's name, and any
+# hidden layer's name (a Dense layer too: the page checks it against the model).
 INT, FLOAT, BOOL, CHOICE, LAYER, MODEL = "int", "float", "bool", "choice", "layer", "model"
-CHANNELS, LESSON = "channels", "lesson"
+CHANNELS, LESSON, HIDDEN = "channels", "lesson", "hidden"
 MAX_CHANNELS = 1024  # no page shows a layer with more channels; the model itself is checked when it is known
 MAX_LESSON_STEPS = 30  # a lesson file has at most this many steps (mnist_cnn/lessons/lesson_files.py)
 MAX_MAP_SIDE = 30  # a feature map or convolution output is at most 30 pixels high (28 + 2 · padding 1)
@@ -117,6 +120,17 @@ PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
         "trace_channel": channel("trace_channel_{trace_layer}"),
         "row": whole("trace_row", 0, MAX_MAP_SIDE - 1),
         "col": whole("trace_col", 0, MAX_MAP_SIDE - 1),
+    },
+    "network": {
+        "input": pick("network_source", *SOURCES, default="test"),
+        "layer": ViewOption("network_layer", LAYER),
+        "channel": channel("network_channel_{layer}"),
+    },
+    "digit_map": {
+        "input": pick("digit_map_source", *SOURCES, default="test"),
+        "layer": ViewOption("digit_map_layer", HIDDEN),
+        "method": pick("digit_map_method", *labels(*MAP_METHODS), default=labels(*MAP_METHODS)[0][0]),
+        "colour": pick("digit_map_colour", *labels(*COLOUR_CHOICES), default=labels(*COLOUR_CHOICES)[0][0]),
     },
     "kernels": {
         "layer": ViewOption("kernels_layer_name", LAYER),
