@@ -33,6 +33,6 @@ progress = show_lesson_walk(lesson, collection) if lesson is not None else read_
 
 st.subheader("All lessons", divider="gray")
 show_lesson_list(lessons, progress)
-st.caption(f"Teachers: a lesson is a small text file (TOML) that any teacher can write; put yours in the folder "
+st.caption(f"Teachers: a lesson is a small text file (YAML) that any teacher can write; put yours in the folder "
            f"named by `MNIST_CNN_LESSONS_DIR` ({'not set' if config.LESSONS_DIR is None else 'set'} on this server). "
            f"The README's \"Lessons that check answers\" shows the format with a full example.")

@@ -52,8 +52,8 @@ explanation = "max(0, x)."
 """
 
 
-def write_lesson(folder, text: str, name: str = "sizes") -> object:
-    path = folder / f"{name}.toml"
+def write_lesson(folder, text: str, name: str = "sizes", suffix: str = ".toml") -> object:
+    path = folder / f"{name}{suffix}"
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -178,8 +178,34 @@ def test_the_readmes_example_lesson_loads(tmp_path):
     from mnist_cnn import config
 
     readme = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    example = readme.split("**Writing a lesson (no code).**", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
-    lesson = read_lesson(write_lesson(tmp_path, example, "strides"), PAGES)
+    example = readme.split("**Writing a lesson (no code).**", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    lesson = read_lesson(write_lesson(tmp_path, example, "strides", ".yaml"), PAGES)
     assert [step.question.kind for step in lesson.steps] == ["number", "choice", "text"]
     assert lesson.steps[0].query == {"page": "convolution", "digit": "7", "kernel": "sobel_x", "padding": "1",
                                      "stride": "2"}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("title: Sizes\nsteps: [\n", "sizes.yaml: not valid YAML"),
+    ("- title: Sizes\n", "sizes.yaml: a lesson is a set of fields"),
+    ("title: no\nsteps:\n- page: convolution\n  question: {kind: text, prompt: p, accepted: [x], hint: h, "
+     "explanation: e}\n", "sizes.yaml: 'title' must be a non-empty text"),  # YAML reads a bare no as False
+    ("title: !!python/object:os.system ls\n", "sizes.yaml: not valid YAML"),  # the safe loader builds no objects
+])
+def test_a_bad_yaml_lesson_is_refused_with_its_reason(tmp_path, text, message):
+    with pytest.raises(LessonFileError, match=message):
+        read_lesson(write_lesson(tmp_path, text, suffix=".yaml"), PAGES)
+
+
+def test_yaml_and_toml_lessons_load_side_by_side(tmp_path):
+    write_lesson(tmp_path, GOOD_LESSON, "from-toml")
+    yaml_text = (config_root() / "mnist_cnn" / "lessons" / "library" / "convolution_arithmetic.yaml").read_text()
+    write_lesson(tmp_path, yaml_text, "from-yaml", ".yml")
+    lessons, problems = load_lessons([tmp_path], PAGES)
+    assert sorted(lesson.name for lesson in lessons) == ["from-toml", "from-yaml"] and not problems
+
+
+def config_root():
+    from mnist_cnn import config
+
+    return config.PROJECT_ROOT

@@ -1,6 +1,8 @@
-"""Lessons that check answers: TOML files of steps (a view to open, a question), read and checked field by field."""
+"""Lessons that check answers: YAML (or TOML) files of steps (a view to open, a question), checked field by field."""
 
 import tomllib
+
+import yaml
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,9 @@ MAX_CHOICES = 8
 MAX_ACCEPTED = 20
 MAX_TEXT_CHARS = 2_000
 MAX_TRIES = 10
-# A lesson is named by its file name (without .toml, LESSON_NAME_PATTERN): it keys the progress and appears in links.
+# Lesson files: YAML (the shipped ones), or TOML.
+LESSON_SUFFIXES = (".yaml", ".yml", ".toml")
+# A lesson is named by its file name (without its suffix, LESSON_NAME_PATTERN): it keys the progress and appears in links.
 # The kinds of question, and how many wrong tries show the "Show answer" button unless a question says otherwise.
 CHOICE, NUMBER, TEXT = "choice", "number", "text"
 DEFAULT_TRIES = 2
@@ -192,7 +196,7 @@ def read_step(table, number: int, where: str, pages: Collection[str] | None) -> 
 
 
 def read_lesson(path: Path, pages: Collection[str] | None = None) -> Lesson:
-    """The lesson in a .toml file; LessonFileError (naming the file, step and field) for anything wrong with it.
+    """The lesson in a .yaml (or .toml) file; LessonFileError (naming the file, step and field) for what is wrong.
 
     `pages` (the app's page names) checks each step's page; None accepts any well-formed name."""
     path = Path(path)
@@ -202,30 +206,41 @@ def read_lesson(path: Path, pages: Collection[str] | None = None) -> Lesson:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise LessonFileError(f"{where}: the file is larger than {MAX_FILE_BYTES // 1024} KB")
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
+        table = parse_lesson_text(path.read_text(encoding="utf-8"), path.suffix)
     except tomllib.TOMLDecodeError as error:
         raise LessonFileError(f"{where}: not valid TOML ({error})") from None
+    except yaml.YAMLError as error:
+        raise LessonFileError(f"{where}: not valid YAML ({' '.join(str(error).split())})") from None
     except (OSError, UnicodeDecodeError) as error:
         raise LessonFileError(f"{where}: cannot be read ({error})") from None
+    if not isinstance(table, Mapping):
+        raise LessonFileError(f"{where}: a lesson is a set of fields (title, summary, steps), not a list or a text")
     check_fields(table, LESSON_FIELDS, where)
     steps = table.get("steps")
     if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_STEPS:
-        raise LessonFileError(f"{where}: a lesson needs 1 to {MAX_STEPS} steps, each a [[steps]] table")
+        raise LessonFileError(f"{where}: a lesson needs 1 to {MAX_STEPS} steps, each with a page and a question")
     return Lesson(name=path.stem, title=read_text(table, "title", where),
                   summary=read_text(table, "summary", where, required=False),
                   steps=tuple(read_step(step, number, where, pages) for number, step in enumerate(steps, 1)),
                   path=path)
 
 
+def parse_lesson_text(text: str, suffix: str):
+    """The fields of a lesson file's text: YAML (safe loader: plain data only) for .yaml/.yml, TOML for .toml."""
+    if suffix == ".toml":
+        return tomllib.loads(text)
+    return yaml.safe_load(text)
+
+
 def load_lessons(folders: Iterable[Path | None],
                  pages: Collection[str] | None = None) -> tuple[list[Lesson], list[LessonProblem]]:
-    """Every lesson in the folders' .toml files (in order, a name taken by an earlier folder refused), and the files
+    """Every lesson in the folders' LESSON_SUFFIXES files (in order, a name taken by an earlier folder refused), and the files
     that could not be used with the reason; a missing folder is skipped."""
     lessons, problems, names = [], [], set()
     for folder in folders:
         if folder is None or not Path(folder).is_dir():
             continue
-        for path in sorted(Path(folder).glob("*.toml")):
+        for path in sorted(path for path in Path(folder).iterdir() if path.suffix in LESSON_SUFFIXES):
             try:
                 lesson = read_lesson(path, pages)
                 if lesson.name in names:

@@ -29,7 +29,7 @@ INTEGER_PATTERN = re.compile(r"-?[0-9]{1,6}")
 DECIMAL_PATTERN = re.compile(r"-?[0-9]{1,4}(\.[0-9]{1,6})?")
 LAYER_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,60}")
 CHANNELS_PATTERN = re.compile(r"[0-9]{1,4}(,[0-9]{1,4})*")
-LESSON_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # a lesson file's name, without .toml
+LESSON_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # a lesson file's name, without .yaml
 TEMPLATE_PATTERN = re.compile(r"\{([a-z_]+)\}")
 
 
