@@ -26,7 +26,7 @@ DEFAULT_MODEL_NAME = "default"
 # Where the user's labelled drawings are kept (SQLite), created on first use.
 USER_DATA_DIR = Path(os.environ.get("MNIST_CNN_USER_DATA", PROJECT_ROOT / "user_data"))
 
-# Lessons that check answers (.yaml or .toml files): the shipped ones, and a folder a teacher drops more into (none if unset).
+# Lessons that check answers (.yaml or .toml files): the shipped ones, and a teacher's folder of more (none if unset).
 SHIPPED_LESSONS_DIR = PROJECT_ROOT / "mnist_cnn" / "lessons" / "library"
 LESSONS_DIR = Path(os.environ["MNIST_CNN_LESSONS_DIR"]) if os.environ.get("MNIST_CNN_LESSONS_DIR") else None
 

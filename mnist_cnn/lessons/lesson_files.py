@@ -19,7 +19,7 @@ MAX_TEXT_CHARS = 2_000
 MAX_TRIES = 10
 # Lesson files: YAML (the shipped ones), or TOML.
 LESSON_SUFFIXES = (".yaml", ".yml", ".toml")
-# A lesson is named by its file name (without its suffix, LESSON_NAME_PATTERN): it keys the progress and appears in links.
+# A lesson is named by its file name (without suffix, LESSON_NAME_PATTERN): it keys the progress and appears in links.
 # The kinds of question, and how many wrong tries show the "Show answer" button unless a question says otherwise.
 CHOICE, NUMBER, TEXT = "choice", "number", "text"
 DEFAULT_TRIES = 2
@@ -234,7 +234,7 @@ def parse_lesson_text(text: str, suffix: str):
 
 def load_lessons(folders: Iterable[Path | None],
                  pages: Collection[str] | None = None) -> tuple[list[Lesson], list[LessonProblem]]:
-    """Every lesson in the folders' LESSON_SUFFIXES files (in order, a name taken by an earlier folder refused), and the files
+    """Every lesson in the folders' lesson files (in order, a name taken by an earlier folder refused), and the files
     that could not be used with the reason; a missing folder is skipped."""
     lessons, problems, names = [], [], set()
     for folder in folders:
