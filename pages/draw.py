@@ -127,7 +127,7 @@ def show_upload_and_answer(model) -> None:
         st.error(f"**{escape_markdown(upload.name)}** cannot be used. {error}", icon=":material/broken_image:")
         return
     picture, result = make_canvas_row("draw_upload_row")
-    picture.image(image, caption=escape_markdown(upload.name), width="stretch")
+    picture.image(image, caption=escape_markdown(upload.name), width="stretch", alt="The uploaded picture")
     with result:
         show_answer_switches("upload")
         show_answer(model, image, source="upload")
