@@ -8,7 +8,7 @@ drawing") is put on the canvas as its initial drawing and answered at once; Clea
 """
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
+import streamlit_drawable_canvas
 
 from mnist_cnn import config
 from mnist_cnn.inputs.canvas_drawing import make_canvas_drawing, render_on_canvas
@@ -69,10 +69,11 @@ def forget_linked_drawing() -> None:
 def show_canvas(pen_width: int, key: str):
     """The canvas (with the held linked drawing on it, if any) and its result."""
     held = st.session_state.get(LINKED_DRAWING_KEY)
-    return st_canvas(stroke_width=pen_width, stroke_color="#FFFFFF", background_color="#000000",
-                     height=config.CANVAS_SIZE, width=config.CANVAS_SIZE, drawing_mode="freedraw",
-                     initial_drawing=None if held is None else held[1],
-                     update_streamlit=True, return_image_data=True, key=key)
+    # Called through its module, so that tests can stand in for the canvas (AppTest cannot run it).
+    return streamlit_drawable_canvas.st_canvas(
+        stroke_width=pen_width, stroke_color="#FFFFFF", background_color="#000000", height=config.CANVAS_SIZE,
+        width=config.CANVAS_SIZE, drawing_mode="freedraw", initial_drawing=None if held is None else held[1],
+        update_streamlit=True, return_image_data=True, key=key)
 
 
 def linked_picture():
