@@ -10,7 +10,8 @@ from mnist_cnn.model.inference import classify
 from mnist_cnn.plots.probabilities import make_probability_bars
 from mnist_cnn.safety.text import escape_markdown
 from ui.draw.canvas import (CANVAS_ROW_KEY, CONTROLS_ROW_KEY, apply_canvas_layout, forget_linked_drawing,
-                            hold_linked_drawing, holds_linked_drawing, linked_picture, make_canvas_row, show_canvas)
+                            hold_linked_drawing, holds_linked_drawing, linked_model_input, linked_picture,
+                            make_canvas_row, show_canvas)
 from ui.draw.canvas_controls import read_drawing, show_canvas_controls
 from ui.draw.details import show_details
 from ui.draw.labelling import forget_drawing, show_canvas_label_picker, show_label_controls
@@ -80,7 +81,8 @@ def show_answer(model, image, source: str) -> None:
     except PreprocessError as error:
         st.warning(f"This picture cannot be classified: {error}")
         return
-    model_input = prepared.model_input  # (28, 28) float32 in [0, 1], or None
+    linked = linked_model_input(image)  # a shared link's drawing is read as the link gave it
+    model_input = prepared.model_input if linked is None else linked  # (28, 28) float32 in [0, 1], or None
     if model_input is None:
         st.info(DRAW_HINT if prepared.is_blank and source == "canvas" else prepared.message,
                 icon=":material/draw:")

@@ -77,13 +77,15 @@ def test_draw_puts_the_links_drawing_on_the_canvas_and_answers_it(monkeypatch, m
     _, (x_test, y_test) = mnist
     seven = x_test[int(np.flatnonzero(y_test == 7)[0])].astype(np.float32) / 255.0
     # What a link with "include my drawing" leaves in the session (apply_lesson_link), on the Draw page.
-    draw_page.session_state["drawing_input"] = decode_drawing(encode_drawing(seven))
+    linked = decode_drawing(encode_drawing(seven))
+    draw_page.session_state["drawing_input"] = linked
     draw_page.session_state["drawing_source"] = "link"
     draw_page.run()
     assert not draw_page.exception, draw_page.exception
     assert [metric.value for metric in draw_page.metric if metric.label == "Prediction"] == ["7"]  # no stroke yet
     assert [item["type"] for item in passed["initial_drawing"]["objects"]] == ["Image"]
-    assert draw_page.session_state["drawing_source"] == "canvas"  # the canvas holds it now
+    assert draw_page.session_state["drawing_source"] == "canvas"  # the canvas holds it now, as the link gave it
+    np.testing.assert_array_equal(draw_page.session_state["drawing_input"], linked)
 
 
 def test_hostile_values_are_ignored_with_a_message_and_the_rest_opens():

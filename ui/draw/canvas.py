@@ -80,3 +80,9 @@ def linked_picture():
     """The held linked drawing as the canvas would send it (CANVAS_SIZE, CANVAS_SIZE, 4), or None."""
     held = st.session_state.get(LINKED_DRAWING_KEY)
     return None if held is None else held[2]
+
+
+def linked_model_input(picture):
+    """The linked (28, 28) drawing itself when `picture` is its canvas picture (used as the link gave it), or None."""
+    held = st.session_state.get(LINKED_DRAWING_KEY)
+    return held[0] if held is not None and picture is held[2] else None
