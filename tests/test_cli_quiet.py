@@ -4,12 +4,15 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.server import PROJECT_ROOT
 
 # What TensorFlow writes while it loads and looks for a GPU (see mnist_cnn.cli.START_UP_NOISE).
 START_UP_LINES = ["absl::InitializeLog", "oneDNN custom operations", "cuInit", "cudart_stub", "E0000", "I0000"]
 
 
+@pytest.mark.slow  # a fresh process imports TensorFlow
 def test_a_command_prints_no_tensorflow_start_up_lines_but_its_own_error(tmp_path):
     environment = {name: value for name, value in os.environ.items() if not name.startswith("TF_")}
     finished = subprocess.run([sys.executable, "-m", "mnist_cnn", "--models-dir", str(tmp_path), "evaluate",
