@@ -27,11 +27,21 @@ lock: $(VENV)/.dev-installed
 	  $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --custom-compile-command "make lock" \
 	    $$name.txt -o $$name.lock || exit 1; done
 
-# Debian's Chromium for the browser tests (playwright cannot download browsers here).
-browser:
+# Debian's Chromium for the browser tests (playwright cannot download browsers here), and axe-core for their
+# accessibility scan, from npm at the version in tests/accessibility/package-lock.json (skipped, so offline-safe,
+# once installed).
+AXE := tests/accessibility/node_modules/axe-core/axe.min.js
+browser: $(AXE)
 	@test -x /usr/bin/chromium || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+$(AXE): tests/accessibility/package-lock.json
+	@command -v npm >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
+	cd tests/accessibility && npm ci --no-audit --no-fund --silent
+	touch $@
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m streamlit run app.py

@@ -1,10 +1,39 @@
 """Command line: `python -m mnist_cnn train|evaluate|list|architectures` drives the same code as the app."""
 
 import argparse
+import os
+import re
 import sys
+import tempfile
 import time
 
 from mnist_cnn import config
+
+# TensorFlow's start-up lines, written by its C++ code straight to file descriptor 2 while it loads and looks for a
+# GPU, before its log level applies: absl's notice, oneDNN, the CUDA stubs and cuInit (harmless on a CPU machine).
+# Everything else written meanwhile is passed on (real errors stay visible).
+START_UP_NOISE = re.compile(r"absl::InitializeLog|oneDNN custom operations|cudart_stub|cuda_platform|cuInit|"
+                            r"Could not find cuda drivers|Unable to register cu(DNN|FFT|BLAS) factory|"
+                            r"computation_placer|TensorFlow binary is optimized|rebuild TensorFlow with")
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow and let it find its devices with its start-up lines left out of stderr."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before the import: no INFO or WARNING logs afterwards
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()  # where cuInit reports a missing GPU
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        lines = captured.read().decode(errors="replace").splitlines(keepends=True)
+    sys.stderr.write("".join(line for line in lines if not START_UP_NOISE.search(line)))
 
 
 def print_progress_bar(epoch: int, epochs: int, batch: int, batches: int, logs: dict, started: float) -> None:
@@ -271,6 +300,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run a command; errors become one clear line and exit code 2."""
+    import_tensorflow_quietly()
     from mnist_cnn.data.mnist import DataError
     from mnist_cnn.store.model_store import ModelStoreError
 

@@ -29,7 +29,8 @@ def show_layer_table(model, rows: list[dict]) -> None:
                                 "trainable parameters": st.column_config.NumberColumn(format="localized")})
     st.caption("Input: one 28×28 grey image (28×28×1), floats in [0, 1]. Output shapes leave out the batch axis.")
     chart = make_parameter_chart(rows)
-    st.altair_chart(chart, width="stretch", height=chart.height + 60)
+    st.altair_chart(chart, width="stretch", height=chart.height + 60,
+                    alt="Bar chart: the parameters of each layer (the table above lists them)")
 
 
 def show_maths(model, metadata: dict) -> None:

@@ -62,7 +62,9 @@ def show_sobel(image: np.ndarray, caption: str) -> None:
     show_figure(make_convolution_figure([(f"input: {caption}", image, "image"),
                                          ("Sobel X: vertical edges", outputs[..., 0], "signed"),
                                          ("Sobel Y: horizontal edges", outputs[..., 1], "signed"),
-                                         ("gradient magnitude √(x² + y²)", magnitude, "magnitude")]))
+                                         ("gradient magnitude √(x² + y²)", magnitude, "magnitude")]),
+                alt=f"Four images: the input ({caption}), its vertical edges (Sobel X), its horizontal edges "
+                    f"(Sobel Y) and the gradient magnitude")
     st.caption("Both kernels are the weights of one Keras `Conv2D(2, 3, padding='same', use_bias=False)` layer, "
                "the same operation the network's first layer uses, with weights set by hand instead of learned. "
                "Signed outputs: mid-grey is zero, red positive (dark → bright going right or down), blue "
@@ -98,7 +100,8 @@ def show_kernel_playground(image: np.ndarray) -> None:
         return
     output = apply_kernels_cached(image, (tuple(kernel.ravel()),))[..., 0]  # (28, 28)
     with columns[1]:
-        show_figure(make_convolution_figure([("input", image, "image"), ("output of your kernel", output, "signed")]))
+        show_figure(make_convolution_figure([("input", image, "image"), ("output of your kernel", output, "signed")]),
+                    alt="Two images: the input and the output of your kernel (blue negative, red positive)")
 
     st.subheader("One output pixel, worked out", divider="gray")
     strongest_row, strongest_col = np.unravel_index(np.abs(output).argmax(), output.shape)
@@ -111,10 +114,12 @@ def show_kernel_playground(image: np.ndarray) -> None:
     explanation = explain_output_pixel(image, kernel, row, col)
     columns = st.columns([1, 1.5])
     with columns[0]:
-        show_figure(make_window_figure(image, output, row, col))
+        show_figure(make_window_figure(image, output, row, col),
+                    alt=f"The input with the 3×3 window of output pixel ({row}, {col}) framed, and the output")
     with columns[1]:
         show_figure(make_worked_example_figure(explanation.window, explanation.kernel, explanation.products,
-                                               explanation.total))
+                                               explanation.total),
+                    alt="The window's nine pixels, the kernel's nine weights and their nine products, written in")
     st.latex(format_sum_equation(explanation))
     st.caption(f"Multiply each input pixel under the kernel by the weight on top of it and add the nine products. "
                f"Keras's Conv2D gives {output[row, col]:.4f} at ({row}, {col}); the sum above is "

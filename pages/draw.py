@@ -1,7 +1,6 @@
 """Draw page: draw a digit (or upload a picture of one), see the network's answer and how it got there."""
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from mnist_cnn import config
 from mnist_cnn.inputs.preprocess import PreprocessError, preprocess_drawing
@@ -10,6 +9,9 @@ from mnist_cnn.lessons.options import make_draw_options, page_option
 from mnist_cnn.model.inference import classify
 from mnist_cnn.plots.probabilities import make_probability_bars
 from mnist_cnn.safety.text import escape_markdown
+from ui.draw.canvas import (CANVAS_ROW_KEY, CONTROLS_ROW_KEY, apply_canvas_layout, forget_linked_drawing,
+                            hold_linked_drawing, holds_linked_drawing, linked_model_input, linked_picture,
+                            make_canvas_row, show_canvas)
 from ui.draw.canvas_controls import read_drawing, show_canvas_controls
 from ui.draw.details import show_details
 from ui.draw.flagging import remember_answer, show_flag_picker
@@ -24,7 +26,6 @@ from ui.verdict import show_not_a_digit
 # The canvas: a black square with a white pen; the pen's default width is 8% of the canvas.
 CANVAS_KEY = "digit_canvas"
 PEN = page_option("draw", "pen")  # its key, range and default (8% of the canvas)
-COLUMN_WIDTHS = [2, 5]  # the canvas (or uploaded picture) beside its answer
 
 # What the page says while there is nothing to classify on the canvas.
 DRAW_HINT = ("Draw a digit on the black square, as large as you like: the prediction appears when you release "
@@ -81,7 +82,8 @@ def show_answer(model, image, source: str) -> None:
     except PreprocessError as error:
         st.warning(f"This picture cannot be classified: {error}")
         return
-    model_input = prepared.model_input  # (28, 28) float32 in [0, 1], or None
+    linked = linked_model_input(image)  # a shared link's drawing is read as the link gave it
+    model_input = prepared.model_input if linked is None else linked  # (28, 28) float32 in [0, 1], or None
     if model_input is None:
         st.info(DRAW_HINT if prepared.is_blank and source == "canvas" else prepared.message,
                 icon=":material/draw:")
@@ -108,13 +110,12 @@ def show_answer(model, image, source: str) -> None:
 @st.fragment
 def show_canvas_and_answer(model) -> None:
     """The canvas and its result, rerun on their own after each stroke."""
-    canvas_column, result_column = st.columns(COLUMN_WIDTHS)
+    canvas_column, result_column = make_canvas_row(CANVAS_ROW_KEY)  # the canvas at full size, first on a phone
     with canvas_column:
-        canvas = st_canvas(stroke_width=st.session_state[PEN.key], stroke_color="#FFFFFF",
-                           background_color="#000000", height=config.CANVAS_SIZE, width=config.CANVAS_SIZE,
-                           drawing_mode="freedraw", update_streamlit=True, return_image_data=True, key=CANVAS_KEY)
+        canvas = show_canvas(st.session_state[PEN.key], CANVAS_KEY)  # with a shared link's drawing, if any
     with result_column:
-        show_answer(model, read_drawing(canvas), source="canvas")
+        drawing = read_drawing(canvas)  # None until the canvas sends one: then the linked drawing, if any
+        show_answer(model, linked_picture() if drawing is None else drawing, source="canvas")
 
 
 @st.fragment
@@ -131,8 +132,8 @@ def show_upload_and_answer(model) -> None:
     except UploadError as error:
         st.error(f"**{escape_markdown(upload.name)}** cannot be used. {error}", icon=":material/broken_image:")
         return
-    picture, result = st.columns(COLUMN_WIDTHS)
-    picture.image(image, caption=escape_markdown(upload.name), width="stretch")
+    picture, result = make_canvas_row("draw_upload_row")
+    picture.image(image, caption=escape_markdown(upload.name), width="stretch", alt="The uploaded picture")
     with result:
         show_answer_switches("upload")
         show_answer(model, image, source="upload")
@@ -143,14 +144,17 @@ st.title("Draw a digit")
 st.caption("The network sees your drawing the way MNIST digits were made: ink fitted into a 20×20 box and "
            "centred by its centre of mass in 28×28. The \"How it decided\" switch, over the answer, shows each step.")
 draw_tab, upload_tab = st.tabs(["Draw", "Upload a picture"])
+apply_canvas_layout(CANVAS_KEY)  # the canvas never cut off, first on a phone, no page scroll under a finger
+hold_linked_drawing()  # a shared link's drawing goes on the canvas
 with draw_tab:
     # The pen, Clear, the label picker and the switches sit outside the canvas's fragment: a stroke reruns and
     # resends only the canvas and its answer (changing one of these reruns the page, answer included).
-    pen_column, switches_column = st.columns(COLUMN_WIDTHS, vertical_alignment="bottom")
+    pen_column, switches_column = make_canvas_row(CONTROLS_ROW_KEY)
     with pen_column:
         st.slider("Pen width", PEN.low, PEN.high, PEN.start, key=PEN.key,
                   help="Draw with a mouse, pen or finger. Undo and redo are in the canvas toolbar.")
-        show_canvas_controls(CANVAS_KEY)  # Clear, and each stroke sent the moment it ends
+        # Clear, and each stroke sent the moment it ends (a linked drawing is cleared by the server)
+        show_canvas_controls(CANVAS_KEY, forget_linked_drawing if holds_linked_drawing() else None)
     with switches_column:
         show_canvas_label_picker()  # saves whatever the canvas holds: a stroke changes and resends none of it
         show_flag_picker("canvas")  # "It got this wrong": files it in the collection and the class set

@@ -79,12 +79,12 @@ def show_input_and_prediction(model, image, true_label, caption) -> None:
     classification = classify(model, image)
     probabilities, prediction = classification.probabilities, classification.digit
     columns = st.columns([1, 1, 3])
-    columns[0].image(enlarge_pixels(image, 5), caption=caption, width=140)
+    columns[0].image(enlarge_pixels(image, 5), caption=caption, width=140, alt=f"The input: {caption}")
     columns[1].metric("True digit", "?" if true_label is None else true_label)
     columns[1].metric("Prediction", prediction if classification.is_digit else "not a digit",
                       f"{probabilities[prediction]:.1%} top probability", delta_color="off", delta_arrow="off")
     if true_label is not None:
-        columns[1].markdown(":green[**right**]" if prediction == true_label else ":red[**wrong**]")
+        columns[1].markdown(":blue[**✓ right**]" if prediction == true_label else ":orange[**✗ wrong**]")
     columns[2].html(make_probability_bars(probabilities, true_label, height=140))
     if not classification.is_digit:
         show_not_a_digit(classification)
@@ -107,7 +107,8 @@ def show_enlarged_channel(maps: dict, layers: list) -> None:
         shared = st.session_state.get(option_key("feature_maps", "scale"), SHARED_SCALE) == SHARED_SCALE
         limits = (float(layer_maps.min()), float(layer_maps.max())) if shared else (None, None)
         st.altair_chart(make_channel_heatmap(layer_maps[:, :, channel], f"{layer.name}, channel {channel}",
-                                             *limits), width="content")
+                                             *limits), width="content",
+                        alt=f"Heatmap of {layer.name}, channel {channel}: bright where this filter found its pattern")
         st.caption("Hover a pixel for its value. Bright = this filter found its pattern there.")
     keep_view_in_address_bar()  # a change made in this fragment reaches the URL at once
 
@@ -146,4 +147,6 @@ for layer in layers:
     kind = "convolution" if layer.kind == "conv" else "pooling"
     st.subheader(f"{layer.name} · {height}×{width}×{channels}", divider="gray")
     st.caption(f"{kind}: {' → '.join(layer.steps)} · {channels} channels of {height}×{width}")
-    show_figure(make_feature_map_grid(maps[layer.output_layer], per_channel=scale == CHANNEL_SCALE), dpi=150)
+    show_figure(make_feature_map_grid(maps[layer.output_layer], per_channel=scale == CHANNEL_SCALE), dpi=150,
+                alt=f"Every feature map of {layer.name}, one small image per channel: bright where its filter "
+                    f"found its pattern in the input")

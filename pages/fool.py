@@ -48,7 +48,8 @@ def show_attack(model, image, true_label, caption) -> None:
         (f"original: {caption}", result.original, "image"),
         (f"perturbation (±{strength:.2f})", result.perturbation, "signed"),
         ("original + perturbation", result.adversarial, "image"),
-    ]))
+    ]), alt=f"Three images: the original ({caption}), the perturbation (blue darker, red brighter, at most "
+            f"±{strength:.2f}) and the original plus the perturbation")
     before, after = st.columns(2)
     with before:
         st.metric("Prediction before", result.original_digit,

@@ -24,7 +24,9 @@ def show_first_layer_kernels(weights) -> None:
                 "reward ink under them, blue weights penalise it: a filter with red on one side and blue on "
                 "the other detects an edge.")
     show_figure(make_kernel_grid(select_kernels(weights.kernel, 0),
-                                 f"{weights.name}: {weights.output_channels} kernels (weights written in)"))
+                                 f"{weights.name}: {weights.output_channels} kernels (weights written in)"),
+                alt=f"The {weights.output_channels} kernels of {weights.name} as small grids of weights, each weight "
+                    f"written in its cell: blue negative, red positive, white about zero")
 
 
 def show_deeper_kernels(weights) -> None:
@@ -44,7 +46,9 @@ def show_deeper_kernels(weights) -> None:
     else:
         figure = make_kernel_grid(kernels, f"{weights.name}: the kernel each output channel applies to input "
                                            f"channel {choice}", annotate=annotate)
-    show_figure(figure)
+    shown = "the mean over all input channels" if choice == MEAN_ABSOLUTE else f"input channel {choice}"
+    show_figure(figure, alt=f"The {weights.output_channels} kernels of {weights.name} for {shown}"
+                            f"{', each weight written in' if annotate else ''}")
     if not annotate:
         st.caption("Too many kernels to write the weights in: the colour bar gives the scale, and the "
                    "statistics below give the numbers.")
@@ -54,7 +58,8 @@ def show_shifts(weights) -> None:
     """Biases as bars, or, for a conv with no bias, the batch norm's β (shift) and γ (scale)."""
     if weights.bias is not None:
         st.altair_chart(make_channel_values_chart(weights.bias, f"{weights.name}: bias per output channel",
-                                                  "bias"), width="stretch")
+                                                  "bias"), width="stretch",
+                        alt=f"Bar chart: the bias of each output channel of {weights.name}")
         return
     if weights.batchnorm_name is None:
         st.info(f"{weights.name} has no bias.")
@@ -64,10 +69,12 @@ def show_shifts(weights) -> None:
     columns = st.columns(2)
     if weights.beta is not None:
         columns[0].altair_chart(make_channel_values_chart(weights.beta, f"{weights.batchnorm_name}: β (shift)",
-                                                          "beta"), width="stretch")
+                                                          "beta"), width="stretch",
+                                alt=f"Bar chart: the batch-norm shift β of each channel of {weights.name}")
     if weights.gamma is not None:
         columns[1].altair_chart(make_channel_values_chart(weights.gamma, f"{weights.batchnorm_name}: γ (scale)",
-                                                          "gamma"), width="stretch")
+                                                          "gamma"), width="stretch",
+                                alt=f"Bar chart: the batch-norm scale γ of each channel of {weights.name}")
 
 
 def show_statistics(weights) -> None:

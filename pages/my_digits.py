@@ -40,7 +40,8 @@ if total and model is not None:
                                    model)
     top[1].metric("Model accuracy on them", f"{accuracy:.1%}",
                   help=f"The active model ({stored.name}) on all {total} drawings of {collection!r}.")
-top[2].altair_chart(make_counts_chart(counts), width="stretch")
+top[2].altair_chart(make_counts_chart(counts), width="stretch", alt="Bar chart of drawings per digit: "
+                    + ", ".join(f"{digit}: {count}" for digit, count in counts.items()))
 
 if total:
     show_my_digits_gallery(collection, counts, may_delete)

@@ -59,7 +59,8 @@ st.dataframe(table, hide_index=True, column_config={
     "training minutes": st.column_config.NumberColumn(format="%.1f"),
     "test accuracy": st.column_config.NumberColumn(format="percent"),
 })
-st.altair_chart(make_comparison_chart(table), width="stretch")
+st.altair_chart(make_comparison_chart(table), width="stretch",
+                alt="Chart comparing the stored models' test accuracy (the table above lists them)")
 
 st.subheader("Learning curves")
 names = [stored.name for stored in models]
@@ -71,8 +72,10 @@ history = by_name[chosen].metadata.get("history") or {}
 if history.get("loss"):
     left, right = st.columns(2)
     starts = list_stage_starts(by_name[chosen].metadata)
-    left.altair_chart(make_history_chart(history, "loss", stage_starts=starts), width="stretch")
-    right.altair_chart(make_history_chart(history, "accuracy", stage_starts=starts), width="stretch")
+    left.altair_chart(make_history_chart(history, "loss", stage_starts=starts), width="stretch",
+                      alt=f"Line chart of {chosen}'s training and validation loss per epoch")
+    right.altair_chart(make_history_chart(history, "accuracy", stage_starts=starts), width="stretch",
+                       alt=f"Line chart of {chosen}'s training and validation accuracy per epoch")
     if any("non-digits" in label for _, label in starts):
         st.caption("Where a stage adds non-digit drawings, its training curves count them too: they are taught to "
                    "get even probabilities, which no argmax can call right, so training accuracy drops there. "

@@ -147,7 +147,7 @@ def test_next_misclassified_jumps_to_a_digit_the_model_gets_wrong():
     assert_ran_cleanly(app)
     index = app.number_input(key="feature_maps_test_index").value
     assert index > 0
-    assert any(item.value == ":red[**wrong**]" for item in app.markdown)
+    assert any(item.value == ":orange[**✗ wrong**]" for item in app.markdown)  # a mark, not colour alone
 
 
 # --- The architecture page's logic: the layer table and the maths tied to the model's layers. ---

@@ -1,5 +1,6 @@
 """Lessons in a link, page by page (AppTest): a link's layer, channel and options show in the page's widgets."""
 
+import numpy as np
 import pytest
 
 from tests.support.apptest import open_app_link
@@ -62,6 +63,29 @@ def test_draw_keeps_the_links_pen_and_what_if_settings():
     assert app.slider(key="pen_width").value == 20
     assert app.session_state["what_if_on_canvas"] is True and app.session_state["what_if_crop_canvas"] is False
     assert app.session_state["what_if_rotation_canvas"] == 45 and app.session_state["show_details_canvas"] is True
+
+
+def test_draw_puts_the_links_drawing_on_the_canvas_and_answers_it(monkeypatch, mnist, draw_page):
+    import streamlit_drawable_canvas  # importable once the app has run
+    from streamlit_drawable_canvas import CanvasResult
+
+    from mnist_cnn.lessons.link import decode_drawing, encode_drawing
+
+    passed = {}  # what the page gives the canvas (AppTest cannot run the component itself)
+    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas",
+                        lambda **settings: passed.update(settings) or CanvasResult(None, None, return_image_data=True))
+    _, (x_test, y_test) = mnist
+    seven = x_test[int(np.flatnonzero(y_test == 7)[0])].astype(np.float32) / 255.0
+    # What a link with "include my drawing" leaves in the session (apply_lesson_link), on the Draw page.
+    linked = decode_drawing(encode_drawing(seven))
+    draw_page.session_state["drawing_input"] = linked
+    draw_page.session_state["drawing_source"] = "link"
+    draw_page.run()
+    assert not draw_page.exception, draw_page.exception
+    assert [metric.value for metric in draw_page.metric if metric.label == "Prediction"] == ["7"]  # no stroke yet
+    assert [item["type"] for item in passed["initial_drawing"]["objects"]] == ["Image"]
+    assert draw_page.session_state["drawing_source"] == "canvas"  # the canvas holds it now, as the link gave it
+    np.testing.assert_array_equal(draw_page.session_state["drawing_input"], linked)
 
 
 def test_hostile_values_are_ignored_with_a_message_and_the_rest_opens():

@@ -97,12 +97,13 @@ def show_progress(job, large: bool = False) -> None:
         columns = st.columns(2)
         for column, metric in zip(columns, ("loss", "accuracy")):
             column.altair_chart(make_live_chart(job.batch_trace, job.history, metric, height=260),
-                                width="stretch")
+                                width="stretch", alt=f"Live line chart of the job's {metric} per batch and epoch")
     elif job.is_running:
         st.caption("Live loss and accuracy curves, updated every second: the Training page.")
     else:
         st.altair_chart(make_live_chart(job.batch_trace, job.history, "loss", height=170,
-                                        compact=True), width="stretch")
+                                        compact=True), width="stretch",
+                        alt="Live line chart of the job's loss per batch and epoch")
         st.caption(":blue[training] (running mean over the epoch) · :orange[validation] (end of each epoch)")
 
 

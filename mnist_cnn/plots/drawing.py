@@ -9,8 +9,9 @@ from mnist_cnn.inputs.images import fit_into_square, to_uint8
 # Size in pixels of each preprocessing step as shown, and of the saliency overlay.
 STEP_DISPLAY_SIZE = 112
 OVERLAY_DISPLAY_SIZE = 224
-# The colour map of the saliency heatmap, and how strongly it covers the digit where it is hottest.
-HEATMAP_COLORMAP = "jet"
+# The colour map of the saliency heatmap (inferno: dark purple to bright yellow, in even steps of brightness, so it
+# reads the same with colour-blindness and in grey), and how strongly it covers the digit where it is hottest.
+HEATMAP_COLORMAP = "inferno"
 HEATMAP_OPACITY = 0.6
 
 

@@ -12,9 +12,10 @@ from matplotlib.figure import Figure
 from mnist_cnn.config import NUM_CLASSES
 from mnist_cnn.evaluation.metrics import compute_class_metrics
 
-# Title colours of a digit grid: right answers in green, mistakes in red (readable for most colour vision).
-RIGHT_COLOUR = "#1a7f37"
-WRONG_COLOUR = "#cf222e"
+# Title colours of a digit grid: right answers in blue, mistakes in vermilion (Okabe-Ito colours, told apart with
+# every common colour-vision deficiency; a mark and a frame say it without colour too).
+RIGHT_COLOUR = "#0072b2"
+WRONG_COLOUR = "#d55e00"
 # Inches per digit in a grid (the title line included).
 CELL_INCHES = 1.05
 
@@ -51,7 +52,7 @@ def make_digit_grid_figure(images: np.ndarray, titles: list[str], colours: list[
 
 def make_sample_grid_figure(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray,
                             columns: int = 8) -> Figure:
-    """Test digits titled 'true → predicted ✓/✗', green and unframed where right, red and framed where wrong."""
+    """Test digits titled 'true → predicted ✓/✗', blue and unframed where right, vermilion and framed where wrong."""
     if not len(images) == len(labels) == len(predictions):
         raise ValueError(f"got {len(images)} images, {len(labels)} labels and {len(predictions)} predictions")
     right = [int(label) == int(prediction) for label, prediction in zip(labels, predictions, strict=True)]
@@ -63,9 +64,10 @@ def make_sample_grid_figure(images: np.ndarray, labels: np.ndarray, predictions:
 
 # The name of the confusion chart's point selection (Streamlit reports clicks under this name).
 CELL_SELECTION = "cell"
-# Cell colours: right answers (the diagonal) in greens, mistakes in reds, empty cells nearly white.
-DIAGONAL_COLOURMAP = "Greens"
-MISTAKE_COLOURMAP = "Reds"
+# Cell colours: right answers (the diagonal) in blues, mistakes in oranges (not green against red: readable with
+# colour-blindness; every count is written in its cell), empty cells nearly white.
+DIAGONAL_COLOURMAP = "Blues"
+MISTAKE_COLOURMAP = "Oranges"
 EMPTY_CELL_COLOUR = "#f4f5f7"
 SELECTED_CELL_COLOUR = "#1f77b4"
 
@@ -81,25 +83,25 @@ def check_confusion(confusion: np.ndarray) -> np.ndarray:
 
 
 def pick_cell_colours(confusion: np.ndarray) -> tuple[list[str], list[str]]:
-    """Fill and text colours of the 100 cells (row by row): greens on the diagonal, reds off it."""
+    """Fill and text colours of the 100 cells (row by row): blues on the diagonal, oranges off it."""
     confusion = check_confusion(confusion)
     mistakes = confusion[~np.eye(NUM_CLASSES, dtype=bool)]
     largest_mistake = max(int(mistakes.max()), 1)
     largest_correct = max(int(np.diag(confusion).max()), 1)
-    greens, reds = colormaps[DIAGONAL_COLOURMAP], colormaps[MISTAKE_COLOURMAP]
+    diagonal, mistakes = colormaps[DIAGONAL_COLOURMAP], colormaps[MISTAKE_COLOURMAP]
     fills, texts = [], []
     for true_digit in range(NUM_CLASSES):
         for predicted_digit in range(NUM_CLASSES):
             count = int(confusion[true_digit, predicted_digit])
             if true_digit == predicted_digit:
                 strength = 0.55 + 0.3 * count / largest_correct
-                fill = to_hex(greens(strength))
+                fill = to_hex(diagonal(strength))
             elif count == 0:
                 strength, fill = 0.0, EMPTY_CELL_COLOUR
             else:
                 # Log scale, so a single mistake is visible next to a hundred.
                 strength = 0.2 + 0.7 * np.log1p(count) / np.log1p(largest_mistake)
-                fill = to_hex(reds(strength))
+                fill = to_hex(mistakes(strength))
             fills.append(fill)
             texts.append("white" if strength > 0.5 else "#262730")
     return fills, texts

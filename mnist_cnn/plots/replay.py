@@ -8,8 +8,8 @@ from mnist_cnn.plots.training import make_history_frame, metric_axis
 
 # The replay's test series and its marker (training and validation keep plots.training's colours).
 REPLAY_SPLIT = "test (snapshot digits)"
-SERIES_COLOURS = alt.Scale(domain=["training", "validation", REPLAY_SPLIT], range=["#1f77b4", "#e4572e", "#2ca02c"])
-MARKER_COLOUR = "#2ca02c"
+SERIES_COLOURS = alt.Scale(domain=["training", "validation", REPLAY_SPLIT], range=["#1f77b4", "#e4572e", "#009e73"])
+MARKER_COLOUR = "#009e73"  # bluish green: told apart from the orange with colour-blindness
 
 
 def make_replay_frame(history: dict, epochs: np.ndarray, accuracies: np.ndarray) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from mnist_cnn.plots.network import IMAGE_CMAP, SIGNED_CMAP
 
 # The highlight colour of the window and its output pixel, and of the zero padding's frame.
 HIGHLIGHT_COLOUR = "#ff7f0e"
-PADDING_COLOUR = "#2ca02c"
+PADDING_COLOUR = "#0072b2"  # blue, not green: told apart from the orange with colour-blindness
 
 
 def show_map(axis, values: np.ndarray, kind: str) -> None:

@@ -49,12 +49,14 @@ def show_convolution_step(image: np.ndarray):
         window = (explanation.top, explanation.left, size, size)
         show_figure(make_window_step_figure(
             image, "image", f"input {n}×{n}, padded by {padding}", window,
-            output, "signed", f"output {out}×{out}: pixel ({row}, {col})", (row, col), padding))
+            output, "signed", f"output {out}×{out}: pixel ({row}, {col})", (row, col), padding),
+            alt=f"The padded input with the window of output pixel ({row}, {col}) framed, and the {out}×{out} output")
     with columns[1]:
         show_figure(make_worked_example_figure(explanation.window, kernel, explanation.products,
-                                               explanation.total))
+                                               explanation.total),
+                    alt="The window's pixels, the kernel's weights and their products, written in")
     st.caption(f"The window of output pixel ({row}, {col}) starts at row {row}·{stride} = {explanation.top} and "
-               f"column {col}·{stride} = {explanation.left} of the padded input (dashed green frame: the real "
+               f"column {col}·{stride} = {explanation.left} of the padded input (dashed blue frame: the real "
                f"image; outside it the zeros of the padding). A larger stride skips positions and shrinks the "
                f"output; padding lets the kernel sit on the border.")
     return output, row, col
@@ -80,7 +82,9 @@ def show_relu_and_pooling_steps(output: np.ndarray, row: int, col: int) -> None:
         show_figure(make_window_step_figure(
             rectified, "magnitude", f"after ReLU {rectified.shape[0]}×{rectified.shape[1]}",
             (top, left, POOL_SIZE, POOL_SIZE), pooled, "magnitude",
-            f"after pooling {pooled.shape[0]}×{pooled.shape[1]}: ({pool_row}, {pool_col})", (pool_row, pool_col)))
+            f"after pooling {pooled.shape[0]}×{pooled.shape[1]}: ({pool_row}, {pool_col})", (pool_row, pool_col)),
+            alt=f"The map after ReLU with the pooling window framed, and the pooled map with pixel "
+                f"({pool_row}, {pool_col}) marked")
     with columns[1]:
         numbers = ",\\ ".join(f"{number:.3f}" for number in window.reshape(-1))
         st.latex(rf"\max({numbers}) = {float(window.max()):.3f}")

@@ -74,7 +74,9 @@ function connect(parentElement, state) {
       if (pressCanvasButton(state.canvasKey, SEND_TITLE)) button.dataset.strokesSent = ++state.strokesSent;
     }, 0);
   };
-  const onClear = () => pressCanvasButton(state.canvasKey, RESET_TITLE);
+  // While the canvas starts from a shared drawing its reset would bring that drawing back: the server clears it.
+  const onClear = () => state.clearsOnServer ? state.setTriggerValue("cleared", true)
+                                             : pressCanvasButton(state.canvasKey, RESET_TITLE);
   document.addEventListener("pointerdown", onPointerDown, true);
   document.addEventListener("pointerup", onStrokeEnd, true);
   document.addEventListener("touchend", onStrokeEnd, true);
@@ -89,7 +91,7 @@ function connect(parentElement, state) {
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { data, parentElement, setTriggerValue } = component;
   let state = mounted.get(parentElement);
   if (!state) {
     state = { canvasKey: data.canvasKey, strokesSent: 0 };
@@ -97,6 +99,8 @@ export default function (component) {
     mounted.set(parentElement, state);
   }
   state.canvasKey = data.canvasKey;
+  state.clearsOnServer = Boolean(data.clearsOnServer);
+  state.setTriggerValue = setTriggerValue;
   return () => {
     state.disconnect();
     mounted.delete(parentElement);
@@ -108,10 +112,14 @@ _mount_controls = st.components.v2.component("mnist_cnn_explorer.canvas_controls
                                              css=CONTROLS_CSS, js=CONTROLS_JS, isolate_styles=True)
 
 
-def show_canvas_controls(canvas_key: str) -> None:
-    """The Clear button, and instant sending of each stroke, for the drawing canvas with this widget key."""
-    _mount_controls(data={"canvasKey": canvas_key}, key=f"{canvas_key}_controls", width="content",
-                    height="content")
+def show_canvas_controls(canvas_key: str, on_server_clear=None) -> None:
+    """The Clear button, and instant sending of each stroke, for the drawing canvas with this widget key.
+
+    With on_server_clear, Clear calls it (in a rerun) instead of emptying the canvas in the browser.
+    """
+    _mount_controls(data={"canvasKey": canvas_key, "clearsOnServer": on_server_clear is not None},
+                    key=f"{canvas_key}_controls", width="content", height="content",
+                    on_cleared_change=on_server_clear or (lambda: None))
 
 
 def read_drawing(canvas):

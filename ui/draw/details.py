@@ -11,9 +11,9 @@ from mnist_cnn.plots.drawing import encode_png, make_saliency_overlay, make_step
 # Saliency methods the user can pick from: label -> heatmap function.
 SALIENCY_METHODS = {"Grad-CAM": make_gradcam_heatmap, "Input gradients": make_gradient_heatmap}
 SALIENCY_CAPTIONS = {
-    "Grad-CAM": "Warm colours mark the regions whose features in the last convolution layer raised the "
-                "score of the predicted digit most; blue and uncoloured regions mattered little.",
-    "Input gradients": "Warm colours mark the pixels where a small change of ink would change the score "
+    "Grad-CAM": "Bright yellow and orange mark the regions whose features in the last convolution layer raised "
+                "the score of the predicted digit most; dark and uncoloured regions mattered little.",
+    "Input gradients": "Bright yellow and orange mark the pixels where a small change of ink would change the score "
                        "of the predicted digit most.",
 }
 
@@ -44,7 +44,8 @@ def show_details(model, model_input, steps, digit: int, source: str) -> None:
                                       key=make_draw_options(source)["saliency"].key, required=True) or "Grad-CAM"
         st.caption(SALIENCY_CAPTIONS[method])
     overlay, gallery = detail_images(model, model_input, steps, digit, method, source)
-    saliency.image(overlay, width=224, caption=f"What made the network say {digit}")
+    saliency.image(overlay, width=224, caption=f"What made the network say {digit}",
+                   alt=f"Your drawing with a heatmap over it: bright where it made the network say {digit}")
     st.markdown("**How the drawing became a 28×28 MNIST-style input**")
     for column, (caption, image) in zip(st.columns(len(gallery)), gallery):
-        column.image(image, caption=caption, width="stretch")
+        column.image(image, caption=caption, width="stretch", alt=f"The drawing after the step: {caption}")

@@ -42,13 +42,16 @@ def show_neighbours(model, model_input: np.ndarray, source: str = "canvas") -> N
         neighbours, distances = find_neighbours(model, index, x_train[:BANK_SIZE], model_input, NEIGHBOURS)
         titles = [f"{int(y_train[i])} · {distance:.1f}" for i, distance in zip(neighbours, distances)]
         show_figure(make_digit_grid_figure(x_train[neighbours], titles, ["#333333"] * NEIGHBOURS,
-                                           columns=NEIGHBOURS))
+                                           columns=NEIGHBOURS),
+                    alt="The training digits nearest to your drawing; the title of each gives its label and distance: "
+                        + ", ".join(titles))
         st.caption(f"The {NEIGHBOURS} training digits (of the first {BANK_SIZE:,}) closest to your drawing in the "
                    f"network's last hidden layer: their label · their distance. Neighbours with another label "
                    f"show which digits the network thinks yours resembles.")
         chart = make_map_chart(index.map_points, index.map_labels, place_on_map(model, index, model_input),
                                index.explained)
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(chart, width="stretch", alt="Scatter map of test digits coloured by digit, each "
+                        "digit's label at the centre of its cloud, your drawing a black diamond")
         st.caption(f"{MAP_SIZE:,} test digits in that same layer, flattened to two dimensions by PCA (the two "
                    f"directions along which they differ most); the black diamond is your drawing. Digits the "
                    f"network finds alike sit together.")

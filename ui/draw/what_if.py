@@ -9,6 +9,8 @@ from mnist_cnn.model.inference import classify
 from mnist_cnn.plots.drawing import STEP_DISPLAY_SIZE
 from mnist_cnn.plots.probabilities import make_probability_bars
 
+# The width of the new reading (metric and caption) beside the picture.
+RESULT_WIDTH_PX = 180
 # The switches' labels; their names, keys and the sliders' ranges come from the lesson-link table.
 SWITCH_LABELS = {"crop": "Crop to the ink", "stroke_width": "MNIST stroke width", "fit_box": "Fit into 20×20",
                  "centre_of_mass": "Centre by mass"}
@@ -55,11 +57,13 @@ def show_what_if(model, image, source: str = "canvas") -> None:
             return
         normal = classify(model, preprocess_drawing(image).model_input)
         result = classify(model, changed.model_input)
-        columns = st.columns([1, 1, 3])
-        columns[0].image(fit_into_square(changed.model_input, STEP_DISPLAY_SIZE), caption="what the network gets now",
-                         width=140)
-        columns[1].metric("The network now reads", str(result.digit), f"{result.confidence:.1%} confident",
-                          delta_color="off", delta_arrow="off")
-        columns[1].caption(f"With every step and no move: {normal.digit} ({normal.confidence:.1%}).")
-        with columns[2]:
+        # One wrapping row of fixed-width blocks: the picture never covers the text beside it on a narrow screen.
+        row = st.container(horizontal=True, gap="medium", key=f"what_if_result_{source}")
+        row.image(fit_into_square(changed.model_input, STEP_DISPLAY_SIZE), caption="what the network gets now",
+                  width=STEP_DISPLAY_SIZE, alt="The drawing after the changed preprocessing, as the network gets it")
+        with row.container(width=RESULT_WIDTH_PX):
+            st.metric("The network now reads", str(result.digit), f"{result.confidence:.1%} confident",
+                      delta_color="off", delta_arrow="off")
+            st.caption(f"With every step and no move: {normal.digit} ({normal.confidence:.1%}).")
+        with row.container(width="stretch"):
             st.html(make_probability_bars(result.probabilities, height=120))

@@ -57,7 +57,8 @@ def show_trace_unit(model, image: np.ndarray) -> None:
             chart = make_clickable_heatmap(feature_map, f"{layer.name}, channel {channel}: click a pixel",
                                            st.session_state[ROW_KEY], st.session_state[COL_KEY])
             event = st.altair_chart(chart, on_select="rerun", selection_mode=UNIT_SELECTION, key=CHART_KEY,
-                                    width="content")
+                                    width="content", alt=f"Heatmap of {layer.name}, channel {channel}: click a pixel "
+                                                         f"to trace it")
             if apply_click(event, height, width):
                 st.rerun(scope="fragment")  # redraw the chart with the clicked pixel outlined
             row = st.slider("Row", 0, height - 1, key=ROW_KEY)
@@ -65,7 +66,8 @@ def show_trace_unit(model, image: np.ndarray) -> None:
         field = compute_receptive_field(steps, layer.name, row, col)
         with picture_column:
             show_figure(make_receptive_field_figure(image, field, feature_map, (row, col),
-                                                    f"{layer.name}, channel {channel}: pixel ({row}, {col})"))
+                                                    f"{layer.name}, channel {channel}: pixel ({row}, {col})"),
+                        alt=f"The input with the receptive field of {layer.name} ({row}, {col}) framed, and the map")
         st.caption(f"**Receptive field of {layer.name} ({row}, {col}):** input rows {field.top}–{field.bottom}, "
                    f"columns {field.left}–{field.right} ({field.height}×{field.width} pixels; "
                    f"{field.full_size[0]}×{field.full_size[1]} counting the zero padding). Each 3×3 convolution "

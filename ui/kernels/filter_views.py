@@ -41,7 +41,8 @@ def show_top_digits(model, stored, stage, channel: int) -> None:
     steps = list_spatial_steps(model)
     fields = [compute_receptive_field(steps, stage.name, *map(int, responses.positions[index, channel]))
               for index in top]
-    show_figure(make_outlined_digits_figure(x_test[top], titles, fields, columns=TOP_COUNT // 2))
+    show_figure(make_outlined_digits_figure(x_test[top], titles, fields, columns=TOP_COUNT // 2),
+                alt=f"The {TOP_COUNT} test digits where channel {channel} responds most, the patch it sees boxed")
     st.caption(f"Of the first {SCANNED_DIGITS:,} test digits, the {TOP_COUNT} where channel {channel} of "
                f"{stage.name} responds most (its peak value in the title). The orange box is the patch that "
                f"peak sees (its receptive field): the pattern the filter found there.")
@@ -60,9 +61,11 @@ def show_optimised_input(model, stored, stage, channel: int) -> None:
     field = compute_receptive_field(list_spatial_steps(model), stage.name, height // 2, width // 2)
     patch = stretch_contrast(images[0][field.top:field.bottom + 1, field.left:field.right + 1])
     columns = st.columns([1, 1, 2.5])
-    columns[0].image(enlarge_pixels(images[0], 6), width=168, caption=f"optimised for channel {channel}")
+    columns[0].image(enlarge_pixels(images[0], 6), width=168, caption=f"optimised for channel {channel}",
+                     alt=f"The image that excites channel {channel} most")
     columns[1].image(enlarge_pixels(patch, max(1, 168 // max(patch.shape))), width=168,
-                     caption=f"the {field.height}×{field.width} patch its centre unit sees, contrast stretched")
+                     caption=f"the {field.height}×{field.width} patch its centre unit sees, contrast stretched",
+                     alt="The patch of that image its centre unit sees")
     columns[2].caption(f"Start: a dark grey image with faint noise. Then {ASCENT_STEPS} steps, each changing the "
                        f"image in the direction that raises the filter's response at the map's centre (before "
                        f"its ReLU): {start[0]:.2f} → {end[0]:.2f}. A slight pull back towards grey, a blur every few "
@@ -77,7 +80,8 @@ def show_class_images(stored) -> None:
         return
     images, start, end = maximise_cached(str(stored.model_path), file_hash(stored), None, tuple(range(10)))
     titles = [f"{digit}: {end[digit]:.0f}" for digit in range(10)]
-    show_figure(make_digit_grid_figure(images, titles, ["#333333"] * 10, columns=10))
+    show_figure(make_digit_grid_figure(images, titles, ["#333333"] * 10, columns=10),
+                alt="For each digit 0 to 9, the image the network scores highest as that digit: " + ", ".join(titles))
     st.caption("Each image starts grey and is changed until the network's score (logit) for its digit is as high "
                "as it gets (the score is in the title). The network has no notion of a 'typical' digit: what "
                "it keeps are the strokes that push its score up.")

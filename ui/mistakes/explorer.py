@@ -119,7 +119,7 @@ def show_gallery(evaluation, x_test, indices: np.ndarray, selected: int) -> None
         for column, index in zip(columns, indices[row_start:row_start + GALLERY_COLUMNS]):
             index = int(index)
             with column.container(border=True):
-                st.image(enlarge_pixels(x_test[index], 3), width=84)
+                st.image(enlarge_pixels(x_test[index], 3), width=84, alt=f"Test digit #{index}")
                 true_digit, predicted_digit = evaluation.labels[index], evaluation.predictions[index]
                 confidence = format_confidence(evaluation.confidences[index])
                 st.markdown(f":small[true **{true_digit}** → predicted **{predicted_digit}**  \n{confidence} sure]")
@@ -134,13 +134,13 @@ def show_selected_digit(evaluation, x_test, index: int) -> None:
     true_digit, predicted_digit = int(evaluation.labels[index]), int(evaluation.predictions[index])
     probabilities = evaluation.probabilities[index]
     st.subheader(f"Test digit #{index}")
-    st.image(enlarge_pixels(x_test[index], 8), width=224)
+    st.image(enlarge_pixels(x_test[index], 8), width=224, alt=f"Test digit #{index}, enlarged")
     verdict = "right" if true_digit == predicted_digit else "wrong"
     st.markdown(f"True digit **{true_digit}**; the model says **{predicted_digit}** "
                 f"({format_confidence(probabilities[predicted_digit])}, {verdict}) and gives the true digit "
                 f"{format_confidence(probabilities[true_digit])}. Loss {evaluation.losses[index]:.2f}.")
     st.html(make_probability_bars(probabilities, true_digit=true_digit, height=140))
-    st.caption("Red: the prediction. Teal: the true digit.")
+    st.caption("Orange: the prediction. Teal, its digit underlined: the true digit.")
     if not FEATURE_MAPS_PAGE.exists():
         st.button("Open in feature maps", icon=":material/layers:", disabled=True, width="stretch",
                   help="The feature-map page is not installed in this copy of the app.")

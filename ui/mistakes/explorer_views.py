@@ -43,11 +43,13 @@ def show_confusion_tab(evaluation) -> None:
     selected = (true_digit, predicted_digit) if ANY_DIGIT not in (true_digit, predicted_digit) else None
     chart_column, table_column = st.columns([0.85, 1], gap="medium")
     with chart_column:
-        st.caption("Rows: the true digit. Columns: what the model said. The green diagonal counts right answers; "
-                   "red cells count mistakes (darker = more). **Click a cell** to see those digits.")
+        st.caption("Rows: the true digit. Columns: what the model said. The blue diagonal counts right answers; "
+                   "orange cells count mistakes (darker = more). **Click a cell** to see those digits.")
         # A new key whenever the filter changes, so clicking any cell (even the last one) counts as a choice.
         chart_key = f"confusion_chart_{true_digit}_{predicted_digit}"
         st.altair_chart(make_confusion_chart(confusion, selected, size=400), key=chart_key, width="content",
+                        alt="Confusion matrix: true digit by predicted digit, counts written in; click a cell for its "
+                            "digits",
                         on_select=lambda: choose_cell(chart_key), selection_mode=CELL_SELECTION)
     with table_column:
         st.markdown("**Per digit**")
@@ -66,7 +68,7 @@ def redraw_sample() -> None:
 
 
 def show_sample_tab(evaluation, x_test) -> None:
-    """Random test digits titled 'true → predicted', right ones green and wrong ones red."""
+    """Random test digits titled 'true → predicted', right ones blue and wrong ones vermilion."""
     st.session_state.setdefault(SEED_KEY, 0)
     seed = st.session_state[SEED_KEY]
     indices = draw_sample_indices(len(x_test), SAMPLE_SIZE, seed)
@@ -74,9 +76,10 @@ def show_sample_tab(evaluation, x_test) -> None:
     columns = st.columns([1.3, 4], vertical_alignment="center")
     columns[0].button("New random sample", icon=":material/casino:", on_click=redraw_sample)
     columns[1].markdown(f"{len(indices)} random test digits (seed {seed}): **{len(indices) - wrong} right** "
-                        f"(green ✓), **{wrong} wrong** (red ✗, framed). Titles read *true → predicted*.")
+                        f"(blue ✓), **{wrong} wrong** (vermilion ✗, framed). Titles read *true → predicted*.")
     show_figure(make_sample_grid_figure(x_test[indices], evaluation.labels[indices],
-                                        evaluation.predictions[indices], columns=8))
+                                        evaluation.predictions[indices], columns=8),
+                alt="Test digits, each titled with its true digit and the prediction (wrong ones framed)")
 
 
 def show_comparison_gallery(x_test, evaluation, indices: np.ndarray, loser: str) -> None:
@@ -86,7 +89,8 @@ def show_comparison_gallery(x_test, evaluation, indices: np.ndarray, loser: str)
         return
     shown = order_indices(evaluation, indices)[:COMPARISON_GALLERY_SIZE]
     titles = [f"{evaluation.labels[i]} → {evaluation.predictions[i]}" for i in shown]
-    show_figure(make_digit_grid_figure(x_test[shown], titles, [WRONG_COLOUR] * len(shown), columns=6))
+    show_figure(make_digit_grid_figure(x_test[shown], titles, [WRONG_COLOUR] * len(shown), columns=6),
+                alt="Test digits one model gets wrong, titled true → what it said: " + ", ".join(titles))
     more = f"Showing the {len(shown)} where {loser} was most confident. " if len(indices) > len(shown) else ""
     st.caption(f"{more}Titles read *true → what {loser} said*.")
 

@@ -13,9 +13,10 @@ from ui.my_digits_store import get_my_digits_store, my_digits_store
 from ui.ownership import find_owner_secret
 from ui.teacher import is_teacher
 
-# The gallery shows this many drawings per page, in rows of GALLERY_COLUMNS.
+# The gallery shows this many drawings per page.
 GALLERY_PAGE_SIZE = 40
-GALLERY_COLUMNS = 10
+# Each drawing is a tile this wide (its picture and a whole "Delete" button); as many to a row as the screen holds.
+GALLERY_TILE_WIDTH_PX = 124
 # Cached evaluations and exports kept per process (one per collection, data version and model).
 MAX_CACHED_RESULTS = 32
 # Session-state key of a message from a callback (a delete that failed), shown on the next run.
@@ -73,12 +74,14 @@ def show_my_digits_gallery(collection: str, counts: dict[int, int], may_delete: 
                                            offset=(int(page) - 1) * GALLERY_PAGE_SIZE)
     if not may_delete:
         st.caption(PROTECTED_CAPTION)
-    for start in range(0, len(items), GALLERY_COLUMNS):
-        for column, item in zip(st.columns(GALLERY_COLUMNS), items[start:start + GALLERY_COLUMNS]):
-            column.image(enlarge_pixels(item.digit, 3), caption=f"{item.label} · #{item.id}")
-            if may_delete:
-                column.button("Delete", key=f"delete_{item.id}", icon=":material/delete:",
-                              help="Delete this drawing", on_click=delete_drawing, args=(item.id, collection))
+    tiles = st.container(horizontal=True, gap="small", key="gallery_tiles")
+    for item in items:
+        tile = tiles.container(width=GALLERY_TILE_WIDTH_PX)
+        tile.image(enlarge_pixels(item.digit, 3), caption=f"{item.label} · #{item.id}",
+                   alt=f"Drawing #{item.id}, labelled {item.label}")
+        if may_delete:
+            tile.button("Delete", key=f"delete_{item.id}", icon=":material/delete:",
+                        help=f"Delete drawing #{item.id}", on_click=delete_drawing, args=(item.id, collection))
 
 
 def import_counted(data: bytes, collection: str) -> int:

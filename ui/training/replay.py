@@ -62,22 +62,25 @@ def show_epoch(model, history: dict, snapshots, epoch: int) -> None:
                 f"{snapshots.test_digits:,} test digits.")
     left, right = st.columns(2)
     left.altair_chart(make_replay_accuracy_chart(history, snapshots.epochs, snapshots.accuracies, epoch),
-                      width="stretch")
+                      width="stretch", alt=f"Line chart of accuracy per epoch, epoch {epoch} marked")
     with right:
-        st.altair_chart(make_confusion_chart(snapshots.confusions[position], size=300))
+        st.altair_chart(make_confusion_chart(snapshots.confusions[position], size=300),
+                        alt=f"Confusion matrix after epoch {epoch}: true digit by predicted digit, counts written in")
     kernels_column, maps_column = st.columns(2)
     conv_layers = list_conv_layers(model)
     if conv_layers:
         weights = read_conv_weights(model, conv_layers[0].name)
         with kernels_column:
             show_figure(make_kernel_grid(select_kernels(weights.kernel, 0), f"{weights.name} kernels after epoch "
-                                         f"{epoch}", annotate=weights.kernel.shape[-1] <= 16))
+                                         f"{epoch}", annotate=weights.kernel.shape[-1] <= 16),
+                        alt=f"The kernels of {weights.name} after epoch {epoch}, as small grids of weights")
     image, caption = choose_replay_image()
     layers = list_feature_layers(model)
     if image is not None and layers:
         maps = compute_feature_maps(model, image, [layers[0].output_layer])[layers[0].output_layer]
         with maps_column:
-            show_figure(make_feature_map_grid(maps, f"{layers[0].name} feature maps"))
+            show_figure(make_feature_map_grid(maps, f"{layers[0].name} feature maps"),
+                        alt=f"The feature maps of {layers[0].name} after epoch {epoch}, one per channel")
             st.caption(f"Input: {caption}.")
 
 
