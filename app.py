@@ -12,7 +12,8 @@ from ui.sidebar import show_sidebar
 from ui.state import init_session_state
 from ui.warmup import start_warm_up
 
-# The app's pages, in menu order: (file in pages/, title, icon, default?).
+# The app's pages, in menu order (drawing and lessons, inside the network, why it decided, building and
+# training, the teacher's view): (file in pages/, title, icon, default?).
 PAGES = [
     ("draw.py", "Draw a digit", ":material/draw:", True),
     ("my_digits.py", "My digits", ":material/collections:", False),
@@ -24,7 +25,7 @@ PAGES = [
     ("convolution.py", "Convolution demo", ":material/blur_on:", False),
     ("architecture.py", "Architecture", ":material/account_tree:", False),
     ("digit_map.py", "Digit map", ":material/scatter_plot:", False),
-    ("decided.py", "How it decided", ":material/psychology:", False),
+    ("decided.py", "Attribution maps", ":material/psychology:", False),
     ("ablation.py", "Switch filters off", ":material/toggle_off:", False),
     ("mistakes.py", "Test-set explorer", ":material/error:", False),
     ("fool.py", "Fool the model", ":material/theater_comedy:", False),
@@ -32,9 +33,6 @@ PAGES = [
     ("training.py", "Training", ":material/model_training:", False),
     ("class_view.py", "Class view", ":material/groups:", False),
 ]
-# The menu's sections: each starts at the page named here and runs to the next section's first page.
-SECTION_STARTS = {"draw.py": "Draw and learn", "network.py": "Inside the network", "decided.py": "Why it decided",
-                  "build.py": "Build and train", "class_view.py": "Teacher"}
 PAGES_DIR = Path(__file__).parent / "pages"
 DEFAULT_PAGE = next(Path(file).stem for file, _, _, default in PAGES if default)  # its URL path is ""
 
@@ -42,11 +40,10 @@ configure_server_process()
 start_warm_up()  # the default model compiled and evaluated in the background, once per server
 st.set_page_config(page_title="MNIST CNN Explorer", page_icon=":material/draw:", layout="wide")
 init_session_state()
-sections: dict[str, list] = {}
-for file, title, icon, default in PAGES:
-    section = SECTION_STARTS.get(file, next(reversed(sections), ""))
-    sections.setdefault(section, []).append(st.Page(PAGES_DIR / file, title=title, icon=icon, default=default))
-navigation = st.navigation(sections, expanded=True)  # every page listed: no "View more" hiding a third of them
+# One flat list, every page shown (no "View more" hiding a third of them). Sections would group them, but
+# Streamlit puts their headers inside the menu's <ul>, which screen readers misread (axe's serious "list" rule).
+navigation = st.navigation([st.Page(PAGES_DIR / file, title=title, icon=icon, default=default)
+                            for file, title, icon, default in PAGES], expanded=True)
 page_name = navigation.url_path or DEFAULT_PAGE
 st.session_state[CURRENT_PAGE_KEY] = page_name  # the fragments that keep the view in the URL read it
 apply_lesson_link(page_name)  # a shared link's model, digit, drawing, widgets and lesson mode, once per link

@@ -44,7 +44,7 @@ def show_answers(model, switched, image, true_label, caption, accuracies) -> int
     """The digit, the prediction and the ten probabilities with every filter on and with the chosen ones off."""
     before, after = predict_probabilities(model, image), predict_probabilities(switched, image)
     columns = st.columns([1, 2, 2])
-    columns[0].image(enlarge_pixels(image, 5), caption=caption, width=120)
+    columns[0].image(enlarge_pixels(image, 5), caption=caption, width=120, alt=f"The digit examined: {caption}")
     for column, title, probabilities, accuracy in zip(columns[1:], ("Every filter on", "Chosen filters off"),
                                                       (before, after), accuracies):
         digit = int(probabilities.argmax())
@@ -70,7 +70,9 @@ def show_maps(model, switched, image, stages, stage) -> None:
     shown = later[st.selectbox("Show the maps of", list(later), key=f"ablation_maps_{stage.name}",
                                format_func=lambda name: later[name].description)]
     st.caption(f"{shown.name} with the filters off: bright where a filter finds its pattern.")
-    show_figure(make_feature_map_grid(after[shown.output_layer]))
+    show_figure(make_feature_map_grid(after[shown.output_layer]),
+                alt=f"The feature maps of {shown.name} with the chosen filters switched off, one small grey picture "
+                    "per channel, bright where the channel responds")
 
 
 @st.fragment

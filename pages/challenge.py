@@ -44,7 +44,8 @@ except MyDigitsError as error:
     st.stop()
 
 picture, verdicts = st.columns([1, 3])
-picture.image(enlarge_pixels((drawing * 255).astype("uint8"), 6), caption="your last drawing", width=168)
+picture.image(enlarge_pixels((drawing * 255).astype("uint8"), 6), caption="your last drawing", width=168,
+              alt="Your last drawing on the Draw page")
 with verdicts:
     columns = st.columns(3)
     model_reads = str(classification.digit) if classification.is_digit else "not a digit"

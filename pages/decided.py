@@ -1,4 +1,4 @@
-"""How it decided: five attribution methods side by side on one colour scale, and the weight-randomisation check."""
+"""Attribution maps: five attribution methods side by side on one colour scale, and the weight-randomisation check."""
 
 import streamlit as st
 
@@ -20,7 +20,7 @@ def show_maps(stored, model, image, true_label, caption) -> None:
     """The digit and prediction, the class and randomise controls, the maps, their costs and the sanity check."""
     classification = classify(model, image)
     columns = st.columns([1, 1, 2.5], vertical_alignment="center")
-    columns[0].image(enlarge_pixels(image, 5), caption=caption, width=140)
+    columns[0].image(enlarge_pixels(image, 5), caption=caption, width=140, alt=f"The digit examined: {caption}")
     columns[1].metric("Prediction", classification.digit, f"{classification.confidence:.1%} sure",
                       delta_color="off", delta_arrow="off")
     if true_label is not None:
@@ -39,7 +39,10 @@ def show_maps(stored, model, image, true_label, caption) -> None:
     randomised = read_attributions(stored, image, class_index, randomised=True) if randomise else None
     if randomised is not None:
         rows.append(("random weights", [(item.method, item.values) for item in randomised]))
-    show_figure(make_attribution_figure(image, rows))
+    show_figure(make_attribution_figure(image, rows),
+                alt=f"Five attribution maps of the digit for the score of {class_index}: occlusion, Integrated "
+                    "Gradients, SmoothGrad, Grad-CAM and gradients, red where pixels raised the score and blue where "
+                    "they lowered it" + (", for the trained and for randomised weights" if randomise else ""))
     st.caption(f"Why the network gives **{class_index}** its score. Red pixels raised it, blue ones lowered it. "
                "One colour scale for every map: each map is divided by its own largest magnitude (the methods "
                "measure in different units), so compare where the colour is, not how strong. Grey outline: the "
@@ -52,7 +55,7 @@ def show_maps(stored, model, image, true_label, caption) -> None:
 
 
 stored, model = require_model()
-st.title("How it decided")
+st.title("Attribution maps: which pixels mattered")
 st.caption("Five ways of asking which pixels made the network give its answer, side by side for one digit. They "
            "often disagree: each answers a slightly different question, at a different cost.")
 image, true_label, caption = choose_digit("decided")

@@ -54,7 +54,8 @@ labels = y_test[:sample_size]
 thumbnails = maps.make_thumbnails_cached(sample_size)
 chart = make_digit_map_chart(digit_map.points, labels, digit_map.predictions, thumbnails, position, method,
                              digit_map.explained, colour_by)
-st.altair_chart(chart, width="stretch")
+st.altair_chart(chart, width="stretch", alt=f"Scatter plot ({method}) of test digits by their hidden features, one "
+                "dot per digit coloured by digit or by right and wrong, with your drawing as a black diamond")
 wrong = int(np.sum(digit_map.predictions != labels))
 placement = ("projected onto the same two axes" if method == PCA else
              f"placed at the average position of its {PLACEMENT_NEIGHBOURS} nearest map digits in this layer "

@@ -23,7 +23,7 @@ def show_picked_map(model, picked) -> None:
     height, width, _ = layer_maps.shape
     st.altair_chart(make_channel_heatmap(layer_maps[:, :, channel], f"{stage.name}, channel {channel}",
                                          float(layer_maps.min()), float(layer_maps.max()), size=260),
-                    width="content")
+                    width="content", alt=f"Heat map of {stage.name}, channel {channel}, enlarged: one cell per unit")
     strongest = np.unravel_index(int(np.argmax(layer_maps[:, :, channel])), (height, width))
     st.caption(f"{stage.description}. Bright = this filter found its pattern there; the colour scale is shared by "
                f"the whole layer. Its strongest unit is at row {strongest[0]}, column {strongest[1]}.")
@@ -44,7 +44,8 @@ def show_flow(model, stages) -> None:
     with picture:
         chart = make_network_chart(stages, None if picked is None else (picked[0].name, picked[1]))
         event = st.altair_chart(chart, on_select="rerun", selection_mode=MAP_SELECTION, key=CHART_KEY,
-                                width="content")
+                                width="content", alt="The whole network, top to bottom: the input, every layer's "
+                                "feature maps as small pictures, the dense units and the ten probabilities")
         if apply_click(event):
             st.rerun(scope="fragment")  # redraw with the clicked map outlined and opened
     with detail:

@@ -1,4 +1,4 @@
-"""The app's menu: every page file is listed once, in a section, and the first page opens the first section."""
+"""The app's menu: every page file is listed once."""
 
 import ast
 
@@ -19,10 +19,3 @@ def test_every_page_file_is_in_the_menu_once():
     files = [entry[0] for entry in read_app_constant("PAGES")]
     on_disk = sorted(path.name for path in (config.PROJECT_ROOT / "pages").glob("*.py"))
     assert sorted(files) == on_disk and len(set(files)) == len(files)
-
-
-def test_sections_start_at_pages_and_the_first_page_opens_the_first_section():
-    files = [entry[0] for entry in read_app_constant("PAGES")]
-    starts = read_app_constant("SECTION_STARTS")
-    assert files[0] in starts and set(starts) <= set(files)
-    assert len(set(starts.values())) == len(starts)  # one start per section

@@ -31,7 +31,8 @@ PERCENT = st.column_config.NumberColumn(format="percent")
 def show_gallery(images: np.ndarray, captions: list[str]) -> None:
     """Small drawings in a row that wraps, each with its caption (nothing when there are none)."""
     if len(images):
-        st.image([enlarge_pixels(image, 3) for image in images], caption=captions, width=GALLERY_WIDTH)
+        st.image([enlarge_pixels(image, 3) for image in images], caption=captions, width=GALLERY_WIDTH,
+                 alt=[f"Drawing: {caption}" for caption in captions])
 
 
 def show_overview(reads: pd.DataFrame, total: int) -> None:
@@ -97,6 +98,7 @@ def show_confusion(reads: pd.DataFrame, images: np.ndarray) -> None:
     with chart_column:
         chart_key = f"class_confusion_{code}"  # a new key per open cell: clicking any other cell counts
         st.altair_chart(make_confusion_chart(confusion, selected, size=340, counted="drawings"), key=chart_key,
+                        alt="Confusion matrix of the class's drawings: true digit by the digit the model read",
                         width="content", on_select=partial(choose_chart_cell, chart_key), selection_mode=CELL_SELECTION)
     with cell_column:
         st.selectbox("Open a cell", list(counts), index=None, key=CELL_KEY, placeholder="Click a cell, or pick one",
@@ -157,7 +159,8 @@ def show_activity(reads: pd.DataFrame) -> None:
     if activity.empty:
         st.caption("No drawings yet.")
         return
-    st.altair_chart(make_activity_chart(activity, minutes), width="stretch")
+    st.altair_chart(make_activity_chart(activity, minutes), width="stretch",
+                    alt=f"Bar chart: drawings saved per {minutes} minutes")
     busiest = activity.loc[activity["drawings"].idxmax()]
     st.caption(f"Times in UTC. Busiest: {int(busiest['drawings'])} drawings from {busiest['time']:%H:%M}.")
 
