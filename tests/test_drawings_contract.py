@@ -131,3 +131,11 @@ def test_an_unreachable_database_gives_a_clear_message(monkeypatch, postgres_ser
     url = postgres_server.url.replace(f":{postgres_server.port}/", ":1/")  # nothing listens on port 1
     with pytest.raises(MyDigitsDatabaseError, match="cannot be reached .* nothing was saved"):
         MyDigitsStore(url)
+
+
+def test_the_head_revision_is_read_as_alembic_reads_it():
+    from alembic.script import ScriptDirectory
+
+    from mnist_cnn.database.migrate import latest_revision, make_alembic_config
+
+    assert latest_revision() == ScriptDirectory.from_config(make_alembic_config()).get_current_head()
