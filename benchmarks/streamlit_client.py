@@ -10,6 +10,7 @@ Prediction, clears the canvas, and repeats at a human pace. It talks to 127.0.0.
 import asyncio
 import random
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -27,6 +28,16 @@ ALLOWED_HOSTS = ("127.0.0.1", "localhost")
 # What the browser sends as its context (Chromium in the tests: UTC, en-US, light theme).
 CONTEXT = {"timezone": "UTC", "timezone_offset": 0, "locale": "en-US", "is_embedded": False,
            "color_scheme": "light"}
+
+def fetch_page_cookies(url: str, cookie: str = "") -> str:
+    """GET the page as a browser does first and return the Cookie header it would send next (with what came in
+    Set-Cookie: behind HAProxy, the SERVERID that pins this session to one replica)."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        received = [header.split(";", 1)[0].strip() for header in response.headers.get_all("Set-Cookie") or []]
+    return "; ".join(part for part in [cookie, *received] if part)
+
 
 def find_widget_id(element) -> str | None:
     """The widget id of a new element (its one-of message's `id` field), or None for a non-widget."""
@@ -53,13 +64,14 @@ class RunRecord:
 class StudentSession:
     """One browser-like session of the app: send reruns, follow the deltas, remember widget ids and fragments."""
 
-    def __init__(self, url: str, timeout: float = 60.0):
+    def __init__(self, url: str, timeout: float = 60.0, cookie: str = ""):
         parsed = urlparse(url)
         if parsed.hostname not in ALLOWED_HOSTS:
             raise ValueError(f"this load client only talks to a server on this machine, not {parsed.hostname!r}")
         self.url = url.rstrip("/") + "/"
         self.stream_url = f"ws://{parsed.netloc}/_stcore/stream"
         self.timeout = timeout
+        self.cookie = cookie                      # sent with the websocket (e.g. "SERVERID=r2" to pick a replica)
         self.connection = None
         self.reader = None
         self.page_script_hash = ""
@@ -81,8 +93,10 @@ class StudentSession:
         """Connect and run a page once (by its URL path; '' for the default page), as a browser does on load."""
         from websockets.asyncio.client import connect
 
+        self.cookie = await asyncio.to_thread(fetch_page_cookies, self.url, self.cookie)
         self.connection = await connect(self.stream_url, subprotocols=["streamlit"], max_size=None,
-                                        open_timeout=self.timeout, compression=None, proxy=None)
+                                        open_timeout=self.timeout, compression=None, proxy=None,
+                                        additional_headers={"Cookie": self.cookie} if self.cookie else None)
         self.reader = asyncio.create_task(self.read_messages())
         self.page_name = page_name
         record = await self.run_and_wait(fragment_id="")
