@@ -10,13 +10,13 @@ Prediction, clears the canvas, and repeats at a human pace. It talks to 127.0.0.
 import asyncio
 import random
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from benchmarks.balancer_cookie import fetch_page_cookies
 from benchmarks.canvas_values import EMPTY_CANVAS_VALUE, render_known_drawings
 
 # The Draw page's canvas widget (pages/draw.py).
@@ -28,16 +28,6 @@ ALLOWED_HOSTS = ("127.0.0.1", "localhost")
 # What the browser sends as its context (Chromium in the tests: UTC, en-US, light theme).
 CONTEXT = {"timezone": "UTC", "timezone_offset": 0, "locale": "en-US", "is_embedded": False,
            "color_scheme": "light"}
-
-def fetch_page_cookies(url: str, cookie: str = "") -> str:
-    """GET the page as a browser does first and return the Cookie header it would send next (with what came in
-    Set-Cookie: behind HAProxy, the SERVERID that pins this session to one replica)."""
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-        received = [header.split(";", 1)[0].strip() for header in response.headers.get_all("Set-Cookie") or []]
-    return "; ".join(part for part in [cookie, *received] if part)
-
 
 def find_widget_id(element) -> str | None:
     """The widget id of a new element (its one-of message's `id` field), or None for a non-widget."""
@@ -303,11 +293,12 @@ class StudentResult:
     errors: list = field(default_factory=list)
     clear_seconds: list = field(default_factory=list)
     connected: bool = False
+    cookie: str = ""  # the cookies it sent: behind HAProxy, SERVERID names its replica
 
 
 async def play_student(url: str, number: int, seconds: float, max_strokes: int, seed: int = 0,
                        drawings: dict | None = None, pause_range: tuple = (1.0, 3.0),
-                       timeout: float = 60.0, class_ready=None) -> StudentResult:
+                       timeout: float = 60.0, class_ready=None, cookie: str = "") -> StudentResult:
     """One student: open the page, then draw, read the answer, clear and pause, until time or strokes run out.
 
     `class_ready`, if given, is awaited between opening the page and drawing (the class starts together); it is
@@ -317,11 +308,11 @@ async def play_student(url: str, number: int, seconds: float, max_strokes: int, 
     drawings = drawings or render_known_drawings()
     names = sorted(drawings)
     result = StudentResult()
-    session = StudentSession(url, timeout)
+    session = StudentSession(url, timeout, cookie)  # cookie: e.g. "SERVERID=r1" pins it to a replica behind HAProxy
     try:
         try:
             await session.open()
-            result.connected = True
+            result.connected, result.cookie = True, session.cookie
         finally:
             if class_ready is not None:
                 class_ready.arrived()
