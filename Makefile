@@ -62,7 +62,7 @@ test: lint browser servers
 test-fast: lint
 	$(BIN)/python -m pytest -m "not slow and not browser" --numprocesses=2 --dist=loadfile
 
-bench: $(VENV)/.dev-installed browser
+bench: $(VENV)/.dev-installed browser servers
 	$(BIN)/python -m benchmarks.run_benchmarks --output benchmarks/RESULTS.md --readme README.md
 
 clean:
