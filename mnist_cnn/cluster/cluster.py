@@ -6,6 +6,7 @@ cookie secret and the database URL (made once, kept for the next `up`), the HAPr
 
 import os
 import secrets
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +59,8 @@ def start_database(settings: ClusterSettings) -> str:
     os.chmod(settings.folder, 0o755)  # the postgres system user reaches its data folder inside (when root)
     data_dir = settings.folder / "postgres"
     url_file = settings.folder / "database_url"
-    if not data_dir.exists():
+    if not url_file.exists():  # first `up` (or one whose initdb failed): make the server
+        shutil.rmtree(data_dir, ignore_errors=True)
         server = postgres.make_server(data_dir, settings.database_port)
         url_file.touch(mode=0o600)
         url_file.write_text(server.url + "\n")

@@ -77,6 +77,9 @@ def init_server(data_dir: Path, password: str | None = None) -> str:
     password = password or secrets.token_urlsafe(24)
     data_dir.mkdir(mode=0o700)
     give_to_server_user(data_dir)
+    if subprocess.run(as_server_user(["test", "-w", str(data_dir)]), check=False).returncode != 0:
+        raise PostgresError(f"The {SYSTEM_USER} user cannot reach {data_dir} (a folder above it is private to "
+                            f"root?): put the cluster's folder where it can, e.g. --folder /var/tmp/mnist-cluster.")
     password_file = data_dir.parent / ".initdb-password"  # outside the folder: initdb wants it empty
     password_file.write_text(password + "\n")
     give_to_server_user(password_file)
