@@ -5,7 +5,8 @@ The schema lives in mnist_cnn/database/migrations (Alembic): opening a store cre
 
 import errno
 import shutil
-import sqlite3  # noqa: F401 (its errors are what SQLite raises; tests patch sqlite3.connect here)
+import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy
@@ -118,3 +119,36 @@ def create_or_migrate(location) -> None:
         migrate_to_latest(location)
     except DATABASE_ERRORS as error:
         raise MyDigitsDatabaseError(describe_database_error(error, location)) from error
+
+
+@contextmanager
+def open_connection(path: Path):
+    """A plain sqlite3 connection to a SQLite file (autocommit; errors become MyDigitsDatabaseError).
+
+    For code written before the shared database: it works on the default SQLite file only. New tables belong in an
+    Alembic revision (mnist_cnn/database/migrations/versions) and their queries in run_in_transaction, which
+    works on PostgreSQL too.
+    """
+    try:
+        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+    except (sqlite3.Error, OSError) as error:
+        raise MyDigitsDatabaseError(describe_database_error(error, path)) from error
+    try:
+        yield connection
+    except (sqlite3.Error, OSError) as error:
+        raise MyDigitsDatabaseError(describe_database_error(error, path)) from error
+    finally:
+        connection.close()
+
+
+@contextmanager
+def write_transaction(connection: sqlite3.Connection):
+    """BEGIN IMMEDIATE ... COMMIT on an open_connection (other writers wait)."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        if connection.in_transaction:
+            connection.rollback()
+        raise
+    connection.execute("COMMIT")
