@@ -14,7 +14,7 @@ from mnist_cnn.database.advisory_lock import is_lock_held
 from mnist_cnn.jobs.guard import JOB_LOCK_KEY, DatabaseJobLock, StoreLockedError, acquire_job_lock
 from mnist_cnn.store import list_version
 from mnist_cnn.store.model_store import ModelStore
-from tests.support.server import copy_bundled_models
+from tests.support.server import PROJECT_ROOT, copy_bundled_models
 
 # A holder of the job lock in another process, killed with SIGKILL mid-job.
 HOLDER = """
@@ -36,7 +36,7 @@ def shared_database(postgres_url, monkeypatch):
 
 def test_one_job_lock_across_servers_and_released_when_its_holder_dies(shared_database, tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, shared_database], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": os.getcwd()})
+                              env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(StoreLockedError, match="Another training job"):

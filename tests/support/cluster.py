@@ -54,6 +54,7 @@ class ReadingSession(StudentSession):
         self.reading = PageReading()
 
     def handle_delta(self, delta) -> None:
+        """What StudentSession notes, and the element's metric or selectbox options."""
         super().handle_delta(delta)
         if delta.WhichOneof("type") != "new_element":
             return
