@@ -10,7 +10,7 @@ p95, and the CPU per stroke of the replicas, of PostgreSQL and of HAProxy.
 import argparse
 import asyncio
 import json
-import tempfile
+import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -105,6 +105,7 @@ def measure_replicas(students: int = STUDENTS, seconds: float = SECONDS) -> dict
                 "two_replicas_via_haproxy": measure_class_run(settings.url, pids, students, seconds)}
     finally:
         bring_down(settings)
+        shutil.rmtree(settings.folder, ignore_errors=True)
 
 
 def describe_run(run: dict) -> str:
@@ -130,8 +131,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=STUDENTS)
     parser.add_argument("--seconds", type=float, default=SECONDS)
     arguments = parser.parse_args()
-    with tempfile.TemporaryDirectory():
-        figures = measure_replicas(arguments.students, arguments.seconds)
+    figures = measure_replicas(arguments.students, arguments.seconds)
     print(json.dumps(figures, indent=2))
     for name, value in make_rows(figures):
         print(f"| {name} | {value} |")

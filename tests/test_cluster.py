@@ -8,6 +8,7 @@ through the balancer in Chromium.
 import io
 import os
 import re
+import shutil
 import signal
 import urllib.request
 
@@ -32,6 +33,7 @@ def cluster():
     bring_up(settings)
     yield settings
     bring_down(settings)
+    shutil.rmtree(settings.folder, ignore_errors=True)
 
 
 def database_url(cluster) -> str:
