@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui.lesson_link import (CURRENT_PAGE_KEY, LESSON_KEY, apply_lesson_link, open_linked_page,
                             run_page_and_keep_view, show_share_link)
+from ui.lessons.panel import show_lesson_panel
 from ui.runtime import configure_server_process
 from ui.sidebar import show_sidebar
 from ui.state import init_session_state
@@ -16,12 +17,20 @@ PAGES = [
     ("draw.py", "Draw a digit", ":material/draw:", True),
     ("my_digits.py", "My digits", ":material/collections:", False),
     ("feature_maps.py", "Feature maps", ":material/layers:", False),
+    ("network.py", "Whole network", ":material/hub:", False),
     ("kernels.py", "Kernels", ":material/grid_on:", False),
     ("convolution.py", "Convolution demo", ":material/blur_on:", False),
     ("architecture.py", "Architecture", ":material/account_tree:", False),
+    ("build.py", "Build a network", ":material/construction:", False),
     ("mistakes.py", "Test-set explorer", ":material/error:", False),
+    ("digit_map.py", "Digit map", ":material/scatter_plot:", False),
     ("fool.py", "Fool the model", ":material/theater_comedy:", False),
+    ("decided.py", "How it decided", ":material/psychology:", False),
+    ("ablation.py", "Switch filters off", ":material/toggle_off:", False),
+    ("lessons.py", "Lessons", ":material/school:", False),
+    ("challenge.py", "Class challenge", ":material/trophy:", False),
     ("training.py", "Training", ":material/model_training:", False),
+    ("class_view.py", "Class view", ":material/groups:", False),
 ]
 PAGES_DIR = Path(__file__).parent / "pages"
 DEFAULT_PAGE = next(Path(file).stem for file, _, _, default in PAGES if default)  # its URL path is ""
@@ -41,4 +50,5 @@ open_linked_page(PAGES_DIR, page_name)
 if not st.session_state.get(LESSON_KEY):
     show_sidebar()
 show_share_link(page_name)
+show_lesson_panel(page_name)  # the question of a lesson step whose view this page shows
 run_page_and_keep_view(navigation)  # the address bar follows the view (fragments write after their own changes)

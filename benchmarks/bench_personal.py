@@ -148,6 +148,7 @@ def measure_personalisation(writers=HELD_OUT_WRITERS, ks=KS, finetune_k: int = F
                               ("plain", "instant", "instant_seconds", "mnist_change", "finetuned",
                                "finetune_seconds", "finetune_cpu_seconds", "finetune_mnist_change")}
         results["by_k"][k]["finetuned_writers"] = [row["writer"] for row in rows if "finetuned" in row]
+        results["by_k"][k]["writers_below_plain"] = [row["writer"] for row in rows if row["instant"] < row["plain"]]
     return results
 
 
@@ -158,7 +159,8 @@ def format_rows(results: dict) -> list[tuple[str, str]]:
         plain, instant, seconds = summary["plain"], summary["instant"], summary["instant_seconds"]
         value = (f"plain {plain['mean']:.2%} (worst writer {plain['worst']:.2%}); instant {instant['mean']:.2%} "
                  f"(worst {instant['worst']:.2%}; built in {seconds['mean']:.2f} s, worst {seconds['worst']:.2f} s;"
-                 f" MNIST test change worst {100 * summary['mnist_change']['worst']:+.1f} points)")
+                 f" MNIST test change worst {100 * summary['mnist_change']['worst']:+.1f} points; below plain for "
+                 f"{len(summary.get('writers_below_plain', []))} of {plain['writers']} writers)")
         if summary["finetuned"]:
             tuned, tuned_seconds = summary["finetuned"], summary["finetune_seconds"]
             cpu = summary["finetune_cpu_seconds"]

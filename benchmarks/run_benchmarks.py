@@ -10,7 +10,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from mnist_cnn.data.outliers import UNSEEN_KINDS
+from mnist_cnn.data.outliers import DOODLE_KINDS, UNSEEN_KINDS
 from benchmarks import bench_classroom, bench_replicas, classroom_report  # the class runs, their rows and targets
 from benchmarks.host_cpu import describe_steal, measure_steal_share, read_cpu_ticks
 
@@ -111,6 +111,22 @@ def describe_kept_epochs(epochs_that_fit: int) -> str:
     return f"{epochs_that_fit} of {config.MAX_EPOCHS} epochs fit: older ones thinned"
 
 
+def make_not_a_digit_rows(verdict: dict) -> list[tuple[str, str]]:
+    """One row per kind of non-digit drawing (the doodles in one row, kind by kind), then MNIST's false flags."""
+    flagged = verdict["flagged"]
+    rows = [(f"Not a digit: {kind} flagged{' (kind never trained on)' if kind in UNSEEN_KINDS else ''}",
+             f"{share:.1%} (n ≈ {verdict['per_kind']})")
+            for kind, share in flagged.items() if kind not in DOODLE_KINDS]
+    doodles = {kind.removeprefix("doodle: "): flagged[kind] for kind in DOODLE_KINDS if kind in flagged}
+    if doodles:
+        listed = ", ".join(f"{name} {share:.0%}" for name, share in sorted(doodles.items(), key=lambda item: item[1]))
+        rows.append((f"Not a digit: doodles flagged ({len(doodles)} kinds, none trained on)",
+                     f"{sum(doodles.values()) / len(doodles):.1%} on average (n ≈ {verdict['per_doodle']} each): "
+                     f"{listed}"))
+    return rows + [("Not a digit: MNIST test digits wrongly flagged",
+                    f"{verdict['mnist_test_flagged']:.2%} (n = 10000)")]
+
+
 ROW_BUILDERS = {
     "evaluation": lambda evaluation: [
         ("Active (bundled) model: MNIST test accuracy", f"{evaluation['accuracy']:.2%}"),
@@ -123,10 +139,7 @@ ROW_BUILDERS = {
          f"{figures['accuracy']:.2%} (n = {figures['count']}; worst writer {figures['worst_accuracy']:.1%}; "
          f"{figures['flagged_as_not_digit']:.1%} taken for not a digit)")
         for name, figures in conditions.items()],
-    "not_a_digit": lambda verdict: [
-        (f"Not a digit: {kind} flagged{' (kind never trained on)' if kind in UNSEEN_KINDS else ''}",
-         f"{share:.1%} (n ≈ {verdict['per_kind']})") for kind, share in verdict["flagged"].items()] + [
-        ("Not a digit: MNIST test digits wrongly flagged", f"{verdict['mnist_test_flagged']:.2%} (n = 10000)")],
+    "not_a_digit": lambda verdict: make_not_a_digit_rows(verdict),
     "latency": lambda latency: [
         ("Preprocessing + inference, one drawing", f"median {latency['median_ms']:.1f} ms, "
                                                    f"p95 {latency['p95_ms']:.1f} ms (n = {latency['count']})")],

@@ -96,7 +96,8 @@ def run_blend(arguments: argparse.Namespace) -> int:
     lineage = build_lineage(tuned_metadata, stage, {}, [])
     metadata = build_metadata(model, tuned_metadata["architecture"], tuned_metadata.get("hyperparameters", {}),
                               lineage.pop("history"), lineage.pop("epoch_seconds"), 0.0, evaluation.mean_loss,
-                              evaluation.accuracy, trained_with=command, blend=blend, **lineage)
+                              evaluation.accuracy, trained_with=command, blend=blend, **lineage,
+                              **{key: tuned_metadata[key] for key in ("architecture_spec",) if key in tuned_metadata})
     recorder = make_recorder(store, arguments.tuned, tuned_metadata, x_test, y_test)
     recorder.keep_final(model)  # TUNED's replay, ending on the blend's weights
     stored = store.save(model, metadata, arguments.name, replace_default=arguments.replace_default,

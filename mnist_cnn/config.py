@@ -16,12 +16,19 @@ PENDIGITS_PATHS = tuple(Path(path) for path in (
     PROJECT_ROOT.parent / "shared" / "data" / "pendigits" / "pendigits-train.jsonl.gz",
 ))
 
+# Letters as stroke lists (public Hershey fonts) for non-digit drawings; see benchmarks/extract_letter_strokes.py.
+LETTER_STROKES_PATH = PROJECT_ROOT / "data" / "letter-strokes.json.gz"
+
 # Where stored models live; the bundled default is `<MODELS_DIR>/<DEFAULT_MODEL_NAME>.keras`.
 MODELS_DIR = Path(os.environ.get("MNIST_CNN_MODELS", PROJECT_ROOT / "models"))
 DEFAULT_MODEL_NAME = "default"
 
 # Where the user's labelled drawings are kept (SQLite), created on first use.
 USER_DATA_DIR = Path(os.environ.get("MNIST_CNN_USER_DATA", PROJECT_ROOT / "user_data"))
+
+# Lessons that check answers (.toml files): the shipped ones, and a folder a teacher drops more into (none if unset).
+SHIPPED_LESSONS_DIR = PROJECT_ROOT / "mnist_cnn" / "lessons" / "library"
+LESSONS_DIR = Path(os.environ["MNIST_CNN_LESSONS_DIR"]) if os.environ.get("MNIST_CNN_LESSONS_DIR") else None
 
 # What the app reads: a square canvas of CANVAS_SIZE CSS pixels (the Draw page's, and every rendering of pen digits
 # and non-digits made to look like it), classified into NUM_CLASSES digits.
@@ -44,6 +51,9 @@ MAX_COLLECTION_DIGITS = 2_000  # drawings one collection may hold (checked on ev
 MAX_COLLECTIONS = 500          # collections one server may hold
 MAX_FINETUNE_DIGITS = 1_000    # fine-tuning uses at most this many of a collection's newest drawings
 MAX_DIGITS_UPLOAD_MB = 4       # the My digits .npz uploader's own size limit (2,000 digits are ~1.6 MB unpacked)
+MAX_NON_DIGIT_FLAGS = 2_000    # "not a digit" flags (It got this wrong) the server keeps, everyone's together
+MAX_CHALLENGE_ATTEMPTS = 5_000  # class-challenge attempts the server keeps, everyone's together
+MAX_CLASS_VIEW_DRAWINGS = 20_000  # the class view reads at most this many drawings (collection by collection)
 
 # Bounds on a training job started from the UI (with MAX_EPOCHS, MIN/MAX_TRAIN_SUBSET and MAX_BATCH_SIZE).
 MIN_BATCH_SIZE = 8
@@ -107,3 +117,17 @@ JOB_START_WINDOW_SECONDS = 5 * 60
 MAX_UPLOADED_FILES_PER_SESSION = 8
 MAX_UPLOADED_BYTES_PER_SESSION = 20 * 1024 * 1024
 MAX_UPLOADED_BYTES_HELD = 200 * 1024 * 1024
+
+# Bounds on a network built on the Build page (mnist_cnn/model/layer_spec.py): its layer list is untrusted input,
+# checked where it is edited, where a job starts and again in the worker. The six architectures take at most 14 rows,
+# 232K parameters and 22M FLOPs; the caps admit about twice that, so a built network trains within the job time limit.
+MAX_BUILT_LAYERS = 24                  # rows in a built layer list (the output layer, dense 10, is added to them)
+MAX_BUILT_PARAMETERS = 1_000_000       # weights and statistics of the whole network
+MAX_BUILT_FLOPS = 50_000_000           # floating-point operations per image (a multiply-add counts two)
+MAX_BUILT_ACTIVATION = 200_000         # numbers in any one layer's output, per image
+MAX_BUILT_FILTERS = 256                # filters in one conv layer
+MAX_BUILT_KERNEL = 7                   # a conv kernel's side
+MAX_BUILT_STRIDE = 3                   # a conv's stride
+MAX_BUILT_POOL = 4                     # a max pooling window's side
+MAX_BUILT_UNITS = 1024                 # units in one dense layer
+MAX_BUILT_DROPOUT = 0.9                # the highest dropout rate

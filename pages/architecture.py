@@ -1,4 +1,4 @@
-"""Architecture page: the active model's layers and parameters, and the maths of each layer, tied to this model."""
+"""Architecture page: the active model's layers and parameters, the maths of each layer, and taking it home."""
 
 import pandas as pd
 import streamlit as st
@@ -7,6 +7,7 @@ from mnist_cnn.model.architectures import ARCHITECTURES
 from mnist_cnn.model.network_maths import count_parameters, describe_layers, match_topics
 from mnist_cnn.plots.network import make_parameter_chart
 from ui.state import require_model
+from ui.take_home import show_take_home
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -51,6 +52,8 @@ stored, model = require_model()
 architecture = stored.metadata.get("architecture", "?")
 st.title("Architecture")
 description = ARCHITECTURES[architecture].description if architecture in ARCHITECTURES else ""
+if stored.metadata.get("architecture_spec"):
+    description = "built on the Build page (Start from: the active model loads its layers there)."
 st.caption(f"Model **{stored.name}** · architecture `{architecture}` · {description}")
 modified_ns = stored.model_path.stat().st_mtime_ns
 show_layer_table(model, describe_layers_cached(str(stored.model_path), modified_ns, model))
@@ -58,3 +61,5 @@ st.header("The maths, layer by layer")
 st.caption("What each kind of layer computes, and where this model uses it. The loss and the optimiser act on "
            "the whole model during training.")
 show_maths(model, stored.metadata)
+st.header("Take it home")
+show_take_home(stored)

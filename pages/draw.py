@@ -12,6 +12,7 @@ from mnist_cnn.plots.probabilities import make_probability_bars
 from mnist_cnn.safety.text import escape_markdown
 from ui.draw.canvas_controls import read_drawing, show_canvas_controls
 from ui.draw.details import show_details
+from ui.draw.flagging import remember_answer, show_flag_picker
 from ui.draw.labelling import forget_drawing, show_canvas_label_picker, show_label_controls
 from ui.draw.neighbours import show_neighbours
 from ui.draw.uploads import decode_uploaded_file
@@ -90,7 +91,10 @@ def show_answer(model, image, source: str) -> None:
     st.session_state["drawing_source"] = source
     show_prediction(classification)
     show_personal_answer(model, model_input, classification, page=source)
+    remember_answer(source, classification.digit, classification.is_digit)  # for "It got this wrong"
     show_label_controls(model_input, image, classification.digit if classification.is_digit else None, source)
+    if source != "canvas":  # the canvas's row is outside the stroke's fragment
+        show_flag_picker(source)
     # The closer looks cost more than all the rest: each computed and drawn only while its switch is on.
     details, what_if, neighbours = (st.session_state.get(key, False) for key in closer_look_keys(source))
     if details:
@@ -149,6 +153,7 @@ with draw_tab:
         show_canvas_controls(CANVAS_KEY)  # Clear, and each stroke sent the moment it ends
     with switches_column:
         show_canvas_label_picker()  # saves whatever the canvas holds: a stroke changes and resends none of it
+        show_flag_picker("canvas")  # "It got this wrong": files it in the collection and the class set
         show_answer_switches("canvas")
     show_canvas_and_answer(model)
 with upload_tab:

@@ -2,7 +2,8 @@
 
 Items 1-6, 8 and 9 of issue 17 on a model that is not the bundled one: what-if and neighbours (Draw), the traced
 unit and an enlarged channel (Feature maps), what a filter looks for (Kernels), step by step (Convolution demo),
-fooling it (Fool), and taking it home (Training); each page is opened by a link naming the model."""
+fooling it (Fool), and taking it home (Training); each page is opened by a link naming the model. Items 3 and 6 of
+issue 31 too: the whole network at once and the digit map."""
 
 import cv2
 import numpy as np
@@ -49,6 +50,18 @@ def test_feature_maps_trace_a_unit_and_enlarge_a_channel(fresh_model):
     assert app.number_input(key=f"feature_maps_enlarge_channel_{pool.name}").value == 3
     assert app.number_input(key=f"trace_channel_{conv.name}").value == 2
     assert any(f"Receptive field of {conv.name} (9, 20)" in item.value for item in app.caption)
+
+
+def test_the_whole_network_and_the_digit_map_open_the_fresh_model(fresh_model, monkeypatch):
+    from ui.digit_map import maps
+
+    pool = next(layer for layer in fresh_model if layer.kind == "pool")
+    app = open_link({"page": "network", "digit": "4", "layer": pool.name, "channel": "7"})
+    assert any(item.value.startswith(pool.description) for item in app.caption)  # the picked map, opened
+    monkeypatch.setattr(maps, "SAMPLE_SIZE", 120)  # a small t-SNE map
+    app = open_link({"page": "digit_map", "layer": pool.name, "method": "t-sne"})
+    assert app.selectbox(key="digit_map_layer").value == pool.name
+    assert any("nearest map digits" in item.value for item in app.caption)
 
 
 def test_kernels_show_what_a_filter_looks_for(fresh_model):

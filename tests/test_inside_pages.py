@@ -1,4 +1,5 @@
-"""The look-inside pages (feature maps, kernels, convolution demo, architecture) run in AppTest and show figures."""
+"""The look-inside pages (feature maps, kernels, convolution demo, architecture, how it decided, switch filters off,
+whole network, digit map) run in AppTest and show figures."""
 
 
 import matplotlib.pyplot as plt
@@ -12,7 +13,9 @@ from mnist_cnn.model.architectures import build_model
 from tests.support.apptest import open_app_page
 from tests.support.stores import make_untrained_store
 
-PAGES = ["pages/feature_maps.py", "pages/kernels.py", "pages/convolution.py", "pages/architecture.py"]
+PAGES = ["pages/feature_maps.py", "pages/kernels.py", "pages/convolution.py", "pages/architecture.py",
+         "pages/decided.py", "pages/ablation.py",
+         "pages/network.py", "pages/digit_map.py"]
 APP_PATH = config.PROJECT_ROOT / "app.py"
 TIMEOUT = 180  # seconds per run: the machine is small and shared
 

@@ -9,8 +9,8 @@ from mnist_cnn import config
 from mnist_cnn.lessons.link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
                                     decode_drawing, decode_value, encode_drawing, leave_out_defaults, make_link,
                                     parse_options, parse_query, restore_defaults, select_link_parameters)
-from mnist_cnn.lessons.options import (BOOL, CHOICE, FLOAT, LAYER, MODEL, PAGE_OPTIONS, make_draw_options, option_key,
-                                       page_option)
+from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, HIDDEN, LAYER, LESSON, MODEL, PAGE_OPTIONS,
+                                       make_draw_options, option_key, page_option)
 
 
 def test_a_view_round_trips_through_its_link():
@@ -58,6 +58,12 @@ def make_sample_state(page: str) -> dict:
             value = round((option.low + option.high) / 3, 2)
         elif option.kind == MODEL:
             value = "tiny-model_2"
+        elif option.kind == CHANNELS:
+            value = [1, 5, 12]
+        elif option.kind == LESSON:  # a lesson's name, which other options' keys name
+            value = layers[name] = "what-a-cnn_sees"
+        elif option.kind == HIDDEN:
+            value = "dense_1"  # any hidden layer, a dense one too
         else:
             value = int(option.high) if option.high < 100 else 5
         state[option.key.format(**layers)] = value
@@ -72,7 +78,8 @@ def test_every_pages_widgets_round_trip_through_a_link(page):
     parsed, problems = parse_query(query)
     values, option_problems = parse_options(parsed.page, query)
     assert problems == [] and option_problems == []
-    assert values == state and set(state) == {option.key.format(layer="conv_2", trace_layer="conv_3")
+    assert values == state and set(state) == {option.key.format(layer="conv_2", trace_layer="conv_3",
+                                                                open="what-a-cnn_sees")
                                                for option in PAGE_OPTIONS[page].values()}
 
 
@@ -121,12 +128,12 @@ def test_hostile_or_wrong_values_are_ignored_with_a_short_reason(page, name, tex
     assert values == {} and len(problems) == 1 and len(problems[0]) < 200
 
 
-def test_page_options_never_reuse_the_links_own_parameters_and_name_existing_layers():
+def test_page_options_never_reuse_the_links_own_parameters_and_name_existing_layers_or_lessons():
     for page, options in PAGE_OPTIONS.items():
         assert not set(options) & set(VIEW_PARAMETERS), page
         for option in options.values():
             assert set(TEMPLATE_PATTERN.findall(option.key)) <= {name for name, other in options.items()
-                                                                  if other.kind == LAYER}, option.key
+                                                                  if other.kind in (LAYER, LESSON)}, option.key
 
 
 def test_values_a_link_cannot_hold_are_left_out_of_it():
@@ -181,3 +188,16 @@ def test_each_widget_starts_at_the_default_its_link_leaves_out():
     assert option_key("kernels", "filter", layer="conv2") == "filter_views_channel_conv2"
     assert make_draw_options("upload")["right"].key == "what_if_right_upload"
     assert make_draw_options("canvas") == PAGE_OPTIONS["draw"]
+
+
+def test_a_list_of_channels_travels_sorted_and_is_checked_against_the_model():
+    assert build_options("ablation", {"ablation_layer": "conv2", "ablation_off_conv2": [12, 3, 3]}) == {
+        "layer": "conv2", "off": "3,12"}
+    assert build_options("ablation", {"ablation_layer": "conv2", "ablation_off_conv2": []}) == {"layer": "conv2"}
+    values, problems = parse_options("ablation", {"layer": "conv2", "off": "12,3"}, layers={"conv2": 32})
+    assert problems == [] and values == {"ablation_layer": "conv2", "ablation_off_conv2": [3, 12]}
+    values, problems = parse_options("ablation", {"layer": "conv2", "off": "3,32"}, layers={"conv2": 32})
+    assert values == {"ablation_layer": "conv2"} and problems == ["off 32 is not a channel of conv2 (it has 32)"]
+    for text in ("3,,4", "3;4", "-1", "", "1,2,"):
+        values, problems = parse_options("ablation", {"layer": "conv2", "off": text})
+        assert "ablation_off_conv2" not in values and "is not a list of channels" in problems[0], text

@@ -118,7 +118,8 @@ CHANNEL_IDS = [f"{page}-{name}" for page, name, _ in CHANNELS]
 
 def test_every_channel_option_is_found():
     assert {(page, name) for page, name, _ in CHANNELS} == {("feature_maps", "channel"),
-                                                           ("feature_maps", "trace_channel"), ("kernels", "filter")}
+                                                           ("feature_maps", "trace_channel"), ("kernels", "filter"),
+                                                           ("network", "channel")}
 
 
 @pytest.mark.parametrize(("page", "name", "layer"), CHANNELS, ids=CHANNEL_IDS)

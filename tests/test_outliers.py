@@ -1,10 +1,12 @@
-"""Non-digit drawings: every kind draws ink on the canvas, and digit-like letters are never among them."""
+"""Non-digit drawings: every kind draws ink, letters come from stroke data, digit-like letters are left out."""
 
 import numpy as np
 import pytest
 
 from mnist_cnn.config import CANVAS_SIZE
+from mnist_cnn.data import letters as letters_module
 from mnist_cnn.data import outliers
+from mnist_cnn.data.doodles import DOODLES, make_doodle
 from mnist_cnn.data.pendigits import PenDigit
 
 PAIR = [PenDigit(1, "w1", (np.array([[0.0, 0.0], [0.0, 10.0]]),)),
@@ -24,9 +26,45 @@ def test_every_shape_has_strokes(shape):
     assert strokes and all(stroke.ndim == 2 and stroke.shape[1] == 2 for stroke in strokes)
 
 
-def test_letters_that_look_like_digits_are_not_outliers():
-    assert not set("OISZBgql") & set(outliers.LETTERS)
-    assert set("AKMWXkx") <= set(outliers.LETTERS)
+@pytest.mark.parametrize("hand", ["print", "script", "greek"])
+def test_letters_that_look_like_digits_are_not_outliers(hand):
+    letters = {letter for _, letter in letters_module.list_letters(hand)}
+    if hand == "greek":  # keyed by the Latin letter the font puts them on: omicron on "o", iota on "i", ...
+        assert not letters_module.DIGIT_LIKE_GREEK & letters and len(letters) >= 20
+    else:
+        assert not set("OISZBgql") & letters and {"A", "K", "M", "W", "x"} <= letters
+
+
+@pytest.mark.parametrize("name", sorted(DOODLES))
+def test_every_doodle_has_strokes_that_vary(name):
+    first, second = (make_doodle(name, np.random.default_rng(seed)) for seed in (0, 1))
+    assert first and all(stroke.ndim == 2 and stroke.shape[1] == 2 and len(stroke) >= 2 for stroke in first)
+    assert not all(np.array_equal(a, b) for a, b in zip(first, second)) or len(first) != len(second)
+
+
+def test_script_letters_come_from_stroke_data_not_a_text_renderer():
+    """Each script letter is the bundled Hershey glyph: joined-up (the 'a' is one stroke with its tail), whatever
+    OpenCV is installed, and two draws of the same seed give the same picture."""
+    fonts = letters_module.load_letter_fonts()
+    assert {name for name, font in fonts.items() if font["hand"] == "script"} == {"scripts", "scriptc", "cursive"}
+    assert len(fonts["scripts"]["letters"]["a"]) == 1 and len(fonts["scripts"]["letters"]["a"][0]) > 15
+    first, second = (outliers.draw_outlier_of_kind("script letters", np.random.default_rng(3), PAIR) for _ in "ab")
+    assert np.array_equal(first, second)
+
+
+def test_wobble_bends_strokes_but_keeps_their_ends_near():
+    stroke = np.array([[0.0, 0.0], [100.0, 0.0]])
+    bent = outliers.wobble([stroke], np.random.default_rng(0))[0]
+    assert len(bent) > 2 and np.abs(bent[:, 1]).max() > 0
+    assert np.linalg.norm(bent[0] - stroke[0]) < 1e-9 and np.linalg.norm(bent[-1] - stroke[-1]) < 1e-9
+
+
+def test_doodles_and_unseen_letters_are_never_trained_on():
+    from mnist_cnn.data.extra_training_data import OUTLIER_SHARES
+
+    assert set(OUTLIER_SHARES) == set(outliers.TRAINED_KINDS)
+    assert not set(outliers.TRAINED_KINDS) & set(outliers.UNSEEN_KINDS)
+    assert set(outliers.DOODLE_KINDS) <= set(outliers.UNSEEN_KINDS)
 
 
 def test_unknown_kinds_are_refused():

@@ -4,6 +4,7 @@ import secrets
 
 import streamlit as st
 
+from mnist_cnn.my_digits.class_set import CLASS_SET, is_reserved
 from mnist_cnn.my_digits.collections import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError,
                                              validate_collection_name)
 from mnist_cnn.safety.rate_limit import RateLimitError
@@ -11,6 +12,7 @@ from mnist_cnn.safety.text import escape_markdown
 from ui import limits
 from ui.my_digits_store import my_digits_store
 from ui.ownership import get_owner_secret, write_owner_cookie
+from ui.teacher import is_teacher
 
 # Session-state keys: the current collection, the picker widget, the new-name field, its suggestion, a notice.
 COLLECTION_KEY = "collection"
@@ -82,6 +84,9 @@ def choose_collection(collection: str) -> None:
 def create_owned_collection(name: str) -> str:
     """Switch to an existing collection of this name, or create one owned by this browser (rate-limited)."""
     store = my_digits_store()
+    if is_reserved(name) and not is_teacher():
+        raise MyDigitsError(f"{CLASS_SET!r} is the class's shared set (filled by \"It got this wrong\" on the Draw "
+                            f"page): pick another name.")
     if store.has_collection(name):
         return validate_collection_name(name)
     limits.acquire_new_collection()  # before creating, so that sessions creating at once are all counted
@@ -125,7 +130,8 @@ def show_collection_picker() -> None:
             current = DEFAULT_COLLECTION
             choose_collection(current)
         st.session_state[PICKER_KEY] = current
-        st.selectbox("Collection", names, key=PICKER_KEY,
+        shown = [name for name in names if name != CLASS_SET or name == current or is_teacher()]  # the class set
+        st.selectbox("Collection", shown, key=PICKER_KEY,
                      on_change=lambda: choose_collection(st.session_state[PICKER_KEY]),
                      help="Your labelled drawings: the Draw page saves into it, My digits shows it, fine-tuning "
                           "learns from it. Bookmark the page to come back to it.")

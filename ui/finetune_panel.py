@@ -18,10 +18,11 @@ from ui.state import active_stored_model, get_store
 FINETUNE_DEFAULTS = make_finetune_settings()
 
 
-def start_finetune_job(base_name: str, architecture: str) -> bool:
-    """Start a fine-tuning job of base_name on MNIST + My digits; False (with a notice) if it cannot start."""
+def start_finetune_job(base_name: str, architecture: str, collection: str | None = None) -> bool:
+    """Start a fine-tuning job of base_name on MNIST + a collection (the current one unless given); False (with a
+    notice) if it cannot start."""
     settings = make_finetune_settings(architecture=architecture, base_model=base_name,
-                                      collection=get_current_collection())
+                                      collection=collection or get_current_collection())
     spec = JobSpec(settings, kind="finetune", options={"user_digits_path": str(my_digits_store().path)})
     return start_job_or_explain(spec, "Cannot fine-tune") is not None
 

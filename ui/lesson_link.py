@@ -14,7 +14,9 @@ from ui.state import active_model, get_store
 
 # The test-digit index each page keeps (page URL path -> session key), and this module's session keys.
 PAGE_INDEX_KEYS = {"feature_maps": "feature_maps_test_index", "convolution": "convolution_test_index",
-                   "fool": "fool_test_index"}
+                   "fool": "fool_test_index", "decided": "decided_test_index",
+                   "ablation": "ablation_test_index",
+                   "network": "network_test_index", "digit_map": "digit_map_test_index"}
 APPLIED_KEY, LESSON_KEY, PAGE_KEY = "lesson_link_applied", "lesson_mode", "lesson_link_page"
 CURRENT_PAGE_KEY = "lesson_link_current_page"  # the page shown (app.py sets it; fragments read it)
 PAGE_RUNNING_KEY = "lesson_link_page_running"  # True while a full run runs the page: its end writes the URL

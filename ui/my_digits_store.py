@@ -1,9 +1,10 @@
-"""The shared store of the user's labelled drawings: one MyDigitsStore per database and process."""
+"""The shared stores of the user's labelled drawings: one MyDigitsStore (and ClassRecords) per database and process."""
 
 import streamlit as st
 
 from mnist_cnn import config
 from mnist_cnn.database import database_location
+from mnist_cnn.my_digits.class_records import ClassRecords
 from mnist_cnn.my_digits.collections import DATABASE_NAME, MyDigitsStore
 
 
@@ -13,6 +14,22 @@ def get_my_digits_store(path: str) -> MyDigitsStore:
     return MyDigitsStore(path)
 
 
+def database_path() -> str:
+    """The shared database's URL (MNIST_CNN_DATABASE_URL), else the SQLite file in the user-data folder."""
+    return database_location() or str(config.USER_DATA_DIR / DATABASE_NAME)
+
+
 def my_digits_store() -> MyDigitsStore:
-    """The store in the shared database (MNIST_CNN_DATABASE_URL), else in the configured user-data folder."""
-    return get_my_digits_store(database_location() or str(config.USER_DATA_DIR / DATABASE_NAME))
+    """The drawings store in the configured database."""
+    return get_my_digits_store(database_path())
+
+
+@st.cache_resource
+def get_class_records(path: str) -> ClassRecords:
+    """One ClassRecords ("not a digit" flags, challenge attempts) per database and process."""
+    return ClassRecords(path)
+
+
+def class_records() -> ClassRecords:
+    """The class records in the configured database."""
+    return get_class_records(database_path())

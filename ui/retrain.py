@@ -8,8 +8,11 @@ import streamlit as st
 from mnist_cnn import config
 from mnist_cnn.jobs import CANCELLED, FAILED, FINISHED, JobSpec, get_job_manager
 from mnist_cnn.model.architectures import ARCHITECTURES, build_model
+from mnist_cnn.model.built_network import BUILT_ARCHITECTURE
 from mnist_cnn.plots.training import make_live_chart
 from mnist_cnn.training.settings import LR_SCHEDULES, PANEL_SETTINGS
+from ui.built_architecture import (count_built_parameters, describe_built, list_panel_architectures,
+                                   offer_active_models_layers, read_built_spec)
 from ui.finetune_panel import show_finetune_block, show_finetune_report
 from ui.job_start import start_job_or_explain
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
@@ -206,6 +209,7 @@ def read_spec() -> JobSpec:
         QUICK_SETTINGS, architecture=state["retrain_architecture"], epochs=int(state["retrain_epochs"]),
         batch_size=int(state["retrain_batch_size"]), learning_rate=float(state["retrain_learning_rate"]),
         lr_schedule=state["retrain_schedule"], augment=bool(state["retrain_augment"]),
+        architecture_spec=read_built_spec() if state["retrain_architecture"] == BUILT_ARCHITECTURE else None,
         train_subset=int(state["retrain_subset"]) if state["retrain_size"] == "Subset" else None))
 
 
@@ -222,11 +226,15 @@ def show_settings() -> None:
     """The settings and the Start button; changing a setting reruns only this block."""
     for key, value in PANEL_DEFAULTS.items():
         st.session_state.setdefault(key, value)
-    counts = count_architecture_parameters()
-    architecture = st.selectbox("Architecture", list(ARCHITECTURES), key="retrain_architecture",
+    options = list_panel_architectures()
+    counts = {**count_architecture_parameters(), **count_built_parameters()}
+    architecture = st.selectbox("Architecture", options, key="retrain_architecture",
                                 format_func=lambda name: f"{name} ({counts[name]:,})",
-                                help="Each network's name and parameter count.")
-    st.caption(f"**{counts[architecture]:,} parameters.** {ARCHITECTURES[architecture].description}")
+                                help="Each network's name and parameter count; 'built' is yours, from the Build "
+                                     "page.")
+    description = describe_built() if architecture == BUILT_ARCHITECTURE else ARCHITECTURES[architecture].description
+    st.caption(f"**{counts[architecture]:,} parameters.** {description}")
+    offer_active_models_layers()
     st.number_input(f"Epochs (1–{config.MAX_EPOCHS})", min_value=1, max_value=config.MAX_EPOCHS,
                     step=1, key="retrain_epochs")
     st.select_slider("Batch size", BATCH_SIZES, key="retrain_batch_size")

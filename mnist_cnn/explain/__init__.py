@@ -1,1 +1,1 @@
-"""Looking inside a network: feature maps, kernels, convolutions, receptive fields, attacks, embeddings."""
+"""Looking inside a network: feature maps, kernels, convolutions, receptive fields, attacks, embeddings, attribution."""

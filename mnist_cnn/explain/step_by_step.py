@@ -1,6 +1,5 @@
 """The operations of a CNN worked out in NumPy with their live numbers: convolution, ReLU, max pooling, softmax."""
 
-import weakref
 from dataclasses import dataclass
 
 import keras
@@ -8,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_cnn.inputs.images import to_image_batch
-from mnist_cnn.model.forward import compute_logits, get_compiled
+from mnist_cnn.model.forward import get_logits_function
 
 # The pooling the demo applies after ReLU: 2×2 windows, stride 2 (as in the keras example network).
 POOL_SIZE = 2
@@ -111,18 +110,7 @@ def compute_softmax_steps(logits: np.ndarray) -> SoftmaxSteps:
     return SoftmaxSteps(logits, shifted, exponentials, total, exponentials / total)
 
 
-def make_logits_function(model: keras.Model):
-    """model's logits (the scores before its softmax), compiled with tf.function (holding the model weakly)."""
-    model_reference = weakref.ref(model)
-
-    @tf.function(reduce_retracing=True, autograph=False)
-    def read(batch):
-        return compute_logits(model_reference(), batch)  # (batch, 10)
-
-    return read
-
-
 def read_logits(model: keras.Model, image: np.ndarray) -> np.ndarray:
     """The (10,) logits the model computes for a (28, 28) image in [0, 1]."""
-    read = get_compiled(model, "logits", make_logits_function)
+    read = get_logits_function(model)
     return np.asarray(read(tf.constant(to_image_batch(image))))[0].astype("float64")

@@ -1,5 +1,7 @@
 """The one place that converts digit images: model batches, checks, [0, 1] scaling, uint8 and display sizes."""
 
+import base64
+
 import cv2
 import numpy as np
 
@@ -72,3 +74,16 @@ def fit_into_square(image: np.ndarray, size: int) -> np.ndarray:
     top, left = (size - resized.shape[0]) // 2, (size - resized.shape[1]) // 2
     square[top:top + resized.shape[0], left:left + resized.shape[1]] = resized
     return square
+
+
+def to_png_data_url(image: np.ndarray) -> str:
+    """A grey (height, width) or RGB (height, width, 3) image, uint8 or [0, 1] floats, as a PNG data URL."""
+    image = to_uint8(image)
+    if image.ndim == 3 and image.shape[-1] == 3:
+        image = image[:, :, ::-1]  # OpenCV writes BGR
+    elif image.ndim != 2:
+        raise ValueError(f"expected a (height, width) or (height, width, 3) image, got shape {image.shape}")
+    written, encoded = cv2.imencode(".png", np.ascontiguousarray(image))
+    if not written:
+        raise ValueError(f"could not encode an image of shape {image.shape} as PNG")
+    return "data:image/png;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")

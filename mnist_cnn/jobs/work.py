@@ -51,6 +51,10 @@ def describe_outcome(stored) -> dict:
 
 def run_training_work(spec, store, reporter) -> dict:
     """Load MNIST, then train (fresh or from spec.settings.base_model), evaluate and save: train_and_save."""
+    if spec.settings.architecture_spec is not None:  # a built network's layers, checked again where they are built
+        from mnist_cnn.model.layer_spec import validate_spec
+
+        validate_spec(spec.settings.architecture_spec)
     reporter.phase("loading data")
     from mnist_cnn.data.mnist import load_mnist
     from mnist_cnn.training.run import train_and_save

@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 import numpy as np
 
 from mnist_cnn.config import DEFAULT_MODEL_NAME
-from mnist_cnn.lessons.options import BOOL, CHOICE, FLOAT, INT, LAYER, MODEL, PAGE_OPTIONS, ViewOption
+from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, HIDDEN, INT, LAYER, LESSON, MODEL,
+                                       PAGE_OPTIONS, ViewOption)
 from mnist_cnn.store.model_store import NAME_PATTERN
 
 # A drawing travels as 16 grey levels, two pixels a byte: 392 bytes, 523 URL-safe base64 characters.
@@ -27,6 +28,8 @@ MAX_OPTION_LENGTH = 60
 INTEGER_PATTERN = re.compile(r"-?[0-9]{1,6}")
 DECIMAL_PATTERN = re.compile(r"-?[0-9]{1,4}(\.[0-9]{1,6})?")
 LAYER_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,60}")
+CHANNELS_PATTERN = re.compile(r"[0-9]{1,4}(,[0-9]{1,4})*")
+LESSON_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # a lesson file's name, without .toml
 TEMPLATE_PATTERN = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -116,9 +119,15 @@ def encode_value(option: ViewOption, value) -> str | None:
         return str(int(value)) if option.low <= value <= option.high else None
     if option.kind == FLOAT and isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
         return f"{float(value):g}" if option.low <= value <= option.high else None
-    if option.kind == LAYER and isinstance(value, str) and LAYER_PATTERN.fullmatch(value):
+    if option.kind in (LAYER, HIDDEN) and isinstance(value, str) and LAYER_PATTERN.fullmatch(value):
         return value
     if option.kind == MODEL and isinstance(value, str) and NAME_PATTERN.fullmatch(value):
+        return value
+    if option.kind == CHANNELS and isinstance(value, (list, tuple)) and value:
+        if all(isinstance(item, (int, np.integer)) and not isinstance(item, bool) for item in value):
+            if option.low <= min(value) and max(value) <= option.high:
+                return ",".join(str(int(item)) for item in sorted(set(value)))
+    if option.kind == LESSON and isinstance(value, str) and LESSON_NAME_PATTERN.fullmatch(value):
         return value
     return None
 
@@ -134,14 +143,22 @@ def decode_value(option: ViewOption, text: str):
         return int(text)
     if option.kind == FLOAT and DECIMAL_PATTERN.fullmatch(text) and option.low <= float(text) <= option.high:
         return float(text)
-    if option.kind == LAYER and LAYER_PATTERN.fullmatch(text):
+    if option.kind in (LAYER, HIDDEN) and LAYER_PATTERN.fullmatch(text):
         return text
     if option.kind == MODEL and NAME_PATTERN.fullmatch(text):
+        return text
+    if option.kind == CHANNELS and CHANNELS_PATTERN.fullmatch(text):
+        channels = sorted({int(part) for part in text.split(",")})
+        if channels[-1] <= option.high:
+            return channels
+    if option.kind == LESSON and LESSON_NAME_PATTERN.fullmatch(text):
         return text
     if option.kind == CHOICE:
         raise ValueError(f"is not one of {', '.join(code for code, _ in option.choices)}")
     if option.kind in (INT, FLOAT):
         raise ValueError(f"is not a number from {option.low:g} to {option.high:g}")
+    if option.kind == CHANNELS:
+        raise ValueError(f"is not a list of channels from 0 to {option.high:g} such as 3,5,12")
     raise ValueError("is not valid")
 
 
@@ -198,8 +215,10 @@ def parse_options(page: str | None, params: Mapping[str, str],
             problems.append(f"{name} needs {', '.join(TEMPLATE_PATTERN.findall(options[name].key))} as well")
             continue
         layer = next(iter(TEMPLATE_PATTERN.findall(options[name].key)), None)
-        if options[name].channel and layers is not None and value >= layers[texts[layer]]:
-            problems.append(f"{name} {value} is not a channel of {texts[layer]} (it has {layers[texts[layer]]})")
+        highest = max(value) if options[name].kind == CHANNELS else value
+        if (options[name].channel or options[name].kind == CHANNELS) and layers is not None \
+                and highest >= layers[texts[layer]]:
+            problems.append(f"{name} {highest} is not a channel of {texts[layer]} (it has {layers[texts[layer]]})")
             continue
         resolved[key] = value
     return resolved, problems

@@ -3,15 +3,22 @@
 import functools
 from dataclasses import dataclass
 
+from mnist_cnn.challenge.scoring import CHALLENGES
 from mnist_cnn.config import DEFAULT_PEN_WIDTH
 from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS
 from mnist_cnn.explain.attacks import DEFAULT_STEPS
 from mnist_cnn.explain.convolution import KERNEL_PRESETS
+from mnist_cnn.explain.digit_map import MAP_METHODS
 from mnist_cnn.explain.kernels import MEAN_ABSOLUTE
+from mnist_cnn.plots.digit_map import COLOUR_CHOICES
 
-# Kinds of value: a whole number, a decimal, a switch, one of fixed choices, a layer name, a stored model's name.
+# Kinds of value: a whole number, a decimal, a switch, one of fixed choices, a conv or pooling layer's name, a stored
+# model's name, a list of the channels of the layer its key names ("3,5,12" in the URL), a lesson's name, and any
+# hidden layer's name (a Dense layer too: the page checks it against the model).
 INT, FLOAT, BOOL, CHOICE, LAYER, MODEL = "int", "float", "bool", "choice", "layer", "model"
+CHANNELS, LESSON, HIDDEN = "channels", "lesson", "hidden"
 MAX_CHANNELS = 1024  # no page shows a layer with more channels; the model itself is checked when it is known
+MAX_LESSON_STEPS = 30  # a lesson file has at most this many steps (mnist_cnn/lessons/lesson_files.py)
 MAX_MAP_SIDE = 30  # a feature map or convolution output is at most 30 pixels high (28 + 2 · padding 1)
 
 
@@ -51,6 +58,11 @@ def whole(key: str, low: int, high: int, *choices: tuple[str, object], default: 
 def channel(key: str) -> ViewOption:
     """An output channel of the layer the key names ("..._{layer}")."""
     return ViewOption(key, INT, 0, MAX_CHANNELS - 1, channel=True)
+
+
+def channel_list(key: str) -> ViewOption:
+    """Some output channels of the layer the key names ("..._{layer}"), none by default."""
+    return ViewOption(key, CHANNELS, 0, MAX_CHANNELS - 1)
 
 
 def switch(key: str, default: str | None = None) -> ViewOption:
@@ -109,6 +121,17 @@ PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
         "row": whole("trace_row", 0, MAX_MAP_SIDE - 1),
         "col": whole("trace_col", 0, MAX_MAP_SIDE - 1),
     },
+    "network": {
+        "input": pick("network_source", *SOURCES, default="test"),
+        "layer": ViewOption("network_layer", LAYER),
+        "channel": channel("network_channel_{layer}"),
+    },
+    "digit_map": {
+        "input": pick("digit_map_source", *SOURCES, default="test"),
+        "layer": ViewOption("digit_map_layer", HIDDEN),
+        "method": pick("digit_map_method", *labels(*MAP_METHODS), default=labels(*MAP_METHODS)[0][0]),
+        "colour": pick("digit_map_colour", *labels(*COLOUR_CHOICES), default=labels(*COLOUR_CHOICES)[0][0]),
+    },
     "kernels": {
         "layer": ViewOption("kernels_layer_name", LAYER),
         "input": whole("kernels_input_{layer}", 0, MAX_CHANNELS - 1, ("mean", MEAN_ABSOLUTE)),
@@ -134,6 +157,20 @@ PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
         "target": whole("fool_target", 0, 9, default="8"),
         "strength": ViewOption("fool_strength", FLOAT, 0.0, 0.5, default="0.1"),
     },
+    "decided": {
+        "input": pick("decided_source", *SOURCES, default="test"),
+        "explain": whole("decided_class", -1, 9, default="-1"),  # -1: the digit the network predicts
+        "random": switch("decided_randomise", default="0"),
+    },
+    "ablation": {
+        "input": pick("ablation_source", *SOURCES, default="test"),
+        "layer": ViewOption("ablation_layer", LAYER),
+        "off": channel_list("ablation_off_{layer}"),
+        "whole": switch("ablation_whole_layer", default="0"),
+    },
+    "challenge": {
+        "challenge": pick("challenge_choice", *((key, key) for key in CHALLENGES), default=next(iter(CHALLENGES))),
+    },
     "mistakes": {
         "tab": pick("explorer_tab", *labels("Mistakes", "Confusion matrix", "Sample grid", "Compare models"),
                     default="mistakes"),
@@ -144,6 +181,10 @@ PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
         "selected": whole("mistakes_selected_index", 0, 9_999),
         "model_a": ViewOption("compare_first_model", MODEL),
         "model_b": ViewOption("compare_second_model", MODEL),
+    },
+    "lessons": {
+        "open": ViewOption("lessons_open", LESSON),
+        "step": whole("lessons_step_{open}", 1, MAX_LESSON_STEPS),
     },
 }
 

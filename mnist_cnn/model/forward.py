@@ -44,6 +44,23 @@ def get_forward_function(model: keras.Model):
     return get_compiled(model, "forward", make_forward_function)
 
 
+def make_logits_function(model: keras.Model):
+    """compute_logits(model, batch) as a tf.function with a fixed input signature (holding the model weakly)."""
+    signature = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)]  # (batch, 28, 28, 1)
+    model_reference = weakref.ref(model)
+
+    @tf.function(input_signature=signature, autograph=False)
+    def read(batch):
+        return compute_logits(model_reference(), batch)  # (batch, 10)
+
+    return read
+
+
+def get_logits_function(model: keras.Model):
+    """The model's compiled logits (the scores before its softmax), traced once per model whatever the batch size."""
+    return get_compiled(model, "logits", make_logits_function)
+
+
 def run_hidden_layers(model: keras.Model, batch: tf.Tensor, watched_layer=None):
     """One pass through every layer but the last: (the last hidden layer's output, watched_layer's output or None)."""
     outputs, watched = batch, None

@@ -186,7 +186,8 @@ class MyDigitsStore:
         return is_allowed_to_delete(owner_hash, owner_secret, teacher)
 
     def delete_collection(self, name: str) -> int:
-        """Delete a collection and all its drawings (the teacher's action; not the default); return how many."""
+        """Delete a collection, its drawings and its lesson progress (the teacher's action; not the default); how many
+        drawings were deleted."""
         collection = validate_collection_name(name)
         if collection == DEFAULT_COLLECTION:
             raise MyDigitsError(f"The collection {DEFAULT_COLLECTION!r} cannot be deleted (it is where drawings go "
@@ -196,6 +197,7 @@ class MyDigitsStore:
             parameters = {"collection": collection}
             deleted = connection.execute(text("DELETE FROM drawings WHERE collection = :collection"),
                                          parameters).rowcount
+            connection.execute(text("DELETE FROM lesson_progress WHERE collection = :collection"), parameters)
             if not connection.execute(text("DELETE FROM collections WHERE name = :collection"), parameters).rowcount:
                 raise MyDigitsError(f"There is no collection named {collection!r} on this server.")
             return deleted

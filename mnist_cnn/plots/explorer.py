@@ -129,8 +129,11 @@ def make_confusion_frame(confusion: np.ndarray, selected: tuple[int, int] | None
 
 
 def make_confusion_chart(confusion: np.ndarray, selected: tuple[int, int] | None = None,
-                         size: int = 420) -> alt.LayerChart:
-    """A heatmap of counts (rows: true digit, columns: predicted) with a click selection of one cell."""
+                         size: int = 420, counted: str = "test digits") -> alt.LayerChart:
+    """A heatmap of counts (rows: true digit, columns: predicted) with a click selection of one cell.
+
+    counted names what the cells count, in the tooltip ("test digits", "drawings").
+    """
     frame = make_confusion_frame(confusion, selected)
     cell = alt.selection_point(name=CELL_SELECTION, fields=["true", "predicted"], on="click",
                                clear="dblclick", empty=False)
@@ -139,7 +142,7 @@ def make_confusion_chart(confusion: np.ndarray, selected: tuple[int, int] | None
         x=alt.X("predicted:O", title="predicted digit", axis=alt.Axis(orient="top", **axis)),
         y=alt.Y("true:O", title="true digit", axis=alt.Axis(**axis)),
         tooltip=[alt.Tooltip("true:O", title="true digit"), alt.Tooltip("predicted:O", title="predicted"),
-                 alt.Tooltip("count:Q", title="test digits", format=","),
+                 alt.Tooltip("count:Q", title=counted, format=","),
                  alt.Tooltip("share:Q", title="share of this true digit", format=".2%")],
     )
     cells = base.mark_rect(cursor="pointer", strokeWidth=3).encode(

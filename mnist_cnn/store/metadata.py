@@ -44,6 +44,8 @@ def is_finetune_report(value) -> bool:
 FIELD_CHECKS = {
     "name": (lambda value: isinstance(value, str), "a string"),
     "architecture": (lambda value: isinstance(value, str), "a string"),
+    "architecture_spec": (lambda value: isinstance(value, list) and all(isinstance(row, dict) for row in value),
+                          "a list of layers"),
     "created_at": (lambda value: isinstance(value, str), "a date string"),
     "test_accuracy": (lambda value: is_number(value) and 0 <= value <= 1, "a number between 0 and 1"),
     "test_loss": (lambda value: is_number(value) and value >= 0, "a number ≥ 0"),

@@ -1,4 +1,4 @@
-"""Train any registered architecture with progress callbacks and cancellation between batches."""
+"""Train any registered or built architecture with progress callbacks and cancellation between batches."""
 
 import threading
 import time
@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from mnist_cnn.config import NUM_CLASSES
 from mnist_cnn.inputs.images import to_model_batch
-from mnist_cnn.model.architectures import build_model
+from mnist_cnn.model.built_network import build_network
 from mnist_cnn.training.settings import TrainingSettings
 
 
@@ -155,7 +155,8 @@ def train_model(x_train: np.ndarray, y_train: np.ndarray, settings: TrainingSett
     keras.utils.set_random_seed(settings.seed)
     train, validation, train_count = make_datasets(x_train, y_train, settings)
     steps_per_epoch = int(np.ceil(train_count / settings.batch_size))
-    model = initial_model if initial_model is not None else build_model(settings.architecture)
+    model = initial_model if initial_model is not None else build_network(settings.architecture,
+                                                                              settings.architecture_spec)
     loss = "categorical_crossentropy" if settings.uses_soft_targets else "sparse_categorical_crossentropy"
     model.compile(optimizer=make_optimizer(settings, steps_per_epoch), loss=loss, metrics=["accuracy"],
                   steps_per_execution=settings.steps_per_execution)

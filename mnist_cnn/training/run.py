@@ -40,7 +40,8 @@ def load_base(settings: TrainingSettings, store: ModelStore):
     if not settings.base_model:
         return settings, {}, None
     earlier = store.get(settings.base_model).metadata
-    settings = replace(settings, architecture=earlier.get("architecture", settings.architecture))
+    settings = replace(settings, architecture=earlier.get("architecture", settings.architecture),
+                       architecture_spec=earlier.get("architecture_spec"))
     return settings, earlier, store.load(settings.base_model)
 
 
@@ -54,6 +55,11 @@ def make_recorder(store: ModelStore, base_name: str | None, earlier: dict, x_tes
         except SnapshotError:
             pass  # a damaged replay of the base is not worth failing the run for: this run's epochs are kept
     return recorder
+
+
+def describe_built_architecture(settings: TrainingSettings) -> dict:
+    """The metadata that keeps a built network's layer list with its model ({} for a registered architecture)."""
+    return {} if settings.architecture_spec is None else {"architecture_spec": settings.architecture_spec}
 
 
 def ignore_phase(phase: str) -> None:
@@ -107,7 +113,7 @@ def train_and_save(settings: TrainingSettings, store: ModelStore, data=None,
     metadata = build_metadata(model, settings.architecture, settings.to_dict(), lineage.pop("history"),
                               lineage.pop("epoch_seconds"), training.training_seconds, outcome.test_loss,
                               outcome.test_accuracy, trained_with=hooks.trained_with, base_model=settings.base_model,
-                              **lineage, **outcome.extra)
+                              **lineage, **outcome.extra, **describe_built_architecture(settings))
     name = hooks.name or store.new_name(settings.architecture + hooks.name_suffix)
     stored = (hooks.save or store.save)(model, metadata, name, replace_default=hooks.replace_default,
                                         snapshots=recorder.to_arrays())

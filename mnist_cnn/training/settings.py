@@ -26,6 +26,7 @@ class TrainingSettings:
     pen_digit_variants: int = 0           # add each trainable pendigits digit this many times, drawn like canvas
     outlier_count: int = 0                # add this many non-digit drawings, taught to get even probabilities
     base_model: str | None = None         # continue training this stored model (it keeps its architecture)
+    architecture_spec: list | None = None  # a built network's layer list (architecture "built"; see model.layer_spec)
 
     @property
     def uses_soft_targets(self) -> bool:
@@ -69,12 +70,27 @@ def check_range(value, low, high, message: str) -> None:
         raise ValueError(message)
 
 
-def validate_common(settings: TrainingSettings) -> None:
-    """Check the settings every run shares against config's limits."""
+def validate_architecture(settings: TrainingSettings) -> None:
+    """A registered architecture, or "built" with an acceptable layer list (or a stored base model that has one)."""
     from mnist_cnn.model.architectures import ARCHITECTURES
+    from mnist_cnn.model.built_network import BUILT_ARCHITECTURE
+    from mnist_cnn.model.layer_spec import validate_spec
 
+    if settings.architecture == BUILT_ARCHITECTURE:
+        if settings.architecture_spec is not None:
+            validate_spec(settings.architecture_spec)
+        elif settings.base_model is None:
+            raise ValueError("A built architecture needs its list of layers: build one on the Build page.")
+        return
     if settings.architecture not in ARCHITECTURES:
         raise ValueError(f"Unknown architecture {settings.architecture!r}; choose one of {', '.join(ARCHITECTURES)}.")
+    if settings.architecture_spec is not None:
+        raise ValueError(f"A list of layers belongs to a built architecture, not to {settings.architecture!r}.")
+
+
+def validate_common(settings: TrainingSettings) -> None:
+    """Check the settings every run shares against config's limits."""
+    validate_architecture(settings)
     check_range(settings.batch_size, config.MIN_BATCH_SIZE, config.MAX_BATCH_SIZE,
                 f"Batch size must be between {config.MIN_BATCH_SIZE} and {config.MAX_BATCH_SIZE}.")
     if settings.lr_schedule not in LR_SCHEDULES:

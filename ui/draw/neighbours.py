@@ -1,5 +1,7 @@
 """Neighbours and the map (Draw page): the drawing's nearest training digits and its place among test digits."""
 
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
 
@@ -10,6 +12,8 @@ from ui.display import show_figure
 from ui.state import active_stored_model, file_hash, load_model_cached, load_test_set_cached, \
     load_training_set_cached
 
+# The Digit map page (a larger map), linked under this one.
+DIGIT_MAP_PAGE = str(Path(__file__).resolve().parent.parent.parent / "pages" / "digit_map.py")
 # The search bank (the first BANK_SIZE training digits), the map (the first MAP_SIZE test digits), neighbours shown.
 BANK_SIZE = 10_000
 MAP_SIZE = 3_000
@@ -48,3 +52,5 @@ def show_neighbours(model, model_input: np.ndarray, source: str = "canvas") -> N
         st.caption(f"{MAP_SIZE:,} test digits in that same layer, flattened to two dimensions by PCA (the two "
                    f"directions along which they differ most); the black diamond is your drawing. Digits the "
                    f"network finds alike sit together.")
+        st.page_link(DIGIT_MAP_PAGE, label="A larger map: any layer, PCA or t-SNE, each digit's picture on hover",
+                     icon=":material/scatter_plot:")

@@ -14,6 +14,7 @@ from ui.lesson_link import keep_view_in_address_bar
 # The traced unit's layer, channel and pixel: session keys from the lesson-link table.
 ROW_KEY, COL_KEY = option_key("feature_maps", "row"), option_key("feature_maps", "col")
 CLICK_KEY, CHART_KEY = "trace_last_click", "trace_chart"
+OPEN_KEY = "trace_unit_open"  # set by another page (the Whole network) that opens this page to trace a unit
 
 
 def apply_click(event, height: int, width: int) -> bool:
@@ -32,7 +33,8 @@ def apply_click(event, height: int, width: int) -> bool:
 @st.fragment
 def show_trace_unit(model, image: np.ndarray) -> None:
     """An expander: pick a layer, channel and pixel; the input is dimmed outside that pixel's receptive field."""
-    with st.expander("Trace a unit back to the input", icon=":material/my_location:"):
+    with st.expander("Trace a unit back to the input", icon=":material/my_location:",
+                     expanded=bool(st.session_state.get(OPEN_KEY))):
         steps = list_spatial_steps(model)
         layers = [layer for layer in list_feature_layers(model, include_pooling=True)
                   if layer.name in {step.name for step in steps}]

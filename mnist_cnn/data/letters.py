@@ -1,0 +1,44 @@
+"""Letters as a hand would draw them, from stroke data of our own (Hershey fonts), never from a text renderer."""
+
+import functools
+import gzip
+import json
+
+import numpy as np
+
+from mnist_cnn import config
+
+# Letters that look like digits (O like 0, I and l like 1, S like 5, Z like 2, B like 8, g and q like 9, ...)
+# are not outliers: a network may rightly read them as digits.
+DIGIT_LIKE_LETTERS = set("OoQDIiLlJjSsZzBbGgqyTt")
+# Greek letters (keyed by the Latin letter the font puts them on) that look like digits: omicron, iota, zeta,
+# beta, tau, upsilon, theta (like 0 or 8), xi, varsigma, delta (like 6 or 8), nu (like v) kept anyway.
+DIGIT_LIKE_GREEK = set("OoIiZzBbTtYyQqCcDdEePp")
+
+
+@functools.cache
+def load_letter_fonts() -> dict:
+    """{font: {"hand": "print" | "script" | "greek", "letters": {letter: strokes}}} from the bundled file."""
+    with gzip.open(config.LETTER_STROKES_PATH, "rt", encoding="utf-8") as file:
+        fonts = json.load(file)["fonts"]
+    return {name: {"hand": font["hand"],
+                   "letters": {letter: [np.asarray(stroke, dtype=np.float64) for stroke in strokes]
+                               for letter, strokes in font["letters"].items()}}
+            for name, font in fonts.items()}
+
+
+def list_letters(hand: str) -> list[tuple[str, str]]:
+    """(font, letter) pairs of one hand that do not look like digits."""
+    excluded = DIGIT_LIKE_GREEK if hand == "greek" else DIGIT_LIKE_LETTERS
+    pairs = [(name, letter) for name, font in load_letter_fonts().items() if font["hand"] == hand
+             for letter in font["letters"] if letter not in excluded]
+    if not pairs:
+        raise ValueError(f"No letters of the hand {hand!r}; the hands are print, script and greek.")
+    return pairs
+
+
+def make_letter(hand: str, rng: np.random.Generator) -> list[np.ndarray]:
+    """The strokes of a random letter of one hand (font units, y down)."""
+    pairs = list_letters(hand)
+    font, letter = pairs[int(rng.integers(len(pairs)))]
+    return [stroke.copy() for stroke in load_letter_fonts()[font]["letters"][letter]]

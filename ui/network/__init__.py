@@ -1,0 +1,1 @@
+"""Parts of the Whole network page: the cached forward pass, clicks on the chart and the picked map."""
