@@ -139,3 +139,25 @@ def test_the_head_revision_is_read_as_alembic_reads_it():
     from mnist_cnn.database.migrate import latest_revision, make_alembic_config
 
     assert latest_revision() == ScriptDirectory.from_config(make_alembic_config()).get_current_head()
+
+
+def test_lesson_progress_and_class_records(location):
+    from mnist_cnn.my_digits.class_records import ClassRecords
+    from mnist_cnn.my_digits.lesson_progress import forget_progress, read_steps_done, record_step_done
+
+    store = MyDigitsStore(location)
+    for step in (1, 3, 1):  # answered right again: counted once
+        record_step_done(store, "anna", "convolution", step)
+    assert read_steps_done(store, "anna") == {"convolution": {1, 3}}
+    forget_progress(store, "anna", "convolution")
+    assert read_steps_done(store, "anna") == {}
+    records = ClassRecords(location)
+    version = records.version()
+    flag = records.add_non_digit(make_digit(1.0), np.zeros((50, 50), np.uint8), 7, collection="anna")
+    records.add_attempt("7-as-1", 80, True, False, make_digit(0.5), collection="ben")
+    assert records.version() != version
+    flags = records.list_non_digits()
+    assert [(f.id, f.collection, f.predicted) for f in flags] == [(flag, "anna", 7)] and flags[0].digit[10, 12] == 255
+    attempts = records.list_attempts("7-as-1")
+    assert [(a.collection, a.score, a.fooled, a.readable) for a in attempts] == [("ben", 80, True, False)]
+    assert records.clear_non_digits() == 1 and records.list_non_digits() == []
