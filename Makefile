@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test test-fast lint bench browser clean lock
+.PHONY: run test test-fast lint bench browser servers cluster cluster-down clean lock
 
 # The app's environment: created if needed, installed from the lock file (exact versions, so every figure in the
 # README was measured on named versions) and re-installed when the lock changes.
@@ -43,6 +43,21 @@ $(AXE): tests/accessibility/package-lock.json
 	cd tests/accessibility && npm ci --no-audit --no-fund --silent
 	touch $@
 
+# Debian's PostgreSQL and HAProxy for the database and cluster tests and `make cluster` (the tests start their own
+# PostgreSQL in a temporary folder; nothing is left running).
+servers:
+	@{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v haproxy >/dev/null; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql haproxy; }
+
+# Several replicas behind HAProxy on this machine, sharing a local PostgreSQL (README, "Scaling out").
+REPLICAS ?= 2
+cluster: $(VENV)/.runtime-installed servers
+	$(BIN)/python -m mnist_cnn.cluster up --replicas $(REPLICAS)
+
+cluster-down:
+	$(BIN)/python -m mnist_cnn.cluster down
+
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m streamlit run app.py
 
@@ -51,13 +66,13 @@ lint: $(VENV)/.dev-installed
 
 # The suite runs on two workers (pytest-xdist), one test file per worker at a time: much of it waits on
 # servers, browsers and worker processes, so two workers finish in about 60% of the time one takes.
-test: lint browser
+test: lint browser servers
 	$(BIN)/python -m pytest --numprocesses=2 --dist=loadfile
 
 test-fast: lint
 	$(BIN)/python -m pytest -m "not slow and not browser" --numprocesses=2 --dist=loadfile
 
-bench: $(VENV)/.dev-installed browser
+bench: $(VENV)/.dev-installed browser servers
 	$(BIN)/python -m benchmarks.run_benchmarks --output benchmarks/RESULTS.md --readme README.md
 
 clean:

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from benchmarks.balancer_cookie import fetch_page_cookies
 from benchmarks.canvas_values import EMPTY_CANVAS_VALUE, render_known_drawings
 
 # The Draw page's canvas widget (pages/draw.py).
@@ -53,13 +54,14 @@ class RunRecord:
 class StudentSession:
     """One browser-like session of the app: send reruns, follow the deltas, remember widget ids and fragments."""
 
-    def __init__(self, url: str, timeout: float = 60.0):
+    def __init__(self, url: str, timeout: float = 60.0, cookie: str = ""):
         parsed = urlparse(url)
         if parsed.hostname not in ALLOWED_HOSTS:
             raise ValueError(f"this load client only talks to a server on this machine, not {parsed.hostname!r}")
         self.url = url.rstrip("/") + "/"
         self.stream_url = f"ws://{parsed.netloc}/_stcore/stream"
         self.timeout = timeout
+        self.cookie = cookie                      # sent with the websocket (e.g. "SERVERID=r2" to pick a replica)
         self.connection = None
         self.reader = None
         self.page_script_hash = ""
@@ -81,8 +83,10 @@ class StudentSession:
         """Connect and run a page once (by its URL path; '' for the default page), as a browser does on load."""
         from websockets.asyncio.client import connect
 
+        self.cookie = await asyncio.to_thread(fetch_page_cookies, self.url, self.cookie)
         self.connection = await connect(self.stream_url, subprotocols=["streamlit"], max_size=None,
-                                        open_timeout=self.timeout, compression=None, proxy=None)
+                                        open_timeout=self.timeout, compression=None, proxy=None,
+                                        additional_headers={"Cookie": self.cookie} if self.cookie else None)
         self.reader = asyncio.create_task(self.read_messages())
         self.page_name = page_name
         record = await self.run_and_wait(fragment_id="")
@@ -289,11 +293,12 @@ class StudentResult:
     errors: list = field(default_factory=list)
     clear_seconds: list = field(default_factory=list)
     connected: bool = False
+    cookie: str = ""  # the cookies it sent: behind HAProxy, SERVERID names its replica
 
 
 async def play_student(url: str, number: int, seconds: float, max_strokes: int, seed: int = 0,
                        drawings: dict | None = None, pause_range: tuple = (1.0, 3.0),
-                       timeout: float = 60.0, class_ready=None) -> StudentResult:
+                       timeout: float = 60.0, class_ready=None, cookie: str = "") -> StudentResult:
     """One student: open the page, then draw, read the answer, clear and pause, until time or strokes run out.
 
     `class_ready`, if given, is awaited between opening the page and drawing (the class starts together); it is
@@ -303,11 +308,11 @@ async def play_student(url: str, number: int, seconds: float, max_strokes: int, 
     drawings = drawings or render_known_drawings()
     names = sorted(drawings)
     result = StudentResult()
-    session = StudentSession(url, timeout)
+    session = StudentSession(url, timeout, cookie)  # cookie: e.g. "SERVERID=r1" pins it to a replica behind HAProxy
     try:
         try:
             await session.open()
-            result.connected = True
+            result.connected, result.cookie = True, session.cookie
         finally:
             if class_ready is not None:
                 class_ready.arrived()

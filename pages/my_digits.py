@@ -18,7 +18,7 @@ from ui.teacher import is_teacher
 st.title("My digits")
 collection = get_current_collection()
 st.caption(f"Drawings you labelled on the Draw page, in the collection **{escape_markdown(collection)}** (choose or "
-           f"create one in the sidebar). They stay on this server (a local SQLite file) and can be used to fine-tune "
+           f"create one in the sidebar). They stay in the server's database and can be used to fine-tune "
            f"the network to your handwriting from the sidebar's Retrain panel. A collection holds at most "
            f"{config.MAX_COLLECTION_DIGITS:,} drawings.")
 show_notice()

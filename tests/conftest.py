@@ -64,6 +64,28 @@ def app_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def postgres_server():
+    """A private PostgreSQL server for this test process (127.0.0.1 only, temporary folder), stopped at the end."""
+    from mnist_cnn.cluster.postgres import PostgresError
+    from tests.support.postgres import start_test_postgres, stop_test_postgres
+
+    try:
+        server = start_test_postgres()
+    except PostgresError as error:
+        pytest.fail(f"{error} Run `make test`, which installs Debian's postgresql.")
+    yield server
+    stop_test_postgres(server)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """The URL of a new, empty database on the test PostgreSQL server."""
+    from tests.support.postgres import create_fresh_database
+
+    return create_fresh_database(postgres_server)
+
+
+@pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium, launched headless by Playwright."""
     from playwright.sync_api import expect, sync_playwright

@@ -134,6 +134,6 @@ def test_an_empty_collection_younger_than_the_grace_period_is_kept(store):
     now = datetime.now(timezone.utc)
     store.create_collection("fresh")
     set_created_at(store, "fresh", now - timedelta(seconds=config.EMPTY_COLLECTION_GRACE_SECONDS - 60))
-    with store.connect() as connection:
-        assert not reclaim_empty_collection(connection, now)
-        assert reclaim_empty_collection(connection, now + timedelta(seconds=120))
+    assert not store.run(lambda connection: reclaim_empty_collection(connection, now), write=True)
+    assert store.run(lambda connection: reclaim_empty_collection(connection, now + timedelta(seconds=120)),
+                     write=True)

@@ -43,8 +43,9 @@ def test_a_database_made_before_lessons_gets_the_progress_table(tmp_path):
     path = tmp_path / "my_digits.sqlite3"
     store = MyDigitsStore(path)
     store.add(3, np.zeros((28, 28), np.float32), collection="anna")
-    with sqlite3.connect(path) as connection:
+    with sqlite3.connect(path) as connection:  # as the version before lessons left it (Alembic revision 0002)
         connection.execute("DROP TABLE lesson_progress")
+        connection.execute("UPDATE alembic_version SET version_num = '0002'")
     connection.close()
     reopened = MyDigitsStore(path)
     record_step_done(reopened, "anna", "lesson", 1)

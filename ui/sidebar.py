@@ -2,12 +2,17 @@
 
 import streamlit as st
 
+from mnist_cnn.database import database_location
 from mnist_cnn.safety.text import as_code_span, escape_markdown
+from mnist_cnn.store.list_version import read_list_version
 from mnist_cnn.store.restore import describe_empty_store
 from ui.collections import show_collection_picker
 from ui.retrain import show_retrain_panel
 from ui.state import get_store, init_session_state, keep_active_model_among
 from ui.teacher import show_teacher_unlock
+
+# With replicas (a shared database), how often a session checks whether another replica saved or deleted a model.
+MODEL_LIST_POLL_SECONDS = 5
 
 
 def describe_model(stored) -> str:
@@ -21,6 +26,7 @@ def describe_model(stored) -> str:
 def show_model_picker() -> None:
     """A selectbox over the stored models, bound to the session's active model."""
     init_session_state()
+    st.session_state["model_list_version"] = read_list_version()  # what this run lists
     models, problems = get_store().scan()
     with st.sidebar:
         st.subheader("Active model")
@@ -48,9 +54,19 @@ def show_model_picker() -> None:
             st.warning(f"Skipped model file {as_code_span(problem.name)}: {escape_markdown(problem.message)}")
 
 
+@st.fragment(run_every=MODEL_LIST_POLL_SECONDS)
+def refresh_when_models_change() -> None:
+    """Rerun the app when any replica saved or deleted a model since this session's last run (shows nothing)."""
+    version = read_list_version()
+    if version is not None and version != st.session_state.get("model_list_version"):
+        st.rerun(scope="app")
+
+
 def show_sidebar() -> None:
     """Everything the sidebar shows on every page."""
     show_model_picker()
+    if database_location():  # replicas: a model saved on another one appears within seconds
+        refresh_when_models_change()
     show_collection_picker()
     show_teacher_unlock()
     show_retrain_panel()

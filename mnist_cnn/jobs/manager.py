@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mnist_cnn import config
-from mnist_cnn.jobs.guard import StoreLock, StoreLockedError
+from mnist_cnn.jobs.guard import StoreLock, StoreLockedError, acquire_job_lock
 from mnist_cnn.jobs.work import WORK_KINDS
 from mnist_cnn.jobs.worker import WorkerLimits, job_temporary_tag, run_worker
 from mnist_cnn.training.settings import PANEL_SETTINGS, TrainingSettings, validate_settings
@@ -181,13 +181,15 @@ class JobManager:
             models_dir = Path(self.models_dir or config.MODELS_DIR)
             models_dir.mkdir(parents=True, exist_ok=True)
             try:
-                store_lock = StoreLock.acquire(models_dir)  # one job per model store, across servers
+                store_lock = acquire_job_lock(models_dir)  # one job per model store, across servers and replicas
             except StoreLockedError as error:
                 raise JobBusyError(str(error)) from None
+            worker = None
             try:
                 self.job = self.launch(spec, models_dir, store_lock)
+                worker = self.job.process
             finally:
-                store_lock.close()  # the worker holds the lock from now on, for as long as it lives
+                store_lock.hand_over(worker)  # held from now on for as long as the worker lives
             job = self.job
             threading.Thread(target=self.monitor, args=(job,), name=f"monitor-{job.job_id}", daemon=True).start()
             return job.snapshot()

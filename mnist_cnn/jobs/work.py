@@ -5,7 +5,6 @@ process (jobs.worker.run_worker) and named by its kind in WORK_KINDS. Heavy impo
 """
 
 from functools import partial
-from pathlib import Path
 
 from mnist_cnn import config
 
@@ -21,7 +20,7 @@ def read_my_digits(settings, options: dict):
     """(images, labels) to fine-tune on: the newest MAX_FINETUNE_DIGITS drawings of the settings' collection."""
     from mnist_cnn.my_digits.collections import MyDigitsStore
 
-    return MyDigitsStore(Path(options["user_digits_path"])).to_arrays(
+    return MyDigitsStore(options["user_digits_path"]).to_arrays(
         collection=settings.collection, limit=config.MAX_FINETUNE_DIGITS)
 
 

@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnist_cnn.jobs.guard import StoreLock, WorkerWatchdog
+from mnist_cnn.jobs.guard import WorkerWatchdog
 
 BATCH_MESSAGE_SECONDS = 0.1     # the worker reports batch progress at most this often
 
@@ -76,7 +76,7 @@ class WorkerLimits:
 
     parent_pid: int
     max_seconds: float
-    store_lock: StoreLock    # held (inherited) by the worker until it exits
+    store_lock: object       # the lock file, held (inherited) by the worker until it exits (or ServerHeldLock)
     job_id: str = ""         # names the worker's temporary files in the store (.tmp-job-<id>-…)
 
 

@@ -1,4 +1,4 @@
-"""The user's labelled drawings in a local SQLite file, in named collections: add, list, delete, export, import."""
+"""The user's labelled drawings in named collections (a SQLite file, or a shared PostgreSQL): add, list, delete..."""
 
 import io
 import re
@@ -8,12 +8,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from sqlalchemy import text
 
 from mnist_cnn import config
 from mnist_cnn.inputs.images import to_uint8
 from mnist_cnn.my_digits.archive import DigitArchiveError, read_mnist_archive
+from mnist_cnn.database import database_location
 from mnist_cnn.my_digits.database import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError, create_or_migrate,
-                                          open_connection, write_transaction)
+                                          open_connection, run_in_transaction)
 from mnist_cnn.my_digits.ownership import (CollectionProtectedError, check_allowed_to_delete, hash_owner_secret,
                                            is_allowed_to_delete, read_owner_hash, reclaim_empty_collection)
 
@@ -23,9 +25,11 @@ DATABASE_NAME = "my_digits.sqlite3"
 MAX_DRAWING_SIDE = 160
 # A collection's name: 1-40 letters, digits, spaces, '-' or '_' (it appears in the page's URL).
 COLLECTION_NAME_PATTERN = re.compile(r"[\w\- ]{1,40}")
+# A LIMIT that means "all rows" on SQLite and PostgreSQL alike (SQLite needs a LIMIT before an OFFSET).
+NO_LIMIT = 2**62
 # The columns an INSERT of one drawing fills.
 INSERT_DRAWING = ("INSERT INTO drawings (label, created_at, source, digit, drawing_png, collection) "
-                  "VALUES (?, ?, ?, ?, ?, ?)")
+                  "VALUES (:label, :created_at, :source, :digit, :drawing_png, :collection)")
 
 __all__ = ["DEFAULT_COLLECTION", "CollectionProtectedError", "MyDigitsDatabaseError", "MyDigitsError", "MyDigit",
            "MyDigitsStore", "read_mnist_layout", "validate_collection_name"]
@@ -83,9 +87,16 @@ def now_text() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def make_row(label: int, created_at: str, source: str, digit: bytes, drawing_png: bytes | None,
+             collection: str) -> dict:
+    """The parameters of INSERT_DRAWING for one drawing."""
+    return {"label": label, "created_at": created_at, "source": source, "digit": digit,
+            "drawing_png": drawing_png, "collection": collection}
+
+
 def rows_to_digits(rows) -> list[MyDigit]:
     """MyDigit objects from (id, label, created_at, source, digit bytes) rows."""
-    return [MyDigit(row[0], row[1], row[2], row[3], np.frombuffer(row[4], dtype=np.uint8).reshape(28, 28))
+    return [MyDigit(row[0], row[1], row[2], row[3], np.frombuffer(bytes(row[4]), dtype=np.uint8).reshape(28, 28))
             for row in rows]
 
 
@@ -96,49 +107,68 @@ def digits_to_arrays(digits: list[MyDigit]) -> tuple[np.ndarray, np.ndarray]:
 
 
 class MyDigitsStore:
-    """Labelled drawings in named collections, in one SQLite file; safe to use from several threads and processes.
+    """Labelled drawings in named collections, in one database; safe to use from several threads and processes.
 
-    Every method raises MyDigitsError (MyDigitsDatabaseError for a damaged, busy or full database) with a
-    message fit to show, never a raw sqlite3 error.
+    The database is a SQLite file (path, default `<user data>/my_digits.sqlite3`) or a shared one named by a URL
+    (MNIST_CNN_DATABASE_URL: every replica sees the same drawings). Every method raises MyDigitsError
+    (MyDigitsDatabaseError for a damaged, busy, full or unreachable database) with a message fit to show.
     """
 
-    def __init__(self, path: Path | None = None):
-        self.path = Path(path) if path is not None else config.USER_DATA_DIR / DATABASE_NAME
+    def __init__(self, path=None):
+        location = path if path is not None else (database_location() or config.USER_DATA_DIR / DATABASE_NAME)
+        # A SQLite file's Path, or a database URL (text): what a worker process is given to open the same store.
+        self.path = str(location) if "://" in str(location) else Path(location)
         create_or_migrate(self.path)
 
+    def run(self, work, *, write: bool = False):
+        """work(connection) in one transaction (writes one at a time, checks and write seeing one state)."""
+        return run_in_transaction(self.path, work, write=write)
+
     def connect(self):
-        """A short-lived connection (one per operation, so threads never share one)."""
+        """A plain sqlite3 connection (SQLite stores only: code from before the shared database; use run())."""
+        if isinstance(self.path, str):
+            raise MyDigitsDatabaseError("This feature works with the local SQLite database only, not a shared one.")
         return open_connection(self.path)
+
+    def read_one(self, query: str, parameters: dict):
+        """The first row of a read query (or None)."""
+        return self.run(lambda connection: connection.execute(text(query), parameters).first())
+
+    def read_all(self, query: str, parameters: dict) -> list:
+        """Every row of a read query."""
+        return self.run(lambda connection: connection.execute(text(query), parameters).all())
 
     def ensure_collection(self, connection, collection: str, owner_secret: str | None = None) -> bool:
         """Create the collection inside the caller's write transaction unless it exists; True if it was created.
 
         A server holding MAX_COLLECTIONS first reuses the room of an old empty collection, else refuses.
         """
-        if connection.execute("SELECT 1 FROM collections WHERE name = ?", (collection,)).fetchone():
+        if connection.execute(text("SELECT 1 FROM collections WHERE name = :name"), {"name": collection}).first():
             return False
-        (count,) = connection.execute("SELECT COUNT(*) FROM collections").fetchone()
+        count = connection.execute(text("SELECT COUNT(*) FROM collections")).scalar()
         if count >= config.MAX_COLLECTIONS and not reclaim_empty_collection(connection):
             raise MyDigitsError(f"This server already holds {count:,} collections (the limit is "
                                   f"{config.MAX_COLLECTIONS:,}); pick an existing one.")
-        connection.execute("INSERT INTO collections (name, created_at, owner_hash) VALUES (?, ?, ?)",
-                           (collection, now_text(), hash_owner_secret(owner_secret)))
+        connection.execute(text("INSERT INTO collections (name, created_at, owner_hash) VALUES (:name, :now, :owner)"),
+                           {"name": collection, "now": now_text(), "owner": hash_owner_secret(owner_secret)})
         return True
 
-    def insert_rows(self, rows: list[tuple], collection: str) -> int:
+    def insert_rows(self, rows: list[dict], collection: str) -> int:
         """Insert drawing rows into a collection in one transaction if it has room for all; return the last id."""
-        with self.connect() as connection, write_transaction(connection):
+        def insert(connection) -> int:
             self.ensure_collection(connection, collection)
-            (count,) = connection.execute("SELECT COUNT(*) FROM drawings WHERE collection = ?",
-                                          (collection,)).fetchone()
+            count = connection.execute(text("SELECT COUNT(*) FROM drawings WHERE collection = :collection"),
+                                       {"collection": collection}).scalar()
             if count + len(rows) > config.MAX_COLLECTION_DIGITS:
                 adding = f" (this would add {len(rows):,})" if len(rows) > 1 else ""
                 raise MyDigitsError(
                     f"The collection {collection!r} is full: it holds {count:,} of at most "
                     f"{config.MAX_COLLECTION_DIGITS:,} drawings{adding}. Delete some on My digits, or start a "
                     f"new collection in the sidebar.")
-            connection.executemany(INSERT_DRAWING, rows)
-            return int(connection.execute("SELECT last_insert_rowid()").fetchone()[0])
+            connection.execute(text(INSERT_DRAWING), rows)
+            return int(connection.execute(text("SELECT MAX(id) FROM drawings")).scalar())  # writes run one at a time
+
+        return self.run(insert, write=True)
 
     def create_collection(self, name: str, owner_secret: str | None = None) -> str:
         """Create a collection, owned by the browser with this secret if given (nothing happens if it exists).
@@ -146,15 +176,14 @@ class MyDigitsStore:
         Returns its validated name. Only its owner's browser, or the teacher, may then delete its drawings.
         """
         collection = validate_collection_name(name)
-        with self.connect() as connection, write_transaction(connection):
-            self.ensure_collection(connection, collection, owner_secret)
+        self.run(lambda connection: self.ensure_collection(connection, collection, owner_secret), write=True)
         return collection
 
     def is_allowed_to_delete(self, collection: str, owner_secret: str | None, *, teacher: bool = False) -> bool:
         """Whether the browser with this secret (or the teacher) may delete the collection's drawings."""
         collection = validate_collection_name(collection)
-        with self.connect() as connection:
-            return is_allowed_to_delete(read_owner_hash(connection, collection), owner_secret, teacher)
+        owner_hash = self.run(lambda connection: read_owner_hash(connection, collection))
+        return is_allowed_to_delete(owner_hash, owner_secret, teacher)
 
     def delete_collection(self, name: str) -> int:
         """Delete a collection, its drawings and its lesson progress (the teacher's action; not the default); how many
@@ -163,41 +192,43 @@ class MyDigitsStore:
         if collection == DEFAULT_COLLECTION:
             raise MyDigitsError(f"The collection {DEFAULT_COLLECTION!r} cannot be deleted (it is where drawings go "
                                 f"without one); clear its drawings instead.")
-        with self.connect() as connection, write_transaction(connection):
-            deleted = connection.execute("DELETE FROM drawings WHERE collection = ?", (collection,)).rowcount
-            connection.execute("DELETE FROM lesson_progress WHERE collection = ?", (collection,))
-            if not connection.execute("DELETE FROM collections WHERE name = ?", (collection,)).rowcount:
+
+        def delete(connection) -> int:
+            parameters = {"collection": collection}
+            deleted = connection.execute(text("DELETE FROM drawings WHERE collection = :collection"),
+                                         parameters).rowcount
+            connection.execute(text("DELETE FROM lesson_progress WHERE collection = :collection"), parameters)
+            if not connection.execute(text("DELETE FROM collections WHERE name = :collection"), parameters).rowcount:
                 raise MyDigitsError(f"There is no collection named {collection!r} on this server.")
-        return deleted
+            return deleted
+
+        return self.run(delete, write=True)
 
     def has_collection(self, name: str) -> bool:
         """Whether a collection of this (valid) name exists."""
         collection = validate_collection_name(name)
-        with self.connect() as connection:
-            return connection.execute("SELECT 1 FROM collections WHERE name = ?", (collection,)).fetchone() is not None
+        return self.read_one("SELECT 1 FROM collections WHERE name = :name", {"name": collection}) is not None
 
     def list_collections(self) -> list[str]:
         """Every collection's name: the default first, then by name."""
-        with self.connect() as connection:
-            names = [row[0] for row in connection.execute("SELECT name FROM collections ORDER BY name")]
+        names = [row[0] for row in self.read_all("SELECT name FROM collections ORDER BY name", {})]
         return [DEFAULT_COLLECTION] + [name for name in names if name != DEFAULT_COLLECTION]
 
     def count_by_collection(self) -> dict[str, int]:
         """How many drawings each collection holds (empty ones included), in list_collections() order."""
-        with self.connect() as connection:
-            counts = dict(connection.execute("SELECT collection, COUNT(*) FROM drawings GROUP BY collection"))
+        counts = {row[0]: row[1] for row in self.read_all(
+            "SELECT collection, COUNT(*) FROM drawings GROUP BY collection", {})}
         return {name: int(counts.get(name, 0)) for name in self.list_collections()}
 
     def data_version(self, collection: str = DEFAULT_COLLECTION) -> str:
         """A short text that changes whenever the collection's drawings change: their count and newest id.
 
-        Ids only grow (AUTOINCREMENT), so an addition raises the newest id for good and a deletion lowers the count:
+        Ids only grow (never reused), so an addition raises the newest id for good and a deletion lowers the count:
         no other set of drawings has both the same. The query reads only the index.
         """
         collection = validate_collection_name(collection)
-        with self.connect() as connection:
-            count, last_id = connection.execute(
-                "SELECT COUNT(*), MAX(id) FROM drawings WHERE collection = ?", (collection,)).fetchone()
+        count, last_id = self.read_one("SELECT COUNT(*), MAX(id) FROM drawings WHERE collection = :collection",
+                                       {"collection": collection})
         return f"{count}-{last_id}"
 
     def add(self, label: int, model_input: np.ndarray, drawing: np.ndarray | None = None,
@@ -207,28 +238,25 @@ class MyDigitsStore:
         if int(label) != label or not 0 <= int(label) <= 9:
             raise MyDigitsError(f"The label must be a digit 0-9, not {label!r}.")
         digit = to_uint8_digit(model_input)
-        row = (int(label), now_text(), source, digit.tobytes(), encode_drawing(drawing), collection)
-        return self.insert_rows([row], collection)
+        return self.insert_rows([make_row(int(label), now_text(), source, digit.tobytes(), encode_drawing(drawing),
+                                          collection)], collection)
 
     def list_digits(self, label: int | None = None, *, collection: str = DEFAULT_COLLECTION,
                     limit: int | None = None, offset: int = 0) -> list[MyDigit]:
         """A collection's digits (optionally of one label), oldest first; limit/offset give one page of them."""
         collection = validate_collection_name(collection)
-        query = "SELECT id, label, created_at, source, digit FROM drawings WHERE collection = ?"
-        parameters: tuple = (collection,)
+        query = "SELECT id, label, created_at, source, digit FROM drawings WHERE collection = :collection"
+        parameters = {"collection": collection, "offset": int(offset)}
         if label is not None:
-            query, parameters = query + " AND label = ?", parameters + (int(label),)
-        query, parameters = query + " ORDER BY id LIMIT ? OFFSET ?", parameters + (
-            -1 if limit is None else int(limit), int(offset))
-        with self.connect() as connection:
-            return rows_to_digits(connection.execute(query, parameters).fetchall())
+            query, parameters["label"] = query + " AND label = :label", int(label)
+        parameters["limit"] = NO_LIMIT if limit is None else int(limit)
+        return rows_to_digits(self.read_all(query + " ORDER BY id LIMIT :limit OFFSET :offset", parameters))
 
     def get_drawing(self, digit_id: int, *, collection: str = DEFAULT_COLLECTION) -> np.ndarray | None:
         """The original drawing (gray uint8) of one stored digit of the collection, if it was kept."""
         collection = validate_collection_name(collection)
-        with self.connect() as connection:
-            row = connection.execute("SELECT drawing_png FROM drawings WHERE id = ? AND collection = ?",
-                                     (int(digit_id), collection)).fetchone()
+        row = self.read_one("SELECT drawing_png FROM drawings WHERE id = :id AND collection = :collection",
+                            {"id": int(digit_id), "collection": collection})
         if not row or row[0] is None:
             return None
         return cv2.imdecode(np.frombuffer(row[0], np.uint8), cv2.IMREAD_GRAYSCALE)
@@ -237,28 +265,30 @@ class MyDigitsStore:
         """How many drawings of each digit 0-9 the collection holds."""
         collection = validate_collection_name(collection)
         counts = dict.fromkeys(range(10), 0)
-        with self.connect() as connection:
-            for label, count in connection.execute(
-                    "SELECT label, COUNT(*) FROM drawings WHERE collection = ? GROUP BY label", (collection,)):
-                counts[int(label)] = int(count)
+        for label, count in self.read_all("SELECT label, COUNT(*) FROM drawings WHERE collection = :collection "
+                                          "GROUP BY label", {"collection": collection}):
+            counts[int(label)] = int(count)
         return counts
+
+    def delete_where(self, condition: str, parameters: dict, owner_secret: str | None, teacher: bool) -> int:
+        """Delete the collection's drawings matching condition, if this browser (or the teacher) may; how many."""
+        def delete(connection) -> int:
+            check_allowed_to_delete(connection, parameters["collection"], owner_secret, teacher)
+            return connection.execute(text(f"DELETE FROM drawings WHERE {condition}"), parameters).rowcount
+
+        return self.run(delete, write=True)
 
     def delete(self, digit_id: int, *, collection: str = DEFAULT_COLLECTION, owner_secret: str | None = None,
                teacher: bool = False) -> bool:
         """Delete one drawing of the collection; True if it existed. CollectionProtectedError if not allowed."""
-        collection = validate_collection_name(collection)
-        with self.connect() as connection, write_transaction(connection):
-            check_allowed_to_delete(connection, collection, owner_secret, teacher)
-            return connection.execute("DELETE FROM drawings WHERE id = ? AND collection = ?",
-                                      (int(digit_id), collection)).rowcount > 0
+        parameters = {"id": int(digit_id), "collection": validate_collection_name(collection)}
+        return self.delete_where("id = :id AND collection = :collection", parameters, owner_secret, teacher) > 0
 
     def clear(self, *, collection: str = DEFAULT_COLLECTION, owner_secret: str | None = None,
               teacher: bool = False) -> int:
         """Delete every drawing of the collection (others keep theirs); return how many. Checked like delete."""
-        collection = validate_collection_name(collection)
-        with self.connect() as connection, write_transaction(connection):
-            check_allowed_to_delete(connection, collection, owner_secret, teacher)
-            return connection.execute("DELETE FROM drawings WHERE collection = ?", (collection,)).rowcount
+        parameters = {"collection": validate_collection_name(collection)}
+        return self.delete_where("collection = :collection", parameters, owner_secret, teacher)
 
     def to_arrays(self, *, collection: str = DEFAULT_COLLECTION,
                   limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -266,10 +296,9 @@ class MyDigitsStore:
         if limit is None:
             return digits_to_arrays(self.list_digits(collection=collection))
         collection = validate_collection_name(collection)
-        with self.connect() as connection:
-            rows = connection.execute(
-                "SELECT id, label, created_at, source, digit FROM drawings WHERE collection = ? "
-                "ORDER BY id DESC LIMIT ?", (collection, max(0, int(limit)))).fetchall()
+        rows = self.read_all("SELECT id, label, created_at, source, digit FROM drawings WHERE collection = "
+                             ":collection ORDER BY id DESC LIMIT :limit",
+                             {"collection": collection, "limit": max(0, int(limit))})
         return digits_to_arrays(rows_to_digits(rows[::-1]))
 
     def export_npz(self, *, collection: str = DEFAULT_COLLECTION) -> bytes:
@@ -285,7 +314,7 @@ class MyDigitsStore:
         collection = validate_collection_name(collection)
         images, labels = read_mnist_layout(data)
         created_at = now_text()
-        rows = [(int(label), created_at, source, image.tobytes(), None, collection)
+        rows = [make_row(int(label), created_at, source, image.tobytes(), None, collection)
                 for image, label in zip(images, labels)]
         self.insert_rows(rows, collection)
         return len(rows)

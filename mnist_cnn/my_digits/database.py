@@ -1,4 +1,7 @@
-"""The SQLite file behind My digits: schema and migration, short connections, and database errors as clear messages."""
+"""The database behind My digits (SQLite file or shared PostgreSQL): transactions, and its errors as clear messages.
+
+The schema lives in mnist_cnn/database/migrations (Alembic): opening a store creates it or migrates an older file.
+"""
 
 import errno
 import shutil
@@ -6,35 +9,13 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+import sqlalchemy
+
+from mnist_cnn.database import DatabaseUnavailableError, is_postgresql, migrate_to_latest
+from mnist_cnn.database.engine import run_transaction
+
 # The collection that drawings without one (saved before collections existed) belong to.
 DEFAULT_COLLECTION = "default"
-
-# create_or_migrate runs it statement by statement, split on ";": no ";" inside its comments.
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS drawings (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
-    created_at TEXT NOT NULL,
-    source TEXT NOT NULL,
-    digit BLOB NOT NULL,          -- 28*28 uint8 bytes, MNIST layout (0 = background, 255 = ink)
-    drawing_png BLOB,             -- the original drawing as a small PNG, or NULL
-    collection TEXT NOT NULL DEFAULT '{DEFAULT_COLLECTION}'
-);
-CREATE TABLE IF NOT EXISTS collections (
-    name TEXT PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    owner_hash TEXT               -- sha256 of the creating browser's secret (NULL: anyone may delete its drawings)
-);
-CREATE TABLE IF NOT EXISTS lesson_progress (
-    collection TEXT NOT NULL,
-    lesson TEXT NOT NULL,         -- the lesson file's name (mnist_cnn/lessons/lesson_files.py)
-    step INTEGER NOT NULL,        -- from 1: a step answered right
-    answered_at TEXT NOT NULL,
-    PRIMARY KEY (collection, lesson, step)
-);
-"""
-# Added after the migration, since an old drawings table has no collection column before it.
-INDEX = "CREATE INDEX IF NOT EXISTS drawings_by_collection ON drawings (collection, label, id)"
 
 # Primary SQLite result codes and what they mean for the person using the app.
 BUSY_CODES = {5, 6}          # SQLITE_BUSY, SQLITE_LOCKED
@@ -43,6 +24,11 @@ IO_ERROR_CODE = 10           # SQLITE_IOERR
 DAMAGED_CODES = {11, 26}     # SQLITE_CORRUPT, SQLITE_NOTADB
 FULL_CODE = 13               # SQLITE_FULL
 CANT_OPEN_CODE = 14          # SQLITE_CANTOPEN
+# PostgreSQL SQLSTATEs with the same meanings.
+PG_FULL_STATES = {"53100"}                                  # disk_full
+PG_BUSY_STATES = {"40001", "40P01", "55P03", "53300"}       # serialization, deadlock, lock wait, too many clients
+PG_READ_ONLY_STATES = {"25006"}                             # read_only_sql_transaction
+PG_DAMAGED_STATES = {"XX001", "XX002"}                      # data_corrupted, index_corrupted
 # A write that fails with an I/O error while the disk has less free space than this is reported as a full disk
 # (SQLite often says "disk I/O error" when a journal write finds no space).
 MIN_FREE_BYTES = 1 << 20
@@ -56,11 +42,11 @@ class MyDigitsDatabaseError(MyDigitsError):
     """The drawings database could not be read or written; the message says why and what to do."""
 
 
-def is_out_of_space(error: Exception, primary: int | None, path: Path) -> bool:
+def is_out_of_space(error: Exception, primary: int | None, path: Path | None) -> bool:
     """Whether a failed write came from a full disk: SQLITE_FULL, ENOSPC, or an I/O error with no room left."""
     if primary == FULL_CODE or "full" in str(error) or getattr(error, "errno", None) == errno.ENOSPC:
         return True
-    if primary != IO_ERROR_CODE and not isinstance(error, OSError):
+    if path is None or (primary != IO_ERROR_CODE and not isinstance(error, OSError)):
         return False
     try:
         return shutil.disk_usage(path.parent).free < MIN_FREE_BYTES
@@ -68,8 +54,33 @@ def is_out_of_space(error: Exception, primary: int | None, path: Path) -> bool:
         return False
 
 
-def describe_database_error(error: Exception, path: Path) -> str:
-    """A clear message for a sqlite3 (or file system) error on the drawings database at path."""
+def describe_postgresql_error(error: Exception) -> str:
+    """A clear message for a PostgreSQL (psycopg) error on the shared drawings database."""
+    state = getattr(error, "sqlstate", None) or ""
+    if state in PG_FULL_STATES:
+        return "The database server's disk is full, so no drawing can be saved. Ask the teacher to free some space."
+    if state in PG_DAMAGED_STATES:
+        return "The shared drawings database reports damaged data. Ask the teacher to check the database server."
+    if state in PG_BUSY_STATES:
+        return "The drawings database is busy; try again in a moment."
+    if state in PG_READ_ONLY_STATES:
+        return "The shared drawings database is read-only at the moment (a standby server?)."
+    if not state or state.startswith("08") or state.startswith("57P"):
+        return ("The shared drawings database cannot be reached (it may be restarting); nothing was saved. "
+                "Try again in a moment.")
+    return f"The shared drawings database failed: {str(error).strip().splitlines()[0][:200]}."
+
+
+def describe_database_error(error: Exception, location) -> str:
+    """A clear message for a database (or file system) error on the drawings database at location."""
+    if isinstance(error, DatabaseUnavailableError):
+        return ("The shared drawings database cannot be reached (it may be restarting); nothing was saved. "
+                "Try again in a moment.")
+    if isinstance(error, sqlalchemy.exc.DBAPIError) and error.orig is not None:
+        error = error.orig
+    if is_postgresql(location) and not isinstance(error, OSError):
+        return describe_postgresql_error(error)
+    path = Path(location)
     code = getattr(error, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     if is_out_of_space(error, primary, path):
@@ -86,9 +97,38 @@ def describe_database_error(error: Exception, path: Path) -> str:
     return f"The drawings database failed: {error}."
 
 
+# The errors a database operation may raise that become MyDigitsDatabaseError.
+DATABASE_ERRORS = (sqlalchemy.exc.SQLAlchemyError, DatabaseUnavailableError, OSError)
+
+
+def run_in_transaction(location, work, *, write: bool = False):
+    """work(connection) in one transaction (a write one if write); errors become MyDigitsDatabaseError."""
+    try:
+        return run_transaction(location, work, write=write)
+    except DATABASE_ERRORS as error:
+        raise MyDigitsDatabaseError(describe_database_error(error, location)) from error
+
+
+def create_or_migrate(location) -> None:
+    """Create the schema, or bring an older database up to it (Alembic; see mnist_cnn/database/migrations).
+
+    Before collections, drawings had no collection column: they join the default collection. Before owners,
+    collections had no owner_hash: they stay without an owner, so anyone may delete their drawings, as before.
+    """
+    try:
+        migrate_to_latest(location)
+    except DATABASE_ERRORS as error:
+        raise MyDigitsDatabaseError(describe_database_error(error, location)) from error
+
+
 @contextmanager
 def open_connection(path: Path):
-    """A short-lived autocommit connection (one per operation); errors become MyDigitsDatabaseError."""
+    """A plain sqlite3 connection to a SQLite file (autocommit; errors become MyDigitsDatabaseError).
+
+    For code written before the shared database: it works on the default SQLite file only. New tables belong in an
+    Alembic revision (mnist_cnn/database/migrations/versions) and their queries in run_in_transaction, which
+    works on PostgreSQL too.
+    """
     try:
         connection = sqlite3.connect(path, timeout=30, isolation_level=None)
     except (sqlite3.Error, OSError) as error:
@@ -103,7 +143,7 @@ def open_connection(path: Path):
 
 @contextmanager
 def write_transaction(connection: sqlite3.Connection):
-    """BEGIN IMMEDIATE ... COMMIT: checks and writes inside see one state (other writers wait)."""
+    """BEGIN IMMEDIATE ... COMMIT on an open_connection (other writers wait)."""
     connection.execute("BEGIN IMMEDIATE")
     try:
         yield connection
@@ -112,40 +152,3 @@ def write_transaction(connection: sqlite3.Connection):
             connection.rollback()
         raise
     connection.execute("COMMIT")
-
-
-def is_current(connection: sqlite3.Connection) -> bool:
-    """Whether the file already has this version's schema (a cheap read, so opening a store costs no write)."""
-    columns = {row[1] for row in connection.execute("PRAGMA table_info(drawings)")}
-    collection_columns = {row[1] for row in connection.execute("PRAGMA table_info(collections)")}
-    has_progress = connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'lesson_progress'").fetchone()
-    return "collection" in columns and "owner_hash" in collection_columns and has_progress is not None
-
-
-def create_or_migrate(path: Path) -> None:
-    """Create the schema, or bring an older file up to it.
-
-    Before collections, drawings had no collection column: they join the default collection. Before owners,
-    collections had no owner_hash: they stay without an owner, so anyone may delete their drawings, as before.
-    Before lessons, there was no lesson_progress table: it is added, empty.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise MyDigitsDatabaseError(describe_database_error(error, path)) from error
-    with open_connection(path) as connection:
-        if is_current(connection):
-            return
-        connection.execute("PRAGMA journal_mode=WAL")
-        with write_transaction(connection):
-            for statement in SCHEMA.split(";")[:-1]:  # executescript() would commit half-way
-                connection.execute(statement)
-            columns = {row[1] for row in connection.execute("PRAGMA table_info(drawings)")}
-            if "collection" not in columns:  # every existing drawing joins the default collection
-                connection.execute("ALTER TABLE drawings ADD COLUMN collection TEXT NOT NULL "
-                                   f"DEFAULT '{DEFAULT_COLLECTION}'")
-            if "owner_hash" not in {row[1] for row in connection.execute("PRAGMA table_info(collections)")}:
-                connection.execute("ALTER TABLE collections ADD COLUMN owner_hash TEXT")
-            connection.execute(INDEX)
-            connection.execute("INSERT OR IGNORE INTO collections (name, created_at) VALUES (?, datetime('now'))",
-                               (DEFAULT_COLLECTION,))

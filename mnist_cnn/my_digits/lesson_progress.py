@@ -1,7 +1,8 @@
 """Lesson progress per collection: which steps of which lesson a collection has answered right, and when."""
 
+from sqlalchemy import text
+
 from mnist_cnn.my_digits.collections import MyDigitsStore, now_text, validate_collection_name
-from mnist_cnn.my_digits.database import write_transaction
 
 
 def record_step_done(store: MyDigitsStore, collection: str, lesson: str, step: int) -> None:
@@ -9,17 +10,17 @@ def record_step_done(store: MyDigitsStore, collection: str, lesson: str, step: i
     collection = validate_collection_name(collection)
     if isinstance(step, bool) or not isinstance(step, int) or step < 1:
         raise ValueError(f"a step is a whole number from 1, got {step!r}")
-    with store.connect() as connection, write_transaction(connection):
-        connection.execute("INSERT OR IGNORE INTO lesson_progress (collection, lesson, step, answered_at) "
-                           "VALUES (?, ?, ?, ?)", (collection, lesson, step, now_text()))
+    parameters = {"collection": collection, "lesson": lesson, "step": step, "now": now_text()}
+    store.run(lambda connection: connection.execute(text(
+        "INSERT INTO lesson_progress (collection, lesson, step, answered_at) VALUES (:collection, :lesson, :step, "
+        ":now) ON CONFLICT DO NOTHING"), parameters), write=True)  # SQLite and PostgreSQL alike
 
 
 def read_steps_done(store: MyDigitsStore, collection: str) -> dict[str, set[int]]:
     """Lesson name -> the steps (from 1) that `collection` has answered right."""
     collection = validate_collection_name(collection)
-    with store.connect() as connection:
-        rows = connection.execute("SELECT lesson, step FROM lesson_progress WHERE collection = ?",
-                                  (collection,)).fetchall()
+    rows = store.read_all("SELECT lesson, step FROM lesson_progress WHERE collection = :collection",
+                          {"collection": collection})
     done: dict[str, set[int]] = {}
     for lesson, step in rows:
         done.setdefault(lesson, set()).add(step)
@@ -29,5 +30,6 @@ def read_steps_done(store: MyDigitsStore, collection: str) -> dict[str, set[int]
 def forget_progress(store: MyDigitsStore, collection: str, lesson: str) -> None:
     """Start a lesson again for a collection: its recorded steps are removed."""
     collection = validate_collection_name(collection)
-    with store.connect() as connection, write_transaction(connection):
-        connection.execute("DELETE FROM lesson_progress WHERE collection = ? AND lesson = ?", (collection, lesson))
+    store.run(lambda connection: connection.execute(
+        text("DELETE FROM lesson_progress WHERE collection = :collection AND lesson = :lesson"),
+        {"collection": collection, "lesson": lesson}), write=True)

@@ -9,6 +9,8 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import text
+
 from mnist_cnn import config
 from mnist_cnn.my_digits.database import DEFAULT_COLLECTION, MyDigitsError
 
@@ -24,7 +26,8 @@ def hash_owner_secret(owner_secret: str | None) -> str | None:
 
 def read_owner_hash(connection, collection: str) -> str | None:
     """The collection's owner_hash (None: no owner, or no such collection)."""
-    row = connection.execute("SELECT owner_hash FROM collections WHERE name = ?", (collection,)).fetchone()
+    row = connection.execute(text("SELECT owner_hash FROM collections WHERE name = :name"),
+                             {"name": collection}).first()
     return row[0] if row else None
 
 
@@ -50,11 +53,11 @@ def reclaim_empty_collection(connection, now: datetime | None = None) -> bool:
     """
     now = now or datetime.now(timezone.utc)
     cutoff = (now - timedelta(seconds=config.EMPTY_COLLECTION_GRACE_SECONDS)).isoformat(timespec="seconds")
-    row = connection.execute(
-        "SELECT name FROM collections WHERE name != ? AND created_at < ? AND NOT EXISTS "
-        "(SELECT 1 FROM drawings WHERE drawings.collection = collections.name) ORDER BY created_at LIMIT 1",
-        (DEFAULT_COLLECTION, cutoff)).fetchone()
+    row = connection.execute(text(
+        "SELECT name FROM collections WHERE name != :default AND created_at < :cutoff AND NOT EXISTS "
+        "(SELECT 1 FROM drawings WHERE drawings.collection = collections.name) ORDER BY created_at LIMIT 1"),
+        {"default": DEFAULT_COLLECTION, "cutoff": cutoff}).first()
     if row is None:
         return False
-    connection.execute("DELETE FROM collections WHERE name = ?", (row[0],))
+    connection.execute(text("DELETE FROM collections WHERE name = :name"), {"name": row[0]})
     return True

@@ -16,6 +16,7 @@ import keras
 from mnist_cnn import config
 from mnist_cnn.data.mnist import compute_sha256
 from mnist_cnn.store.files import sync_file, sync_folder, write_atomically, write_temporary
+from mnist_cnn.store.list_version import raise_list_version, read_list_version
 from mnist_cnn.store.metadata import find_metadata_problem
 
 # Names of stored models: letters, digits, '-', '_' and '.', starting with a letter or digit (use fullmatch).
@@ -188,6 +189,7 @@ class ModelStore:
             finished_model.unlink(missing_ok=True)
             raise
         sync_folder(self.directory)
+        raise_list_version()
         return StoredModel(name, model_path, metadata_path, metadata)
 
     def save_snapshots(self, name: str, snapshots: dict | None) -> None:
@@ -230,10 +232,11 @@ class ModelStore:
     def scan(self) -> tuple[list[StoredModel], list[StoreProblem]]:
         """List complete models (default first, then newest first) and the problems found.
 
-        The result is cached until the folder's listing (names, sizes, modification times) changes.
+        The result is cached until the folder's listing (names, sizes, modification times) or the shared model
+        list's version (raised by any replica's save or delete) changes.
         """
         try:
-            signature = list_folder_signature(self.directory)
+            signature = (read_list_version(), list_folder_signature(self.directory))
         except OSError:
             return [], []
         key = str(self.directory.resolve())
@@ -331,3 +334,4 @@ class ModelStore:
         for path in (*self.paths(name), *companions):  # the .keras first: a .json alone is never listed
             path.unlink(missing_ok=True)
         sync_folder(self.directory)
+        raise_list_version()
