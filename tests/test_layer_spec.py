@@ -11,7 +11,8 @@ from mnist_cnn.jobs.work import run_training_work
 from mnist_cnn.model.architectures import ARCHITECTURES, build_model
 from mnist_cnn.model.built_network import (BUILT_ARCHITECTURE, build_from_spec, preset_spec, read_table_rows,
                                            spec_from_model, to_table_rows)
-from mnist_cnn.model.layer_spec import SpecError, measure_spec, summarise_spec, validate_spec
+from mnist_cnn.model.layer_spec import (SPEC_TEXT_LIMIT, SpecError, format_spec_text, measure_spec, parse_spec_text,
+                                       summarise_spec, validate_spec)
 from mnist_cnn.store.metadata import find_metadata_problem
 from mnist_cnn.training.settings import PANEL_SETTINGS, validate_settings
 
@@ -126,3 +127,24 @@ def test_stored_metadata_with_a_malformed_layer_list_is_refused():
     assert find_metadata_problem({"architecture": "built", "architecture_spec": GOOD_SPEC}) is None
     assert "architecture_spec" in find_metadata_problem({"architecture_spec": "conv, flatten"})
     assert "architecture_spec" in find_metadata_problem({"architecture_spec": ["conv"]})
+
+
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+def test_every_preset_round_trips_through_its_link_text(name):
+    spec = preset_spec(name)
+    text = format_spec_text(spec)
+    assert parse_spec_text(text) == validate_spec(spec) and len(text) <= SPEC_TEXT_LIMIT
+
+
+@pytest.mark.parametrize("text", ["conv(filters=99999)", "conv(colour=red)", "conv(filters=8", "rnn", "conv~~dense",
+                                  "conv(filters=8;x)", "conv(filters=-1)", "~".join(["dense"] * 25)])
+def test_link_text_that_no_list_could_write_is_refused(text):
+    with pytest.raises(SpecError):
+        parse_spec_text(text)
+
+
+def test_link_text_is_bounded_at_its_limit_exactly():
+    with pytest.raises(SpecError, match="not written as"):
+        parse_spec_text("x" * SPEC_TEXT_LIMIT)  # as long as allowed: refused for its form, not its length
+    with pytest.raises(SpecError, match="at most"):
+        parse_spec_text("x" * (SPEC_TEXT_LIMIT + 1))

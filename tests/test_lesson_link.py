@@ -9,8 +9,9 @@ from mnist_cnn import config
 from mnist_cnn.lessons.link import (TEMPLATE_PATTERN, VIEW_PARAMETERS, LessonView, build_options, build_query,
                                     decode_drawing, decode_value, encode_drawing, leave_out_defaults, make_link,
                                     parse_options, parse_query, restore_defaults, select_link_parameters)
-from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, HIDDEN, LAYER, LESSON, MODEL, PAGE_OPTIONS,
-                                       make_draw_options, option_key, page_option)
+from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, HIDDEN, LAYER, LAYER_LIST, LESSON, MODEL,
+                                       PAGE_OPTIONS, make_draw_options, option_key, page_option)
+from mnist_cnn.model.layer_spec import parse_spec_text
 
 
 def test_a_view_round_trips_through_its_link():
@@ -64,6 +65,8 @@ def make_sample_state(page: str) -> dict:
             value = layers[name] = "what-a-cnn_sees"
         elif option.kind == HIDDEN:
             value = "dense_1"  # any hidden layer, a dense one too
+        elif option.kind == LAYER_LIST:  # a built network's layers, every setting filled in
+            value = parse_spec_text("conv(filters=8)~batch_norm~max_pool(pool_size=3)~dropout(rate=0.15)~flatten~dense")
         else:
             value = int(option.high) if option.high < 100 else 5
         state[option.key.format(**layers)] = value

@@ -105,3 +105,21 @@ def test_lesson_mode_hides_the_model_upload_but_keeps_the_download():
     assert len(app.get("download_button")) == 1
     assert any("off in lesson mode" in item.value for item in app.caption)
 
+
+
+def test_build_opens_the_links_layer_list_in_its_table_and_the_address_keeps_edits():
+    layers = "conv(filters=8)~max_pool~conv(filters=16,padding=same)~global_average_pool~dense(units=20)"
+    app = open_app_link({"page": "build", "layers": layers})
+    assert app.title[0].value == "Build a network" and not app.error
+    table = next(frame.value for frame in app.dataframe if "output shape" in frame.value.columns)
+    assert list(table["output shape"][:5]) == ["26×26×8", "13×13×8", "13×13×16", "16", "20"]
+    link = next(item.value for item in app.code if item.value.startswith("http"))
+    assert "page=build" in link and ("conv%28filters%3D8%29" in link or "conv(filters=8)" in link)
+
+
+def test_a_hostile_layer_list_is_ignored_with_a_message_and_the_page_opens():
+    app = open_app_link({"page": "build", "layers": "conv(filters=99999)~flatten"})
+    assert app.title[0].value == "Build a network"
+    assert "Part of the link was ignored" in " ".join(item.value for item in app.toast)
+    table = next(frame.value for frame in app.dataframe if "output shape" in frame.value.columns)
+    assert table["output shape"][0] == "26×26×32"  # the starting preset, keras_example

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 import numpy as np
 
 from mnist_cnn.config import DEFAULT_MODEL_NAME
-from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, HIDDEN, INT, LAYER, LESSON, MODEL,
-                                       PAGE_OPTIONS, ViewOption)
+from mnist_cnn.lessons.options import (BOOL, CHANNELS, CHOICE, FLOAT, HIDDEN, INT, LAYER, LAYER_LIST, LESSON,
+                                       MODEL, PAGE_OPTIONS, ViewOption)
+from mnist_cnn.model.layer_spec import SPEC_TEXT_LIMIT, SpecError, format_spec_text, parse_spec_text
 from mnist_cnn.store.model_store import NAME_PATTERN
 
 # A drawing travels as 16 grey levels, two pixels a byte: 392 bytes, 523 URL-safe base64 characters.
@@ -129,6 +130,11 @@ def encode_value(option: ViewOption, value) -> str | None:
                 return ",".join(str(int(item)) for item in sorted(set(value)))
     if option.kind == LESSON and isinstance(value, str) and LESSON_NAME_PATTERN.fullmatch(value):
         return value
+    if option.kind == LAYER_LIST and isinstance(value, (list, tuple)):
+        try:
+            return format_spec_text(list(value))
+        except SpecError:
+            return None
     return None
 
 
@@ -153,6 +159,11 @@ def decode_value(option: ViewOption, text: str):
             return channels
     if option.kind == LESSON and LESSON_NAME_PATTERN.fullmatch(text):
         return text
+    if option.kind == LAYER_LIST:
+        try:
+            return parse_spec_text(text)
+        except SpecError as error:
+            raise ValueError(f"is not a layer list ({error})") from None
     if option.kind == CHOICE:
         raise ValueError(f"is not one of {', '.join(code for code, _ in option.choices)}")
     if option.kind in (INT, FLOAT):
@@ -198,8 +209,9 @@ def parse_options(page: str | None, params: Mapping[str, str],
             problems.append(f"{name[:MAX_OPTION_LENGTH]!r} is not an option of this page")
             continue
         try:
-            if len(text) > MAX_OPTION_LENGTH:
-                raise ValueError(f"is longer than {MAX_OPTION_LENGTH} characters")
+            longest = SPEC_TEXT_LIMIT if option.kind == LAYER_LIST else MAX_OPTION_LENGTH  # a layer list is long
+            if len(text) > longest:
+                raise ValueError(f"is longer than {longest} characters")
             value = decode_value(option, text)
             if option.kind == LAYER and layers is not None and value not in layers:
                 raise ValueError("is not a layer of this model")

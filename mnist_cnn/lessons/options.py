@@ -16,7 +16,7 @@ from mnist_cnn.plots.digit_map import COLOUR_CHOICES
 # model's name, a list of the channels of the layer its key names ("3,5,12" in the URL), a lesson's name, and any
 # hidden layer's name (a Dense layer too: the page checks it against the model).
 INT, FLOAT, BOOL, CHOICE, LAYER, MODEL = "int", "float", "bool", "choice", "layer", "model"
-CHANNELS, LESSON, HIDDEN = "channels", "lesson", "hidden"
+CHANNELS, LESSON, HIDDEN, LAYER_LIST = "channels", "lesson", "hidden", "layer_list"
 MAX_CHANNELS = 1024  # no page shows a layer with more channels; the model itself is checked when it is known
 MAX_LESSON_STEPS = 30  # a lesson file has at most this many steps (mnist_cnn/lessons/lesson_files.py)
 MAX_MAP_SIDE = 30  # a feature map or convolution output is at most 30 pixels high (28 + 2 · padding 1)
@@ -167,6 +167,9 @@ PAGE_OPTIONS: dict[str, dict[str, ViewOption]] = {
         "layer": ViewOption("ablation_layer", LAYER),
         "off": channel_list("ablation_off_{layer}"),
         "whole": switch("ablation_whole_layer", default="0"),
+    },
+    "build": {
+        "layers": ViewOption("build_spec", LAYER_LIST),  # the Build page's table, as format_spec_text writes it
     },
     "challenge": {
         "challenge": pick("challenge_choice", *((key, key) for key in CHALLENGES), default=next(iter(CHALLENGES))),

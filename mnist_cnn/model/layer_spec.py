@@ -6,6 +6,7 @@ Keras layers (expand_spec), whose shapes, parameters and FLOPs come from mnist_c
 """
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from mnist_cnn import config
@@ -38,6 +39,10 @@ SETTING_RULES = {
     "activation": ("choice", ACTIVATIONS),
 }
 INPUT_SHAPE = (28, 28, 1)
+# A layer list in a lesson link (format_spec_text): rows joined by "~", each "kind" or "kind(key=value,...)".
+SPEC_ROW_PATTERN = re.compile(r"([a-z_]{1,20})(?:\(([a-z_]{1,12}=[a-z0-9_.]{1,12}(?:,[a-z_]{1,12}=[a-z0-9_.]{1,12})*)\))?")
+NUMBER_PATTERN = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
+SPEC_TEXT_LIMIT = 2000
 # Layers that read a stack of maps, and the two that turn maps into a vector.
 MAP_KINDS = ("conv", "max_pool", "flatten", "global_average_pool")
 VECTOR_MAKERS = ("flatten", "global_average_pool")
@@ -89,6 +94,33 @@ def check_rows(spec) -> list[dict]:
     if len(spec) > config.MAX_BUILT_LAYERS:
         raise SpecError(f"A built network may have at most {config.MAX_BUILT_LAYERS} layers, not {len(spec)}.")
     return [check_row(index, row) for index, row in enumerate(spec)]
+
+
+def format_spec_text(spec: list[dict]) -> str:
+    """A layer list as short URL-safe text, defaults left out: "conv(filters=64)~max_pool~flatten~dense"."""
+    rows = []
+    for row in check_rows(spec):
+        settings = ",".join(f"{key}={row[key]:g}" if isinstance(row[key], float) else f"{key}={row[key]}"
+                            for key, default in KIND_DEFAULTS[row["kind"]].items() if row[key] != default)
+        rows.append(f"{row['kind']}({settings})" if settings else row["kind"])
+    return "~".join(rows)
+
+
+def parse_spec_text(text: str) -> list[dict]:
+    """The layer list that format_spec_text wrote; SpecError for text it could not have written."""
+    if len(text) > SPEC_TEXT_LIMIT:
+        raise SpecError(f"A layer list in a link is at most {SPEC_TEXT_LIMIT} characters.")
+    spec = []
+    for index, part in enumerate(text.split("~")):
+        match = SPEC_ROW_PATTERN.fullmatch(part)
+        if match is None:
+            raise SpecError(f"Layer {index + 1} is not written as kind(setting=value,...): {part[:30]!r}.")
+        row = {"kind": match.group(1)}
+        for setting in filter(None, (match.group(2) or "").split(",")):
+            key, _, value = setting.partition("=")
+            row[key] = (float(value) if "." in value else int(value)) if NUMBER_PATTERN.fullmatch(value) else value
+        spec.append(row)
+    return check_rows(spec)
 
 
 def activation_or_none(name: str) -> str | None:

@@ -6,7 +6,8 @@ import streamlit as st
 from mnist_cnn import config
 from mnist_cnn.model.architectures import ARCHITECTURES
 from mnist_cnn.model.built_network import TABLE_COLUMNS, preset_spec, read_model_spec, read_table_rows, to_table_rows
-from mnist_cnn.model.layer_spec import ACTIVATIONS, KIND_LABELS, PADDINGS, SpecError
+from mnist_cnn.lessons.options import page_option
+from mnist_cnn.model.layer_spec import ACTIVATIONS, KIND_LABELS, PADDINGS, SpecError, check_rows
 from mnist_cnn.safety.text import escape_markdown
 from ui.state import active_model
 
@@ -14,6 +15,9 @@ from ui.state import active_model
 ACTIVE_MODEL_CHOICE = "the active model"
 # The preset a fresh session's table holds: small and fast to train.
 STARTING_PRESET = "keras_example"
+# The session keys of the table's layer list: the one a lesson link reads and sets, and the one shown last.
+SPEC_KEY = page_option("build", "layers").key
+SHOWN_SPEC_KEY = "build_spec_shown"
 # Columns whose cells are whole numbers (nullable: a kind that does not use one leaves it empty).
 WHOLE_COLUMNS = ("filters", "kernel", "stride", "units")
 
@@ -31,11 +35,16 @@ def table_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def init_table() -> None:
-    """The session's table (the starting preset) and its editor version, once."""
+    """The session's table (the starting preset, or a link's layers) and its editor version, once per change."""
     if "build_rows" not in st.session_state:
         st.session_state["build_rows"] = preset_rows(STARTING_PRESET)
     st.session_state.setdefault("build_table_version", 0)
     st.session_state.setdefault("build_start", STARTING_PRESET)
+    linked = st.session_state.get(SPEC_KEY)
+    if linked is not None and linked != st.session_state.get(SHOWN_SPEC_KEY):  # a lesson link's layers arrived
+        st.session_state["build_rows"] = to_table_rows(linked)
+        st.session_state["build_table_version"] += 1
+        st.session_state[SHOWN_SPEC_KEY] = linked
 
 
 def load_start() -> None:
@@ -96,6 +105,11 @@ def show_layer_editor() -> tuple[list | None, str | None]:
                             hide_index=True, width="stretch", column_config=column_settings())
     records = edited.astype(object).where(edited.notna(), None).to_dict("records")
     try:
-        return read_table_rows(records), None
+        spec = read_table_rows(records)
     except SpecError as error:
         return None, escape_markdown(error)
+    try:
+        st.session_state[SPEC_KEY] = st.session_state[SHOWN_SPEC_KEY] = check_rows(spec)  # a link carries it
+    except SpecError:
+        pass  # measure_spec says what is wrong with it
+    return spec, None
