@@ -40,7 +40,8 @@ SETTING_RULES = {
 }
 INPUT_SHAPE = (28, 28, 1)
 # A layer list in a lesson link (format_spec_text): rows joined by "~", each "kind" or "kind(key=value,...)".
-SPEC_ROW_PATTERN = re.compile(r"([a-z_]{1,20})(?:\(([a-z_]{1,12}=[a-z0-9_.]{1,12}(?:,[a-z_]{1,12}=[a-z0-9_.]{1,12})*)\))?")
+SPEC_SETTING = r"[a-z_]{1,12}=[a-z0-9_.]{1,12}"
+SPEC_ROW_PATTERN = re.compile(rf"([a-z_]{{1,20}})(?:\(({SPEC_SETTING}(?:,{SPEC_SETTING})*)\))?")
 NUMBER_PATTERN = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
 SPEC_TEXT_LIMIT = 2000
 # Layers that read a stack of maps, and the two that turn maps into a vector.
