@@ -7,32 +7,12 @@ import streamlit as st
 from ui.lesson_link import (CURRENT_PAGE_KEY, LESSON_KEY, apply_lesson_link, open_linked_page,
                             run_page_and_keep_view, show_share_link)
 from ui.lessons.panel import show_lesson_panel
+from ui.menu import PAGES
 from ui.runtime import configure_server_process
 from ui.sidebar import show_sidebar
 from ui.state import init_session_state
 from ui.warmup import start_warm_up
 
-# The app's pages, in menu order (drawing and lessons, inside the network, why it decided, building and
-# training, the teacher's view): (file in pages/, title, icon, default?).
-PAGES = [
-    ("draw.py", "Draw a digit", ":material/draw:", True),
-    ("my_digits.py", "My digits", ":material/collections:", False),
-    ("lessons.py", "Lessons", ":material/school:", False),
-    ("challenge.py", "Class challenge", ":material/trophy:", False),
-    ("network.py", "Whole network", ":material/hub:", False),
-    ("feature_maps.py", "Feature maps", ":material/layers:", False),
-    ("kernels.py", "Kernels", ":material/grid_on:", False),
-    ("convolution.py", "Convolution demo", ":material/blur_on:", False),
-    ("architecture.py", "Architecture", ":material/account_tree:", False),
-    ("digit_map.py", "Digit map", ":material/scatter_plot:", False),
-    ("decided.py", "Attribution maps", ":material/psychology:", False),
-    ("ablation.py", "Switch filters off", ":material/toggle_off:", False),
-    ("mistakes.py", "Test-set explorer", ":material/error:", False),
-    ("fool.py", "Fool the model", ":material/theater_comedy:", False),
-    ("build.py", "Build a network", ":material/construction:", False),
-    ("training.py", "Training", ":material/model_training:", False),
-    ("class_view.py", "Class view", ":material/groups:", False),
-]
 PAGES_DIR = Path(__file__).parent / "pages"
 DEFAULT_PAGE = next(Path(file).stem for file, _, _, default in PAGES if default)  # its URL path is ""
 

@@ -8,10 +8,9 @@ from mnist_cnn.lessons.options import page_option
 from mnist_cnn.model.inference import classify
 from mnist_cnn.my_digits.collections import MyDigitsError
 from mnist_cnn.safety.text import escape_markdown
-from ui.challenge import best_score, judge_attempt, submit_attempt
+from ui.challenge import best_score, judge_attempt, require_challenge_model, submit_attempt
 from ui.collections import get_current_collection
 from ui.digit_source import require_drawing
-from ui.state import require_model
 
 CHALLENGE = page_option("challenge", "challenge")  # kept in a lesson link: ?page=challenge&challenge=4-as-9
 
@@ -28,12 +27,13 @@ that are your digit, and 0 unless both the model is fooled and the reader is not
 by their best attempt.
 """
 
-stored, model = require_model()
+stored, model = require_challenge_model()  # one model for the whole class, whatever the sidebar has chosen
 st.title("Class challenge")
 key = st.selectbox("Challenge", list(CHALLENGES), index=list(CHALLENGES).index(CHALLENGE.start), key=CHALLENGE.key,
                    format_func=lambda value: CHALLENGES[value].describe())
 challenge = CHALLENGES[key]
-st.caption(f"Draw on the Draw page, then come back: your last drawing is scored here. Your collection "
+st.caption(f"Draw on the Draw page, then come back: your last drawing is scored here, by the model "
+           f"`{stored.name}` for everyone. Your collection "
            f"(**{escape_markdown(get_current_collection())}**, in the sidebar) is your name on the leaderboard.")
 drawing = require_drawing(st.session_state.get("drawing_input"))
 classification = classify(model, drawing)

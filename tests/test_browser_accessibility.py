@@ -11,13 +11,13 @@ from playwright.sync_api import expect
 
 from tests.support.browser import FIRST_RUN_TIMEOUT_MS
 from tests.support.server import PROJECT_ROOT
-from tests.test_menu import read_app_constant
+from ui.menu import PAGES
 
 pytestmark = pytest.mark.browser
 
 AXE_SCRIPT = PROJECT_ROOT / "tests" / "accessibility" / "node_modules" / "axe-core" / "axe.min.js"
 # Every page of app.py's menu but Draw (scanned with a drawing and its closer looks open), by URL path.
-OTHER_PAGES = [Path(entry[0]).stem for entry in read_app_constant("PAGES")[1:]]
+OTHER_PAGES = [Path(entry[0]).stem for entry in PAGES[1:]]
 # The impacts a violation may not have.
 BLOCKING_IMPACTS = ("serious", "critical")
 # What axe checks: the WCAG 2.1 A and AA rules and its best practices. No rule or element is left out: every

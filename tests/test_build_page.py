@@ -2,7 +2,6 @@
 Train it hands the list to the Retrain panel, which starts a job with it; a trained built network opens on every page
 and can be taken home."""
 
-import ast
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,7 +10,7 @@ import mnist_cnn.jobs.manager as jobs
 from mnist_cnn import config
 from mnist_cnn.model.built_network import BUILT_ARCHITECTURE, preset_spec
 from mnist_cnn.model.layer_spec import validate_spec
-from tests.support.apptest import APP_PATH, open_app_page
+from tests.support.apptest import open_app_page
 from tests.support.built import BUILT_MODEL_NAME, BUILT_SPEC, train_built_model
 from tests.support.server import copy_bundled_models
 from tests.test_training_page import show_sidebar_only
@@ -20,11 +19,10 @@ BUILD_PAGE = "pages/build.py"
 
 
 def list_app_pages() -> list[str]:
-    """Every page in app.py's PAGES, as AppTest names it ('pages/<file>')."""
-    tree = ast.parse(APP_PATH.read_text())
-    pages = next(node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
-                 and getattr(node.targets[0], "id", None) == "PAGES")
-    return [f"pages/{ast.literal_eval(entry)[0]}" for entry in pages.elts]
+    """Every page of the app's menu (ui/menu.py), as AppTest names it ('pages/<file>')."""
+    from ui.menu import PAGES
+
+    return [f"pages/{file}" for file, _, _, _ in PAGES]
 
 
 def measurements(app: AppTest):

@@ -110,3 +110,21 @@ def test_the_teacher_fine_tunes_a_class_model_on_the_class_set_and_clears_the_fl
     app.button(key="class_view_clear_flags").click().run()
     assert not app.exception and records.list_non_digits() == []
     assert any("Flagged \"not a digit\" by students: 0" in text.value for text in app.markdown)
+
+
+@pytest.mark.parametrize("teacher", [False, True])
+def test_a_link_to_the_class_set_opens_it_for_the_teacher_only(class_store, teacher):
+    from mnist_cnn.my_digits.class_set import CLASS_SET, ensure_class_set
+
+    ensure_class_set(class_store)
+    app = AppTest.from_file(str(APP_PATH), default_timeout=PAGE_RUN_TIMEOUT)
+    app.secrets["teacher_password"] = PASSWORD
+    if teacher:
+        app.session_state["teacher_unlocked"] = fingerprint_password(PASSWORD)
+    app.query_params["collection"] = CLASS_SET
+    app.run()
+    assert not app.exception, [item.value for item in app.exception]
+    assert (app.session_state["collection"] == CLASS_SET) is teacher
+    if not teacher:
+        assert any("kept by the teacher" in item.value for item in app.sidebar.warning + app.sidebar.info
+                   + app.sidebar.caption + app.warning + app.info)

@@ -137,3 +137,21 @@ def test_an_empty_collection_younger_than_the_grace_period_is_kept(store):
     assert not store.run(lambda connection: reclaim_empty_collection(connection, now), write=True)
     assert store.run(lambda connection: reclaim_empty_collection(connection, now + timedelta(seconds=120)),
                      write=True)
+
+
+def test_an_empty_collection_with_lesson_progress_or_the_class_set_is_never_reclaimed(store):
+    from mnist_cnn.my_digits.class_set import CLASS_SET, ensure_class_set
+    from mnist_cnn.my_digits.lesson_progress import read_steps_done, record_step_done
+
+    long_ago = datetime.now(timezone.utc) - timedelta(seconds=config.EMPTY_COLLECTION_GRACE_SECONDS + 60)
+    store.create_collection("learner")
+    record_step_done(store, "learner", "convolution_arithmetic", 1)  # a step done, no drawing saved
+    ensure_class_set(store)
+    for name in ("learner", CLASS_SET):
+        set_created_at(store, name, long_ago)
+    assert not store.run(lambda connection: reclaim_empty_collection(connection), write=True)
+    assert read_steps_done(store, "learner") == {"convolution_arithmetic": {1}}
+    store.create_collection("idle")
+    set_created_at(store, "idle", long_ago)
+    assert store.run(lambda connection: reclaim_empty_collection(connection), write=True)  # the truly empty one
+    assert "idle" not in store.list_collections() and {"learner", CLASS_SET} <= set(store.list_collections())

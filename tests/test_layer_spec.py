@@ -148,3 +148,9 @@ def test_link_text_is_bounded_at_its_limit_exactly():
         parse_spec_text("x" * SPEC_TEXT_LIMIT)  # as long as allowed: refused for its form, not its length
     with pytest.raises(SpecError, match="at most"):
         parse_spec_text("x" * (SPEC_TEXT_LIMIT + 1))
+
+
+def test_a_tiny_dropout_rate_round_trips_through_link_text():
+    spec = [{"kind": "conv"}, {"kind": "dropout", "rate": 0.00001}, {"kind": "flatten"}]
+    assert "rate=0.00001" in format_spec_text(spec)
+    assert parse_spec_text(format_spec_text(spec))[1]["rate"] == 0.00001

@@ -191,6 +191,9 @@ def test_the_readmes_example_lesson_loads(tmp_path):
     ("title: no\nsteps:\n- page: convolution\n  question: {kind: text, prompt: p, accepted: [x], hint: h, "
      "explanation: e}\n", "sizes.yaml: 'title' must be a non-empty text"),  # YAML reads a bare no as False
     ("title: !!python/object:os.system ls\n", "sizes.yaml: not valid YAML"),  # the safe loader builds no objects
+    ("title: T\nsteps:\n- page: ablation\n  options: {layer: conv2, off: '3,5'}\n  question: {kind: text, prompt: p, "
+     "accepted: [x], hint: h, explanation: e}\n", "options: the field False must be written in quotes"),  # bare off
+    ("title: T\n3: x\nsteps: []\n", "the field 3 must be written in quotes"),
 ])
 def test_a_bad_yaml_lesson_is_refused_with_its_reason(tmp_path, text, message):
     with pytest.raises(LessonFileError, match=message):
@@ -209,3 +212,16 @@ def config_root():
     from mnist_cnn import config
 
     return config.PROJECT_ROOT
+
+
+def test_a_file_of_an_unforeseen_shape_is_listed_and_the_others_still_load(tmp_path, monkeypatch):
+    import mnist_cnn.lessons.lesson_files as lesson_files
+
+    write_lesson(tmp_path, GOOD_LESSON, "good")
+    write_lesson(tmp_path, GOOD_LESSON, "odd")
+    real_read = lesson_files.read_lesson
+    monkeypatch.setattr(lesson_files, "read_lesson", lambda path, pages: real_read(path, pages)
+                        if path.stem == "good" else (_ for _ in ()).throw(TypeError("unforeseen")))
+    lessons, problems = load_lessons([tmp_path], PAGES)
+    assert [lesson.name for lesson in lessons] == ["good"]
+    assert [problem.path.name for problem in problems] == ["odd.toml"] and "cannot be read" in problems[0].message

@@ -1,21 +1,17 @@
-"""The app's menu: every page file is listed once."""
+"""The app's menu (ui/menu.py): every page file is listed once, and each page's title is known by its URL path."""
 
-import ast
+from pathlib import Path
 
 from mnist_cnn import config
-
-APP_PATH = config.PROJECT_ROOT / "app.py"
-
-
-def read_app_constant(name: str):
-    """A literal assigned at the top of app.py."""
-    tree = ast.parse(APP_PATH.read_text())
-    node = next(node for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
-                and getattr(node.targets[0] if isinstance(node, ast.Assign) else node.target, "id", None) == name)
-    return ast.literal_eval(node.value)
+from ui.menu import PAGE_TITLES, PAGES
 
 
 def test_every_page_file_is_in_the_menu_once():
-    files = [entry[0] for entry in read_app_constant("PAGES")]
+    files = [entry[0] for entry in PAGES]
     on_disk = sorted(path.name for path in (config.PROJECT_ROOT / "pages").glob("*.py"))
     assert sorted(files) == on_disk and len(set(files)) == len(files)
+
+
+def test_every_page_has_its_title_by_url_path_and_one_default():
+    assert set(PAGE_TITLES) == {Path(entry[0]).stem for entry in PAGES}
+    assert PAGE_TITLES["decided"] == "Attribution maps" and sum(entry[3] for entry in PAGES) == 1

@@ -6,6 +6,8 @@ import hashlib
 import numpy as np
 import streamlit as st
 
+from mnist_cnn import config
+
 from mnist_cnn.challenge.scoring import (AttemptScore, Challenge, pick_class_references, pick_mnist_references,
                                          read_like_classmates, score_attempt)
 from mnist_cnn.inputs.images import to_unit_floats
@@ -14,10 +16,12 @@ from mnist_cnn.my_digits.class_set import CLASS_SET
 from mnist_cnn.my_digits.collections import MyDigitsError, digits_to_arrays
 from mnist_cnn.safety.rate_limit import RateLimitError
 from mnist_cnn.safety.text import escape_markdown
+from mnist_cnn.store.model_store import ModelStoreError
 from ui import limits
+from ui.class_view.reads import choose_collections
 from ui.collections import get_current_collection
 from ui.my_digits_store import class_records, get_my_digits_store, my_digits_store
-from ui.state import load_training_set_cached
+from ui.state import file_hash, get_store, load_model_cached, load_training_set_cached, require_model
 
 # Session key of the drawing submitted last (its fingerprint), so one drawing is submitted once.
 SUBMITTED_KEY = "challenge_submitted"
@@ -43,10 +47,26 @@ def read_mnist_references() -> tuple[np.ndarray, np.ndarray]:
     return pick_mnist_references(*load_training_set_cached())
 
 
+def require_challenge_model():
+    """(StoredModel, keras.Model) every student is scored by: the server's default model, so that nobody can pick
+    a weaker or a rigged one for the leaderboard (the active model when the store has no default)."""
+    models = {stored.name: stored for stored in get_store().list_models()}
+    stored = models.get(config.DEFAULT_MODEL_NAME)
+    if stored is None:
+        return require_model()
+    try:
+        return stored, load_model_cached(str(stored.model_path), file_hash(stored))
+    except ModelStoreError as error:
+        st.error(f"The challenge's model {stored.name!r} could not be loaded: {escape_markdown(error)}")
+        st.stop()
+
+
 def gather_references(collection: str) -> tuple[np.ndarray, np.ndarray]:
     """The classmates' reader's references: other collections' drawings (not the class set) and the MNIST few."""
     store = my_digits_store()
-    state = tuple((name, store.data_version(name)) for name, count in store.count_by_collection().items() if count)
+    others = {name: count for name, count in store.count_by_collection().items() if name not in (collection, CLASS_SET)}
+    chosen = choose_collections(others, config.MAX_CLASS_VIEW_DRAWINGS)  # bounded, as the class view's reads are
+    state = tuple((name, store.data_version(name)) for name in chosen)
     images, labels, names = read_class_drawings(str(store.path), state)
     class_images, class_labels = pick_class_references(images, labels, names, {collection, CLASS_SET})
     mnist_images, mnist_labels = read_mnist_references()

@@ -44,6 +44,10 @@ def read_collection_from_url() -> str:
         return DEFAULT_COLLECTION
     try:
         name = validate_collection_name(requested)
+        if is_reserved(name) and not is_teacher():  # the class set is the teacher's: a link does not open it
+            st.session_state[NOTICE_KEY] = (f"{CLASS_SET!r} is the class's set, kept by the teacher; drawings reach "
+                                            f"it through \"It got this wrong\". Using {DEFAULT_COLLECTION!r}.")
+            return DEFAULT_COLLECTION
         if my_digits_store().has_collection(name):
             return name
     except MyDigitsDatabaseError:

@@ -27,6 +27,8 @@ RETRY_SECONDS = 15.0
 RETRY_PAUSE_SECONDS = 0.5
 # PostgreSQL connection pool per process: enough for a replica's sessions, small for the server's max_connections.
 POOL_SIZE, POOL_OVERFLOW = 5, 10
+# A PostgreSQL host that does not answer is given up after this (not the system's minutes-long TCP timeout).
+CONNECT_TIMEOUT_SECONDS = 5
 # SQLSTATE classes and codes of a server that is gone or going (the transaction did not happen: safe to retry).
 RETRYABLE_SQLSTATE_PREFIXES = ("08",)                  # connection exceptions
 RETRYABLE_SQLSTATES = {"57P01", "57P02", "57P03"}       # admin shutdown, crash shutdown, cannot connect now
@@ -76,7 +78,7 @@ def make_engine(url: str) -> sqlalchemy.Engine:
         use_sqlite_transactions(engine)
         return engine
     return sqlalchemy.create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
-                                    pool_recycle=3600)
+                                    pool_recycle=3600, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
 
 
 def get_engine(location) -> sqlalchemy.Engine:

@@ -60,7 +60,8 @@ def zero_channel_weights(layer: keras.layers.Layer, channels: tuple[int, ...]) -
 def switch_filters_off(model: keras.Model, layer_name: str, channels) -> keras.Model:
     """A copy of the model (clone + set_weights) with these filters of one conv layer switched off.
 
-    The model itself is never changed. A switched-off filter's output channel is 0 after its ReLU stage."""
+    The model itself is never changed. A switched-off filter's output channel is 0 before its activation: 0 after a
+    ReLU (every preset's), activation(0) after another (0.5 after a sigmoid, for a built network)."""
     stage = find_conv_stage(model, layer_name)
     channels = check_channels(stage, channels)
     copy = keras.models.clone_model(model)

@@ -110,10 +110,19 @@ def read_texts(table: Mapping, field: str, where: str, limit: int) -> tuple[str,
     return texts
 
 
+def check_keys_are_text(table: Mapping, where: str) -> None:
+    """LessonFileError for a key that is not text (YAML reads a bare off, on, no or 3 as a boolean or number)."""
+    for key in table:
+        if not isinstance(key, str):
+            raise LessonFileError(f"{where}: the field {key!r} must be written in quotes (YAML read it as "
+                                  f"{type(key).__name__})")
+
+
 def check_fields(table, allowed: set[str], where: str) -> None:
     """LessonFileError when the table is not a table or holds a field it should not (a typing mistake)."""
     if not isinstance(table, dict):
         raise LessonFileError(f"{where}: expected a table of fields, got {type(table).__name__}")
+    check_keys_are_text(table, where)
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise LessonFileError(f"{where}: unknown field '{unknown[0]}' (allowed: {', '.join(sorted(allowed))})")
@@ -176,6 +185,7 @@ def read_view(table: Mapping, where: str, pages: Collection[str] | None) -> tupl
     options = table.get("options", {})
     if not isinstance(options, dict):
         raise LessonFileError(f"{where}: 'options' must be a table such as {{ padding = 1, stride = 2 }}")
+    check_keys_are_text(options, f"{where}, options")
     texts = {name: option_text(value, f"{where}, options.{name}") for name, value in options.items()}
     _, problems = parse_options(page, texts)
     if problems:
@@ -248,6 +258,10 @@ def load_lessons(folders: Iterable[Path | None],
                                           f"rename the file")
             except LessonFileError as error:
                 problems.append(LessonProblem(path, str(error)))
+                continue
+            except (TypeError, ValueError, RecursionError) as error:  # a shape no check foresaw: never the page's end
+                reason = f"{path.name}: cannot be read as a lesson ({type(error).__name__})"
+                problems.append(LessonProblem(path, reason))
                 continue
             names.add(lesson.name)
             lessons.append(lesson)

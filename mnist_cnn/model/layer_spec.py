@@ -101,10 +101,15 @@ def format_spec_text(spec: list[dict]) -> str:
     """A layer list as short URL-safe text, defaults left out: "conv(filters=64)~max_pool~flatten~dense"."""
     rows = []
     for row in check_rows(spec):
-        settings = ",".join(f"{key}={row[key]:g}" if isinstance(row[key], float) else f"{key}={row[key]}"
+        settings = ",".join(f"{key}={format_decimal(row[key])}" if isinstance(row[key], float) else f"{key}={row[key]}"
                             for key, default in KIND_DEFAULTS[row["kind"]].items() if row[key] != default)
         rows.append(f"{row['kind']}({settings})" if settings else row["kind"])
     return "~".join(rows)
+
+
+def format_decimal(value: float) -> str:
+    """A decimal as plain digits (0.00001 -> "0.00001", never "1e-05"): what NUMBER_PATTERN reads back."""
+    return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
 
 
 def parse_spec_text(text: str) -> list[dict]:

@@ -14,9 +14,9 @@ import numpy as np
 
 from mnist_cnn.my_digits.class_records import ClassRecords
 from mnist_cnn.my_digits.collections import MyDigitsError, MyDigitsStore
+from mnist_cnn.my_digits.database import CLASS_SET
 
-# The reserved collection's name, and the source prefix of its drawings ("flag:<collection>").
-CLASS_SET = "class-set"
+# The source prefix of the class set's drawings ("flag:<collection>").
 FLAG_SOURCE_PREFIX = "flag:"
 
 

@@ -15,7 +15,7 @@ from mnist_cnn.inputs.images import to_uint8
 from mnist_cnn.my_digits.archive import DigitArchiveError, read_mnist_archive
 from mnist_cnn.database import database_location
 from mnist_cnn.my_digits.database import (DEFAULT_COLLECTION, MyDigitsDatabaseError, MyDigitsError, create_or_migrate,
-                                          open_connection, run_in_transaction)
+                                          run_in_transaction)
 from mnist_cnn.my_digits.ownership import (CollectionProtectedError, check_allowed_to_delete, hash_owner_secret,
                                            is_allowed_to_delete, read_owner_hash, reclaim_empty_collection)
 
@@ -123,12 +123,6 @@ class MyDigitsStore:
     def run(self, work, *, write: bool = False):
         """work(connection) in one transaction (writes one at a time, checks and write seeing one state)."""
         return run_in_transaction(self.path, work, write=write)
-
-    def connect(self):
-        """A plain sqlite3 connection (SQLite stores only: code from before the shared database; use run())."""
-        if isinstance(self.path, str):
-            raise MyDigitsDatabaseError("This feature works with the local SQLite database only, not a shared one.")
-        return open_connection(self.path)
 
     def read_one(self, query: str, parameters: dict):
         """The first row of a read query (or None)."""

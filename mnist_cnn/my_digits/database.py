@@ -5,8 +5,6 @@ The schema lives in mnist_cnn/database/migrations (Alembic): opening a store cre
 
 import errno
 import shutil
-import sqlite3
-from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy
@@ -16,6 +14,8 @@ from mnist_cnn.database.engine import run_transaction
 
 # The collection that drawings without one (saved before collections existed) belong to.
 DEFAULT_COLLECTION = "default"
+# The class's shared set ("It got this wrong" files drawings there; mnist_cnn/my_digits/class_set.py).
+CLASS_SET = "class-set"
 
 # Primary SQLite result codes and what they mean for the person using the app.
 BUSY_CODES = {5, 6}          # SQLITE_BUSY, SQLITE_LOCKED
@@ -119,36 +119,3 @@ def create_or_migrate(location) -> None:
         migrate_to_latest(location)
     except DATABASE_ERRORS as error:
         raise MyDigitsDatabaseError(describe_database_error(error, location)) from error
-
-
-@contextmanager
-def open_connection(path: Path):
-    """A plain sqlite3 connection to a SQLite file (autocommit; errors become MyDigitsDatabaseError).
-
-    For code written before the shared database: it works on the default SQLite file only. New tables belong in an
-    Alembic revision (mnist_cnn/database/migrations/versions) and their queries in run_in_transaction, which
-    works on PostgreSQL too.
-    """
-    try:
-        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-    except (sqlite3.Error, OSError) as error:
-        raise MyDigitsDatabaseError(describe_database_error(error, path)) from error
-    try:
-        yield connection
-    except (sqlite3.Error, OSError) as error:
-        raise MyDigitsDatabaseError(describe_database_error(error, path)) from error
-    finally:
-        connection.close()
-
-
-@contextmanager
-def write_transaction(connection: sqlite3.Connection):
-    """BEGIN IMMEDIATE ... COMMIT on an open_connection (other writers wait)."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield connection
-    except BaseException:
-        if connection.in_transaction:
-            connection.rollback()
-        raise
-    connection.execute("COMMIT")

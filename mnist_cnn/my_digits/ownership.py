@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import text
 
 from mnist_cnn import config
-from mnist_cnn.my_digits.database import DEFAULT_COLLECTION, MyDigitsError
+from mnist_cnn.my_digits.database import CLASS_SET, DEFAULT_COLLECTION, MyDigitsError
 
 
 class CollectionProtectedError(MyDigitsError):
@@ -47,16 +47,20 @@ def check_allowed_to_delete(connection, collection: str, owner_secret: str | Non
 
 
 def reclaim_empty_collection(connection, now: datetime | None = None) -> bool:
-    """Delete the oldest empty collection older than EMPTY_COLLECTION_GRACE_SECONDS (never the default); True if any.
+    """Delete the oldest empty collection older than EMPTY_COLLECTION_GRACE_SECONDS; True if any. Never the default
+    nor the class set, nor one that holds lesson progress or challenge attempts (someone's work, not drawings).
 
     Called inside the write transaction of a creation that found the server full.
     """
     now = now or datetime.now(timezone.utc)
     cutoff = (now - timedelta(seconds=config.EMPTY_COLLECTION_GRACE_SECONDS)).isoformat(timespec="seconds")
     row = connection.execute(text(
-        "SELECT name FROM collections WHERE name != :default AND created_at < :cutoff AND NOT EXISTS "
-        "(SELECT 1 FROM drawings WHERE drawings.collection = collections.name) ORDER BY created_at LIMIT 1"),
-        {"default": DEFAULT_COLLECTION, "cutoff": cutoff}).first()
+        "SELECT name FROM collections WHERE name NOT IN (:default, :class_set) AND created_at < :cutoff AND "
+        "NOT EXISTS (SELECT 1 FROM drawings WHERE drawings.collection = collections.name) AND "
+        "NOT EXISTS (SELECT 1 FROM lesson_progress WHERE lesson_progress.collection = collections.name) AND "
+        "NOT EXISTS (SELECT 1 FROM challenge_attempts WHERE challenge_attempts.collection = collections.name) "
+        "ORDER BY created_at LIMIT 1"),
+        {"default": DEFAULT_COLLECTION, "class_set": CLASS_SET, "cutoff": cutoff}).first()
     if row is None:
         return False
     connection.execute(text("DELETE FROM collections WHERE name = :name"), {"name": row[0]})

@@ -37,6 +37,8 @@ def read_list_version() -> int | None:
         version = read_counter(url, MODEL_LIST_VERSION)
     except Exception:  # noqa: BLE001 (an unreachable database must not hide the models)
         _LOGGER.warning("The model list's version could not be read from the shared database.", exc_info=True)
+        with _CACHE_LOCK:
+            _CACHE[url] = (now, None)  # asked again after VERSION_CACHE_SECONDS, not on every page run
         return None
     with _CACHE_LOCK:
         _CACHE[url] = (now, version)

@@ -8,6 +8,7 @@ import streamlit as st
 from mnist_cnn.challenge.scoring import CHALLENGES, make_leaderboard
 from mnist_cnn.jobs import get_job_manager
 from mnist_cnn.my_digits.class_set import CLASS_SET
+from mnist_cnn.my_digits.collections import MyDigitsError
 from mnist_cnn.safety.text import escape_markdown
 from mnist_cnn.training.finetune import MIN_USER_DIGITS
 from ui.finetune_panel import start_finetune_job
@@ -44,7 +45,11 @@ def show_leaderboard(records) -> None:
     """The collections ranked by their best attempt at the chosen challenge."""
     key = st.selectbox("Challenge", list(CHALLENGES), key=CHALLENGE_KEY,
                        format_func=lambda value: CHALLENGES[value].describe())
-    board = make_leaderboard(records.list_attempts(key))
+    try:
+        board = make_leaderboard(records.list_attempts(key))
+    except MyDigitsError as error:  # the database is unavailable: say so, keep the rest of the class view
+        st.error(f"The leaderboard cannot be read: {escape_markdown(error)}")
+        return
     if not board:
         st.caption("No attempts yet: students try it on the Class challenge page.")
         return

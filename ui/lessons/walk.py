@@ -6,11 +6,9 @@ from mnist_cnn.lessons.lesson_files import Lesson, LessonProblem
 from mnist_cnn.safety.text import escape_markdown
 from ui.lessons.catalogue import current_step, describe_marks, open_step_view, read_progress, step_key, steps_done
 from ui.lessons.question import show_question
+from ui.menu import PAGE_TITLES
 
 # The title each page shows in the menu, for a step's "Open …" button (pages without one use their file name).
-PAGE_TITLES = {"draw": "Draw a digit", "my_digits": "My digits", "feature_maps": "Feature maps", "kernels": "Kernels",
-               "convolution": "Convolution demo", "architecture": "Architecture", "mistakes": "Test-set explorer",
-               "fool": "Fool the model", "training": "Training"}
 
 
 def go_to_step(lesson: Lesson, number: int) -> None:
