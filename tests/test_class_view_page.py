@@ -126,5 +126,5 @@ def test_a_link_to_the_class_set_opens_it_for_the_teacher_only(class_store, teac
     assert not app.exception, [item.value for item in app.exception]
     assert (app.session_state["collection"] == CLASS_SET) is teacher
     if not teacher:
-        assert any("kept by the teacher" in item.value for item in app.sidebar.warning + app.sidebar.info
-                   + app.sidebar.caption + app.warning + app.info)
+        shown = [*app.sidebar.warning, *app.sidebar.info, *app.sidebar.caption, *app.warning, *app.info]
+        assert any("kept by the teacher" in item.value for item in shown)

@@ -272,7 +272,6 @@ def test_a_database_damaged_after_opening_gives_a_clear_error(tmp_path):
 
 
 def test_a_full_disk_gives_a_clear_error_and_keeps_what_was_saved(tmp_path, monkeypatch):
-    from mnist_cnn.my_digits import database as digit_database
 
     store = MyDigitsStore(tmp_path / "d.sqlite3")
     store.add(1, make_digit(1.0))
@@ -284,11 +283,11 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_what_was_saved(tmp_path, monk
         connection.execute(f"PRAGMA max_page_count = {pages}")  # no page more: "database or disk is full"
         return connection
 
-    monkeypatch.setattr(digit_database.sqlite3.dbapi2, "connect", connect_to_a_full_disk)
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", connect_to_a_full_disk)
     with pytest.raises(MyDigitsDatabaseError, match="disk is full"):
         for _ in range(50):
             store.add(2, make_digit(np.random.default_rng(2).random()), np.full((160, 160), 200, np.uint8))
-    monkeypatch.setattr(digit_database.sqlite3.dbapi2, "connect", connect)
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", connect)
     assert store.count_by_label()[1] == 1
 
 
