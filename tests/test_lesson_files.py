@@ -192,7 +192,8 @@ def test_the_readmes_example_lesson_loads(tmp_path):
      "explanation: e}\n", "sizes.yaml: 'title' must be a non-empty text"),  # YAML reads a bare no as False
     ("title: !!python/object:os.system ls\n", "sizes.yaml: not valid YAML"),  # the safe loader builds no objects
     ("title: T\nsteps:\n- page: feature_maps\n  options: {layer: conv2, off: '3,5'}\n"
-     "  question: {kind: text, prompt: p, accepted: [x], hint: h, explanation: e}\n", "options: the field False must be written in quotes"),  # bare off
+     "  question: {kind: text, prompt: p, accepted: [x], hint: h, explanation: e}\n",
+     "options: the field False must be written in quotes"),  # YAML reads a bare off as False
     ("title: T\n3: x\nsteps: []\n", "the field 3 must be written in quotes"),
 ])
 def test_a_bad_yaml_lesson_is_refused_with_its_reason(tmp_path, text, message):
