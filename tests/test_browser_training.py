@@ -10,6 +10,13 @@ from tests.support.server import copy_bundled_models, start_streamlit
 TRAINING_TIMEOUT_MS = 240_000
 
 
+def wait_until_idle(page) -> None:
+    """Wait until no script run is in progress (the page's runs have all ended)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-test-script-state='running']")).to_have_count(0, timeout=120_000)
+
+
 @pytest.fixture
 def training_server(tmp_path):
     """A private Streamlit server (its own store and job manager): (url, models folder)."""
@@ -27,6 +34,7 @@ def test_one_epoch_on_a_subset_from_the_sidebar_reaches_100_percent_and_becomes_
     url, models_dir = training_server
     page.goto(url)
     sidebar = page.get_by_test_id("stSidebar")
+    wait_until_idle(page)  # settings changed while the first run still builds the panel could be lost
     sidebar.get_by_text("Retrain", exact=True).click()
     expect(sidebar.get_by_text("34,826 parameters.").first).to_be_visible(timeout=60_000)
 
@@ -35,6 +43,7 @@ def test_one_epoch_on_a_subset_from_the_sidebar_reaches_100_percent_and_becomes_
     epochs.press("Enter")
     expect(epochs).to_have_value("1")
     sidebar.get_by_text("Subset", exact=True).click()
+    wait_until_idle(page)
     subset = sidebar.get_by_label(re.compile(r"^Subset size"))
     expect(subset).to_be_visible()
     subset.fill("1000")
