@@ -91,13 +91,9 @@ def submit_attempt(challenge: Challenge, drawing: np.ndarray, score: AttemptScor
         return
     collection = get_current_collection()
     try:
-        limits.acquire_for_session(limits.SAVES)
-        try:
+        with limits.counted_save():
             class_records().add_attempt(challenge.key, score.score, score.fooled, score.readable, drawing,
                                         collection=collection)
-        except MyDigitsError:
-            limits.refund_for_session(limits.SAVES)
-            raise
     except (MyDigitsError, RateLimitError) as error:
         st.error(f"The attempt was not submitted: {escape_markdown(error)}")
         return

@@ -5,10 +5,12 @@ read them as `limits.SAVES` (not imported by name), so tests can put limiters on
 """
 
 import secrets
+from contextlib import contextmanager
 
 import streamlit as st
 
 from mnist_cnn import config
+from mnist_cnn.my_digits.database import MyDigitsError
 from mnist_cnn.safety.rate_limit import SERVER_WIDE, RateLimiter
 
 # Session-state key of this session's random key in the per-session limits.
@@ -39,6 +41,17 @@ def acquire_for_session(limiter: RateLimiter) -> None:
 def refund_for_session(limiter: RateLimiter) -> None:
     """Take back this session's latest action (it failed, or changed nothing)."""
     limiter.refund(session_key())
+
+
+@contextmanager
+def counted_save():
+    """Count one save of this session (RateLimitError when over the limit); a save that fails is not counted."""
+    acquire_for_session(SAVES)
+    try:
+        yield
+    except MyDigitsError:
+        refund_for_session(SAVES)
+        raise
 
 
 def acquire_new_collection() -> None:

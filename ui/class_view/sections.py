@@ -40,8 +40,8 @@ def show_overview(reads: pd.DataFrame, total: int) -> None:
     columns = st.columns(4)
     columns[0].metric("Drawings", f"{len(reads):,}", help=f"Read by the active model ({total:,} on the server).")
     columns[1].metric("Collections", reads["collection"].nunique())
-    accuracy = float((reads["label"] == reads["predicted"]).mean()) if len(reads) else 0.0
-    columns[2].metric("Accuracy", f"{accuracy:.1%}", help="Drawings whose most probable digit is their label.")
+    accuracy = f"{float((reads['label'] == reads['predicted']).mean()):.1%}" if len(reads) else "—"  # none yet
+    columns[2].metric("Accuracy", accuracy, help="Drawings whose most probable digit is their label.")
     columns[3].metric("Read as not a digit", int((~reads["is_digit"]).sum()),
                       help="Labelled drawings whose digit score is below the model's threshold.")
 

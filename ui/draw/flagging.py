@@ -55,13 +55,9 @@ def file_drawing(label: int | None, source: str) -> None:
         return
     collection = get_current_collection()
     try:
-        limits.acquire_for_session(limits.SAVES)
-        try:
+        with limits.counted_save():
             file_wrong_answer(my_digits_store(), class_records(), label, answer, model_input, drawing, source,
                               collection, save_own_copy=not is_saved(model_input))
-        except MyDigitsError:
-            limits.refund_for_session(limits.SAVES)
-            raise
     except (MyDigitsError, RateLimitError) as error:
         st.error(f"The drawing was not filed: {escape_markdown(error)}")
         return

@@ -20,12 +20,8 @@ PICKER_HELP = ("Pick the digit you meant, right or wrong: the drawing is saved i
 
 def add_counted_drawing(label: int, model_input: np.ndarray, drawing, source: str, collection: str) -> None:
     """Save one drawing, counted against this session's MAX_SAVES_PER_MINUTE (a refused save is not counted)."""
-    limits.acquire_for_session(limits.SAVES)
-    try:  # the store keeps a thumbnail of the drawing (at most MAX_DRAWING_SIDE pixels a side)
+    with limits.counted_save():  # the store keeps a thumbnail of the drawing (at most MAX_DRAWING_SIDE px a side)
         my_digits_store().add(label, model_input, drawing, source, collection=collection)
-    except MyDigitsError:
-        limits.refund_for_session(limits.SAVES)
-        raise
 
 
 def save_labelled_drawing(label: int, source: str) -> None:
