@@ -9,13 +9,11 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_cnn.inputs.images import to_image_batch, to_model_batch, to_unit_floats
+# Classification and the "unsure" rule live in a TensorFlow-free module; named here too, where callers look.
+from mnist_cnn.model.classification import (UNSURE_MARGIN, UNSURE_TOP_PROBABILITY, Classification,  # noqa: F401
+                                            describe_uncertainty)
 from mnist_cnn.model.forward import compute_hidden_and_scores, get_compiled
 from mnist_cnn.model.layer_types import CONV_LAYERS, STAGE_FOLLOWER_LAYERS, is_softmax_dense
-
-# The network is "unsure" when its top probability is below UNSURE_TOP_PROBABILITY, or when the runner-up
-# is within UNSURE_MARGIN of it.
-UNSURE_TOP_PROBABILITY = 0.60
-UNSURE_MARGIN = 0.25
 
 # "Not a digit": a drawing is judged a digit when its digit score (the energy, log Σ exp(class scores), for
 # networks that end in a softmax Dense layer; else the top probability) is at least the model's threshold.
@@ -25,37 +23,12 @@ CALIBRATION_DIGITS = 5000
 CALIBRATION_FLAGGED_SHARE = 0.003
 
 
-@dataclass
-class Classification:
-    """What the network says about one digit."""
-
-    probabilities: np.ndarray  # (10,) softmax output
-    digit: int                 # the most probable class
-    confidence: float          # its probability
-    is_unsure: bool            # low top probability, or two close classes
-    reason: str                # why it is unsure ("" when it is not)
-    is_digit: bool = True      # False when the drawing does not look like any digit
-    digit_score: float = 0.0   # the score the "not a digit" verdict compares with the model's threshold
-    digit_threshold: float = 0.0  # that threshold
-
-
 @dataclass(frozen=True)
 class DigitCheck:
     """How a model tells digits from other drawings: which score, and the threshold a digit reaches."""
 
     score: str        # "energy" (log Σ exp of the class scores) or "top probability"
     threshold: float  # drawings scoring below this are "not a digit"
-
-
-def describe_uncertainty(probabilities: np.ndarray) -> str:
-    """'' when the network is sure, else a sentence saying why it is not."""
-    order = np.argsort(probabilities)[::-1]
-    top, second = float(probabilities[order[0]]), float(probabilities[order[1]])
-    if top < UNSURE_TOP_PROBABILITY:
-        return f"The network is only {top:.0%} sure."
-    if top - second < UNSURE_MARGIN:
-        return (f"The network hesitates between {order[0]} ({top:.0%}) and {order[1]} ({second:.0%}).")
-    return ""
 
 
 def ends_in_softmax_dense(model: keras.Model) -> bool:
