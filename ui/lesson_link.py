@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from mnist_cnn.explain.feature_maps import list_feature_layers
 from mnist_cnn.lessons.link import (OTHER_PARAMETERS, LessonView, build_options, build_query, leave_out_defaults,
                                     make_link, parse_options, parse_query, restore_defaults, select_link_parameters)
 from mnist_cnn.lessons.options import LAYER, PAGE_OPTIONS
@@ -26,6 +25,8 @@ MAX_MESSAGES = 3  # problems shown one by one; more are counted in one last mess
 
 def read_layer_channels() -> dict[str, int] | None:
     """The active model's conv and pooling layers (name -> output channels), or None when it cannot load."""
+    from mnist_cnn.explain.feature_maps import list_feature_layers  # TensorFlow: only when a link names a layer
+
     _, model = active_model()
     if model is None:
         return None

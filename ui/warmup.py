@@ -1,10 +1,15 @@
-"""Work done once per server, in the background, when the app first runs: the first stroke and the first visit
-to the Test-set explorer then find the model loaded and compiled and its test-set evaluation cached."""
+"""Work done once per server, in the background, when the app first runs: TensorFlow imported, the default model
+loaded and compiled (then the pages may use it: ui/network_ready.py) and its test-set evaluation cached.
+
+The first page is shown before any of this is done; strokes are answered meanwhile by the NumPy forward pass."""
 
 import logging
 import threading
 
 import numpy as np
+
+from ui.network_ready import is_warm_up_held, mark_network_ready
+from ui.runtime import freeze_startup_objects, is_streamlit_server
 
 _LOGGER = logging.getLogger(__name__)
 _START_LOCK = threading.Lock()
@@ -20,9 +25,9 @@ class HideMissingContextWarning(logging.Filter):
 
 
 def warm_up_default_model() -> None:
-    """Load the default model, trace its compiled forward function, and evaluate it on the test set (cached)."""
+    """Import TensorFlow, load the default model and run it once (then pages may use it); evaluate it (cached)."""
     from mnist_cnn import config
-    from mnist_cnn.model.inference import classify
+    from mnist_cnn.model.inference import classify  # imports TensorFlow and Keras (~6 s on 2 cores)
     from ui.state import evaluate_model_cached, file_hash, get_store, load_model_cached
 
     stored = {model.name: model for model in get_store().list_models()}.get(config.DEFAULT_MODEL_NAME)
@@ -30,6 +35,7 @@ def warm_up_default_model() -> None:
         return
     model_path, content_hash = str(stored.model_path), file_hash(stored)
     classify(load_model_cached(model_path, content_hash), np.zeros((28, 28), np.float32))  # (28, 28) blank
+    mark_network_ready()  # the model is in the cache pages read, compiled and calibrated
     evaluate_model_cached(model_path, content_hash)
 
 
@@ -39,13 +45,17 @@ def run_warm_up() -> None:
         warm_up_default_model()
     except Exception:  # noqa: BLE001 (a background convenience must never take the server down)
         _LOGGER.exception("Warming up the default model failed; pages will load it on first use.")
+    finally:
+        mark_network_ready()
+    if is_streamlit_server():
+        freeze_startup_objects()  # TensorFlow's and Keras's long-lived objects, imported only now (ui/runtime.py)
 
 
 def start_warm_up() -> None:
-    """Start the warm-up in a background thread, once per server process."""
+    """Start the warm-up in a background thread, once per server process (never while the test hook holds it)."""
     global _started
     with _START_LOCK:
-        if _started:
+        if _started or is_warm_up_held():
             return
         _started = True
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(

@@ -1,13 +1,17 @@
 """Evaluate a model on the test set: predictions, probabilities, per-sample loss, confusion and per-class metrics."""
 
-from dataclasses import dataclass
+from __future__ import annotations
 
-import keras
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from mnist_cnn.config import NUM_CLASSES
 from mnist_cnn.inputs.images import to_model_batch
-from mnist_cnn.model.forward import get_forward_function
+
+if TYPE_CHECKING:  # TensorFlow is imported where a model runs: lesson links read MISTAKE_ORDERS before it loads
+    import keras
 
 
 # Images per forward pass when evaluating: large enough to keep both CPU cores busy, small enough to stay in cache.
@@ -52,6 +56,8 @@ def compute_probabilities(model: keras.Model, images: np.ndarray,
     """Run model on uint8 images (n, 28, 28) or floats (n, 28, 28, 1) in batches; return (n, 10)."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    from mnist_cnn.model.forward import get_forward_function
+
     inputs = to_model_batch(images)  # (n, 28, 28, 1)
     forward = get_forward_function(model)
     outputs = [forward(inputs[start:start + batch_size]).numpy()

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mnist_cnn.explain.choices import DEFAULT_STEPS  # noqa: F401 (named here too: pages/fool.py reads it here)
 from mnist_cnn.inputs.images import to_image_batch
 from mnist_cnn.model.forward import compute_logits, get_compiled
 from mnist_cnn.model.inference import classify
@@ -14,7 +15,6 @@ from mnist_cnn.model.inference import classify
 # Attack settings: the largest strength (L∞ change of one pixel) a user may ask for, the default number of
 # steps of the iterative attack, and each step's size as a multiple of strength / steps (PGD's usual 2.5).
 MAX_EPSILON = 1.0
-DEFAULT_STEPS = 20
 STEP_SIZE_FACTOR = 2.5
 
 

@@ -5,17 +5,10 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from mnist_cnn.explain.choices import KERNEL_PRESETS  # noqa: F401 (named here too, where callers look)
 from mnist_cnn.inputs.images import to_grey_image
 
-# Classic 3x3 kernels. Keras's Conv2D computes cross-correlation (no kernel flip), and so do we everywhere.
-KERNEL_PRESETS = {
-    "Sobel X": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype="float32"),
-    "Sobel Y": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype="float32"),
-    "Laplacian": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype="float32"),
-    "Box blur": np.full((3, 3), 1 / 9, dtype="float32"),
-    "Sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype="float32"),
-    "Identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype="float32"),
-}
+# The kernels' size (the classic 3x3 ones, KERNEL_PRESETS, live in mnist_cnn/explain/choices.py).
 KERNEL_SIZE = 3
 
 

@@ -5,17 +5,16 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from mnist_cnn.explain.choices import MAP_METHODS, PCA, TSNE  # noqa: F401 (named here too)
 from mnist_cnn.explain.embedding import make_projection
 from mnist_cnn.explain.feature_maps import get_activation_model, list_feature_layers
 from mnist_cnn.inputs.images import to_model_batch
 from mnist_cnn.model.layer_types import DENSE_LAYERS
 
-# The map's methods; t-SNE runs on the layer's first REDUCED_DIMENSIONS principal components (the usual practice,
-# which also keeps its neighbour search fast), with this perplexity, seed and number of iterations (500 instead of
-# scikit-learn's 1,000 halves its time; on 1,000 test digits 97% of each digit's 10 map neighbours still share its
-# label).
-PCA, TSNE = "PCA", "t-SNE"
-MAP_METHODS = (PCA, TSNE)
+# The map's methods (PCA, TSNE: explain/choices.py); t-SNE runs on the layer's first REDUCED_DIMENSIONS principal
+# components (the usual practice, which also keeps its neighbour search fast), with this perplexity, seed and number
+# of iterations (500 instead of scikit-learn's 1,000 halves its time; on 1,000 test digits 97% of each digit's 10 map
+# neighbours still share its label).
 REDUCED_DIMENSIONS = 50
 PERPLEXITY = 30.0
 SEED = 0

@@ -5,10 +5,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from mnist_cnn.explain.choices import MEAN_ABSOLUTE  # noqa: F401 (deeper kernels reduced to one per channel)
 from mnist_cnn.model.layer_types import CONV_LAYERS, NORMALISATION_LAYERS, STAGE_FOLLOWER_LAYERS
-
-# How deeper layers' kernels can be reduced to one 2-D kernel per output channel.
-MEAN_ABSOLUTE = "mean |w| over input channels"
 
 
 @dataclass

@@ -6,10 +6,7 @@ from dataclasses import dataclass
 from mnist_cnn.challenge.scoring import CHALLENGES
 from mnist_cnn.config import DEFAULT_PEN_WIDTH
 from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS
-from mnist_cnn.explain.attacks import DEFAULT_STEPS
-from mnist_cnn.explain.convolution import KERNEL_PRESETS
-from mnist_cnn.explain.digit_map import MAP_METHODS
-from mnist_cnn.explain.kernels import MEAN_ABSOLUTE
+from mnist_cnn.explain.choices import DEFAULT_STEPS, KERNEL_PRESETS, MAP_METHODS, MEAN_ABSOLUTE
 from mnist_cnn.plots.digit_map import COLOUR_CHOICES
 
 # Kinds of value: a whole number, a decimal, a switch, one of fixed choices, a conv or pooling layer's name, a stored

@@ -1,5 +1,7 @@
 """The model store: .keras files with JSON metadata, saved atomically and loaded in Keras safe mode."""
 
+from __future__ import annotations
+
 import json
 import itertools
 import os
@@ -10,14 +12,16 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-
-import keras
+from typing import TYPE_CHECKING
 
 from mnist_cnn import config
 from mnist_cnn.data.mnist import compute_sha256
 from mnist_cnn.store.files import sync_file, sync_folder, write_atomically, write_temporary
 from mnist_cnn.store.list_version import raise_list_version, read_list_version
 from mnist_cnn.store.metadata import find_metadata_problem
+
+if TYPE_CHECKING:  # Keras is imported where a model is loaded or saved: listing the store needs no TensorFlow
+    import keras
 
 # Names of stored models: letters, digits, '-', '_' and '.', starting with a letter or digit (use fullmatch).
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}")
@@ -78,6 +82,8 @@ def load_keras_model(path: Path) -> keras.Model:
         raise ModelStoreError(f"Model file {path} does not exist.")
     if not zipfile.is_zipfile(path):
         raise ModelStoreError(f"Model file {path.name} is corrupt or truncated (not a .keras archive).")
+    import keras
+
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:
@@ -89,6 +95,7 @@ def build_metadata(model: keras.Model | int, architecture: str, hyperparameters:
                    epoch_seconds: list, training_seconds: float, test_loss: float,
                    test_accuracy: float, **extra) -> dict:
     """Collect what the store records about a trained model (given as the model, or as its parameter count)."""
+    import keras
     import tensorflow as tf
 
     parameter_count = model if isinstance(model, int) else int(model.count_params())
