@@ -6,8 +6,6 @@ from mnist_cnn import config
 from mnist_cnn.inputs.preprocess import PreprocessError, preprocess_drawing
 from mnist_cnn.inputs.uploads import UPLOAD_TYPES, UploadError
 from mnist_cnn.lessons.options import make_draw_options, page_option
-from mnist_cnn.model.inference import classify
-from mnist_cnn.plots.probabilities import make_probability_bars
 from mnist_cnn.safety.text import escape_markdown
 from ui.draw.canvas import (CANVAS_ROW_KEY, CONTROLS_ROW_KEY, apply_canvas_layout, forget_linked_drawing,
                             hold_linked_drawing, holds_linked_drawing, linked_model_input, linked_picture,
@@ -17,11 +15,12 @@ from ui.draw.details import show_details
 from ui.draw.flagging import remember_answer, show_flag_picker
 from ui.draw.labelling import forget_drawing, show_canvas_label_picker, show_label_controls
 from ui.draw.neighbours import show_neighbours
+from ui.draw.prediction import (choose_network, classify_drawing, is_quick, show_prediction,
+                                show_quick_answer_note)
 from ui.draw.uploads import decode_uploaded_file
 from ui.draw.what_if import show_what_if
 from ui.personal import show_personal_answer, show_personal_switch
-from ui.state import require_model
-from ui.verdict import show_not_a_digit
+from ui.state import require_stored_model
 
 # The canvas: a black square with a white pen; the pen's default width is 8% of the canvas.
 CANVAS_KEY = "digit_canvas"
@@ -30,23 +29,6 @@ PEN = page_option("draw", "pen")  # its key, range and default (8% of the canvas
 # What the page says while there is nothing to classify on the canvas.
 DRAW_HINT = ("Draw a digit on the black square, as large as you like: the prediction appears when you release "
              "the mouse or lift your finger.")
-
-def show_prediction(classification) -> None:
-    """The predicted digit and its confidence (or "not a digit"), a warning when unsure, all ten probabilities."""
-    # One element: the confidence is the metric's second line. Each element of a stroke's answer is one more
-    # message, and the browser redraws the page once per message.
-    if classification.is_digit:
-        st.metric("Prediction", str(classification.digit), delta=f"{classification.confidence:.1%} confidence",
-                  delta_color="off", delta_arrow="off")
-    else:
-        st.metric("Prediction", "not a digit", delta=f"{classification.confidence:.1%} top probability",
-                  delta_color="off", delta_arrow="off")
-    if not classification.is_digit:
-        show_not_a_digit(classification)
-    elif classification.is_unsure:
-        st.warning(f"Not sure: {classification.reason} The bars show what else it might be; a clearer, "
-                   f"more typical shape usually helps.", icon=":material/help:")
-    st.html(make_probability_bars(classification.probabilities))
 
 
 def closer_look_keys(source: str) -> tuple[str, str, str]:
@@ -71,8 +53,10 @@ def show_answer_switches(source: str) -> None:
                        "on it (the first time per model takes seconds).")
 
 
-def show_answer(model, image, source: str) -> None:
-    """Preprocess one picture (canvas RGBA or upload), classify it and show everything about it."""
+def show_answer(image, source: str) -> None:
+    """Preprocess one picture (canvas RGBA or upload), classify it and show everything about it.
+
+    Until the server's TensorFlow is warm, a NumPy stand-in answers (the probabilities only: the rest follows)."""
     forget_drawing(source)  # until this picture proves classifiable, there is nothing to label
     if image is None:  # the canvas has not sent a drawing yet
         st.info(DRAW_HINT, icon=":material/draw:")
@@ -88,15 +72,23 @@ def show_answer(model, image, source: str) -> None:
         st.info(DRAW_HINT if prepared.is_blank and source == "canvas" else prepared.message,
                 icon=":material/draw:")
         return
-    classification = classify(model, model_input)
+    model = choose_network()  # Keras, or NumPy while TensorFlow loads; None after a placeholder
+    if model is None:
+        return
+    classification = classify_drawing(model, model_input)
     st.session_state["drawing_input"] = model_input
     st.session_state["drawing_source"] = source
     show_prediction(classification)
-    show_personal_answer(model, model_input, classification, page=source)
+    if is_quick(model):
+        show_quick_answer_note()  # the page answers again with Keras by itself once it is ready
+    else:
+        show_personal_answer(model, model_input, classification, page=source)
     remember_answer(source, classification.digit, classification.is_digit)  # for "It got this wrong"
     show_label_controls(model_input, image, classification.digit if classification.is_digit else None, source)
     if source != "canvas":  # the canvas's row is outside the stroke's fragment
         show_flag_picker(source)
+    if is_quick(model):
+        return
     # The closer looks cost more than all the rest: each computed and drawn only while its switch is on.
     details, what_if, neighbours = (st.session_state.get(key, False) for key in closer_look_keys(source))
     if details:
@@ -108,18 +100,18 @@ def show_answer(model, image, source: str) -> None:
 
 
 @st.fragment
-def show_canvas_and_answer(model) -> None:
+def show_canvas_and_answer() -> None:
     """The canvas and its result, rerun on their own after each stroke."""
     canvas_column, result_column = make_canvas_row(CANVAS_ROW_KEY)  # the canvas at full size, first on a phone
     with canvas_column:
         canvas = show_canvas(st.session_state[PEN.key], CANVAS_KEY)  # with a shared link's drawing, if any
     with result_column:
         drawing = read_drawing(canvas)  # None until the canvas sends one: then the linked drawing, if any
-        show_answer(model, linked_picture() if drawing is None else drawing, source="canvas")
+        show_answer(linked_picture() if drawing is None else drawing, source="canvas")
 
 
 @st.fragment
-def show_upload_and_answer(model) -> None:
+def show_upload_and_answer() -> None:
     """A photo or scan of a digit, classified through the same pipeline as drawings."""
     upload = st.file_uploader("A photo or scan of one handwritten digit (PNG, JPEG or BMP)",
                               type=UPLOAD_TYPES, key="digit_upload",
@@ -136,10 +128,10 @@ def show_upload_and_answer(model) -> None:
     picture.image(image, caption=escape_markdown(upload.name), width="stretch", alt="The uploaded picture")
     with result:
         show_answer_switches("upload")
-        show_answer(model, image, source="upload")
+        show_answer(image, source="upload")
 
 
-stored, model = require_model()
+require_stored_model()  # its metadata only: the page shows before TensorFlow is loaded
 st.title("Draw a digit")
 st.caption("The network sees your drawing the way MNIST digits were made: ink fitted into a 20×20 box and "
            "centred by its centre of mass in 28×28. The \"How it decided\" switch, over the answer, shows each step.")
@@ -159,6 +151,6 @@ with draw_tab:
         show_canvas_label_picker()  # saves whatever the canvas holds: a stroke changes and resends none of it
         show_flag_picker("canvas")  # "It got this wrong": files it in the collection and the class set
         show_answer_switches("canvas")
-    show_canvas_and_answer(model)
+    show_canvas_and_answer()
 with upload_tab:
-    show_upload_and_answer(model)
+    show_upload_and_answer()

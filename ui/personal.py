@@ -1,14 +1,20 @@
 """Streamlit glue for instant adaptation: the 'Use my drawings' toggle and the answer with and without them."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import streamlit as st
 
 from mnist_cnn.data.mnist import DataError
-from mnist_cnn.model.inference import Classification
-from mnist_cnn.my_digits.personalise import PersonalAdapter, build_adapter, classify_personal, compute_reference
+from mnist_cnn.model.classification import Classification
 from ui.collections import get_current_collection
 from ui.my_digits_store import my_digits_store
 from ui.state import active_stored_model, file_hash, load_model_cached, load_training_set_cached
+
+if TYPE_CHECKING:  # the adaptation runs the model (TensorFlow): imported where it is used, not before the page shows
+    from mnist_cnn.my_digits.personalise import PersonalAdapter
 
 
 def read_collection(collection: str) -> tuple[np.ndarray, np.ndarray]:
@@ -19,6 +25,8 @@ def read_collection(collection: str) -> tuple[np.ndarray, np.ndarray]:
 @st.cache_resource(max_entries=4, show_spinner=False)
 def get_reference(model_path: str, model_hash: str) -> tuple[np.ndarray, np.ndarray]:
     """The model's features of the MNIST reference digits and their labels, computed once per model file."""
+    from mnist_cnn.my_digits.personalise import compute_reference
+
     x_train, y_train = load_training_set_cached()
     return compute_reference(load_model_cached(model_path, model_hash), x_train, y_train)
 
@@ -30,6 +38,8 @@ def get_adapter(model_path: str, model_hash: str, database: str, collection: str
 
     `database` (the drawing store's path) is part of the cache key only: a version is unique within one store.
     """
+    from mnist_cnn.my_digits.personalise import build_adapter
+
     images, labels = read_collection(collection)
     model = load_model_cached(model_path, model_hash)
     return build_adapter(model, images, labels, get_reference(model_path, model_hash))
@@ -73,6 +83,8 @@ def show_personal_answer(model, model_input: np.ndarray, classification: Classif
     adapter = current_adapter()
     if adapter is None:  # nothing to adapt with yet: the switch's help says how (no element on each stroke)
         return
+    from mnist_cnn.my_digits.personalise import classify_personal
+
     personal = classify_personal(model, adapter, model_input)
     drawings = f"your {adapter.size} drawing{'s' if adapter.size != 1 else ''}"
     if personal.digit == classification.digit:

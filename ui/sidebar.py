@@ -7,7 +7,7 @@ from mnist_cnn.safety.text import as_code_span, escape_markdown
 from mnist_cnn.store.list_version import read_list_version
 from mnist_cnn.store.restore import describe_empty_store
 from ui.collections import show_collection_picker
-from ui.retrain import show_retrain_panel
+from ui.network_ready import is_network_ready, show_warming_up
 from ui.state import get_store, init_session_state, keep_active_model_among
 from ui.teacher import show_teacher_unlock
 
@@ -69,4 +69,10 @@ def show_sidebar() -> None:
         refresh_when_models_change()
     show_collection_picker()
     show_teacher_unlock()
-    show_retrain_panel()
+    if is_network_ready():
+        from ui.retrain import show_retrain_panel  # TensorFlow (the architectures): not before it is warm
+
+        show_retrain_panel()
+    else:
+        with st.sidebar:
+            show_warming_up("Retraining opens in a moment.")

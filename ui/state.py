@@ -10,6 +10,7 @@ from mnist_cnn import config
 from mnist_cnn.data.mnist import DataError, load_mnist
 from mnist_cnn.store.model_store import ModelStore, ModelStoreError, StoredModel, load_keras_model
 from mnist_cnn.store.restore import describe_empty_store
+from ui.network_ready import is_network_ready, show_warming_up
 
 # Session-state keys and their defaults, set once per session.
 SESSION_DEFAULTS = {
@@ -76,16 +77,31 @@ def active_stored_model() -> StoredModel | None:
 
 
 def active_model():
-    """(StoredModel, keras.Model) for the session, or (None, None) after showing why it failed."""
+    """(StoredModel, keras.Model) for the session; (stored, None) or (None, None) after showing why there is none.
+
+    While the server's warm-up still imports TensorFlow, a short placeholder instead (filled in when it is ready).
+    """
     stored = active_stored_model()
     if stored is None:
         st.error(describe_empty_store(get_store().directory))
         return None, None
+    if not is_network_ready():
+        show_warming_up()
+        return stored, None
     try:
         return stored, load_model_cached(str(stored.model_path), file_hash(stored))
     except ModelStoreError as error:
         st.error(f"The model {stored.name!r} could not be loaded: {error}")
         return stored, None
+
+
+def require_stored_model() -> StoredModel:
+    """The session's StoredModel (its metadata, no TensorFlow needed); stop the page after a message if none."""
+    stored = active_stored_model()
+    if stored is None:
+        st.error(describe_empty_store(get_store().directory))
+        st.stop()
+    return stored
 
 
 def require_model():

@@ -5,11 +5,25 @@ import hashlib
 import streamlit as st
 
 from mnist_cnn.lessons.options import make_draw_options
-from mnist_cnn.model.inference import make_gradcam_heatmap, make_gradient_heatmap
 from mnist_cnn.plots.drawing import encode_png, make_saliency_overlay, make_step_gallery
 
+
+def make_gradcam(model, model_input, digit: int):
+    """inference.make_gradcam_heatmap, imported when first used (TensorFlow: not before the page shows)."""
+    from mnist_cnn.model.inference import make_gradcam_heatmap
+
+    return make_gradcam_heatmap(model, model_input, digit)
+
+
+def make_input_gradients(model, model_input, digit: int):
+    """inference.make_gradient_heatmap, imported when first used (TensorFlow: not before the page shows)."""
+    from mnist_cnn.model.inference import make_gradient_heatmap
+
+    return make_gradient_heatmap(model, model_input, digit)
+
+
 # Saliency methods the user can pick from: label -> heatmap function.
-SALIENCY_METHODS = {"Grad-CAM": make_gradcam_heatmap, "Input gradients": make_gradient_heatmap}
+SALIENCY_METHODS = {"Grad-CAM": make_gradcam, "Input gradients": make_input_gradients}
 SALIENCY_CAPTIONS = {
     "Grad-CAM": "Bright yellow and orange mark the regions whose features in the last convolution layer raised "
                 "the score of the predicted digit most; dark and uncoloured regions mattered little.",

@@ -5,7 +5,6 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from mnist_cnn.explain.embedding import build_index, find_neighbours, place_on_map
 from mnist_cnn.plots.explorer import make_digit_grid_figure
 from mnist_cnn.plots.neighbours import make_map_chart
 from ui.display import show_figure
@@ -24,6 +23,8 @@ NEIGHBOURS = 8
                                             "model)…")
 def build_index_cached(model_path: str, model_hash: str):
     """The EmbeddingIndex of one model file, computed once per file content."""
+    from mnist_cnn.explain.embedding import build_index  # TensorFlow: imported when the switch is first on
+
     x_train, _ = load_training_set_cached()
     x_test, y_test = load_test_set_cached()
     model = load_model_cached(model_path, model_hash)
@@ -32,6 +33,8 @@ def build_index_cached(model_path: str, model_hash: str):
 
 def show_neighbours(model, model_input: np.ndarray, source: str = "canvas") -> None:
     """The drawing's nearest training digits and its place on the map of test digits (shown while switched on)."""
+    from mnist_cnn.explain.embedding import find_neighbours, place_on_map  # TensorFlow
+
     st.markdown("**Neighbours and the map: where your drawing lands in the network's last hidden layer**")
     with st.container(border=True):
         stored = active_stored_model()

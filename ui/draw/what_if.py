@@ -5,7 +5,6 @@ import streamlit as st
 from mnist_cnn.inputs.images import fit_into_square
 from mnist_cnn.inputs.preprocess import PreprocessError, PreprocessOptions, preprocess_drawing
 from mnist_cnn.lessons.options import WHAT_IF_SWITCHES, ViewOption, make_draw_options
-from mnist_cnn.model.inference import classify
 from mnist_cnn.plots.drawing import STEP_DISPLAY_SIZE
 from mnist_cnn.plots.probabilities import make_probability_bars
 
@@ -55,6 +54,8 @@ def show_what_if(model, image, source: str = "canvas") -> None:
         if changed.model_input is None:
             st.info(changed.message)
             return
+        from mnist_cnn.model.inference import classify  # TensorFlow: imported when the switch is first on
+
         normal = classify(model, preprocess_drawing(image).model_input)
         result = classify(model, changed.model_input)
         # One wrapping row of fixed-width blocks: the picture never covers the text beside it on a narrow screen.
