@@ -18,6 +18,13 @@ from benchmarks.host_cpu import describe_steal, measure_steal_share, read_cpu_ti
 # The installed packages whose versions a figure depends on (the lock file pins them: requirements.lock).
 MEASURED_PACKAGES = ("tensorflow", "keras", "numpy", "opencv-python-headless", "streamlit",
                      "streamlit-drawable-canvas", "matplotlib")
+# A fresh server's targets (issue 29): launch -> the Draw page's canvas, then canvas -> a stroke drawn at once answered.
+CANVAS_TARGET_SECONDS = 5.0
+FIRST_ANSWER_TARGET_SECONDS = 2.0
+# The first stroke is drawn the moment the canvas shows; if no answer comes within STROKE_RETRY_MS, one more (up to
+# COLD_START_STROKES): the canvas may show a moment before it listens to the pointer.
+STROKE_RETRY_MS = 1_000
+COLD_START_STROKES = 3
 
 
 def describe_versions() -> str:
@@ -52,8 +59,35 @@ def describe_machine_load(ticks_before) -> str:
             f"every timing below is slower the higher it is).")
 
 
+def draw_one_stroke(page, box: dict) -> None:
+    """A vertical stroke through the middle of the canvas (a '1'), drawn with the mouse."""
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + box["height"] * 0.15)
+    page.mouse.down()
+    for fraction in (0.5, 0.85):
+        page.mouse.move(x, box["y"] + box["height"] * fraction, steps=3)
+    page.mouse.up()
+
+
+def wait_for_first_answer(page, box: dict) -> int:
+    """Draw a stroke at once and wait for the Prediction; the strokes it took (one more each STROKE_RETRY_MS, in
+    case the canvas had not attached its pointer handlers yet when it first showed)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    prediction = page.get_by_test_id("stMetric").filter(has_text="Prediction")
+    for stroke in range(1, COLD_START_STROKES + 1):
+        draw_one_stroke(page, box)
+        try:
+            prediction.wait_for(timeout=STROKE_RETRY_MS if stroke < COLD_START_STROKES else 120_000)
+            return stroke
+        except PlaywrightTimeoutError:
+            continue
+    raise RuntimeError("no stroke was answered")
+
+
 def measure_cold_start() -> dict:
-    """Seconds from `streamlit run app.py` to the Draw page's canvas being visible in headless Chromium."""
+    """Seconds from `streamlit run app.py` to the Draw page's canvas in headless Chromium, and from the canvas
+    until a stroke drawn at once is answered (the Prediction shown)."""
     from playwright.sync_api import sync_playwright
 
     from tests.support.browser import CHROMIUM_ARGS, CHROMIUM_PATH
@@ -69,14 +103,30 @@ def measure_cold_start() -> dict:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
                 page = browser.new_page()
                 page.goto(url)
-                page.locator("canvas").first.wait_for(timeout=120_000)
+                canvas = page.locator("canvas").first
+                canvas.wait_for(timeout=120_000)
                 interactive = time.perf_counter() - started
+                strokes = wait_for_first_answer(page, canvas.bounding_box())
+                answered = time.perf_counter() - started - interactive
                 browser.close()
         finally:
             process.terminate()
             process.wait(timeout=30)
-    return {"server_ready_seconds": server_ready, "interactive_seconds": interactive}
+    return {"server_ready_seconds": server_ready, "interactive_seconds": interactive,
+            "first_answer_seconds": answered, "strokes": strokes}
 
+
+def describe_cold_start(cold: dict) -> list[tuple[str, str]]:
+    """The two rows of a fresh server against their targets: launch -> canvas, canvas -> first stroke answered."""
+    def judge(seconds: float, target: float) -> str:
+        return f"{seconds:.1f} s (target ≤ {target:.0f} s: {'met' if seconds <= target else 'NOT met'})"
+
+    strokes = cold.get("strokes", 1)
+    retried = f"; {strokes} strokes, the first before the canvas listened" if strokes > 1 else ""
+    return [("Cold start: launch → canvas", f"{judge(cold['interactive_seconds'], CANVAS_TARGET_SECONDS)}, "
+                                             f"server healthy after {cold['server_ready_seconds']:.1f} s"),
+            ("Cold start: canvas → first stroke answered",
+             judge(cold["first_answer_seconds"], FIRST_ANSWER_TARGET_SECONDS) + retried)]
 
 
 def describe_browser_row(browser: dict) -> str:
@@ -145,9 +195,7 @@ ROW_BUILDERS = {
                                                    f"p95 {latency['p95_ms']:.1f} ms (n = {latency['count']})")],
     "browser": lambda browser: [("Browser stroke → prediction, idle", describe_browser_row(browser))],
     "classroom": lambda classroom: classroom_report.make_table_rows(classroom),
-    "cold_start": lambda cold: [
-        ("Cold start → Draw page interactive", f"{cold['interactive_seconds']:.1f} s "
-                                               f"(server healthy after {cold['server_ready_seconds']:.1f} s)")],
+    "cold_start": describe_cold_start,
     "quick_retrain": lambda quick: [
         ("Quick retrain: keras_example, full training set", f"{quick['wall_seconds']:.0f} s Start → saved, "
                                                             f"test accuracy {quick['test_accuracy']:.2%} (target "

@@ -1,4 +1,4 @@
-"""The NumPy forward pass against Keras (the trusted reference): the bundled model and small models of each layer kind."""
+"""The NumPy forward pass against Keras (the trusted reference): the bundled model, small models of each layer."""
 
 import keras
 import numpy as np

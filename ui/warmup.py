@@ -15,6 +15,10 @@ _LOGGER = logging.getLogger(__name__)
 _START_LOCK = threading.Lock()
 _started = False
 THREAD_NAME = "mnist-cnn-warm-up"
+# The warm-up waits until app.py's first run is over (release_warm_up), at most this long: importing TensorFlow
+# meanwhile would slow that run down (the same cores, the same interpreter lock) and the canvas would show later.
+FIRST_RUN_WAIT_SECONDS = 10.0
+FIRST_RUN_OVER = threading.Event()
 
 
 class HideMissingContextWarning(logging.Filter):
@@ -40,7 +44,8 @@ def warm_up_default_model() -> None:
 
 
 def run_warm_up() -> None:
-    """warm_up_default_model, logging instead of raising: the pages do the same work themselves if this fails."""
+    """warm_up_default_model once the first page is out, logging instead of raising (pages then do the work)."""
+    FIRST_RUN_OVER.wait(FIRST_RUN_WAIT_SECONDS)
     try:
         warm_up_default_model()
     except Exception:  # noqa: BLE001 (a background convenience must never take the server down)
@@ -61,3 +66,8 @@ def start_warm_up() -> None:
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
         HideMissingContextWarning())
     threading.Thread(target=run_warm_up, name=THREAD_NAME, daemon=True).start()
+
+
+def release_warm_up() -> None:
+    """Let the warm-up begin: app.py's first run has sent its page (called at the end of every run; cheap)."""
+    FIRST_RUN_OVER.set()

@@ -15,9 +15,11 @@ KERNEL_PRESETS = {
 # How deeper layers' kernels can be reduced to one 2-D kernel per output channel.
 MEAN_ABSOLUTE = "mean |w| over input channels"
 
-# The digit map's methods (mnist_cnn/explain/digit_map.py).
+# The digit map's methods (mnist_cnn/explain/digit_map.py) and colourings (mnist_cnn/plots/digit_map.py).
 PCA, TSNE = "PCA", "t-SNE"
 MAP_METHODS = (PCA, TSNE)
+BY_DIGIT, BY_ANSWER = "True digit", "Right or wrong"
+COLOUR_CHOICES = (BY_DIGIT, BY_ANSWER)
 
 # The iterative attack's default number of steps (mnist_cnn/explain/attacks.py).
 DEFAULT_STEPS = 20

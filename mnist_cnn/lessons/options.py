@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from mnist_cnn.challenge.scoring import CHALLENGES
 from mnist_cnn.config import DEFAULT_PEN_WIDTH
 from mnist_cnn.evaluation.metrics import MISTAKE_ORDERS
-from mnist_cnn.explain.choices import DEFAULT_STEPS, KERNEL_PRESETS, MAP_METHODS, MEAN_ABSOLUTE
-from mnist_cnn.plots.digit_map import COLOUR_CHOICES
+from mnist_cnn.explain.choices import COLOUR_CHOICES, DEFAULT_STEPS, KERNEL_PRESETS, MAP_METHODS, MEAN_ABSOLUTE
 
 # Kinds of value: a whole number, a decimal, a switch, one of fixed choices, a conv or pooling layer's name, a stored
 # model's name, a list of the channels of the layer its key names ("3,5,12" in the URL), a lesson's name, and any

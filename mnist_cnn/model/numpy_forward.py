@@ -5,7 +5,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import h5py
 import numpy as np
 
 from mnist_cnn.model.classification import Classification, describe_uncertainty
@@ -61,8 +60,10 @@ def read_chain(config: dict) -> list[dict]:
     return layers
 
 
-def read_weights(weights_file: h5py.File) -> dict[str, tuple[np.ndarray, ...]]:
-    """Each layer's weights by layer name, from Keras 3's model.weights.h5 (groups .../vars named by layer)."""
+def read_weights(weights_file) -> dict[str, tuple[np.ndarray, ...]]:
+    """Each layer's weights by layer name, from Keras 3's model.weights.h5 (an open h5py.File; groups .../vars)."""
+    import h5py
+
     found = {}
 
     def collect(_, item) -> None:
@@ -76,6 +77,8 @@ def read_weights(weights_file: h5py.File) -> dict[str, tuple[np.ndarray, ...]]:
 
 def read_keras_file(path: str | Path) -> NumpyNetwork:
     """Read a .keras file (config.json + model.weights.h5) into a NumpyNetwork; NumpyForwardError if it cannot."""
+    import h5py  # imported on the first stroke, not before the page shows
+
     try:
         with zipfile.ZipFile(path) as archive:
             config = json.loads(archive.read("config.json"))

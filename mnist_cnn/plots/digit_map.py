@@ -4,11 +4,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from mnist_cnn.explain.choices import BY_ANSWER, BY_DIGIT, COLOUR_CHOICES  # noqa: F401 (named here too)
 from mnist_cnn.inputs.images import enlarge_pixels, to_png_data_url
 
-# How a map is coloured, the thumbnails' enlargement on hover, and the colours of right and wrong answers.
-BY_DIGIT, BY_ANSWER = "True digit", "Right or wrong"
-COLOUR_CHOICES = (BY_DIGIT, BY_ANSWER)
+# How a map is coloured (COLOUR_CHOICES: explain/choices.py), the thumbnails' enlargement on hover, and the
+# colours of right and wrong answers.
 THUMBNAIL_SCALE = 2
 RIGHT_COLOUR, WRONG_COLOUR = "#9ecae1", "#d62728"
 MAP_HEIGHT = 460

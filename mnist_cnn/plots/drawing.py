@@ -2,7 +2,6 @@
 
 import cv2
 import numpy as np
-from matplotlib import colormaps
 
 from mnist_cnn.inputs.images import fit_into_square, to_uint8
 
@@ -27,6 +26,8 @@ def make_saliency_overlay(model_input: np.ndarray, heatmap: np.ndarray,
     heat = np.clip(np.asarray(heatmap, dtype=np.float32).reshape(28, 28), 0, 1)
     digit = cv2.resize(digit, (size, size), interpolation=cv2.INTER_NEAREST)
     heat = cv2.resize(heat, (size, size), interpolation=cv2.INTER_LINEAR)
+    from matplotlib import colormaps  # imported when first drawn: the Draw page shows without matplotlib
+
     colours = colormaps[HEATMAP_COLORMAP](heat)[:, :, :3].astype(np.float32)  # (size, size, 3)
     base = np.repeat(digit[:, :, np.newaxis] * 0.8, 3, axis=2)
     weight = (HEATMAP_OPACITY * heat)[:, :, np.newaxis]

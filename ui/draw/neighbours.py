@@ -5,9 +5,6 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from mnist_cnn.plots.explorer import make_digit_grid_figure
-from mnist_cnn.plots.neighbours import make_map_chart
-from ui.display import show_figure
 from ui.state import active_stored_model, file_hash, load_model_cached, load_test_set_cached, \
     load_training_set_cached
 
@@ -34,6 +31,9 @@ def build_index_cached(model_path: str, model_hash: str):
 def show_neighbours(model, model_input: np.ndarray, source: str = "canvas") -> None:
     """The drawing's nearest training digits and its place on the map of test digits (shown while switched on)."""
     from mnist_cnn.explain.embedding import find_neighbours, place_on_map  # TensorFlow
+    from mnist_cnn.plots.explorer import make_digit_grid_figure  # matplotlib and Altair: only while switched on
+    from mnist_cnn.plots.neighbours import make_map_chart
+    from ui.display import show_figure
 
     st.markdown("**Neighbours and the map: where your drawing lands in the network's last hidden layer**")
     with st.container(border=True):
