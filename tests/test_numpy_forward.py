@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 from mnist_cnn import config
+from mnist_cnn.model.architectures import ARCHITECTURES, build_model
+from mnist_cnn.model.built_network import build_from_spec
 from mnist_cnn.model.inference import compute_digit_scores
 from mnist_cnn.model.numpy_forward import (NumpyForwardError, classify_without_verdict, compute_scores,
                                            read_keras_file)
@@ -112,3 +114,21 @@ def test_unreadable_file_and_bad_input_are_clear_errors(tmp_path):
     network = read_keras_file(config.MODELS_DIR / f"{config.DEFAULT_MODEL_NAME}.keras")
     with pytest.raises(ValueError, match="28×28"):
         compute_scores(network, np.zeros((27, 28), np.float32))
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_every_registered_architecture_matches_keras(name, tmp_path):
+    """The Retrain panel's architectures (the Build page's presets), freshly built with random weights."""
+    keras.utils.set_random_seed(0)
+    save_and_compare(build_model(name), tmp_path)
+
+
+def test_a_built_network_of_every_kind_and_activation_matches_keras(tmp_path):
+    """A Build page layer list with each kind of row and each activation it offers."""
+    keras.utils.set_random_seed(0)
+    spec = [{"kind": "conv", "filters": 4, "strides": 2, "padding": "same", "activation": "gelu"},
+            {"kind": "batch_norm", "activation": "elu"}, {"kind": "conv", "filters": 4, "activation": "tanh"},
+            {"kind": "max_pool"}, {"kind": "conv", "filters": 6, "activation": "sigmoid"},
+            {"kind": "dropout"}, {"kind": "global_average_pool"}, {"kind": "dense", "units": 8, "activation": "none"},
+            {"kind": "batch_norm"}, {"kind": "dense", "units": 8}]
+    save_and_compare(build_from_spec(spec), tmp_path)
