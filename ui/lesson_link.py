@@ -24,12 +24,15 @@ MAX_MESSAGES = 3  # problems shown one by one; more are counted in one last mess
 
 
 def read_layer_channels() -> dict[str, int] | None:
-    """The active model's conv and pooling layers (name -> output channels), or None when it cannot load."""
-    from mnist_cnn.explain.feature_maps import list_feature_layers  # TensorFlow: only when a link names a layer
+    """The active model's conv and pooling layers (name -> output channels), or None when it cannot load yet.
 
+    None leaves the link's layer names to the page, which checks them against the model when it shows it.
+    """
     _, model = active_model()
     if model is None:
         return None
+    from mnist_cnn.explain.feature_maps import list_feature_layers  # TensorFlow: only when a link names a layer
+
     return {layer.name: layer.output_shape[-1] for layer in list_feature_layers(model, include_pooling=True)}
 
 
