@@ -5,8 +5,13 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
+from mnist_cnn import config
+from tests.support.apptest import open_app_page
+from tests.support.draw_page import prediction_metrics, upload_a_one
 from tests.support.server import PROJECT_ROOT
+from ui import network_ready
 
 # Runs app.py's first page run (the Draw page) and an upload's answer in AppTest, with the warm-up held back.
 FIRST_RUN_SCRIPT = """
@@ -51,3 +56,21 @@ def test_the_first_run_and_the_first_answer_need_no_tensorflow(tmp_path):
     assert not answer["tensorflow"] and not answer["keras"]
     assert answer["predictions"] == ["1"]  # the uploaded '1', read by the NumPy forward pass
     assert any("NumPy copy" in text for text in answer["captions"])
+
+
+def test_a_model_numpy_cannot_run_waits_for_tensorflow_without_an_error(tmp_path, monkeypatch):
+    """An active model with a layer the NumPy pass lacks: while TensorFlow warms up, a placeholder, not an error."""
+    import keras
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.AveragePooling2D(2), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.save(tmp_path / "default.keras")
+    (tmp_path / "default.json").write_text(json.dumps({"architecture": "keras_example", "test_accuracy": 0.1,
+                                                       "parameter_count": model.count_params()}))
+    monkeypatch.setattr(config, "MODELS_DIR", tmp_path)
+    monkeypatch.setenv(network_ready.HOLD_VARIABLE, "1")  # this process: the network is not ready yet
+    monkeypatch.setattr(network_ready, "NETWORK_READY", threading.Event())
+    app = upload_a_one(open_app_page("pages/draw.py"))
+    assert not app.exception
+    assert not prediction_metrics(app)
+    assert any(network_ready.WARMING_UP_TEXT in info.value for info in app.main.info)  # where the answer goes
