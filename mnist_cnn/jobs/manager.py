@@ -63,9 +63,11 @@ class JobManager:
                                               self.slots)
             return self._dispatcher
 
-    def ensure_dispatching(self) -> None:
-        """Start this process's dispatcher thread if it is not running (every server process runs one)."""
-        self.dispatcher.start()
+    def ensure_dispatching(self, forever: bool = False) -> None:
+        """Start this process's dispatcher thread if it is not running: forever in a server process (every server
+        runs one, so queued jobs start and dead servers' jobs fail whichever replica is left), else until the
+        board has no job waiting or running."""
+        self.dispatcher.start(forever)
 
     def start(self, spec: JobSpec, owner: str = "") -> JobSnapshot:
         """Queue a job (it starts at once when a slot is free); its snapshot. ValueError for bad settings,
