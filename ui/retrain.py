@@ -289,7 +289,7 @@ def show_settings() -> None:
 def show_retrain_panel() -> None:
     """The Retrain panel in the sidebar: the job's status (live while it runs) and the settings."""
     if is_streamlit_server():
-        get_job_manager().ensure_dispatching(forever=True)  # every server process runs queued jobs when a slot frees
+        get_job_manager().ensure_dispatching()  # every server process runs queued jobs when a slot frees
     with st.sidebar:
         with st.expander("Retrain", key="retrain_expander", icon=":material/model_training:"):
             show_settings()
