@@ -1,0 +1,146 @@
+"""The Ray engine: a claimed job from the board runs as a Ray job (Job Submission API) on a node chosen by resources.
+
+Each board job becomes one Ray job whose submission id is the board's job id, so Ray refuses a second submission
+of it (no job runs twice). Its entrypoint is `python -m mnist_cnn.jobs.board_runner JOB_ID --models DIR`, which
+writes progress, heartbeats and the end to the shared database; every node has the project at the same path and
+the model volume mounted where the servers have it (nothing is uploaded). A job asks for the worker nodes'
+"trainer" resource, or for a GPU when its resources say so; a job no live node can run is refused with a message
+instead of waiting silently.
+"""
+
+import os
+import shlex
+
+from mnist_cnn import config
+from mnist_cnn.jobs.ray_connection import RayConnection, connection_from_environment, nodes_offering
+
+# The custom resource every worker node offers (one job at a time on each); the head offers none, so no job runs
+# beside it.
+TRAINER_RESOURCE = "trainer"
+# Environment variables a job must not inherit from the server (the cluster's token stays with the servers).
+PRIVATE_PREFIX = "MNIST_CNN_RAY_"
+# How much of Ray's message about a failed job is kept as its reason.
+MAX_REASON_CHARACTERS = 600
+# Ray's states of a job that has ended, and the board's status for each.
+RAY_ENDED_STATUSES = {"SUCCEEDED": "finished", "STOPPED": "cancelled", "FAILED": "failed"}
+
+
+class NoNodeForJobError(ValueError):
+    """No live node of the Ray cluster has what a job asks for (a GPU, the trainer resource)."""
+
+
+def wants_gpu(resources: dict | None) -> int:
+    """How many GPUs a job's resources ask for ({"gpu": 1} or {"GPU": 1}; 0 when none)."""
+    resources = resources or {}
+    return int(resources.get("gpu") or resources.get("GPU") or 0)
+
+
+def ray_resources(resources: dict | None) -> dict:
+    """What Ray must find on one node for the job: {"GPU": n} for a GPU job, else {"trainer": 1}."""
+    gpus = wants_gpu(resources)
+    return {"GPU": gpus} if gpus else {TRAINER_RESOURCE: 1}
+
+
+def shorten_reason(message: str) -> str:
+    """Ray's message about a failed job, without its long log excerpt: the first line and the last log line."""
+    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
+    if not lines:
+        return "The Ray job failed without a message."
+    reason = lines[0] if len(lines) == 1 else f"{lines[0]} … {lines[-1]}"
+    return reason[:MAX_REASON_CHARACTERS]
+
+
+class RayEngine:
+    """Runs board jobs on a Ray cluster: launch submits, poll reads Ray's status, stop asks Ray to stop it."""
+
+    name = "ray"
+
+    def __init__(self, connection: RayConnection, models_dir, database_url: str, python: str = "python"):
+        self.connection = connection
+        self.models_dir = str(models_dir)
+        self.database_url = database_url
+        self.python = python
+        self.client = None
+
+    def get_client(self):
+        """Ray's JobSubmissionClient, made on first use (it checks the cluster's version when made)."""
+        if self.client is None:
+            self.client = self.connection.make_client()
+        return self.client
+
+    def check_resources(self, resources: dict | None) -> None:
+        """Raise NoNodeForJobError with a clear message when no live node has what a job asks for."""
+        needed = ray_resources(resources)
+        if nodes_offering(self.connection, needed):
+            return
+        if "GPU" in needed:
+            raise NoNodeForJobError("This job asks for a GPU, and no node of the Ray cluster has one: start it "
+                                    "without a GPU, or add a GPU node (README, 'Training on a Ray cluster').")
+        raise NoNodeForJobError(f"No worker node of the Ray cluster offers the '{TRAINER_RESOURCE}' resource "
+                                f"(is its worker node down?); the job cannot run now.")
+
+    def build_entrypoint(self, job) -> str:
+        """The shell command the job runs on its node."""
+        return (f"{self.python} -m mnist_cnn.jobs.board_runner {shlex.quote(job.job_id)} "
+                f"--models {shlex.quote(self.models_dir)}")
+
+    def build_environment(self) -> dict:
+        """The job's environment: the server's MNIST_CNN_* settings, the database and the model volume."""
+        inherited = {name: value for name, value in os.environ.items()
+                     if name.startswith("MNIST_CNN_") and not name.startswith(PRIVATE_PREFIX)}
+        return {**inherited, "MNIST_CNN_DATABASE_URL": self.database_url, "MNIST_CNN_MODELS": self.models_dir,
+                "MNIST_CNN_USER_DATA": str(config.USER_DATA_DIR), "PYTHONPATH": str(config.PROJECT_ROOT),
+                "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+    def launch(self, job) -> None:
+        """Submit the job to Ray under its board id; NoNodeForJobError when no node can run it."""
+        self.check_resources(job.resources)
+        gpus = wants_gpu(job.resources)
+        self.get_client().submit_job(
+            entrypoint=self.build_entrypoint(job), submission_id=job.job_id,
+            runtime_env={"env_vars": self.build_environment()},
+            entrypoint_num_gpus=gpus or None, entrypoint_resources=None if gpus else {TRAINER_RESOURCE: 1},
+            metadata={"owner": str(job.owner), "app": "mnist-cnn"})
+
+    def read_status(self, job) -> tuple[str, str]:
+        """Ray's status of the job ("PENDING", "RUNNING", "SUCCEEDED", ..., "UNKNOWN" while the head cannot be
+        reached, "MISSING" when Ray does not know the job) and its message."""
+        try:
+            info = self.get_client().get_job_info(job.job_id)
+        except RuntimeError as error:
+            return ("MISSING" if "status code 404" in str(error) else "UNKNOWN"), str(error)
+        except OSError as error:  # the head is down or restarting: the board's heartbeat rule decides meanwhile
+            return "UNKNOWN", str(error)
+        return info.status.value, info.message or ""
+
+    def poll(self, job) -> tuple[str, str] | None:
+        """(ended status, reason) once Ray says the job ended, or it waits for a node that no longer exists, or
+        it was cancelled before it started; None while it waits or runs."""
+        status, message = self.read_status(job)
+        if status in RAY_ENDED_STATUSES:
+            ended = RAY_ENDED_STATUSES[status]
+            reasons = {"finished": "", "cancelled": "Stopped on the Ray cluster.",
+                       "failed": shorten_reason(message)}
+            return ended, reasons[ended]
+        if status == "MISSING":
+            return "failed", "The Ray cluster no longer knows this job (was its head restarted?)."
+        if status == "PENDING" and job.cancel_requested:
+            self.stop(job)
+            return "cancelled", "Cancelled before it started."
+        if status == "PENDING":
+            try:
+                self.check_resources(job.resources)
+            except NoNodeForJobError as error:
+                self.stop(job)
+                return "failed", str(error)
+        return None
+
+    def stop(self, job) -> None:
+        """Ask Ray to stop the job (its runner also stops by itself when the board says cancel)."""
+        self.get_client().stop_job(job.job_id)
+
+
+def make_ray_engine(models_dir, database_url: str, environ=None) -> RayEngine | None:
+    """The Ray engine for the cluster MNIST_CNN_RAY_ADDRESS names, or None when it is unset (the local engine)."""
+    connection = connection_from_environment(environ)
+    return None if connection is None else RayEngine(connection, models_dir, database_url)
