@@ -115,17 +115,25 @@ def signal_processes(pids: list[int], signal_number: int) -> None:
             pass
 
 
+def wait_until_ended(pids: list[int], seconds: float) -> None:
+    """Wait until none of these processes runs, at most seconds."""
+    deadline = time.monotonic() + seconds
+    while any(is_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def stop_process_tree(pid_file: Path, signal_number: int = signal.SIGTERM) -> bool:
-    """Stop the process a pid file names and everything it started (signal, then SIGKILL for what remains after
-    STOP_SECONDS); remove the file; True if a process was stopped."""
+    """Stop the process a pid file names and everything it started: signal it and wait (it stops its own
+    children), then signal what remains, then SIGKILL what still remains. Remove the file; True if a process was
+    stopped. With SIGKILL, the whole tree is killed at once (as a machine's crash would)."""
     pid = read_pid(pid_file)
     pid_file.unlink(missing_ok=True)
     if pid is None:
         return False
     tree = list_process_tree(pid)
     signal_processes([pid] if signal_number != signal.SIGKILL else tree, signal_number)
-    deadline = time.monotonic() + STOP_SECONDS
-    while any(is_running(member) for member in tree) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    signal_processes([member for member in tree if is_running(member)], signal.SIGKILL)
+    wait_until_ended([pid], STOP_SECONDS)
+    for next_signal, seconds in ((signal_number, STOP_SECONDS / 3), (signal.SIGKILL, 0)):
+        signal_processes([member for member in tree if is_running(member)], next_signal)
+        wait_until_ended(tree, seconds)
     return True

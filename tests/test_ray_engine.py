@@ -1,0 +1,94 @@
+"""The Ray engine's choices without a cluster: the token and address, what a job asks for, Ray's reasons."""
+
+import subprocess
+import sys
+
+import pytest
+
+from mnist_cnn.cluster.processes import is_running, list_process_tree, stop_process_tree
+from mnist_cnn.cluster.ray_nodes import RaySettings, make_token, ray_start_command
+from mnist_cnn.jobs.ray_connection import RayConnection, RayConnectionError, connection_from_environment, request_json
+from mnist_cnn.jobs.ray_engine import RayEngine, ray_resources, shorten_reason
+from tests.support.ray_cluster import wait_until
+
+
+def test_without_an_address_the_local_engine_is_used():
+    assert connection_from_environment({}) is None
+
+
+def test_the_token_comes_from_its_file_or_variable_and_is_required(tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text("secret-from-file\n")
+    from_file = connection_from_environment({"MNIST_CNN_RAY_ADDRESS": "127.0.0.2:8265",
+                                             "MNIST_CNN_RAY_TOKEN_FILE": str(token_file)})
+    assert from_file == RayConnection("http://127.0.0.2:8265", "secret-from-file")
+    assert from_file.headers == {"Authorization": "Bearer secret-from-file"}
+    from_variable = connection_from_environment({"MNIST_CNN_RAY_ADDRESS": "http://h:1/",
+                                                 "MNIST_CNN_RAY_TOKEN": "secret"})
+    assert from_variable == RayConnection("http://h:1", "secret")
+    with pytest.raises(ValueError, match="no token"):
+        connection_from_environment({"MNIST_CNN_RAY_ADDRESS": "http://h:1"})
+    with pytest.raises(ValueError, match="cannot be read"):
+        connection_from_environment({"MNIST_CNN_RAY_ADDRESS": "http://h:1",
+                                     "MNIST_CNN_RAY_TOKEN_FILE": str(tmp_path / "missing")})
+
+
+def test_an_unreachable_cluster_is_a_clear_error():
+    with pytest.raises(RayConnectionError, match="cannot be reached"):
+        request_json(RayConnection("http://127.0.0.1:9", "token"), "/api/v0/nodes")
+
+
+def test_a_job_asks_for_the_trainer_resource_or_a_gpu():
+    assert ray_resources({}) == ray_resources(None) == {"trainer": 1}
+    assert ray_resources({"gpu": 1}) == ray_resources({"GPU": 1}) == {"GPU": 1}
+
+
+def test_rays_long_failure_message_becomes_a_short_reason():
+    message = ("Job entrypoint command failed with exit code 1, last available logs (truncated to 20,000 chars):\n"
+               + "Traceback (most recent call last):\n  File x\n" * 50 + "ValueError: bad settings\n")
+    assert shorten_reason(message) == ("Job entrypoint command failed with exit code 1, last available logs "
+                                       "(truncated to 20,000 chars): … ValueError: bad settings")
+    assert shorten_reason("") == "The Ray job failed without a message."
+
+
+def test_a_job_runs_the_board_runner_with_the_shared_database_and_models_but_not_the_token(monkeypatch, tmp_path):
+    monkeypatch.setenv("MNIST_CNN_RAY_TOKEN", "secret")
+    monkeypatch.setenv("MNIST_CNN_JOB_SLOTS", "2")
+    engine = RayEngine(RayConnection("http://h:1", "secret"), tmp_path / "my models", "postgresql+psycopg://db/x")
+    job = type("Job", (), {"job_id": "abc123", "resources": {}})()
+    assert engine.build_entrypoint(job) == (f"python -m mnist_cnn.jobs.board_runner abc123 "
+                                            f"--models '{tmp_path / 'my models'}'")
+    environment = engine.build_environment()
+    assert environment["MNIST_CNN_DATABASE_URL"] == "postgresql+psycopg://db/x"
+    assert environment["MNIST_CNN_MODELS"] == str(tmp_path / "my models")
+    assert environment["MNIST_CNN_JOB_SLOTS"] == "2"
+    assert not [name for name in environment if name.startswith("MNIST_CNN_RAY")]
+
+
+def test_the_nodes_are_pinned_to_loopback_addresses_with_the_token_file_private(tmp_path):
+    settings = RaySettings(folder=tmp_path)
+    token = make_token(settings.token_path)
+    assert make_token(settings.token_path) == token and len(token) == 64
+    assert oct(settings.token_path.stat().st_mode & 0o777) == "0o600"
+    head, worker = ray_start_command(settings, "head"), ray_start_command(settings, "worker")
+    assert {"--head", "--block", "--node-ip-address=127.0.0.2", "--dashboard-host=127.0.0.2",
+            "--disable-usage-stats", "--num-gpus=0"} <= set(head)
+    assert {"--node-ip-address=127.0.0.3", "--address=127.0.0.2:6390", '--resources={"trainer": 1}'} <= set(worker)
+    assert f"--temp-dir={tmp_path / 'ray' / 'worker'}" in worker
+
+
+def test_stopping_a_node_stops_what_it_started_and_nothing_else(tmp_path):
+    script = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; "
+              "time.sleep(60)'], start_new_session=True); time.sleep(60)")
+    node = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    pid_file = tmp_path / "node.pid"
+    pid_file.write_text(f"{node.pid}\n")
+    try:
+        tree = wait_until(lambda: (lambda found: found if len(found) == 2 else None)(list_process_tree(node.pid)))
+        assert stop_process_tree(pid_file) and node.wait(timeout=30) is not None
+        assert not [pid for pid in tree if is_running(pid)], "the child in a session of its own is stopped too"
+        assert bystander.poll() is None, "a process it did not start keeps running"
+    finally:
+        bystander.kill()
+        bystander.wait()
