@@ -70,6 +70,12 @@ MAX_USER_REPEATS = 500         # fine-tuning shows each of the user's drawings a
 MAX_MNIST_DROP = 0.002
 MAX_JOB_SECONDS = 30 * 60      # a job still running after this long is cancelled
 MAX_STORED_MODELS = 30         # a job may not start when the store holds this many trained models
+# The job queue (mnist_cnn/jobs/board.py): at most JOB_SLOTS jobs run at once (per engine, across all replicas);
+# further starts wait in the queue, at most MAX_QUEUED_JOBS_PER_SESSION of one browser tab queued or running.
+JOB_SLOTS = max(1, int(os.environ.get("MNIST_CNN_JOB_SLOTS", "1")))
+MAX_QUEUED_JOBS_PER_SESSION = 2
+JOB_HEARTBEAT_SECONDS = 1.0    # a running job's server (or runner) writes a sign of life this often
+JOB_STALE_SECONDS = 15         # a running job with no sign of life for this long is marked failed, its slot freed
 
 # Per-epoch snapshots of a training run (the Training page's replay), kept next to the model in the store.
 SNAPSHOT_TEST_DIGITS = 2_000   # each epoch is measured on this many test digits (the first ones: fixed)

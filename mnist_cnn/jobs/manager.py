@@ -9,17 +9,13 @@ import threading
 import time
 import types
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from mnist_cnn import config
 from mnist_cnn.jobs.guard import StoreLock, StoreLockedError, acquire_job_lock
 from mnist_cnn.jobs.work import WORK_KINDS
 from mnist_cnn.jobs.worker import WorkerLimits, job_temporary_tag, run_worker
-from mnist_cnn.training.settings import PANEL_SETTINGS, TrainingSettings, validate_settings
-
-# Job states. A job is "running" from start() until its worker has finished, been cancelled or failed.
-RUNNING, FINISHED, CANCELLED, FAILED = "running", "finished", "cancelled", "failed"
+from mnist_cnn.jobs.spec import CANCELLED, FAILED, FINISHED, RUNNING, JobSnapshot, JobSpec
 
 CANCEL_GRACE_SECONDS = 1.0      # after Cancel, a worker that has not stopped by itself is terminated
 MAX_TRACE_POINTS = 600          # the live per-batch curve keeps at most this many points
@@ -29,66 +25,6 @@ WORKER_EXIT_SECONDS = 15        # a new job waits this long for the last job's w
 
 class JobBusyError(RuntimeError):
     """A training job is already running on this server; only one may run at a time."""
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """What a job should do: a kind of work, its training settings, and options of that kind (JSON-ready)."""
-
-    settings: TrainingSettings = PANEL_SETTINGS   # checked against mnist_cnn.config by validate_settings()
-    kind: str = "train"                            # a key of jobs.work.WORK_KINDS
-    options: dict = field(default_factory=dict)    # e.g. where a fine-tuning job's drawings are
-
-    def validate(self) -> None:
-        """Raise ValueError with a clear message when the kind or a setting is outside the server's bounds.
-
-        This is where a job's settings enter: JobManager.start calls it, and nothing deeper checks them again.
-        """
-        if self.kind not in WORK_KINDS:
-            raise ValueError(f"Unknown kind of job {self.kind!r}.")
-        validate_settings(self.settings)
-
-
-@dataclass(frozen=True)
-class JobSnapshot:
-    """A consistent copy of a job's state, safe to read from any thread."""
-
-    job_id: str
-    spec: JobSpec
-    status: str                     # RUNNING, FINISHED, CANCELLED or FAILED
-    phase: str                      # what the worker does now: "starting", "loading data", "training", ...
-    epoch: int                      # the current epoch, from 1 (0 before training starts)
-    batch: int                      # the last finished batch of the current epoch
-    batches_per_epoch: int
-    history: dict                   # metric -> one value per finished epoch (loss, accuracy, val_*, seconds)
-    batch_trace: list               # [{"epoch": fractional epoch, "loss": ..., "accuracy": ...}, ...]
-    started_at: float               # time.time() when the job started
-    elapsed_seconds: float
-    eta_seconds: float | None       # estimated seconds of training left (None until it can be estimated)
-    cancel_requested: bool
-    result_model_name: str | None = None
-    test_accuracy: float | None = None
-    test_loss: float | None = None
-    message: str = ""               # why it failed or was cancelled, or a note about the result
-
-    @property
-    def is_running(self) -> bool:
-        """True while the job occupies the server."""
-        return self.status == RUNNING
-
-    @property
-    def epoch_fraction(self) -> float:
-        """Progress through the current epoch, 0 to 1."""
-        return min(self.batch / self.batches_per_epoch, 1.0) if self.batches_per_epoch else 0.0
-
-    @property
-    def overall_fraction(self) -> float:
-        """Progress through all epochs, 0 to 1 (1 once finished)."""
-        if self.status == FINISHED:
-            return 1.0
-        if not self.epoch:
-            return 0.0
-        return min((self.epoch - 1 + self.epoch_fraction) / self.spec.settings.epochs, 1.0)
 
 
 def remove_temporary_files(directory: Path, older_than: float | None = None, tag: str | None = None):

@@ -33,3 +33,27 @@ def work_that_never_checks_cancel(spec, store, reporter) -> dict:
     reporter.phase(STUCK_PHASE)
     time.sleep(600)
     return {}
+
+
+# The quick fake work: batches per epoch and seconds per batch (a few seconds per job, no TensorFlow).
+FAKE_BATCHES = 10
+FAKE_BATCH_SECONDS = 0.1
+
+
+def work_that_trains_quickly(spec, store, reporter) -> dict:
+    """A kind of work that reports phases, batches and epochs as training does, without TensorFlow or saving;
+    it stops between batches when cancelled. Its epochs are spec.settings.epochs."""
+    reporter.phase("training")
+    for epoch in range(1, spec.settings.epochs + 1):
+        for batch in range(1, FAKE_BATCHES + 1):
+            time.sleep(FAKE_BATCH_SECONDS)
+            reporter.raise_if_cancelled()
+            reporter.on_batch(epoch, batch, FAKE_BATCHES, {"loss": 1.0 / batch, "accuracy": batch / FAKE_BATCHES})
+        reporter.on_epoch(epoch, {"loss": 0.5, "accuracy": 0.8, "seconds": FAKE_BATCHES * FAKE_BATCH_SECONDS})
+    return {"model_name": f"fake-{spec.settings.epochs}-epochs", "test_accuracy": 0.8, "test_loss": 0.5}
+
+
+def work_that_fails(spec, store, reporter) -> dict:
+    """A kind of work that fails while loading its data."""
+    reporter.phase("loading data")
+    raise ValueError("The data could not be read.")
