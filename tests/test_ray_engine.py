@@ -38,6 +38,12 @@ def test_an_unreachable_cluster_is_a_clear_error():
         request_json(RayConnection("http://127.0.0.1:9", "token"), "/api/v0/nodes")
 
 
+def test_the_engine_needs_the_address(monkeypatch, tmp_path):
+    monkeypatch.delenv("MNIST_CNN_RAY_ADDRESS", raising=False)
+    with pytest.raises(ValueError, match="MNIST_CNN_RAY_ADDRESS"):
+        RayEngine(tmp_path)
+
+
 def test_a_job_asks_for_the_trainer_resource_or_a_gpu():
     assert ray_resources({}) == ray_resources(None) == {"trainer": 1}
     assert ray_resources({"gpu": 1}) == ray_resources({"GPU": 1}) == {"GPU": 1}
@@ -54,7 +60,7 @@ def test_rays_long_failure_message_becomes_a_short_reason():
 def test_a_job_runs_the_board_runner_with_the_shared_database_and_models_but_not_the_token(monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_CNN_RAY_TOKEN", "secret")
     monkeypatch.setenv("MNIST_CNN_JOB_SLOTS", "2")
-    engine = RayEngine(RayConnection("http://h:1", "secret"), tmp_path / "my models", "postgresql+psycopg://db/x")
+    engine = RayEngine(tmp_path / "my models", "postgresql+psycopg://db/x", RayConnection("http://h:1", "secret"))
     job = type("Job", (), {"job_id": "abc123", "resources": {}})()
     assert engine.build_entrypoint(job) == (f"python -m mnist_cnn.jobs.board_runner abc123 "
                                             f"--models '{tmp_path / 'my models'}'")

@@ -10,19 +10,31 @@ instead of waiting silently.
 
 import os
 import shlex
+import time
 
 from mnist_cnn import config
-from mnist_cnn.jobs.ray_connection import RayConnection, connection_from_environment, nodes_offering
+from mnist_cnn.database import to_url
+from mnist_cnn.jobs.board import default_location
+from mnist_cnn.jobs.ray_connection import (ADDRESS_VARIABLE, RayConnection, RayConnectionError,
+                                           connection_from_environment, nodes_offering)
 
 # The custom resource every worker node offers (one job at a time on each); the head offers none, so no job runs
 # beside it.
 TRAINER_RESOURCE = "trainer"
 # Environment variables a job must not inherit from the server (the cluster's token stays with the servers).
 PRIVATE_PREFIX = "MNIST_CNN_RAY_"
+# After Cancel, a runner that has not stopped by itself (between batches) is stopped by Ray after this long.
+STOP_GRACE_SECONDS = 3.0
 # How much of Ray's message about a failed job is kept as its reason.
 MAX_REASON_CHARACTERS = 600
-# Ray's states of a job that has ended, and the board's status for each.
-RAY_ENDED_STATUSES = {"SUCCEEDED": "finished", "STOPPED": "cancelled", "FAILED": "failed"}
+# Ray's states of a job that ended (or that Ray no longer knows), and the reason the board is given for each (a
+# job that ended well has already marked its end on the board: the dispatcher's mark then changes nothing).
+ENDED_REASONS = {
+    "SUCCEEDED": lambda message: "Its Ray job ended without reporting its end to the job board.",
+    "STOPPED": lambda message: "Stopped on the Ray cluster; nothing was saved.",
+    "FAILED": lambda message: f"It failed on the Ray cluster: {shorten_reason(message)}",
+    "MISSING": lambda message: "The Ray cluster no longer knows this job (was its head restarted?).",
+}
 
 
 class NoNodeForJobError(ValueError):
@@ -51,16 +63,25 @@ def shorten_reason(message: str) -> str:
 
 
 class RayEngine:
-    """Runs board jobs on a Ray cluster: launch submits, poll reads Ray's status, stop asks Ray to stop it."""
+    """Runs board jobs on a Ray cluster: launch submits, poll reads Ray's status, stop asks Ray to stop it.
+
+    Any server may poll or stop a Ray job (it does not live in the server that claimed it), and the runner on its
+    node heartbeats the job itself: a dead node's job goes stale on the board even if Ray were slow to say so.
+    """
 
     name = "ray"
+    tied_to_runner = False
+    keeps_heartbeat = False
 
-    def __init__(self, connection: RayConnection, models_dir, database_url: str, python: str = "python"):
-        self.connection = connection
+    def __init__(self, models_dir, location=None, connection: RayConnection | None = None, python: str = "python"):
+        self.connection = connection or connection_from_environment()
+        if self.connection is None:
+            raise ValueError(f"The Ray engine needs {ADDRESS_VARIABLE} (the head's job API address).")
         self.models_dir = str(models_dir)
-        self.database_url = database_url
+        self.database_url = to_url(location if location is not None else default_location())
         self.python = python
         self.client = None
+        self.stop_asked_at: dict[str, float] = {}  # job id -> when this server first passed on its Cancel
 
     def get_client(self):
         """Ray's JobSubmissionClient, made on first use (it checks the cluster's version when made)."""
@@ -92,8 +113,16 @@ class RayEngine:
                 "MNIST_CNN_USER_DATA": str(config.USER_DATA_DIR), "PYTHONPATH": str(config.PROJECT_ROOT),
                 "TF_CPP_MIN_LOG_LEVEL": "2"}
 
+    def check_store_room(self) -> None:
+        """Raise StoreFullError when the shared model store has no room for another model."""
+        from mnist_cnn.store.model_store import ModelStore
+
+        ModelStore(self.models_dir).check_room()
+
     def launch(self, job) -> None:
-        """Submit the job to Ray under its board id; NoNodeForJobError when no node can run it."""
+        """Submit the job to Ray under its board id (Ray refuses a second one); NoNodeForJobError when no node can
+        run it, StoreFullError when the store is full."""
+        self.check_store_room()
         self.check_resources(job.resources)
         gpus = wants_gpu(job.resources)
         self.get_client().submit_job(
@@ -113,34 +142,30 @@ class RayEngine:
             return "UNKNOWN", str(error)
         return info.status.value, info.message or ""
 
-    def poll(self, job) -> tuple[str, str] | None:
-        """(ended status, reason) once Ray says the job ended, or it waits for a node that no longer exists, or
-        it was cancelled before it started; None while it waits or runs."""
+    def poll(self, job) -> str | None:
+        """None while the job waits for its node or runs (or Ray cannot be asked); once it ended on Ray without
+        marking its end on the board, or waits for a node no longer there, or was cancelled before it started:
+        the reason (the dispatcher marks it failed, or cancelled when Cancel was asked)."""
         status, message = self.read_status(job)
-        if status in RAY_ENDED_STATUSES:
-            ended = RAY_ENDED_STATUSES[status]
-            reasons = {"finished": "", "cancelled": "Stopped on the Ray cluster.",
-                       "failed": shorten_reason(message)}
-            return ended, reasons[ended]
-        if status == "MISSING":
-            return "failed", "The Ray cluster no longer knows this job (was its head restarted?)."
         if status == "PENDING" and job.cancel_requested:
-            self.stop(job)
-            return "cancelled", "Cancelled before it started."
+            return "Cancelled before it started."
         if status == "PENDING":
             try:
                 self.check_resources(job.resources)
-            except NoNodeForJobError as error:
-                self.stop(job)
-                return "failed", str(error)
-        return None
+            except (NoNodeForJobError, RayConnectionError) as error:
+                return str(error) if isinstance(error, NoNodeForJobError) else None
+            return None
+        return ENDED_REASONS.get(status, lambda text: None)(message)
 
     def stop(self, job) -> None:
-        """Ask Ray to stop the job (its runner also stops by itself when the board says cancel)."""
-        self.get_client().stop_job(job.job_id)
-
-
-def make_ray_engine(models_dir, database_url: str, environ=None) -> RayEngine | None:
-    """The Ray engine for the cluster MNIST_CNN_RAY_ADDRESS names, or None when it is unset (the local engine)."""
-    connection = connection_from_environment(environ)
-    return None if connection is None else RayEngine(connection, models_dir, database_url)
+        """Cancel was asked (called every second until the job ended). Its runner stops by itself within a batch
+        when the board says cancel; after STOP_GRACE_SECONDS, unless it is saving, Ray is asked to stop it (a job
+        still waiting for its node stays pending on Ray, and its runner ends at once if it ever starts)."""
+        now = time.monotonic()
+        asked_at = self.stop_asked_at.setdefault(job.job_id, now)
+        if now - asked_at < STOP_GRACE_SECONDS or job.phase == "saving":
+            return
+        try:
+            self.get_client().stop_job(job.job_id)
+        except (RuntimeError, OSError):
+            pass  # unknown to Ray or the head is unreachable: poll says so, the board's heartbeat rule decides
