@@ -44,6 +44,7 @@ class RaySettings:
     port: int = 6390                   # the head's GCS: where worker nodes join
     dashboard_port: int = 8265         # the head's HTTP API: where jobs are submitted
     worker_resources: dict = field(default_factory=lambda: {TRAINER_RESOURCE: 1})
+    head_resources: dict = field(default_factory=dict)  # {"trainer": 1}: the head trains too (two jobs at once)
     worker_gpus: int = 0
 
     @property
@@ -93,7 +94,8 @@ def ray_start_command(settings: RaySettings, node: str) -> list[str]:
     if node == "head":
         return command + ["--head", f"--port={settings.port}", f"--dashboard-host={ip}",
                           f"--dashboard-port={settings.dashboard_port}", "--num-gpus=0",
-                          f"--ray-client-server-port={find_free_port(ip)}"]
+                          f"--ray-client-server-port={find_free_port(ip)}",
+                          f"--resources={json.dumps(settings.head_resources)}"]
     return command + [f"--address={settings.head_ip}:{settings.port}", f"--num-gpus={settings.worker_gpus}",
                       f"--resources={json.dumps(settings.worker_resources)}"]
 

@@ -14,12 +14,12 @@ from mnist_cnn.jobs.ray_connection import RayConnection, request_json
 WAIT_SECONDS = 180
 
 
-def start_test_ray_cluster() -> tuple[RaySettings, dict]:
+def start_test_ray_cluster(**changes) -> tuple[RaySettings, dict]:
     """A head (127.0.0.2) and a worker node (127.0.0.3, the "trainer" resource) on free ports in a new temporary
-    folder: their settings and the environment a server needs to use them."""
+    folder (changes: other RaySettings, e.g. head_resources): their settings and a server's environment for them."""
     folder = Path(tempfile.mkdtemp(prefix="mnist-ray-"))
     settings = RaySettings(folder=folder, port=find_free_port("127.0.0.2"),
-                           dashboard_port=find_free_port("127.0.0.2"))
+                           dashboard_port=find_free_port("127.0.0.2"), **changes)
     return settings, start_ray_cluster(settings)
 
 
