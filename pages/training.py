@@ -7,6 +7,7 @@ from mnist_cnn.plots.training import make_comparison_chart, make_history_chart, 
 from mnist_cnn.safety.text import as_code_span
 from mnist_cnn.store.restore import describe_empty_store
 from mnist_cnn.training.lineage import describe_stages, list_stage_starts
+from ui.job_queue import show_job_queue
 from ui.retrain import show_job_status
 from ui.state import get_store
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
@@ -43,6 +44,7 @@ st.caption("Watch a network learn, compare the models in the store, and look at 
 st.subheader("Current training job")
 if not show_job_status(large=True):
     st.caption("No training job is running. Open **Retrain** in the sidebar to start one.")
+show_job_queue()
 
 models, problems = get_store().scan()
 for problem in problems:

@@ -66,10 +66,11 @@ def recorded_starts(monkeypatch, tmp_path):
     from tests.test_teacher import running_snapshot
 
     monkeypatch.setattr(config, "MODELS_DIR", copy_bundled_models(tmp_path / "models"))
-    monkeypatch.setattr(jobs, "JOB_MANAGER", jobs.JobManager())
+    monkeypatch.setattr(jobs, "JOB_MANAGER", jobs.JobManager(board_location=tmp_path / "jobs.sqlite3"))
     started, manager = [], jobs.get_job_manager()
-    monkeypatch.setattr(manager, "current", lambda: None)
-    monkeypatch.setattr(manager, "start", lambda spec: spec.validate() or started.append(spec) or running_snapshot())
+    monkeypatch.setattr(manager, "current", lambda owner=None: None)
+    monkeypatch.setattr(manager, "start",
+                        lambda spec, owner="": spec.validate() or started.append(spec) or running_snapshot())
     return started
 
 

@@ -1,4 +1,5 @@
-"""The training worker dies with its server, keeps its own time limit, and one job runs per model store."""
+"""The training worker dies with its server and keeps its own time limit; a dead server's job is failed and its slot
+freed; two servers on one job board run one job at a time (one slot), the second queued."""
 
 import os
 import signal
@@ -11,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from mnist_cnn.jobs.guard import (PARENT_GONE_EXIT_CODE, TIME_LIMIT_EXIT_CODE, TIME_LIMIT_GRACE_SECONDS, StoreLock,
-                                  StoreLockedError, WorkerWatchdog, is_store_locked)
-from mnist_cnn.jobs.manager import CANCELLED, JobBusyError, JobManager
+from mnist_cnn import config
+from mnist_cnn.jobs.board import JobBoard
+from mnist_cnn.jobs.guard import PARENT_GONE_EXIT_CODE, TIME_LIMIT_EXIT_CODE, TIME_LIMIT_GRACE_SECONDS, WorkerWatchdog
+from mnist_cnn.jobs.manager import CANCELLED, FAILED, QUEUED, RUNNING, JobManager
 from tests.support.jobs import TINY_SPEC, files_in
 from tests.support.server import BUNDLED_MODEL_FILES, copy_bundled_models
 
@@ -28,10 +30,10 @@ SERVER_SCRIPT = textwrap.dedent("""
     from mnist_cnn.jobs.manager import JobManager, JobSpec
     from mnist_cnn.training.settings import TrainingSettings
     config.MAX_JOB_SECONDS = float(sys.argv[2])
-    manager = JobManager(models_dir=Path(sys.argv[1]))
-    manager.start(JobSpec(TrainingSettings(architecture="keras_example", epochs=30, batch_size=32,
-                                           train_subset=20_000)))
-    print(manager.job.process.pid, flush=True)
+    manager = JobManager(models_dir=Path(sys.argv[1]), board_location=sys.argv[4])
+    job = manager.start(JobSpec(TrainingSettings(architecture="keras_example", epochs=30, batch_size=32,
+                                                 train_subset=20_000)))
+    print(manager.process_of(job.job_id).pid, flush=True)
     while sys.argv[3] == "wait-for-training" and manager.current().is_running and manager.current().batch == 0:
         time.sleep(0.05)
     print(manager.current().phase, flush=True)
@@ -43,6 +45,12 @@ SERVER_SCRIPT = textwrap.dedent("""
 def models_dir(tmp_path):
     """A private store holding a copy of the bundled default model."""
     return copy_bundled_models(tmp_path / "models")
+
+
+@pytest.fixture
+def board_file(tmp_path):
+    """A private job board's SQLite file (shared by the servers of a test)."""
+    return tmp_path / "jobs.sqlite3"
 
 
 def is_alive(pid: int) -> bool:
@@ -63,17 +71,19 @@ def wait_until_gone(pid: int, timeout: float) -> None:
         time.sleep(0.1)
 
 
-def wait_until_unlocked(models_dir: Path, timeout: float) -> None:
-    """Wait until no process holds the store's lock; AssertionError after timeout."""
+def wait_for_status(board: JobBoard, job_id: str, status: str, timeout: float):
+    """Wait until the job has that status on the board; its snapshot (AssertionError after timeout)."""
     deadline = time.monotonic() + timeout
-    while is_store_locked(models_dir):
-        assert time.monotonic() < deadline, "the store is still locked"
+    while (job := board.get(job_id)).status != status:
+        assert time.monotonic() < deadline, f"still {job.status}: {job.message}"
         time.sleep(0.1)
+    return job
 
 
-def start_server(models_dir: Path, max_seconds: float, wait: str):
+def start_server(models_dir: Path, max_seconds: float, wait: str, board_file: Path):
     """The server stand-in and its worker's pid."""
-    server = subprocess.Popen([sys.executable, "-c", SERVER_SCRIPT, str(models_dir), str(max_seconds), wait],
+    server = subprocess.Popen([sys.executable, "-c", SERVER_SCRIPT, str(models_dir), str(max_seconds), wait,
+                               str(board_file)],
                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     return server, int(server.stdout.readline())
@@ -95,49 +105,52 @@ def test_the_watchdog_stops_the_worker_when_the_parent_dies_or_time_is_up():
     assert watchdog.check(100) == TIME_LIMIT_EXIT_CODE
 
 
-def test_the_store_lock_is_exclusive_until_released(tmp_path):
-    held = StoreLock.acquire(tmp_path)
-    assert is_store_locked(tmp_path)
-    with pytest.raises(StoreLockedError, match="Another training job"):
-        StoreLock.acquire(tmp_path)
-    held.close()
-    assert not is_store_locked(tmp_path)
+def test_two_servers_on_one_board_run_one_job_and_queue_the_other(models_dir, board_file):
+    first = JobManager(models_dir=models_dir, board_location=board_file)
+    second = JobManager(models_dir=models_dir, board_location=board_file)
+    running = first.start(TINY_SPEC, owner="anna")
+    waiting = second.start(TINY_SPEC, owner="ben")
+    assert (running.status, waiting.status, waiting.queue_position) == (RUNNING, QUEUED, 1)
+    assert first.get(waiting.job_id).is_queued  # both see one queue
+    first.cancel(running.job_id)
+    assert first.wait(SAFETY_NET_SECONDS, running.job_id).status == CANCELLED
+    started = wait_for_status(first.board, waiting.job_id, RUNNING, SAFETY_NET_SECONDS)  # whichever claims it
+    assert started.runner in (first.dispatcher.runner, second.dispatcher.runner)
+    assert first.cancel(waiting.job_id)  # the other server's job, cancelled through the board
+    assert second.wait(SAFETY_NET_SECONDS, waiting.job_id).status == CANCELLED
+    for manager in (first, second):
+        manager.shutdown()
 
 
-def test_two_job_managers_on_one_store_run_one_job(models_dir):
-    first, second = JobManager(models_dir=models_dir), JobManager(models_dir=models_dir)
-    first.start(TINY_SPEC)
-    with pytest.raises(JobBusyError, match="Another training job is running on this model store"):
-        second.start(TINY_SPEC)
-    assert second.current() is None
-    first.cancel()
-    assert first.wait(10).status == CANCELLED
-    second.start(TINY_SPEC)  # once the first worker has exited, the store is free
-    second.cancel()
-    assert second.wait(10).status == CANCELLED
-
-
-def test_a_killed_server_takes_its_worker_along_and_nothing_is_saved(models_dir):
-    server, worker_pid = start_server(models_dir, max_seconds=1800, wait="wait-for-training")
+def test_a_killed_server_takes_its_worker_along_and_its_job_is_failed(models_dir, board_file, monkeypatch):
+    monkeypatch.setattr(config, "JOB_STALE_SECONDS", 3)
+    server, worker_pid = start_server(models_dir, max_seconds=1800, wait="wait-for-training", board_file=board_file)
     try:
         assert server.stdout.readline().strip() == "training"
-        with pytest.raises(JobBusyError, match="Another training job"):  # a restarted server is refused
-            JobManager(models_dir=models_dir).start(TINY_SPEC)
+        restarted = JobManager(models_dir=models_dir, board_location=board_file)
+        (dead,) = restarted.list_jobs()
+        assert dead.is_running
+        waiting = restarted.start(TINY_SPEC, owner="ben")
+        assert waiting.status == QUEUED  # the slot is still taken
     finally:
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=30)
     wait_until_gone(worker_pid, timeout=SAFETY_NET_SECONDS)  # it exits once its server died, without saving
-    wait_until_unlocked(models_dir, timeout=SAFETY_NET_SECONDS)  # its last threads are gone too
+    failed = wait_for_status(restarted.board, dead.job_id, FAILED, SAFETY_NET_SECONDS)  # no heartbeat for 3 s
+    assert "stopped responding" in failed.message
+    wait_for_status(restarted.board, waiting.job_id, RUNNING, SAFETY_NET_SECONDS)  # its slot is free again
+    restarted.cancel(waiting.job_id)
+    assert restarted.wait(SAFETY_NET_SECONDS, waiting.job_id).status == CANCELLED
+    restarted.shutdown()
     assert files_in(models_dir) == BUNDLED_MODEL_FILES
 
 
-def test_a_worker_whose_server_cannot_stop_it_keeps_the_time_limit_itself(models_dir):
-    server, worker_pid = start_server(models_dir, max_seconds=2, wait="no")
+def test_a_worker_whose_server_cannot_stop_it_keeps_the_time_limit_itself(models_dir, board_file):
+    server, worker_pid = start_server(models_dir, max_seconds=2, wait="no", board_file=board_file)
     server.send_signal(signal.SIGSTOP)  # the server's own time limit cannot act now
     try:
         wait_until_gone(worker_pid, timeout=2 + TIME_LIMIT_GRACE_SECONDS + 20)
     finally:
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=30)
-    wait_until_unlocked(models_dir, timeout=5)
     assert files_in(models_dir) == BUNDLED_MODEL_FILES

@@ -1,4 +1,4 @@
-"""Tests for the background training job: it trains and saves, cancels cleanly, and runs one at a time."""
+"""Tests for the background training job: it trains and saves, cancels cleanly, and further starts queue."""
 
 import os
 import signal
@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from mnist_cnn import config
-from mnist_cnn.jobs.manager import (CANCELLED, FAILED, FINISHED, RUNNING, JobBusyError, JobManager, JobSnapshot,
-                                    JobSpec, remove_temporary_files)
+from mnist_cnn.jobs.manager import (CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobManager, JobSnapshot, JobSpec,
+                                    remove_temporary_files)
 from mnist_cnn.jobs.work import WORK_KINDS
 from mnist_cnn.store.model_store import ModelStore
 from mnist_cnn.training.settings import TrainingSettings
@@ -33,8 +33,9 @@ def wait_for(manager: JobManager, condition, timeout: float = WAIT_SECONDS) -> J
 
 
 @pytest.fixture
-def models_dir(tmp_path):
-    """A private store holding a copy of the bundled default model."""
+def models_dir(tmp_path, monkeypatch):
+    """A private store holding a copy of the bundled default model (and a private job board)."""
+    monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path / "user_data")
     return copy_bundled_models(tmp_path / "models")
 
 
@@ -148,8 +149,8 @@ def test_cancel_while_the_worker_starts_up_ends_the_job_before_it_trains(models_
     ended = wait_for(manager, lambda s: False, timeout=SAFETY_NET_SECONDS)
     assert ended.status == CANCELLED
     assert ended.epoch == ended.batch == 0 and ended.batch_trace == [] and ended.history == {}  # never trained
-    manager.job.process.join(timeout=SAFETY_NET_SECONDS)
-    assert not manager.job.process.is_alive()
+    manager.process_of(ended.job_id).join(timeout=SAFETY_NET_SECONDS)
+    assert not manager.process_of(ended.job_id).is_alive()
     assert files_in(models_dir) == BUNDLED_MODEL_FILES
 
 
@@ -165,39 +166,39 @@ def test_a_worker_that_cannot_see_cancel_is_terminated(models_dir, monkeypatch):
     manager.cancel()
     ended = wait_for(manager, lambda s: False, timeout=SAFETY_NET_SECONDS)  # the worker alone would sleep on
     assert ended.status == CANCELLED and "nothing was saved" in ended.message
-    manager.job.process.join(timeout=SAFETY_NET_SECONDS)
-    assert manager.job.process.exitcode == -signal.SIGTERM  # the server stopped it
+    manager.process_of(ended.job_id).join(timeout=SAFETY_NET_SECONDS)
+    assert manager.process_of(ended.job_id).exitcode == -signal.SIGTERM  # the server stopped it
     # The killed worker's temporary file is removed; another save's, though newer than the job, is not.
     assert files_in(models_dir) == sorted([*BUNDLED_MODEL_FILES, ".tmp-another-save.keras"])
 
 
-def test_two_concurrent_starts_give_one_job(models_dir):
+def test_concurrent_starts_give_one_running_job_and_a_queue(models_dir):
     manager = JobManager(models_dir=models_dir)
     barrier, outcomes = threading.Barrier(4), []
 
-    def try_to_start():
+    def try_to_start(owner: str):
         barrier.wait()
-        try:
-            outcomes.append(manager.start(TINY_SPEC))
-        except JobBusyError as error:
-            outcomes.append(error)
+        outcomes.append(manager.start(TINY_SPEC, owner=owner))
 
-    threads = [threading.Thread(target=try_to_start) for _ in range(4)]
+    threads = [threading.Thread(target=try_to_start, args=(f"student-{number}",)) for number in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    jobs = [outcome for outcome in outcomes if isinstance(outcome, JobSnapshot)]
-    refusals = [outcome for outcome in outcomes if isinstance(outcome, JobBusyError)]
-    assert len(jobs) == 1 and len(refusals) == 3
-    assert "already running" in str(refusals[0])
-    assert manager.current().job_id == jobs[0].job_id
+    jobs = manager.list_jobs()
+    assert [job.status for job in jobs] == [RUNNING, QUEUED, QUEUED, QUEUED]  # one slot (config.JOB_SLOTS)
+    assert [job.queue_position for job in jobs[1:]] == [1, 2, 3]
+    assert sorted(job.job_id for job in jobs) == sorted(outcome.job_id for outcome in outcomes)
+    assert manager.current(owner=jobs[2].owner).job_id == jobs[2].job_id  # each session sees its own
+    for job in jobs[1:]:
+        assert manager.cancel(job.job_id)  # a queued job is cancelled at once
+    assert [job.status for job in manager.list_jobs()[1:]] == [CANCELLED] * 3
+    manager.cancel(jobs[0].job_id)
+    assert manager.wait(SAFETY_NET_SECONDS, jobs[0].job_id).status == CANCELLED
+    second = manager.start(TINY_SPEC)  # once the first has ended, a new job starts at once
+    assert second.status == RUNNING and second.job_id != jobs[0].job_id
     manager.cancel()
-    assert manager.wait(10).status == CANCELLED
-    second = manager.start(TINY_SPEC)  # once the first has ended, a new job may start
-    assert second.job_id != jobs[0].job_id
-    manager.cancel()
-    assert manager.wait(10).status == CANCELLED
+    assert manager.wait(SAFETY_NET_SECONDS).status == CANCELLED
 
 
 @pytest.mark.slow

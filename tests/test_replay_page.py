@@ -21,7 +21,7 @@ def models_dir(tmp_path, mnist, monkeypatch):
     """A private store: the bundled model and "replayed", a keras_example trained for two epochs on 600 images."""
     directory = copy_bundled_models(tmp_path / "models")
     monkeypatch.setattr(config, "MODELS_DIR", directory)
-    monkeypatch.setattr(jobs, "JOB_MANAGER", jobs.JobManager())
+    monkeypatch.setattr(jobs, "JOB_MANAGER", jobs.JobManager(board_location=tmp_path / "jobs.sqlite3"))
     (x_train, y_train), (x_test, y_test) = mnist
     settings = TrainingSettings(epochs=2, batch_size=64, validation_split=0.1, steps_per_execution=2)
     train_and_save(settings, ModelStore(directory), ((x_train[:600], y_train[:600]), (x_test[:300], y_test[:300])),

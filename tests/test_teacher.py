@@ -47,7 +47,7 @@ def classroom(tmp_path, monkeypatch, mnist):
     models_dir = copy_bundled_models(tmp_path / "models")
     monkeypatch.setattr(config, "MODELS_DIR", models_dir)
     monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path / "user_data")
-    monkeypatch.setattr(jobs, "JOB_MANAGER", jobs.JobManager())
+    monkeypatch.setattr(jobs, "JOB_MANAGER", jobs.JobManager(board_location=tmp_path / "jobs.sqlite3"))
     store = MyDigitsStore(tmp_path / "user_data" / "my_digits.sqlite3")
     _, (x_test, y_test) = mnist
     for index in range(2):
@@ -219,7 +219,7 @@ def test_cancelling_someone_elses_job_needs_the_teacher_when_a_password_is_set(c
                                                                                password):
     cancelled = []
     manager = jobs.get_job_manager()
-    monkeypatch.setattr(manager, "current", running_snapshot)
+    monkeypatch.setattr(manager, "current", lambda owner=None: running_snapshot())
     monkeypatch.setattr(manager, "cancel", lambda job_id=None, reason="": cancelled.append(job_id) or True)
     app = open_app("pages/training.py", password)
     if password is not None:

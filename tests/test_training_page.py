@@ -24,7 +24,7 @@ def models_dir(tmp_path, monkeypatch):
     """The app's store points at a private copy of the bundled model; the job manager is fresh."""
     directory = copy_bundled_models(tmp_path / "models")
     monkeypatch.setattr(config, "MODELS_DIR", directory)
-    monkeypatch.setattr(jobs, "JOB_MANAGER", jobs.JobManager())
+    monkeypatch.setattr(jobs, "JOB_MANAGER", jobs.JobManager(board_location=tmp_path / "jobs.sqlite3"))
     return directory
 
 
@@ -112,10 +112,10 @@ def test_the_panel_starts_a_job_that_is_saved_listed_and_can_become_active(model
     job = jobs.get_job_manager().current()
     assert job is not None and job.spec.settings.epochs == 1 and job.spec.settings.train_subset == 1000
 
-    # A second visitor sees the job and cannot start another.
+    # A second visitor sees the job, and a start of theirs would wait in the queue.
     other = open_sidebar()
     if jobs.get_job_manager().current().is_running:
-        assert other.button(key="retrain_start").disabled
+        assert other.button(key="retrain_start").label == "Queue training"
         assert any("another browser session" in markdown.value for markdown in other.markdown)
 
     finished = jobs.get_job_manager().wait(240)
@@ -130,15 +130,15 @@ def test_the_panel_starts_a_job_that_is_saved_listed_and_can_become_active(model
     assert sidebar.selectbox(key="active_model_name").value == finished.result_model_name
 
 
-def test_a_busy_server_refuses_a_second_start_with_a_message(models_dir, monkeypatch):
-    def refuse(spec):
-        raise jobs.JobBusyError("A training job is already running on this server.")
+def test_a_start_past_the_sessions_queue_limit_is_refused_with_a_message(models_dir, monkeypatch):
+    def refuse(spec, owner=""):
+        raise jobs.QueueLimitError("This browser tab already has 2 training jobs queued or running (at most 2).")
 
     sidebar = open_sidebar()
     monkeypatch.setattr(jobs.get_job_manager(), "start", refuse)
     sidebar.button(key="retrain_start").click().run()
     assert not sidebar.exception
-    assert any("already running" in warning.value for warning in sidebar.warning)
+    assert any("already has 2 training jobs queued" in warning.value for warning in sidebar.warning)
 
 
 HISTORY = {"loss": [0.9, 0.4, 0.3], "accuracy": [0.7, 0.9, 0.95], "val_loss": [0.5, 0.35, 0.3],
@@ -244,7 +244,7 @@ def test_an_ended_job_is_shown_to_sessions_open_then_not_to_later_visitors(model
                                                                           opened_before_it_ended):
     import time
 
-    monkeypatch.setattr(jobs.JOB_MANAGER, "current", lambda: finished_snapshot(ended_seconds_ago=60))
+    monkeypatch.setattr(jobs.JOB_MANAGER, "current", lambda owner=None: finished_snapshot(ended_seconds_ago=60))
     app = AppTest.from_file(APP_PATH, default_timeout=RUN_TIMEOUT)
     if opened_before_it_ended:
         app.session_state["session_opened_at"] = time.time() - 600  # this tab was open while the job ran

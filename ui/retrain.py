@@ -14,6 +14,7 @@ from mnist_cnn.training.settings import LR_SCHEDULES, PANEL_SETTINGS
 from ui.built_architecture import (count_built_parameters, describe_built, list_panel_architectures,
                                    offer_active_models_layers, read_built_spec)
 from ui.finetune_panel import show_finetune_block, show_finetune_report
+from ui.job_queue import is_mine, is_session_full, session_owner, show_queued_job, shown_job
 from ui.job_start import start_job_or_explain
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
 
@@ -109,8 +110,8 @@ def show_progress(job, large: bool = False) -> None:
 
 def show_running_job(job, large: bool) -> None:
     """A running job: who runs what, its progress, and Cancel."""
-    mine = job.job_id in st.session_state.setdefault("retrain_started_jobs", set())
-    where = "started here" if mine else "started in another browser session"
+    mine = is_mine(job)
+    where = "your job" if mine else "started in another browser session"
     st.markdown(f"**Training in progress** ({where})")
     st.caption(describe_spec(job.spec))
     show_progress(job, large)
@@ -124,12 +125,19 @@ def show_running_job(job, large: bool) -> None:
 
 
 def show_live_job(large: bool) -> None:
-    """Redraw the running job; when it ends, rerun the whole app so the model list and panel refresh."""
-    job = get_job_manager().current()
-    if job is None or not job.is_running:
+    """Redraw the session's job (running, or queued: its place); when it ends or starts, rerun the whole app so
+    the model list, the panel and the queue refresh."""
+    job = shown_job(get_job_manager().current(owner=session_owner()))
+    shown = st.session_state.get(f"retrain_shown_{large}")
+    if job is None or not job.is_active or (shown is not None and shown != (job.job_id, job.status)):
+        st.session_state[f"retrain_shown_{large}"] = None
         st.rerun(scope="app")
+    st.session_state[f"retrain_shown_{large}"] = (job.job_id, job.status)
     st.session_state.setdefault("retrain_watched_jobs", set()).add(job.job_id)
-    show_running_job(job, large)
+    if job.is_queued:
+        show_queued_job(job, "page" if large else "sidebar")
+    else:
+        show_running_job(job, large)
 
 
 @st.fragment(run_every=SIDEBAR_POLL_SECONDS)
@@ -187,12 +195,14 @@ def should_show_result(job) -> bool:
 
 
 def show_job_status(large: bool = False) -> bool:
-    """The running job (live) or the last job's result, in the current container; False if neither."""
-    job = get_job_manager().current()
-    if job is not None and job.is_running:
+    """This session's job, else the class's running job (live; a queued one with its place), or the last job's
+    result, in the current container; False if none."""
+    job = shown_job(get_job_manager().current(owner=session_owner()))
+    st.session_state[f"retrain_shown_{large}"] = (job.job_id, job.status) if job is not None else None
+    if job is not None and job.is_active:
         if large:
             show_live_job_on_page()
-        elif job.job_id in st.session_state.setdefault("retrain_started_jobs", set()):
+        elif is_mine(job):
             show_live_job_in_sidebar()
         else:
             show_others_live_job_in_sidebar()
@@ -251,17 +261,20 @@ def show_settings() -> None:
         st.number_input(f"Subset size ({config.MIN_TRAIN_SUBSET:,}–{config.MAX_TRAIN_SUBSET:,})",
                         min_value=config.MIN_TRAIN_SUBSET, max_value=config.MAX_TRAIN_SUBSET, step=500,
                         key="retrain_subset")
-    busy = (job := get_job_manager().current()) is not None and job.is_running
-    if st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=busy,
-                 width="stretch", key="retrain_start"):
+    jobs = get_job_manager().list_jobs()
+    running = sum(job.is_running for job in jobs)
+    waiting, full = sum(job.is_queued for job in jobs), is_session_full(jobs)
+    if st.button("Start training" if running < config.JOB_SLOTS else "Queue training", type="primary",
+                 icon=":material/play_arrow:", width="stretch", key="retrain_start", disabled=full):
         start_job()
     st.divider()
-    show_finetune_block(busy)
+    show_finetune_block(full)
     notice = st.session_state.get("retrain_notice")
     if notice:
         (st.warning if notice[0] == "warning" else st.error)(notice[1])
-    st.caption("One training job runs at a time on this server"
-               + (" and one is running now." if busy else ". ")
+    st.caption(f"Up to {config.JOB_SLOTS} training job{'s' if config.JOB_SLOTS != 1 else ''} run at once for the "
+               f"class ({running} running, {waiting} queued now); later starts wait in the queue, at most "
+               f"{config.MAX_QUEUED_JOBS_PER_SESSION} per browser tab."
                + f" Limits: {config.MAX_EPOCHS} epochs, batch size ≤ {config.MAX_BATCH_SIZE}, "
                f"{config.MAX_JOB_SECONDS // 60} minutes per job. The trained model is evaluated on the full "
                "test set and saved to the store; the bundled default model is never overwritten.")
@@ -269,6 +282,7 @@ def show_settings() -> None:
 
 def show_retrain_panel() -> None:
     """The Retrain panel in the sidebar: the job's status (live while it runs) and the settings."""
+    get_job_manager().ensure_dispatching()  # every server process runs queued jobs when a slot frees
     with st.sidebar:
         with st.expander("Retrain", key="retrain_expander", icon=":material/model_training:"):
             show_settings()

@@ -167,13 +167,14 @@ def run_claimed_work(job, work, models_dir: Path, reporter: BoardReporter) -> tu
 
 
 def run_job_from_board(job_id: str, models_dir, location=None, lower_priority: bool = True, parent_pid=None,
-                       cancel_event=None, saving_event=None, work=None) -> str:
+                       cancel_event=None, saving_event=None, work=None, max_seconds: float | None = None) -> str:
     """Run one claimed (running) job in this process and mark its end on the board; its final status.
 
     parent_pid: end this process if that process (the server) dies; cancel_event/saving_event: events the local
     engine shares with the server (Cancel at once, and no kill while saving); work: the kind's work function as the
-    server found it (default: WORK_KINDS[kind] here).
+    server found it (default: WORK_KINDS[kind] here); max_seconds: the time limit (default config.MAX_JOB_SECONDS).
     """
+    max_seconds = max_seconds or config.MAX_JOB_SECONDS
     board = JobBoard(location)
     job = board.get(job_id)
     if job is None:
@@ -185,13 +186,13 @@ def run_job_from_board(job_id: str, models_dir, location=None, lower_priority: b
     if parent_pid is not None:
         from mnist_cnn.jobs.guard import WorkerWatchdog
 
-        WorkerWatchdog(parent_pid, config.MAX_JOB_SECONDS, cancel_event, saving_event).start()
+        WorkerWatchdog(parent_pid, max_seconds, cancel_event, saving_event).start()
     if lower_priority:
         from mnist_cnn.jobs.worker import lower_worker_priority
 
         lower_worker_priority()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    watcher = BoardWatcher(board, job_id, cancel_event, config.MAX_JOB_SECONDS).start()
+    watcher = BoardWatcher(board, job_id, cancel_event, max_seconds).start()
     reporter = BoardReporter(board, job_id, cancel_event, saving_event)
     try:
         status, message, outcome = run_claimed_work(job, work or WORK_KINDS[job.spec.kind], models_dir, reporter)

@@ -1,7 +1,8 @@
 """The work a background job does in its worker: training on MNIST, or fine-tuning on My digits; both save a model.
 
-Each work function is work(spec, store, reporter) -> {"model_name", "test_accuracy", "test_loss"}, run in the worker
-process (jobs.worker.run_worker) and named by its kind in WORK_KINDS. Heavy imports (TensorFlow) stay inside them.
+Each work function is work(spec, store, reporter) -> {"model_name", "test_accuracy", "test_loss"}, run where the
+job runs (jobs.board_runner.run_job_from_board) and named by its kind in WORK_KINDS. Heavy imports (TensorFlow)
+stay inside them.
 """
 
 from functools import partial

@@ -4,7 +4,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from mnist_cnn.jobs.guard import LOCK_FILE_NAME
 from mnist_cnn.jobs.manager import JobSpec
 from mnist_cnn.training.settings import PANEL_SETTINGS
 
@@ -14,8 +13,8 @@ TINY_SPEC = JobSpec(replace(PANEL_SETTINGS, architecture="keras_example", epochs
 
 
 def files_in(directory: Path) -> list[str]:
-    """Every file name in a folder, hidden ones included (but not the store's lock file), sorted."""
-    return sorted(path.name for path in directory.iterdir() if path.name != LOCK_FILE_NAME)
+    """Every file name in a folder, hidden ones included, sorted."""
+    return sorted(path.name for path in directory.iterdir())
 
 
 # The phase a stuck worker reports before it stops looking at Cancel.

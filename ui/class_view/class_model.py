@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from mnist_cnn.challenge.scoring import CHALLENGES, make_leaderboard
-from mnist_cnn.jobs import get_job_manager
 from mnist_cnn.my_digits.class_set import CLASS_SET
 from mnist_cnn.my_digits.collections import MyDigitsError
 from mnist_cnn.safety.text import escape_markdown
 from mnist_cnn.training.finetune import MIN_USER_DIGITS
 from ui.finetune_panel import start_finetune_job
+from ui.job_queue import is_session_full
 from ui.state import active_stored_model
 
 # Session key of the leaderboard's challenge picker.
@@ -21,7 +21,7 @@ CHALLENGE_KEY = "class_view_challenge"
 def show_class_model(class_set_count: int) -> None:
     """A button that fine-tunes the active model on MNIST plus the class set, through the Retrain panel's job."""
     active = active_stored_model()
-    busy = (job := get_job_manager().current()) is not None and job.is_running
+    busy = is_session_full()  # this tab's jobs fill its place in the queue
     st.caption(f"The class set holds **{class_set_count}** drawings the model got wrong, filed by students with the "
                f"right digit (\"It got this wrong\" on the Draw page). Fine-tuning continues the active model"
                f"{f' (**{escape_markdown(active.name)}**)' if active else ''} on them plus MNIST, as the Retrain "
@@ -38,7 +38,7 @@ def show_class_model(class_set_count: int) -> None:
         if notice:
             st.warning(notice[1])
     if busy:
-        st.caption("A training job is running: follow it in the sidebar's Retrain panel.")
+        st.caption("Your training jobs fill your place in the queue: follow them in the sidebar's Retrain panel.")
 
 
 def show_leaderboard(records) -> None:
