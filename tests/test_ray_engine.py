@@ -2,13 +2,14 @@
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
 from mnist_cnn.cluster.processes import is_running, list_process_tree, stop_process_tree
 from mnist_cnn.cluster.ray_nodes import RaySettings, make_token, ray_start_command
 from mnist_cnn.jobs.ray_connection import RayConnection, RayConnectionError, connection_from_environment, request_json
-from mnist_cnn.jobs.ray_engine import RayEngine, ray_resources, shorten_reason
+from mnist_cnn.jobs.ray_engine import STOP_GRACE_SECONDS, RayEngine, ray_resources, shorten_reason
 from tests.support.ray_cluster import wait_until
 
 
@@ -98,3 +99,83 @@ def test_stopping_a_node_stops_what_it_started_and_nothing_else(tmp_path):
     finally:
         bystander.kill()
         bystander.wait()
+
+
+class FakeRayClient:
+    """Ray's job client, answering one status for every job and noting the jobs asked to stop."""
+
+    def __init__(self, status: str, message: str = "", error: Exception | None = None):
+        self.status, self.message, self.error, self.stopped = status, message, error, []
+
+    def get_job_info(self, job_id: str):
+        """The status (or the error) it was given."""
+        if self.error is not None:
+            raise self.error
+        return SimpleNamespace(status=SimpleNamespace(value=self.status), message=self.message)
+
+    def stop_job(self, job_id: str) -> bool:
+        """Note the stop."""
+        self.stopped.append(job_id)
+        return True
+
+
+def make_engine(tmp_path, client, nodes: list[str] | None = None, monkeypatch=None) -> RayEngine:
+    """An engine talking to a fake client; the cluster's live nodes offer the job's resources when nodes is given."""
+    engine = RayEngine(tmp_path, tmp_path / "jobs.sqlite3", RayConnection("http://h:1", "secret"))
+    engine.client = client
+    monkeypatch.setattr("mnist_cnn.jobs.ray_engine.nodes_offering", lambda connection, resources: nodes or [])
+    return engine
+
+
+def make_job(**changes):
+    """What the engine reads of a board job."""
+    return SimpleNamespace(**{"job_id": "j1", "resources": {}, "cancel_requested": False, "phase": "training",
+                              "owner": "anna", **changes})
+
+
+@pytest.mark.parametrize("status, message, expected", [
+    ("RUNNING", "", None),
+    ("PENDING", "", None),
+    ("SUCCEEDED", "", "Its Ray job ended without reporting its end to the job board."),
+    ("STOPPED", "", "Stopped on the Ray cluster; nothing was saved."),
+    ("FAILED", "Job supervisor actor died: ...\nThe actor died because its node has died.",
+     "It failed on the Ray cluster: Job supervisor actor died: ... … The actor died because its node has died."),
+])
+def test_poll_says_why_a_job_ended_on_ray(status, message, expected, tmp_path, monkeypatch):
+    engine = make_engine(tmp_path, FakeRayClient(status, message), nodes=["127.0.0.3"], monkeypatch=monkeypatch)
+    assert engine.poll(make_job()) == expected
+
+
+def test_a_killed_runners_half_written_files_are_removed_and_a_finished_ones_kept(tmp_path, monkeypatch):
+    leftover = tmp_path / ".tmp-job-j1-abc.keras"
+    leftover.write_bytes(b"half a model")
+    assert make_engine(tmp_path, FakeRayClient("SUCCEEDED"), monkeypatch=monkeypatch).poll(make_job())
+    assert leftover.exists()
+    assert make_engine(tmp_path, FakeRayClient("FAILED", "killed"), monkeypatch=monkeypatch).poll(make_job())
+    assert not leftover.exists()
+
+
+def test_a_job_unknown_to_ray_fails_and_an_unreachable_head_leaves_it_to_the_heartbeat(tmp_path, monkeypatch):
+    missing = FakeRayClient("", error=RuntimeError("Request failed with status code 404: no such job."))
+    assert "no longer knows this job" in make_engine(tmp_path, missing, monkeypatch=monkeypatch).poll(make_job())
+    down = FakeRayClient("", error=ConnectionError("refused"))
+    assert make_engine(tmp_path, down, monkeypatch=monkeypatch).poll(make_job()) is None
+
+
+def test_a_waiting_job_is_cancelled_at_once_or_failed_when_no_node_can_run_it(tmp_path, monkeypatch):
+    engine = make_engine(tmp_path, FakeRayClient("PENDING"), nodes=[], monkeypatch=monkeypatch)
+    assert engine.poll(make_job(cancel_requested=True)) == "Cancelled before it started."
+    assert "offers the 'trainer' resource" in engine.poll(make_job())
+    assert "asks for a GPU" in engine.poll(make_job(resources={"gpu": 1}))
+
+
+def test_cancel_reaches_ray_after_a_grace_and_never_while_saving(tmp_path, monkeypatch):
+    client = FakeRayClient("RUNNING")
+    engine = make_engine(tmp_path, client, monkeypatch=monkeypatch)
+    engine.stop(make_job(cancel_requested=True))
+    assert client.stopped == [], "the runner stops by itself between batches first"
+    engine.stop_asked_at["j1"] -= STOP_GRACE_SECONDS
+    engine.stop(make_job(cancel_requested=True, phase="saving"))
+    assert client.stopped == [], "a save is never cut"
+    engine.stop(make_job(cancel_requested=True))
+    assert client.stopped == ["j1"]

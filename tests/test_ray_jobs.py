@@ -1,10 +1,12 @@
 """Training jobs on a real two-node Ray cluster (head 127.0.0.2, worker 127.0.0.3, token auth on).
 
-One cluster serves the whole module (Ray's start takes ~20 s). First the engine with plain commands (placement,
-token, Ray's reasons, a GPU refused), then board jobs that train: progress through the board, Cancel, the queue,
-and the worker node's kill -9; the cluster's stop comes last.
+One cluster serves the whole module (Ray's start takes ~20 s). First the engine with plain commands (the token, a
+GPU refused), then board jobs that train on the worker node: progress seen by another
+server process, one submission per job, Cancel and the queue through another server's dispatcher (as after a
+restart of the first), and the worker node's kill -9; the cluster's stop comes last.
 """
 
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -16,16 +18,16 @@ import pytest
 from mnist_cnn.cluster.processes import is_running, list_process_tree, read_pid
 from mnist_cnn.cluster.ray_nodes import pid_file
 from mnist_cnn.jobs.board import JobBoard
+from mnist_cnn.jobs.dispatcher import Dispatcher
 from mnist_cnn.jobs.ray_connection import connection_from_environment
 from mnist_cnn.jobs.ray_engine import NoNodeForJobError, RayEngine
 from mnist_cnn.jobs.spec import CANCELLED, FAILED, QUEUED, RUNNING, JobSpec
 from tests.support.jobs import TINY_SPEC
-from tests.support.ray_cluster import (dispatch_once, kill_worker_node, node_ip_of_job, start_test_ray_cluster,
+from tests.support.ray_cluster import (kill_worker_node, node_ip_of_job, start_test_ray_cluster,
                                        stop_test_ray_cluster, wait_until)
-from tests.support.server import copy_bundled_models
+from tests.support.server import PROJECT_ROOT, copy_bundled_models
 
 pytestmark = pytest.mark.slow
-SLEEPER = f"{sys.executable} -c 'import time; print(\"started\", flush=True); time.sleep(600)'"
 PRINT_ONE = f"{sys.executable} -c 'print(1)'"
 
 
@@ -64,6 +66,19 @@ def board(models_dir):
 
 
 @pytest.fixture(scope="module")
+def dispatcher(board, engine):
+    """A server's dispatcher for the Ray engine, one job at a time (its rounds are run by the tests)."""
+    return Dispatcher(board, {"ray": engine}, slots=1, runner="test-server")
+
+
+@pytest.fixture(scope="module")
+def other_server(board, models_dir, ray_cluster):
+    """Another server's dispatcher (or the first one restarted): its own engine, its own name on the board."""
+    engine = RayEngine(models_dir, board.location, connection_from_environment(ray_cluster[1]))
+    return Dispatcher(board, {"ray": engine}, slots=1, runner="other-server")
+
+
+@pytest.fixture(scope="module")
 def command_engine(ray_cluster, models_dir, board):
     """A server's Ray engine running plain commands."""
     return CommandEngine(models_dir, board.location, connection_from_environment(ray_cluster[1]))
@@ -96,77 +111,59 @@ def test_the_job_api_refuses_requests_without_the_right_token(command_engine):
     assert answer_status(url, command_engine.connection.headers) == 200
 
 
-def test_a_command_runs_on_the_worker_node_once_and_a_failure_keeps_rays_reason(command_engine, ray_cluster):
-    job = make_job("job-once", PRINT_ONE)
-    command_engine.launch(job)
-    assert "without reporting its end" in wait_until(lambda: command_engine.poll(job))
-    assert ray_status(command_engine, job) == "SUCCEEDED"
-    assert node_ip_of_job(command_engine.connection, job.job_id) == ray_cluster[0].worker_ip
-    with pytest.raises(RuntimeError, match="already exists"):
-        command_engine.launch(job)
-    failing = make_job("job-fails", f"{sys.executable} -c 'raise SystemExit(3)'")
-    command_engine.launch(failing)
-    assert "failed on the Ray cluster" in wait_until(lambda: command_engine.poll(failing))
-    assert "exit code 3" in command_engine.poll(failing)
-
-
-def test_a_job_waiting_for_the_node_is_cancelled_before_it_starts(command_engine):
-    running = make_job("job-holds-the-node", SLEEPER)
-    command_engine.launch(running)
-    waiting = make_job("job-waits", PRINT_ONE)
-    command_engine.launch(waiting)
-    wait_until(lambda: ray_status(command_engine, running) == "RUNNING")
-    assert ray_status(command_engine, waiting) == "PENDING" and command_engine.poll(waiting) is None
-    assert command_engine.poll(replace_job(waiting, cancel_requested=True)) == "Cancelled before it started."
-    cancelled = replace_job(running, cancel_requested=True)
-    reason = wait_until(lambda: command_engine.stop(cancelled) or command_engine.poll(cancelled))
-    assert reason == "Stopped on the Ray cluster; nothing was saved."
-    wait_until(lambda: ray_status(command_engine, waiting) in ("SUCCEEDED", "STOPPED"))
-
-
-def replace_job(job, **changes):
-    """A copy of a fake job with some fields changed."""
-    return SimpleNamespace(**{**vars(job), **changes})
-
-
 def test_a_gpu_job_on_a_cluster_without_a_gpu_is_refused_with_a_clear_message(command_engine):
     with pytest.raises(NoNodeForJobError, match="asks for a GPU, and no node of the Ray cluster has one"):
         command_engine.launch(make_job("job-gpu", PRINT_ONE, resources={"gpu": 1}))
     assert ray_status(command_engine, make_job("job-gpu", "")) == "MISSING", "nothing was submitted"
 
 
-def test_board_jobs_run_on_the_worker_show_progress_cancel_and_queue(board, engine, ray_cluster):
+def read_queue_from_another_process(board: JobBoard) -> list[str]:
+    """The class's queue as another server process reads it (what its Training page shows): one line per job."""
+    script = ("import sys; from mnist_cnn.jobs.manager import JobManager\n"
+              "for job in JobManager(board_location=sys.argv[1]).list_jobs():\n"
+              "    print(job.owner, job.engine, job.status, job.epoch, job.batch, job.queue_position)")
+    result = subprocess.run([sys.executable, "-c", script, str(board.location)], capture_output=True, text=True,
+                            cwd=PROJECT_ROOT, check=True)
+    return result.stdout.splitlines()
+
+
+def ended(board: JobBoard, job_id: str):
+    """The job's snapshot once it has ended, else None."""
+    job = board.get(job_id)
+    return job if not job.is_active else None
+
+
+def test_board_jobs_train_on_the_worker_seen_by_every_server_cancel_and_queue(board, dispatcher, other_server,
+                                                                             ray_cluster):
     long_spec = JobSpec(replace(TINY_SPEC.settings, epochs=30))
     first = board.submit(long_spec, "anna", engine="ray")
     second = board.submit(long_spec, "ben", engine="ray")
-    dispatch_once(board, engine)
+    dispatcher.tick()  # the server that claims and launches it; from now on only the other server watches
     assert (board.get(first).status, board.get(second).status) == (RUNNING, QUEUED)
-    training = wait_until(lambda: dispatch_once(board, engine) or
-                          (lambda job: job if job.batch > 0 else None)(board.get(first)))
+    with pytest.raises(RuntimeError, match="already exists"):  # Ray refuses a second submission: it runs once
+        dispatcher.engines["ray"].launch(board.get(first))
+    training = wait_until(lambda: other_server.tick() or (lambda job: job if job.batch > 0 else None)(board.get(first)))
     assert training.phase == "training" and training.batches_per_epoch == 15 and training.batch_trace
-    assert node_ip_of_job(engine.connection, first) == ray_cluster[0].worker_ip
-    assert board.get(second).queue_position == 1
+    assert node_ip_of_job(other_server.engines["ray"].connection, first) == ray_cluster[0].worker_ip
+    anna, ben = read_queue_from_another_process(board)
+    assert anna.startswith("anna ray running 1 ") and int(anna.split()[4]) > 0 and ben == "ben ray queued 0 0 1"
     assert board.request_cancel(first, "Cancelled by the teacher; nothing was saved.")
-    ended = wait_until(lambda: dispatch_once(board, engine) or
-                       (lambda job: job if not job.is_running else None)(board.get(first)))
-    assert (ended.status, ended.message) == (CANCELLED, "Cancelled by the teacher; nothing was saved.")
-    wait_until(lambda: dispatch_once(board, engine) or board.get(second).batch > 0)
-    assert node_ip_of_job(engine.connection, second) == ray_cluster[0].worker_ip
+    cancelled = wait_until(lambda: other_server.tick() or ended(board, first))
+    assert (cancelled.status, cancelled.message) == (CANCELLED, "Cancelled by the teacher; nothing was saved.")
+    wait_until(lambda: other_server.tick() or board.get(second).batch > 0)  # the queued job started in the slot
+    assert node_ip_of_job(other_server.engines["ray"].connection, second) == ray_cluster[0].worker_ip
 
 
-def test_kill_of_the_worker_node_fails_its_job_and_frees_the_slot(board, engine, ray_cluster):
+def test_kill_of_the_worker_node_fails_its_job_and_frees_the_slot(board, other_server, ray_cluster):
     running = board.list_running(engine="ray")
     assert [job.owner for job in running] == ["ben"], "the previous test's second job trains"
     waiting = board.submit(TINY_SPEC, "carl", engine="ray")
     kill_worker_node(ray_cluster[0])
-    failed = wait_until(lambda: dispatch_once(board, engine) or
-                        (lambda job: job if not job.is_running else None)(board.get(running[0].job_id)))
-    assert failed.status == FAILED and "node" in failed.message and "died" in failed.message
-    after = wait_until(lambda: dispatch_once(board, engine) or
-                       (lambda job: job if job.status != QUEUED else None)(board.get(waiting)))
-    assert after.status == FAILED and "offers the 'trainer' resource" in after.message  # claimed: the slot was freed
-    with pytest.raises(NoNodeForJobError):
-        engine.check_resources({})
+    failed = wait_until(lambda: other_server.tick() or ended(board, running[0].job_id))
+    assert failed.status == FAILED and "node" in failed.message and "died" in failed.message, failed.message
+    after = wait_until(lambda: other_server.tick() or ended(board, waiting))
+    assert "offers the 'trainer' resource" in after.message, after.message  # it was claimed: the slot was free
+    assert not board.list_running()
 
 
 def test_stopping_the_cluster_stops_every_process_it_started(ray_cluster):

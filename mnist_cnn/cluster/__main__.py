@@ -19,6 +19,8 @@ def parse_arguments(arguments: list[str]) -> argparse.Namespace:
     parser.add_argument("--database-port", type=int, default=5433)
     parser.add_argument("--ray", action="store_true",
                         help="also start a Ray head and worker node (127.0.0.2, 127.0.0.3) that run training jobs")
+    parser.add_argument("--ray-port", type=int, default=6390, help="the Ray head's port (where nodes join)")
+    parser.add_argument("--ray-dashboard-port", type=int, default=8265, help="the Ray head's job API port")
     parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER, help="where its data, logs and pids live")
     return parser.parse_args(arguments)
 
@@ -28,7 +30,8 @@ def main(arguments: list[str] | None = None) -> int:
     options = parse_arguments(sys.argv[1:] if arguments is None else arguments)
     settings = ClusterSettings(folder=options.folder, replicas=options.replicas, port=options.port,
                                first_replica_port=options.first_replica_port, database_port=options.database_port,
-                               ray=options.ray)
+                               ray=options.ray, ray_port=options.ray_port,
+                               ray_dashboard_port=options.ray_dashboard_port)
     try:
         if options.action == "down":
             stopped = bring_down(settings)

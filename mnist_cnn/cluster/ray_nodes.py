@@ -106,10 +106,21 @@ def pid_file(settings: RaySettings, node: str) -> Path:
 
 
 def start_node(settings: RaySettings, node: str):
-    """Start the head or the worker node in its own session; its process."""
-    return start_logged(ray_start_command(settings, node), pid_file(settings, node),
-                        settings.folder / "logs" / f"ray-{node}.log", node_environment(settings),
-                        config.PROJECT_ROOT)
+    """Start the head or the worker node in its own session; its process (with its log_file)."""
+    log_file = settings.folder / "logs" / f"ray-{node}.log"
+    process = start_logged(ray_start_command(settings, node), pid_file(settings, node), log_file,
+                           node_environment(settings), config.PROJECT_ROOT)
+    process.log_file = log_file
+    return process
+
+
+def read_last_line(path: Path) -> str:
+    """The last non-empty line of a log file ("" if there is none)."""
+    try:
+        lines = [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return lines[-1][:500] if lines else ""
 
 
 def wait_for_nodes(settings: RaySettings, count: int, process) -> None:
@@ -118,8 +129,8 @@ def wait_for_nodes(settings: RaySettings, count: int, process) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RayNodeError(f"A Ray node exited (status {process.returncode}); see its log in "
-                               f"{settings.folder / 'logs'}.")
+            raise RayNodeError(f"A Ray node exited (status {process.returncode}): {read_last_line(process.log_file)} "
+                               f"(its log: {process.log_file}).")
         try:
             if len(list_alive_nodes(connection)) >= count:
                 return

@@ -155,7 +155,13 @@ class RayEngine:
             except (NoNodeForJobError, RayConnectionError) as error:
                 return str(error) if isinstance(error, NoNodeForJobError) else None
             return None
-        return ENDED_REASONS.get(status, lambda text: None)(message)
+        reason = ENDED_REASONS.get(status, lambda text: None)(message)
+        if reason is not None and status != "SUCCEEDED":  # its runner was killed: its half-written files go
+            from mnist_cnn.jobs.engines import remove_temporary_files
+            from mnist_cnn.jobs.worker import job_temporary_tag
+
+            remove_temporary_files(self.models_dir, tag=job_temporary_tag(job.job_id))
+        return reason
 
     def stop(self, job) -> None:
         """Cancel was asked (called every second until the job ended). Its runner stops by itself within a batch

@@ -58,22 +58,3 @@ def wait_until(condition, timeout: float = WAIT_SECONDS, pause: float = 0.2):
         time.sleep(pause)
     raise AssertionError(f"never happened within {timeout:.0f} s: {getattr(condition, '__name__', condition)}")
 
-
-def dispatch_once(board, engine, slots: int = 1) -> None:
-    """One round of a server's dispatcher for the Ray engine: fail stale jobs, poll and pass Cancel on, claim
-    queued jobs while a slot is free and launch them (a launch that fails fails its job)."""
-    from mnist_cnn import config
-    from mnist_cnn.jobs.spec import CANCELLED, FAILED
-
-    board.fail_stale(config.JOB_STALE_SECONDS)
-    for job in board.list_running(engine=engine.name):
-        reason = engine.poll(job)
-        if reason is not None:
-            board.mark_ended(job.job_id, CANCELLED if job.cancel_requested else FAILED, reason)
-        elif job.cancel_requested:
-            engine.stop(job)
-    while (job := board.claim_next(engine.name, "test-server", slots)) is not None:
-        try:
-            engine.launch(job)
-        except Exception as error:  # noqa: BLE001 (as the dispatcher: the job fails with the error's message)
-            board.mark_ended(job.job_id, FAILED, f"The training process could not start: {error}")
