@@ -11,6 +11,7 @@ instead of waiting silently.
 import os
 import shlex
 import time
+from pathlib import Path
 
 from mnist_cnn import config
 from mnist_cnn.database import to_url
@@ -156,12 +157,16 @@ class RayEngine:
                 return str(error) if isinstance(error, NoNodeForJobError) else None
             return None
         reason = ENDED_REASONS.get(status, lambda text: None)(message)
-        if reason is not None and status != "SUCCEEDED":  # its runner was killed: its half-written files go
-            from mnist_cnn.jobs.engines import remove_temporary_files
-            from mnist_cnn.jobs.worker import job_temporary_tag
-
-            remove_temporary_files(self.models_dir, tag=job_temporary_tag(job.job_id))
+        if reason is not None and status != "SUCCEEDED":
+            self.remove_temporary_files(job)
         return reason
+
+    def remove_temporary_files(self, job) -> None:
+        """Remove the store's temporary files of a job whose runner was killed (a save it had begun)."""
+        from mnist_cnn.jobs.worker import job_temporary_tag
+
+        for path in Path(self.models_dir).glob(f".tmp-{job_temporary_tag(job.job_id)}-*"):
+            path.unlink(missing_ok=True)
 
     def stop(self, job) -> None:
         """Cancel was asked (called every second until the job ended). Its runner stops by itself within a batch
