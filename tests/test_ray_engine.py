@@ -179,3 +179,17 @@ def test_cancel_reaches_ray_after_a_grace_and_never_while_saving(tmp_path, monke
     assert client.stopped == [], "a save is never cut"
     engine.stop(make_job(cancel_requested=True))
     assert client.stopped == ["j1"]
+
+
+def test_the_cluster_command_starts_ray_when_asked_and_down_stops_its_nodes(tmp_path):
+    from mnist_cnn.cluster.__main__ import parse_arguments
+    from mnist_cnn.cluster.cluster import ClusterSettings, bring_down
+    from mnist_cnn.cluster.ray_nodes import pid_file
+
+    assert parse_arguments(["up", "--ray"]).ray and not parse_arguments(["up"]).ray
+    settings = ClusterSettings(folder=tmp_path, ray=True, ray_dashboard_port=18265)
+    assert settings.ray_settings.address == "http://127.0.0.2:18265"
+    node = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    pid_file(settings.ray_settings, "worker").parent.mkdir(parents=True)
+    pid_file(settings.ray_settings, "worker").write_text(f"{node.pid}\n")
+    assert bring_down(settings) == ["ray-worker"] and node.wait(timeout=30) is not None
