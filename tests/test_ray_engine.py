@@ -169,6 +169,22 @@ def test_a_waiting_job_is_cancelled_at_once_or_failed_when_no_node_can_run_it(tm
     assert "asks for a GPU" in engine.poll(make_job(resources={"gpu": 1}))
 
 
+def test_a_job_waiting_for_a_busy_node_says_so_and_is_kept_alive_on_the_board(tmp_path, monkeypatch):
+    from mnist_cnn.jobs.board import JobBoard
+    from tests.support.jobs import TINY_SPEC
+
+    board = JobBoard(tmp_path / "jobs.sqlite3")
+    board.submit(TINY_SPEC, "anna", engine="ray")
+    job = board.claim_next("ray", "a-server", slots=2)
+    engine = make_engine(tmp_path, FakeRayClient("PENDING"), nodes=["127.0.0.3"], monkeypatch=monkeypatch)
+    monkeypatch.setattr(engine, "location", board.location)
+    board.run(lambda connection: connection.exec_driver_sql("UPDATE jobs SET heartbeat_at = 0"), write=True)
+    assert engine.poll(job) is None
+    waiting = board.get(job.job_id)
+    assert waiting.phase == "waiting for a Ray node" and board.fail_stale(15) == []
+    assert engine.poll(waiting) is None and board.get(job.job_id).is_running
+
+
 def test_cancel_reaches_ray_after_a_grace_and_never_while_saving(tmp_path, monkeypatch):
     client = FakeRayClient("RUNNING")
     engine = make_engine(tmp_path, client, monkeypatch=monkeypatch)

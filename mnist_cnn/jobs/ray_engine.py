@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mnist_cnn import config
 from mnist_cnn.database import to_url
-from mnist_cnn.jobs.board import default_location
+from mnist_cnn.jobs.board import JobBoard, default_location
 from mnist_cnn.jobs.ray_connection import (ADDRESS_VARIABLE, RayConnection, RayConnectionError,
                                            connection_from_environment, nodes_offering)
 
@@ -24,6 +24,8 @@ from mnist_cnn.jobs.ray_connection import (ADDRESS_VARIABLE, RayConnection, RayC
 TRAINER_RESOURCE = "trainer"
 # Environment variables a job must not inherit from the server (the cluster's token stays with the servers).
 PRIVATE_PREFIX = "MNIST_CNN_RAY_"
+# The phase a job shows while Ray holds it until a node with its resources is free (more slots than such nodes).
+WAITING_PHASE = "waiting for a Ray node"
 # After Cancel, a runner that has not stopped by itself (between batches) is stopped by Ray after this long.
 STOP_GRACE_SECONDS = 3.0
 # How much of Ray's message about a failed job is kept as its reason.
@@ -79,7 +81,9 @@ class RayEngine:
         if self.connection is None:
             raise ValueError(f"The Ray engine needs {ADDRESS_VARIABLE} (the head's job API address).")
         self.models_dir = str(models_dir)
-        self.database_url = to_url(location if location is not None else default_location())
+        self.location = location if location is not None else default_location()
+        self.database_url = to_url(self.location)
+        self.board = None  # the job board, opened when a waiting job must be noted on it
         self.python = python
         self.client = None
         self.stop_asked_at: dict[str, float] = {}  # job id -> when this server first passed on its Cancel
@@ -155,6 +159,7 @@ class RayEngine:
                 self.check_resources(job.resources)
             except (NoNodeForJobError, RayConnectionError) as error:
                 return str(error) if isinstance(error, NoNodeForJobError) else None
+            self.note_waiting(job)
             return None
         reason = ENDED_REASONS.get(status, lambda text: None)(message)
         if reason is not None and status != "SUCCEEDED":
@@ -167,6 +172,16 @@ class RayEngine:
 
         for path in Path(self.models_dir).glob(f".tmp-{job_temporary_tag(job.job_id)}-*"):
             path.unlink(missing_ok=True)
+
+    def note_waiting(self, job) -> None:
+        """A job Ray holds until a node with its resources is free: say so on the board, and vouch for it (its
+        runner, not started yet, cannot heartbeat)."""
+        if self.board is None:
+            self.board = JobBoard(self.location)
+        if job.phase == WAITING_PHASE:
+            self.board.heartbeat(job.job_id)
+        else:
+            self.board.report_phase(job.job_id, WAITING_PHASE)
 
     def stop(self, job) -> None:
         """Cancel was asked (called every second until the job ended). Its runner stops by itself within a batch
