@@ -21,11 +21,11 @@ def measure_quick_retrain(spec: JobSpec | None = None) -> dict:
     """Run the Retrain panel's default job (keras_example, full set) through the job manager; time it."""
     spec = spec or JobSpec()
     with tempfile.TemporaryDirectory(prefix="bench-training-") as directory:
-        manager = JobManager(models_dir=Path(directory))
+        manager = JobManager(models_dir=Path(directory), board_location=Path(directory) / "jobs.sqlite3")
         started = time.perf_counter()
         manager.start(spec)
         first_batch_at = None
-        while (snapshot := manager.current()).is_running:
+        while (snapshot := manager.current()).is_active:
             if first_batch_at is None and snapshot.batch > 0:
                 first_batch_at = time.perf_counter() - started
             time.sleep(0.05)

@@ -7,9 +7,9 @@ through the balancer in Chromium.
 
 import io
 import os
-import re
 import shutil
 import signal
+import threading
 import urllib.request
 
 import numpy as np
@@ -17,7 +17,8 @@ import pytest
 
 from mnist_cnn.cluster.cluster import bring_down, bring_up
 from mnist_cnn.database import DATABASE_URL_VARIABLE
-from mnist_cnn.jobs.guard import DatabaseJobLock
+from mnist_cnn.jobs.board import JobBoard
+from mnist_cnn.jobs.spec import JobSpec
 from mnist_cnn.store.model_store import ModelStore
 from tests.support.browser import DESKTOP_VIEWPORT, FIRST_RUN_TIMEOUT_MS
 from tests.support.cluster import make_cluster_settings, read_page, run_in_own_loop
@@ -85,13 +86,23 @@ def test_a_model_saved_by_one_replica_is_listed_by_both_without_a_restart(cluste
         assert any(option.startswith("shared-model") for option in options), (replica, options)
 
 
+def keep_alive(board: JobBoard, job_id: str, stop: threading.Event) -> None:
+    """Heartbeat a job every second until stop is set (a worker somewhere that is alive)."""
+    while not stop.wait(1.0):
+        board.heartbeat(job_id)
+
+
 @pytest.mark.browser
-def test_a_second_job_is_refused_whichever_replica_asks(cluster, chromium):
+def test_a_second_job_is_queued_whichever_replica_asks(cluster, chromium):
     from playwright.sync_api import expect
 
-    running = DatabaseJobLock.acquire(database_url(cluster))  # a job started on some replica
+    board = JobBoard(database_url(cluster))
+    running = board.submit(JobSpec(), "a-student-elsewhere")
+    board.claim_next("local", "a-server-elsewhere", slots=1)  # a job started on some replica, taking the slot
+    stop = threading.Event()
+    threading.Thread(target=keep_alive, args=(board, running, stop), daemon=True).start()
     try:
-        for replica in REPLICAS:
+        for position, replica in enumerate(REPLICAS, start=1):
             context = chromium.new_context(viewport=DESKTOP_VIEWPORT)
             context.add_cookies([{"name": "SERVERID", "value": replica, "url": cluster.url}])
             page = context.new_page()
@@ -99,11 +110,14 @@ def test_a_second_job_is_refused_whichever_replica_asks(cluster, chromium):
             sidebar = page.get_by_test_id("stSidebar")
             expect(sidebar.get_by_text("Retrain", exact=True)).to_be_visible(timeout=FIRST_RUN_TIMEOUT_MS)
             sidebar.get_by_text("Retrain", exact=True).click()
-            sidebar.get_by_role("button", name="Start training").click()
-            expect(sidebar.get_by_text(re.compile("Another training job is running"))).to_be_visible()
+            sidebar.get_by_role("button", name="Queue training").click()
+            expect(sidebar.get_by_text(f"Your job is queued: position {position}").first).to_be_visible()
             context.close()
     finally:
-        running.close()
+        for job in board.list_jobs():
+            board.request_cancel(job.job_id)  # the queued jobs never start
+        stop.set()
+        board.mark_ended(running, "cancelled")
 
 
 def test_a_killed_replica_leaves_the_class_served(cluster):

@@ -27,7 +27,7 @@ def my_digits_path(tmp_path, mnist):
 def test_finetuning_the_bundled_model_through_a_job_keeps_mnist_and_learns_the_hand(tmp_path, my_digits_path):
     models_dir = copy_bundled_models(tmp_path / "models")
     base = ModelStore(models_dir).get("default")
-    manager = JobManager(models_dir=models_dir)
+    manager = JobManager(models_dir=models_dir, board_location=tmp_path / "jobs.sqlite3")
     settings = make_finetune_settings(architecture=base.metadata["architecture"], base_model="default", epochs=2,
                                       learning_rate=1e-4, augment=True, collection="class-7a")
     manager.start(JobSpec(settings, kind="finetune", options={"user_digits_path": str(my_digits_path)}))
@@ -62,7 +62,7 @@ def test_the_job_reads_only_its_collections_newest_drawings_up_to_the_bound(tmp_
 def test_a_finetuning_job_outside_the_bounds_is_refused_when_it_starts(tmp_path):
     from mnist_cnn import config
 
-    manager = JobManager(models_dir=tmp_path / "models")
+    manager = JobManager(models_dir=tmp_path / "models", board_location=tmp_path / "jobs.sqlite3")
     settings = make_finetune_settings(base_model="default", epochs=config.MAX_FINETUNE_EPOCHS + 1)
     with pytest.raises(ValueError, match="Fine-tuning epochs"):
         manager.start(JobSpec(settings, kind="finetune", options={"user_digits_path": str(tmp_path / "my.db")}))

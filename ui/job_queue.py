@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from mnist_cnn import config
+from mnist_cnn.database import DatabaseUnavailableError
 from mnist_cnn.jobs import get_job_manager
 from ui import limits
 from ui.teacher import is_teacher
@@ -20,9 +21,33 @@ def is_mine(job) -> bool:
     return job.owner == session_owner() or job.job_id in st.session_state.get("retrain_started_jobs", set())
 
 
+UNREADABLE_QUEUE = ("The training queue cannot be read right now (the shared database may be restarting); it "
+                    "comes back by itself.")
+
+
+def read_class_jobs() -> list:
+    """The class's jobs from the board (running, queued, recently ended); none, with a note, while it is
+    unreachable."""
+    try:
+        return get_job_manager().list_jobs()
+    except DatabaseUnavailableError:
+        st.caption(UNREADABLE_QUEUE)
+        return []
+
+
+def read_session_job():
+    """The job this tab should see (its own, else a running one: shown_job), or None (with a note while the board
+    is unreachable)."""
+    try:
+        return shown_job(get_job_manager().current(owner=session_owner()))
+    except DatabaseUnavailableError:
+        st.caption(UNREADABLE_QUEUE)
+        return None
+
+
 def is_session_full(jobs: list | None = None) -> bool:
     """Whether this tab has as many jobs queued or running as it may (MAX_QUEUED_JOBS_PER_SESSION)."""
-    jobs = get_job_manager().list_jobs() if jobs is None else jobs
+    jobs = read_class_jobs() if jobs is None else jobs
     return sum(job.is_active and is_mine(job) for job in jobs) >= config.MAX_QUEUED_JOBS_PER_SESSION
 
 
@@ -76,9 +101,13 @@ def make_queue_table(jobs: list) -> pd.DataFrame:
 
 def cancel_job(job_id: str) -> None:
     """Button callback: cancel a job (the button is offered to its owner and the teacher only)."""
-    job = get_job_manager().get(job_id)
-    if job is not None and may_cancel(job):
-        get_job_manager().cancel(job_id, "Cancelled by its owner." if is_mine(job) else "Cancelled by the teacher.")
+    try:
+        job = get_job_manager().get(job_id)
+        if job is not None and may_cancel(job):
+            get_job_manager().cancel(job_id, "Cancelled by its owner." if is_mine(job)
+                                     else "Cancelled by the teacher.")
+    except DatabaseUnavailableError:
+        st.session_state["retrain_notice"] = ("error", UNREADABLE_QUEUE)
 
 
 def show_queued_job(job, key: str) -> None:
@@ -97,7 +126,7 @@ QUEUE_POLL_SECONDS = 5.0   # how often the Training page redraws the class's que
 @st.fragment(run_every=QUEUE_POLL_SECONDS)
 def show_job_queue() -> None:
     """The class's queue (running, queued, recently ended), with Cancel for the jobs this tab may cancel."""
-    jobs = get_job_manager().list_jobs()
+    jobs = read_class_jobs()
     active = [job for job in jobs if job.is_active]
     if not jobs:
         return

@@ -6,6 +6,7 @@ from dataclasses import replace
 import streamlit as st
 
 from mnist_cnn import config
+from mnist_cnn.database import DatabaseUnavailableError
 from mnist_cnn.jobs import CANCELLED, FAILED, FINISHED, JobSpec, get_job_manager
 from mnist_cnn.model.architectures import ARCHITECTURES, build_model
 from mnist_cnn.model.built_network import BUILT_ARCHITECTURE
@@ -14,8 +15,10 @@ from mnist_cnn.training.settings import LR_SCHEDULES, PANEL_SETTINGS
 from ui.built_architecture import (count_built_parameters, describe_built, list_panel_architectures,
                                    offer_active_models_layers, read_built_spec)
 from ui.finetune_panel import show_finetune_block, show_finetune_report
-from ui.job_queue import is_mine, is_session_full, session_owner, show_queued_job, shown_job
+from ui.job_queue import (UNREADABLE_QUEUE, is_mine, is_session_full, read_class_jobs, read_session_job,
+                          show_queued_job)
 from ui.job_start import start_job_or_explain
+from ui.runtime import is_streamlit_server
 from ui.teacher import TEACHER_ONLY_CAPTION, is_teacher
 
 # The panel's defaults: the quick retrain (training_settings.PANEL_SETTINGS).
@@ -120,14 +123,17 @@ def show_running_job(job, large: bool) -> None:
     elif not (mine or is_teacher()):  # with a teacher password, only the teacher cancels someone else's job
         st.caption(f"Cancel training: {TEACHER_ONLY_CAPTION}")
     elif st.button("Cancel training", key=f"cancel_{'page' if large else 'sidebar'}", icon=":material/stop:"):
-        get_job_manager().cancel(job.job_id)
+        try:
+            get_job_manager().cancel(job.job_id)
+        except DatabaseUnavailableError:
+            st.session_state["retrain_notice"] = ("error", UNREADABLE_QUEUE)
         st.rerun(scope="fragment")
 
 
 def show_live_job(large: bool) -> None:
     """Redraw the session's job (running, or queued: its place); when it ends or starts, rerun the whole app so
     the model list, the panel and the queue refresh."""
-    job = shown_job(get_job_manager().current(owner=session_owner()))
+    job = read_session_job()
     shown = st.session_state.get(f"retrain_shown_{large}")
     if job is None or not job.is_active or (shown is not None and shown != (job.job_id, job.status)):
         st.session_state[f"retrain_shown_{large}"] = None
@@ -197,7 +203,7 @@ def should_show_result(job) -> bool:
 def show_job_status(large: bool = False) -> bool:
     """This session's job, else the class's running job (live; a queued one with its place), or the last job's
     result, in the current container; False if none."""
-    job = shown_job(get_job_manager().current(owner=session_owner()))
+    job = read_session_job()
     st.session_state[f"retrain_shown_{large}"] = (job.job_id, job.status) if job is not None else None
     if job is not None and job.is_active:
         if large:
@@ -261,7 +267,7 @@ def show_settings() -> None:
         st.number_input(f"Subset size ({config.MIN_TRAIN_SUBSET:,}–{config.MAX_TRAIN_SUBSET:,})",
                         min_value=config.MIN_TRAIN_SUBSET, max_value=config.MAX_TRAIN_SUBSET, step=500,
                         key="retrain_subset")
-    jobs = get_job_manager().list_jobs()
+    jobs = read_class_jobs()
     running = sum(job.is_running for job in jobs)
     waiting, full = sum(job.is_queued for job in jobs), is_session_full(jobs)
     if st.button("Start training" if running < config.JOB_SLOTS else "Queue training", type="primary",
@@ -282,7 +288,8 @@ def show_settings() -> None:
 
 def show_retrain_panel() -> None:
     """The Retrain panel in the sidebar: the job's status (live while it runs) and the settings."""
-    get_job_manager().ensure_dispatching()  # every server process runs queued jobs when a slot frees
+    if is_streamlit_server():
+        get_job_manager().ensure_dispatching()  # every server process runs queued jobs when a slot frees
     with st.sidebar:
         with st.expander("Retrain", key="retrain_expander", icon=":material/model_training:"):
             show_settings()

@@ -32,6 +32,7 @@ class Dispatcher:
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
         self.stopped = threading.Event()
+        self.forever = False  # a server's dispatcher runs for the process's life; otherwise until the board is idle
 
     def watch_running(self) -> None:
         """The running jobs: keep the time limit; for this server's (or any, if its engine allows) heartbeat,
@@ -68,17 +69,28 @@ class Dispatcher:
             self.watch_running()
             self.claim_and_launch()
 
+    def is_idle(self) -> bool:
+        """Whether no job waits or runs on the board (a dispatcher that is not a server's may stop then)."""
+        return not self.forever and self.board.count_active() == 0
+
     def run(self) -> None:
-        """Tick every DISPATCH_SECONDS until stopped; a failed round (the database restarting) is logged."""
+        """Tick every DISPATCH_SECONDS until stopped (or idle, unless forever); a failed round is logged."""
         while not self.stopped.wait(DISPATCH_SECONDS):
             try:
                 self.tick()
-            except Exception:  # noqa: BLE001 (the next round tries again)
+                if self.is_idle():
+                    with self.lock:
+                        if self.is_idle():
+                            self.thread = None
+                            return
+            except Exception:  # noqa: BLE001 (the database restarting: the next round tries again)
                 _LOGGER.warning("The job dispatcher's round failed.", exc_info=True)
 
-    def start(self) -> None:
-        """Run the dispatcher in a daemon thread (once)."""
+    def start(self, forever: bool = False) -> None:
+        """Run the dispatcher in a daemon thread, if it is not running: for the process's life (forever, a
+        server's) or until no job waits or runs."""
         with self.lock:
+            self.forever = self.forever or forever
             if self.thread is None:
                 self.thread = threading.Thread(target=self.run, name="job-dispatcher", daemon=True)
                 self.thread.start()

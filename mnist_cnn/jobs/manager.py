@@ -63,9 +63,11 @@ class JobManager:
                                               self.slots)
             return self._dispatcher
 
-    def ensure_dispatching(self) -> None:
-        """Start this process's dispatcher thread if it is not running (every server process runs one)."""
-        self.dispatcher.start()
+    def ensure_dispatching(self, forever: bool = True) -> None:
+        """Start this process's dispatcher thread if it is not running: for the process's life (every server runs
+        one, so queued jobs start and dead servers' jobs fail whichever replica is left), or (forever=False, what a
+        start outside a server needs) until the board has no job waiting or running."""
+        self.dispatcher.start(forever)
 
     def start(self, spec: JobSpec, owner: str = "") -> JobSnapshot:
         """Queue a job (it starts at once when a slot is free); its snapshot. ValueError for bad settings,
@@ -79,7 +81,7 @@ class JobManager:
         job_id = self.board.submit(spec, owner, engine=chosen_engine_name())
         self.started_ids.append(job_id)
         self.dispatcher.tick()  # a free slot: it starts now
-        self.ensure_dispatching()
+        self.ensure_dispatching(forever=False)
         return self.board.get(job_id)
 
     def get(self, job_id: str) -> JobSnapshot | None:
