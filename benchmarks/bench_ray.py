@@ -52,7 +52,7 @@ class JobRig:
         self.engines = {"local": LocalEngine(models, self.board.location),
                         "ray": RayEngine(models, self.board.location, connection_from_environment(ray_environment))}
         self.dispatcher = Dispatcher(self.board, self.engines, slots=slots)
-        self.dispatcher.start()
+        self.dispatcher.start(forever=True)  # as a server's: it keeps running between the measurements
 
     def wait_for(self, job_id: str, condition):
         """Poll the board until condition(snapshot) holds (RuntimeError after WAIT_SECONDS); the snapshot."""
