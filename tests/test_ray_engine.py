@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -130,7 +131,7 @@ def make_engine(tmp_path, client, nodes: list[str] | None = None, monkeypatch=No
 def make_job(**changes):
     """What the engine reads of a board job."""
     return SimpleNamespace(**{"job_id": "j1", "resources": {}, "cancel_requested": False, "phase": "training",
-                              "owner": "anna", **changes})
+                              "owner": "anna", "started_at": time.time() - 60, **changes})
 
 
 @pytest.mark.parametrize("status, message, expected", [
@@ -158,6 +159,8 @@ def test_a_killed_runners_half_written_files_are_removed_and_a_finished_ones_kep
 def test_a_job_unknown_to_ray_fails_and_an_unreachable_head_leaves_it_to_the_heartbeat(tmp_path, monkeypatch):
     missing = FakeRayClient("", error=RuntimeError("Request failed with status code 404: no such job."))
     assert "no longer knows this job" in make_engine(tmp_path, missing, monkeypatch=monkeypatch).poll(make_job())
+    just_claimed = make_job(started_at=time.time())  # another server claimed it and is submitting it now
+    assert make_engine(tmp_path, missing, monkeypatch=monkeypatch).poll(just_claimed) is None
     down = FakeRayClient("", error=ConnectionError("refused"))
     assert make_engine(tmp_path, down, monkeypatch=monkeypatch).poll(make_job()) is None
 

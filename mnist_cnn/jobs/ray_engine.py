@@ -26,6 +26,8 @@ TRAINER_RESOURCE = "trainer"
 PRIVATE_PREFIX = "MNIST_CNN_RAY_"
 # The phase a job shows while Ray holds it until a node with its resources is free (more slots than such nodes).
 WAITING_PHASE = "waiting for a Ray node"
+# A job Ray does not know is failed only once it has been claimed this long (its server submits it right after).
+LAUNCH_GRACE_SECONDS = 30.0
 # After Cancel, a runner that has not stopped by itself (between batches) is stopped by Ray after this long.
 STOP_GRACE_SECONDS = 3.0
 # How much of Ray's message about a failed job is kept as its reason.
@@ -152,6 +154,8 @@ class RayEngine:
         marking its end on the board, or waits for a node no longer there, or was cancelled before it started:
         the reason (the dispatcher marks it failed, or cancelled when Cancel was asked)."""
         status, message = self.read_status(job)
+        if status == "MISSING" and time.time() - job.started_at < LAUNCH_GRACE_SECONDS:
+            return None  # just claimed: the server that claimed it may not have submitted it yet
         if status == "PENDING" and job.cancel_requested:
             return "Cancelled before it started."
         if status == "PENDING":
