@@ -50,10 +50,12 @@ servers:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql haproxy; }
 
-# Several replicas behind HAProxy on this machine, sharing a local PostgreSQL (README, "Scaling out").
+# Several replicas behind HAProxy on this machine, sharing a local PostgreSQL (README, "Scaling out"), and a Ray
+# head and worker node that run their training jobs (README, "Training on a Ray cluster"; CLUSTER_OPTIONS= without).
 REPLICAS ?= 2
+CLUSTER_OPTIONS ?= --ray
 cluster: $(VENV)/.runtime-installed servers
-	$(BIN)/python -m mnist_cnn.cluster up --replicas $(REPLICAS)
+	$(BIN)/python -m mnist_cnn.cluster up --replicas $(REPLICAS) $(CLUSTER_OPTIONS)
 
 cluster-down:
 	$(BIN)/python -m mnist_cnn.cluster down

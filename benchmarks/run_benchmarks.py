@@ -11,7 +11,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from mnist_cnn.data.outliers import DOODLE_KINDS, UNSEEN_KINDS
-from benchmarks import bench_classroom, bench_replicas, classroom_report  # the class runs, their rows and targets
+from benchmarks import bench_classroom, bench_ray, bench_replicas, classroom_report  # class runs, rows, targets
 from benchmarks.host_cpu import describe_steal, measure_steal_share, read_cpu_ticks
 
 
@@ -204,6 +204,7 @@ ROW_BUILDERS = {
         (f"Training, seconds per full epoch: `{name}`", f"{seconds:.1f} s") for name, seconds in epochs.items()],
     "personal": format_personal_rows,
     "replicas": lambda replicas: bench_replicas.make_rows(replicas),
+    "ray": lambda ray: bench_ray.make_rows(ray),
     "snapshots": lambda snapshots: [
         (f"Replay snapshot per epoch: `{name}`",
          f"{cost['bytes_per_epoch'] / 1024:.0f} KiB, {cost['seconds_per_snapshot']:.2f} s to keep and measure; "
@@ -240,6 +241,7 @@ def main() -> None:
         "browser": bench_draw.measure_browser_latency_on_whole_machine,
         "classroom": bench_classroom.measure_classrooms_in_fresh_process,
         "replicas": bench_replicas.measure_replicas,
+        "ray": bench_ray.measure_ray_jobs,
     }
     figures, failures = {}, []
     for name, measure in measurements.items():

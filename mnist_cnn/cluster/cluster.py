@@ -1,4 +1,5 @@
-"""`up` and `down` of a cluster on one machine: PostgreSQL, N Streamlit replicas and HAProxy, all on 127.0.0.1.
+"""`up` and `down` of a cluster on one machine: PostgreSQL, N Streamlit replicas and HAProxy, all on 127.0.0.1,
+and with `ray=True` a Ray head and worker node (ray_nodes.py) that run the replicas' training jobs.
 
 Everything lives in one folder the project ignores (`.cluster/` by default): the database's data, the shared
 cookie secret and the database URL (made once, kept for the next `up`), the HAProxy configuration, logs and pid files.
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from mnist_cnn import config
 from mnist_cnn.cluster import haproxy, postgres
+from mnist_cnn.cluster.ray_nodes import RaySettings, start_ray_cluster, stop_ray_cluster
 from mnist_cnn.cluster.processes import read_pid, start_logged, stop_pid_file, wait_until_healthy
 from mnist_cnn.database import DATABASE_URL_VARIABLE
 
@@ -31,6 +33,14 @@ class ClusterSettings:
     first_replica_port: int = 8601
     database_port: int = 5433
     extra_env: dict = field(default_factory=dict)  # e.g. MNIST_CNN_MODELS for a shared model volume
+    ray: bool = False                # also a Ray head and worker node; the replicas' jobs run there
+    ray_port: int = 6390
+    ray_dashboard_port: int = 8265
+
+    @property
+    def ray_settings(self) -> RaySettings:
+        """The Ray nodes' settings (their files under this cluster's folder)."""
+        return RaySettings(folder=self.folder, port=self.ray_port, dashboard_port=self.ray_dashboard_port)
 
     @property
     def url(self) -> str:
@@ -113,6 +123,8 @@ def bring_up(settings: ClusterSettings) -> str:
     cookie_secret = read_or_make_secret(settings.folder / "cookie_secret", lambda: secrets.token_urlsafe(32))
     database_url = start_database(settings)
     try:
+        if settings.ray:  # the replicas learn its address and token file
+            settings.extra_env = {**settings.extra_env, **start_ray_cluster(settings.ray_settings)}
         start_replicas(settings, database_url, cookie_secret)
         start_balancer(settings)
     except BaseException:
@@ -122,12 +134,14 @@ def bring_up(settings: ClusterSettings) -> str:
 
 
 def bring_down(settings: ClusterSettings) -> list[str]:
-    """Stop HAProxy, the replicas and PostgreSQL that this folder's pid files name; what was stopped."""
+    """Stop HAProxy, the replicas, the Ray nodes and PostgreSQL that this folder's pid files name; what was
+    stopped."""
     stopped = []
     folder = settings.folder / "pids"
     for pid_file in sorted(folder.glob("*.pid")) if folder.exists() else []:
         if stop_pid_file(pid_file):
             stopped.append(pid_file.stem)
+    stopped += stop_ray_cluster(settings.ray_settings)
     data_dir = settings.folder / "postgres"
     if (data_dir / "postmaster.pid").exists():
         postgres.stop_server(data_dir)

@@ -40,7 +40,7 @@ def read_pid(pid_file: Path) -> int | None:
 
 
 def is_running(pid: int) -> bool:
-    """Whether a process is alive (a zombie child counts as ended)."""
+    """Whether a process is alive (a zombie, ours or another's, counts as ended)."""
     try:
         finished, _ = os.waitpid(pid, os.WNOHANG)
         if finished == pid:
@@ -49,9 +49,11 @@ def is_running(pid: int) -> bool:
         pass
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    return True
+    except (PermissionError, OSError, IndexError):
+        return True
 
 
 def stop_pid_file(pid_file: Path) -> bool:
@@ -84,3 +86,54 @@ def wait_until_healthy(url: str, process: subprocess.Popen | None = None,
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"{url} did not become healthy within {timeout:.0f} s")
+
+
+def list_process_tree(pid: int) -> list[int]:
+    """A process, its descendants and the processes of its session (when it leads one): what a node started."""
+    parents, sessions = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(entry.name))  # fields: state, ppid, pgrp, session
+        sessions[int(entry.name)] = int(fields[3])
+    tree = [pid]
+    for parent in tree:
+        tree.extend(child for child in parents.get(parent, []) if child not in tree)
+    return tree + [other for other, session in sessions.items() if session == pid and other not in tree]
+
+
+def signal_processes(pids: list[int], signal_number: int) -> None:
+    """Send a signal to each of these processes (those already gone are skipped)."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal_number)
+        except ProcessLookupError:
+            pass
+
+
+def wait_until_ended(pids: list[int], seconds: float) -> None:
+    """Wait until none of these processes runs, at most seconds."""
+    deadline = time.monotonic() + seconds
+    while any(is_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def stop_process_tree(pid_file: Path, signal_number: int = signal.SIGTERM) -> bool:
+    """Stop the process a pid file names and everything it started: signal it and wait (it stops its own
+    children), then signal what remains, then SIGKILL what still remains. Remove the file; True if a process was
+    stopped. With SIGKILL, the whole tree is killed at once (as a machine's crash would)."""
+    pid = read_pid(pid_file)
+    pid_file.unlink(missing_ok=True)
+    if pid is None:
+        return False
+    tree = list_process_tree(pid)
+    signal_processes([pid] if signal_number != signal.SIGKILL else tree, signal_number)
+    wait_until_ended([pid], STOP_SECONDS)
+    for next_signal, seconds in ((signal_number, STOP_SECONDS / 3), (signal.SIGKILL, 0)):
+        signal_processes([member for member in tree if is_running(member)], next_signal)
+        wait_until_ended(tree, seconds)
+    return True
