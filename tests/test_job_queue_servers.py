@@ -1,6 +1,8 @@
 """Two real servers on one PostgreSQL: a job started through one shows its progress and result through the other,
-and a second start through the other waits in the queue (the Streamlit protocol, no browser)."""
+its model is listed by the other, and a second start through the other waits in the queue (the Streamlit
+protocol, no browser)."""
 
+import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,10 +11,11 @@ import pytest
 
 from benchmarks.streamlit_client import StudentSession
 from mnist_cnn.jobs.board import JobBoard
-from tests.support.cluster import run_in_own_loop
+from tests.support.cluster import read_page, run_in_own_loop
 from tests.support.server import copy_bundled_models, start_streamlit
 
 WAIT_SECONDS = 240   # a job imports TensorFlow in its worker, on idle CPU of a shared machine
+FIRST_JOB_EPOCHS = 8  # long enough to be running still when the other server is asked (3 took 15 s on a fast day)
 
 
 class TextSession(StudentSession):
@@ -53,17 +56,18 @@ def read_training_page(url: str) -> TextSession:
     return run_in_own_loop(read)
 
 
-def start_job_through(url: str) -> TextSession:
-    """Press the Retrain panel's Start with 3 epochs on a 5,000-image subset, in a new session; what it showed."""
+def start_job_through(url: str, epochs: int) -> TextSession:
+    """Press the Retrain panel's Start with `epochs` on a 5,000-image subset, in a new session; what it showed."""
     async def start() -> TextSession:
         session = TextSession(url)
         try:
             await session.open("training")
-            for _ in range(3):  # a fresh server's first run can end early, for a rerun of its own
-                if "retrain_epochs" in session.widget_ids:
-                    break
+            deadline = time.monotonic() + WAIT_SECONDS  # the panel shows once the server has warmed TensorFlow
+            while "retrain_epochs" not in session.widget_ids:
+                assert time.monotonic() < deadline, "the Retrain panel never showed"
+                await asyncio.sleep(0.5)
                 await session.run_and_wait()
-            session.set_widget("retrain_epochs", double_value=3)
+            session.set_widget("retrain_epochs", double_value=epochs)
             session.set_widget("retrain_size", string_value="Subset")  # the subset's default size: 5,000
             await session.run_and_wait()
             session.set_widget("retrain_start", trigger_value=True)
@@ -95,7 +99,7 @@ def test_a_job_through_one_server_shows_on_the_other_which_queues_a_second(postg
             "MNIST_CNN_DATABASE_URL": postgres_url}), (1, 2)))
     try:
         (_, first_url), (_, second_url) = servers
-        start_job_through(first_url)
+        start_job_through(first_url, epochs=FIRST_JOB_EPOCHS)
         read_training_page(second_url)  # its first run loads the app (while the job's worker starts): later quick
         board = JobBoard(postgres_url)
         (first,) = board.list_jobs()
@@ -104,15 +108,17 @@ def test_a_job_through_one_server_shows_on_the_other_which_queues_a_second(postg
         other = read_training_page(second_url)
         shown = " ".join(other.texts)
         assert "Training in progress** (started in another browser session)" in shown
-        assert "Epoch " in shown and "of 3" in shown  # its progress, read from the board
-        queued = " ".join(start_job_through(second_url).texts)
-        assert "Your job is queued: position 1" in queued
+        assert "Epoch " in shown and f"of {FIRST_JOB_EPOCHS}" in shown  # its progress, read from the board
+        queued = " ".join(start_job_through(second_url, epochs=3).texts)
+        assert "Your job is queued: position 1" in queued, (queued, board.list_jobs())
         second = next(job for job in board.list_jobs() if job.job_id != first.job_id)
         assert second.is_queued and second.owner != first.owner
         finished = wait_for(board, first.job_id, lambda job: not job.is_active)
         assert finished.status == "finished", finished.message
         table = read_training_page(second_url).tables[0]  # the class's queue, through the other server
         assert f"finished · {finished.test_accuracy:.2%}" in list(table["state"])
+        models = read_page(second_url).options["Model"]  # the model trained through the first server
+        assert any(option.startswith(finished.result_model_name) for option in models), models
         wait_for(board, second.job_id, lambda job: job.is_running)  # the freed slot runs the queued job
         board.request_cancel(second.job_id)
         assert wait_for(board, second.job_id, lambda job: not job.is_active).status == "cancelled"
