@@ -70,7 +70,8 @@ def recorded_starts(monkeypatch, tmp_path):
     started, manager = [], jobs.get_job_manager()
     monkeypatch.setattr(manager, "current", lambda owner=None: None)
     monkeypatch.setattr(manager, "start",
-                        lambda spec, owner="": spec.validate() or started.append(spec) or running_snapshot())
+                        lambda spec, owner="", resources=None: spec.validate() or started.append(spec)
+                        or running_snapshot())
     return started
 
 

@@ -158,7 +158,8 @@ def started_jobs(monkeypatch, tmp_path):
     started = []
     manager = jobs.get_job_manager()
     monkeypatch.setattr(manager, "current", lambda owner=None: None)
-    monkeypatch.setattr(manager, "start", lambda spec, owner="": started.append(spec) or running_snapshot())
+    monkeypatch.setattr(manager, "start",
+                        lambda spec, owner="", resources=None: started.append(spec) or running_snapshot())
     return started
 
 

@@ -14,7 +14,10 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
+import mnist_cnn.jobs.manager as jobs
+from mnist_cnn import config
 from mnist_cnn.cluster.processes import is_running, list_process_tree, read_pid
 from mnist_cnn.cluster.ray_nodes import pid_file
 from mnist_cnn.jobs.board import JobBoard
@@ -26,6 +29,8 @@ from tests.support.jobs import TINY_SPEC
 from tests.support.ray_cluster import (kill_worker_node, node_ip_of_job, start_test_ray_cluster,
                                        stop_test_ray_cluster, wait_until)
 from tests.support.server import PROJECT_ROOT, copy_bundled_models
+
+APP_PATH = str(PROJECT_ROOT / "app.py")
 
 pytestmark = pytest.mark.slow
 PRINT_ONE = f"{sys.executable} -c 'print(1)'"
@@ -117,6 +122,49 @@ def test_a_gpu_job_on_a_cluster_without_a_gpu_is_refused_with_a_clear_message(co
     assert ray_status(command_engine, make_job("job-gpu", "")) == "MISSING", "nothing was submitted"
 
 
+def serve_from(board: JobBoard, models_dir, environment: dict, monkeypatch) -> jobs.JobManager:
+    """This test process becomes a server of the cluster: its settings (the Ray address and token), its model store
+    and a job manager on the board (its dispatcher runs only when a start calls it)."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(config, "MODELS_DIR", models_dir)
+    manager = jobs.JobManager(models_dir=models_dir, board_location=board.location)
+    monkeypatch.setattr(manager, "ensure_dispatching", lambda forever=True: None)
+    monkeypatch.setattr(jobs, "JOB_MANAGER", manager)
+    return manager
+
+
+def show_sidebar_only():
+    """The app's sidebar as a script of its own (model picker and Retrain panel)."""
+    from ui.sidebar import show_sidebar
+    from ui.state import init_session_state
+
+    init_session_state()
+    show_sidebar()
+
+
+def shown_texts(app: AppTest) -> str:
+    """The text of what an AppTest run shows: markdown, alerts, captions and progress bars."""
+    texts = [element.value for kind in ("markdown", "error", "warning", "info", "caption")
+             for element in getattr(app, kind)]
+    return " ".join(texts + [bar.proto.text for bar in app.get("progress")])
+
+
+def test_the_retrain_panel_asks_for_a_gpu_node_and_says_so_when_the_cluster_has_none(ray_cluster, models_dir,
+                                                                                   tmp_path, monkeypatch):
+    board = JobBoard(tmp_path / "gpu-jobs.sqlite3")  # its own board: the cluster's trainer slot stays free
+    serve_from(board, models_dir, ray_cluster[1], monkeypatch)
+    sidebar = AppTest.from_function(show_sidebar_only, default_timeout=180).run()
+    sidebar.number_input(key="retrain_epochs").set_value(1)
+    sidebar.checkbox(key="retrain_gpu").check()
+    sidebar.button(key="retrain_start").click().run()
+    assert not sidebar.exception
+    (job,) = board.list_jobs()
+    assert job.resources == {"gpu": 1} and job.engine == "ray"
+    assert job.status == FAILED and "asks for a GPU, and no node of the Ray cluster has one" in job.message
+    assert "asks for a GPU, and no node of the Ray cluster has one" in shown_texts(sidebar)
+
+
 def read_queue_from_another_process(board: JobBoard) -> list[str]:
     """The class's queue as another server process reads it (what its Training page shows): one line per job."""
     script = ("import sys; from mnist_cnn.jobs.manager import JobManager\n"
@@ -134,7 +182,7 @@ def ended(board: JobBoard, job_id: str):
 
 
 def test_board_jobs_train_on_the_worker_seen_by_every_server_cancel_and_queue(board, dispatcher, other_server,
-                                                                             ray_cluster):
+                                                                             ray_cluster, models_dir, monkeypatch):
     long_spec = JobSpec(replace(TINY_SPEC.settings, epochs=30))
     first = board.submit(long_spec, "anna", engine="ray")
     second = board.submit(long_spec, "ben", engine="ray")
@@ -148,6 +196,11 @@ def test_board_jobs_train_on_the_worker_seen_by_every_server_cancel_and_queue(bo
     anna, ben = read_queue_from_another_process(board)
     assert anna.split()[:3] == ["anna", "ray", "running"] and int(anna.split()[3]) >= 1, anna  # its epoch
     assert ben == "ben ray queued 0 0 1"
+    serve_from(board, models_dir, ray_cluster[1], monkeypatch)  # a replica's Training page, on the same board
+    page = AppTest.from_file(APP_PATH, default_timeout=180).switch_page("pages/training.py").run()
+    shown = shown_texts(page)
+    assert "Training in progress** (started in another browser session)" in shown, shown
+    assert "Epoch " in shown and " of 30" in shown, shown  # its progress bar, read from the board
     assert board.request_cancel(first, "Cancelled by the teacher; nothing was saved.")
     cancelled = wait_until(lambda: other_server.tick() or ended(board, first))
     assert (cancelled.status, cancelled.message) == (CANCELLED, "Cancelled by the teacher; nothing was saved.")

@@ -99,6 +99,7 @@ def test_the_panel_shows_every_architecture_with_its_parameter_count_and_the_lim
     assert sidebar.number_input(key="retrain_epochs").max == config.MAX_EPOCHS
     held_out = f"{jobs.JobSpec().settings.validation_split:.0%} are held out"  # the share the job really holds out
     assert held_out in sidebar.radio(key="retrain_size").help
+    assert "retrain_gpu" not in [box.key for box in sidebar.checkbox], "a GPU is offered only on a Ray cluster"
 
 
 @pytest.mark.slow
@@ -131,7 +132,7 @@ def test_the_panel_starts_a_job_that_is_saved_listed_and_can_become_active(model
 
 
 def test_a_start_past_the_sessions_queue_limit_is_refused_with_a_message(models_dir, monkeypatch):
-    def refuse(spec, owner=""):
+    def refuse(spec, owner="", resources=None):
         raise jobs.QueueLimitError("This browser tab already has 2 training jobs queued or running (at most 2).")
 
     sidebar = open_sidebar()

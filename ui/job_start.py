@@ -9,9 +9,9 @@ from ui import limits
 from ui.teacher import is_unlocked_teacher
 
 
-def start_job_or_explain(spec: JobSpec, refusal: str) -> JobSnapshot | None:
+def start_job_or_explain(spec: JobSpec, refusal: str, resources: dict | None = None) -> JobSnapshot | None:
     """Queue the job as this tab's (it starts at once if a slot is free) and follow it; None after the panel's
-    notice says why it could not be queued.
+    notice says why it could not be queued. resources: what it asks of its node ({"gpu": 1} on a Ray cluster).
 
     A session starts at most MAX_JOB_STARTS_PER_SESSION jobs per JOB_START_WINDOW_SECONDS (a job that did not
     start is not counted) and has at most MAX_QUEUED_JOBS_PER_SESSION queued or running; a session that unlocked the
@@ -25,7 +25,7 @@ def start_job_or_explain(spec: JobSpec, refusal: str) -> JobSnapshot | None:
             st.session_state["retrain_notice"] = ("warning", f"{refusal}: {error}")
             return None
     try:
-        job = get_job_manager().start(spec, owner=limits.session_key())
+        job = get_job_manager().start(spec, owner=limits.session_key(), resources=resources)
     except (ValueError, DatabaseUnavailableError) as error:  # QueueLimitError is a ValueError
         if counted:
             limits.refund_for_session(limits.JOB_STARTS)

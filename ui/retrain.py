@@ -8,6 +8,7 @@ import streamlit as st
 from mnist_cnn import config
 from mnist_cnn.database import DatabaseUnavailableError
 from mnist_cnn.jobs import CANCELLED, FAILED, FINISHED, JobSpec, get_job_manager
+from mnist_cnn.jobs.engines import chosen_engine_name
 from mnist_cnn.model.architectures import ARCHITECTURES, build_model
 from mnist_cnn.model.built_network import BUILT_ARCHITECTURE
 from mnist_cnn.plots.training import make_live_chart
@@ -32,6 +33,7 @@ PANEL_DEFAULTS = {
     "retrain_augment": QUICK_SETTINGS.augment,
     "retrain_size": "Full set",
     "retrain_subset": 5_000,
+    "retrain_gpu": False,   # ask for a GPU node (offered only when jobs run on a Ray cluster)
 }
 BATCH_SIZES = [size for size in (8, 16, 32, 64, 128, 256, 512, 1024)
                if config.MIN_BATCH_SIZE <= size <= config.MAX_BATCH_SIZE]
@@ -232,7 +234,8 @@ def read_spec() -> JobSpec:
 
 def start_job() -> None:
     """Start a job with the panel's settings; a busy server or a bad setting gets a clear message."""
-    job = start_job_or_explain(read_spec(), "Cannot start")
+    resources = {"gpu": 1} if st.session_state["retrain_gpu"] and chosen_engine_name() == "ray" else None
+    job = start_job_or_explain(read_spec(), "Cannot start", resources)
     if job is not None:
         st.session_state.setdefault("retrain_started_jobs", set()).add(job.job_id)
         st.rerun(scope="app")
@@ -267,6 +270,10 @@ def show_settings() -> None:
         st.number_input(f"Subset size ({config.MIN_TRAIN_SUBSET:,}–{config.MAX_TRAIN_SUBSET:,})",
                         min_value=config.MIN_TRAIN_SUBSET, max_value=config.MAX_TRAIN_SUBSET, step=500,
                         key="retrain_subset")
+    if chosen_engine_name() == "ray":
+        st.checkbox("Train on a GPU node", key="retrain_gpu",
+                    help="Jobs run on the class's Ray cluster; this one waits for a node with a GPU (refused at "
+                         "once if the cluster has none).")
     jobs = read_class_jobs()
     running = sum(job.is_running for job in jobs)
     waiting, full = sum(job.is_queued for job in jobs), is_session_full(jobs)

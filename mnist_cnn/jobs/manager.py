@@ -69,16 +69,17 @@ class JobManager:
         start outside a server needs) until the board has no job waiting or running."""
         self.dispatcher.start(forever)
 
-    def start(self, spec: JobSpec, owner: str = "") -> JobSnapshot:
-        """Queue a job (it starts at once when a slot is free); its snapshot. ValueError for bad settings,
-        StoreFullError for a full store, QueueLimitError when owner has too many jobs queued or running."""
+    def start(self, spec: JobSpec, owner: str = "", resources: dict | None = None) -> JobSnapshot:
+        """Queue a job (it starts at once when a slot is free); its snapshot. resources: what it asks of the node
+        that runs it ({"gpu": 1}: a GPU node of the Ray cluster). ValueError for bad settings, StoreFullError for a
+        full store, QueueLimitError when owner has too many jobs queued or running."""
         from mnist_cnn.store.model_store import ModelStore
 
         spec.validate()
         models_dir = Path(self.models_dir or config.MODELS_DIR)
         models_dir.mkdir(parents=True, exist_ok=True)
         ModelStore(models_dir).check_room()  # refused now with its message, rather than failed later
-        job_id = self.board.submit(spec, owner, engine=chosen_engine_name())
+        job_id = self.board.submit(spec, owner, engine=chosen_engine_name(), resources=resources)
         self.started_ids.append(job_id)
         self.dispatcher.tick()  # a free slot: it starts now
         self.ensure_dispatching(forever=False)

@@ -45,7 +45,7 @@ def start_streamlit(models_dir: Path, user_data_dir: Path, extra_env: dict | Non
                 if response.status == 200:
                     return process, url
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"streamlit did not become healthy within {START_TIMEOUT_SECONDS} s")
 
