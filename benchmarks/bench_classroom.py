@@ -36,26 +36,31 @@ TRAINING_EPOCHS = 20         # long enough to run throughout a load run (cancell
 SEED = 0
 
 
-async def start_training(url: str, epochs: int = TRAINING_EPOCHS) -> None:
-    """Start a full-set training job from the sidebar, as a teacher would: set Epochs, press Start training."""
+async def start_training(url: str, epochs: int = TRAINING_EPOCHS) -> StudentSession:
+    """Start a full-set training job from the sidebar, as a teacher would: set Epochs, press Start training. The
+    teacher's session stays open (only the tab that started a job may cancel it): pass it to cancel_training."""
     teacher = StudentSession(url, timeout=120.0)
     await teacher.open()
     try:
+        await teacher.wait_for_widget("retrain_epochs")  # the Retrain panel shows once the server has warmed up
         teacher.set_widget("retrain_epochs", int_value=epochs)
         teacher.set_widget("retrain_start", trigger_value=True)
         await teacher.run_and_wait(teacher.fragment_of("retrain_start"))
         await teacher.run_and_wait("")  # the app reran once the job started: let it finish
-    finally:
+        del teacher.widget_states[teacher.widget_ids["retrain_start"]]  # pressed once only
+    except BaseException:
         await teacher.close()
+        raise
     if teacher.errors:
+        await teacher.close()
         raise RuntimeError(f"starting the training job failed: {teacher.errors}")
+    return teacher
 
 
-async def cancel_training(url: str) -> None:
-    """Press the sidebar's Cancel training, as the teacher would once the lesson's load is over."""
-    teacher = StudentSession(url, timeout=120.0)
-    await teacher.open()
+async def cancel_training(teacher: StudentSession) -> None:
+    """Press the sidebar's Cancel training in the tab that started the job, once the lesson's load is over."""
     try:
+        await teacher.run_and_wait("")
         if "cancel_sidebar" in teacher.widget_ids:
             teacher.set_widget("cancel_sidebar", trigger_value=True)
             await teacher.run_and_wait(teacher.fragment_of("cancel_sidebar"))
@@ -86,8 +91,7 @@ async def run_classroom(url: str, students: int, seconds: float = DRAWING_SECOND
     await play_student(url, -1, 30.0, 1, seed, drawings, pause_range=(0.0, 0.0))  # the page warm, as in class
     if server_pid is not None:
         await wait_until_idle(server_pid)  # its one-off warm-up done: the teacher opened the app before class
-    if with_training:
-        await start_training(url)
+    teacher = await start_training(url) if with_training else None
     peaks, stop = {"server": 0.0, "worker": 0.0}, asyncio.Event()
     sampler = asyncio.create_task(sample_memory(server_pid, peaks, stop)) if server_pid else None
     class_ready = ClassReady(students)
@@ -105,8 +109,8 @@ async def run_classroom(url: str, students: int, seconds: float = DRAWING_SECOND
     wall = time.perf_counter() - started
     cpu_seconds = read_cpu_seconds(server_pid) - cpu_before if server_pid else None
     training_ran_throughout = not with_training or (server_pid is not None and bool(find_children(server_pid)))
-    if with_training:
-        await cancel_training(url)  # nothing is saved; a server under test is left as it was
+    if teacher is not None:
+        await cancel_training(teacher)  # nothing is saved; a server under test is left as it was
     stop.set()
     if sampler is not None:
         await sampler

@@ -30,6 +30,7 @@ def measure_quick_retrain(spec: JobSpec | None = None) -> dict:
                 first_batch_at = time.perf_counter() - started
             time.sleep(0.05)
         wall_seconds = time.perf_counter() - started
+        manager.dispatcher.stop()  # before its board's folder is removed
         if snapshot.status != FINISHED:
             raise RuntimeError(f"the quick retrain ended {snapshot.status}: {snapshot.message}")
         from mnist_cnn.store.model_store import ModelStore

@@ -162,6 +162,15 @@ class StudentSession:
         state = WidgetState(id=widget_id, **value)
         self.widget_states[widget_id] = state
 
+    async def wait_for_widget(self, key: str, timeout: float = 120.0) -> None:
+        """Rerun now and then until the page shows a widget (a fresh server shows TensorFlow's parts once warm)."""
+        deadline = time.monotonic() + timeout
+        while key not in self.widget_ids:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the page never showed the widget {key!r} within {timeout:.0f} s")
+            await asyncio.sleep(0.5)
+            await self.run_and_wait()
+
     def fragment_of(self, key: str) -> str:
         """The id of the fragment that draws a widget ('' when it is drawn by the whole page)."""
         return self.widget_fragments.get(key, "")

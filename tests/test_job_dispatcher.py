@@ -7,7 +7,7 @@ from sqlalchemy import text
 from mnist_cnn import config
 from mnist_cnn.jobs.board import JobBoard
 from mnist_cnn.jobs.dispatcher import Dispatcher
-from mnist_cnn.jobs.spec import CANCELLED, FAILED, QUEUED, RUNNING
+from mnist_cnn.jobs.spec import CANCELLED, FAILED, QUEUED, RUNNING, LaunchLaterError
 from tests.support.jobs import TINY_SPEC
 
 
@@ -18,17 +18,21 @@ class FakeEngine:
     tied_to_runner = True
     keeps_heartbeat = True
 
-    def __init__(self, refuse: str = ""):
-        self.launched, self.stopped, self.ended, self.refuse = [], [], {}, refuse
+    def __init__(self, refuse: str = "", later: str = ""):
+        self.launched, self.stopped, self.ended, self.refuse, self.later = [], [], {}, refuse, later
 
     def launch(self, job) -> None:
-        """Note the job, or refuse it."""
+        """Note the job, or refuse it (for good, or for now)."""
         if self.refuse:
             raise ValueError(self.refuse)
+        if self.later:
+            raise LaunchLaterError(self.later)
         self.launched.append(job.job_id)
 
     def poll(self, job) -> str | None:
-        """The reason noted for the job, if any."""
+        """The reason noted for the job, if any; a broken cluster's error for the job "broken"."""
+        if job.owner == "broken":
+            raise RuntimeError("the cluster answered nonsense")
         return self.ended.get(job.job_id)
 
     def stop(self, job) -> None:
@@ -93,3 +97,27 @@ def test_the_time_limit_stale_jobs_and_whose_jobs_a_server_watches(board):
     mine.tick()
     assert engine.stopped == [long_running]
     assert board.get(long_running).status == RUNNING
+
+
+def test_a_job_the_engine_cannot_take_now_waits_in_its_place_and_the_rest_of_the_queue_is_kept(board):
+    jobs = [board.submit(TINY_SPEC, f"student-{number}") for number in range(3)]
+    down = FakeEngine(later="The Ray cluster cannot be reached.")
+    Dispatcher(board, {"local": down}, slots=2, runner="server-1").tick()
+    waiting = [board.get(job_id) for job_id in jobs]
+    assert [job.status for job in waiting] == [QUEUED] * 3 and [job.queue_position for job in waiting] == [1, 2, 3]
+    assert waiting[0].message == "The Ray cluster cannot be reached." and not waiting[0].runner
+    up = FakeEngine()
+    Dispatcher(board, {"local": up}, slots=2, runner="server-1").tick()
+    assert up.launched == jobs[:2], "the same order once the cluster is back"
+
+
+def test_one_job_whose_engine_fails_to_answer_does_not_stall_the_round(board):
+    broken, fine = board.submit(TINY_SPEC, "broken"), board.submit(TINY_SPEC, "fine")
+    engine = FakeEngine()
+    dispatcher = Dispatcher(board, {"local": engine}, slots=3, runner="server-1")
+    dispatcher.tick()
+    engine.ended[fine] = "It ended without a word."
+    waiting = board.submit(TINY_SPEC, "next")
+    dispatcher.tick()
+    assert board.get(fine).status == FAILED and board.get(broken).status == RUNNING
+    assert engine.launched[-1] == waiting, "queued jobs are still launched"

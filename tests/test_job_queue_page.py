@@ -57,6 +57,7 @@ def test_a_queued_job_shows_its_place_and_the_class_queue_and_only_its_owner_can
     app = open_training_page()
     texts = " ".join(markdown.value for markdown in app.markdown)
     assert "Your job is queued: position 1**, it starts in about 8 min" in texts
+    assert not app.info, "no note while nothing holds it back"
     table = app.dataframe[0].value  # the first on the page
     assert list(table["place"]) == ["running", "#1"]
     assert list(table["owner"]) == ["another student", "you"]
@@ -77,3 +78,12 @@ def test_the_teacher_cancels_another_students_running_job(class_queue):
     assert not app.exception
     asked = board.get(theirs)
     assert asked.cancel_requested and asked.message == "Cancelled by the teacher."
+
+
+def test_a_job_the_cluster_could_not_take_yet_says_why_it_waits(class_queue):
+    board, _, mine = class_queue
+    note = "No worker node of the Ray cluster offers the 'trainer' resource (is its worker node down?)"
+    board.claim_next("local", "a-server", slots=2)
+    assert board.release(mine, note) and board.get(mine).is_queued
+    app = open_training_page()
+    assert [info.value for info in app.info] == [f"Waiting: {note}"]

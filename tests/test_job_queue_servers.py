@@ -2,7 +2,6 @@
 its model is listed by the other, and a second start through the other waits in the queue (the Streamlit
 protocol, no browser)."""
 
-import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -62,11 +61,7 @@ def start_job_through(url: str, epochs: int) -> TextSession:
         session = TextSession(url)
         try:
             await session.open("training")
-            deadline = time.monotonic() + WAIT_SECONDS  # the panel shows once the server has warmed TensorFlow
-            while "retrain_epochs" not in session.widget_ids:
-                assert time.monotonic() < deadline, "the Retrain panel never showed"
-                await asyncio.sleep(0.5)
-                await session.run_and_wait()
+            await session.wait_for_widget("retrain_epochs", WAIT_SECONDS)  # shown once the server has warmed up
             session.set_widget("retrain_epochs", double_value=epochs)
             session.set_widget("retrain_size", string_value="Subset")  # the subset's default size: 5,000
             await session.run_and_wait()

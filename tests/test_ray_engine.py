@@ -61,7 +61,8 @@ def test_rays_long_failure_message_becomes_a_short_reason():
 
 def test_a_job_runs_the_board_runner_with_the_shared_database_and_models_but_not_the_token(monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_CNN_RAY_TOKEN", "secret")
-    monkeypatch.setenv("MNIST_CNN_JOB_SLOTS", "2")
+    monkeypatch.setenv("MNIST_CNN_TEACHER_PASSWORD", "chalk")
+    monkeypatch.setenv("MNIST_CNN_DATA", "/data/mnist.npz")
     engine = RayEngine(tmp_path / "my models", "postgresql+psycopg://db/x", RayConnection("http://h:1", "secret"))
     job = type("Job", (), {"job_id": "abc123", "resources": {}})()
     assert engine.build_entrypoint(job) == (f"python -m mnist_cnn.jobs.board_runner abc123 "
@@ -69,8 +70,9 @@ def test_a_job_runs_the_board_runner_with_the_shared_database_and_models_but_not
     environment = engine.build_environment()
     assert environment["MNIST_CNN_DATABASE_URL"] == "postgresql+psycopg://db/x"
     assert environment["MNIST_CNN_MODELS"] == str(tmp_path / "my models")
-    assert environment["MNIST_CNN_JOB_SLOTS"] == "2"
-    assert not [name for name in environment if name.startswith("MNIST_CNN_RAY")]
+    assert environment["MNIST_CNN_DATA"] == "/data/mnist.npz"
+    assert not [name for name in environment if name.startswith("MNIST_CNN_RAY") or "PASSWORD" in name]
+    assert "secret" not in str(environment) and "chalk" not in str(environment)
 
 
 def test_the_nodes_are_pinned_to_loopback_addresses_with_the_token_file_private(tmp_path):
@@ -166,10 +168,43 @@ def test_a_job_unknown_to_ray_fails_and_an_unreachable_head_leaves_it_to_the_hea
 
 
 def test_a_waiting_job_is_cancelled_at_once_or_failed_when_no_node_can_run_it(tmp_path, monkeypatch):
-    engine = make_engine(tmp_path, FakeRayClient("PENDING"), nodes=[], monkeypatch=monkeypatch)
+    client = FakeRayClient("PENDING")
+    engine = make_engine(tmp_path, client, nodes=[], monkeypatch=monkeypatch)
     assert engine.poll(make_job(cancel_requested=True)) == "Cancelled before it started."
-    assert "offers the 'trainer' resource" in engine.poll(make_job())
-    assert "asks for a GPU" in engine.poll(make_job(resources={"gpu": 1}))
+    assert client.stopped == ["j1"], "Ray is told too, or it would start the job later"
+    assert "offers the 'trainer' resource" in engine.poll(make_job(job_id="j2"))
+    assert "asks for a GPU" in engine.poll(make_job(job_id="j3", resources={"gpu": 1}))
+    assert client.stopped == ["j1", "j2", "j3"]
+
+
+def test_a_refused_token_is_an_unknown_status_not_an_error(tmp_path, monkeypatch):
+    class AuthenticationError(Exception):
+        """What Ray 2.60 raises for a 401 or 403 (a plain Exception)."""
+
+    refused = FakeRayClient("", error=AuthenticationError("Authentication failed: token rejected"))
+    engine = make_engine(tmp_path, refused, monkeypatch=monkeypatch)
+    assert engine.read_status(make_job())[0] == "UNKNOWN" and engine.poll(make_job()) is None
+
+
+def test_a_job_waits_in_the_queue_while_no_worker_is_up_but_a_gpu_job_no_node_can_run_is_refused(tmp_path,
+                                                                                                monkeypatch):
+    from mnist_cnn.jobs.ray_connection import RayConnectionError
+    from mnist_cnn.jobs.ray_engine import NoNodeForJobError
+    from mnist_cnn.jobs.spec import LaunchLaterError
+
+    client = FakeRayClient("PENDING")
+    engine = make_engine(tmp_path, client, nodes=[], monkeypatch=monkeypatch)
+    with pytest.raises(LaunchLaterError, match="offers the 'trainer' resource"):
+        engine.launch(make_job())
+    with pytest.raises(NoNodeForJobError, match="asks for a GPU"):
+        engine.launch(make_job(resources={"gpu": 1}))
+
+    def unreachable(connection, resources):
+        raise RayConnectionError("The Ray cluster at http://h:1 cannot be reached: refused")
+
+    monkeypatch.setattr("mnist_cnn.jobs.ray_engine.nodes_offering", unreachable)
+    with pytest.raises(LaunchLaterError, match="cannot be reached"):
+        engine.launch(make_job())
 
 
 def test_a_job_waiting_for_a_busy_node_says_so_and_is_kept_alive_on_the_board(tmp_path, monkeypatch):

@@ -24,10 +24,10 @@ from mnist_cnn.jobs.board import JobBoard
 from mnist_cnn.jobs.dispatcher import Dispatcher
 from mnist_cnn.jobs.ray_connection import connection_from_environment
 from mnist_cnn.jobs.ray_engine import NoNodeForJobError, RayEngine
-from mnist_cnn.jobs.spec import CANCELLED, FAILED, QUEUED, RUNNING, JobSpec
+from mnist_cnn.jobs.spec import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobSpec
 from tests.support.jobs import TINY_SPEC
-from tests.support.ray_cluster import (kill_worker_node, node_ip_of_job, start_test_ray_cluster,
-                                       stop_test_ray_cluster, wait_until)
+from tests.support.ray_cluster import (kill_worker_node, node_ip_of_job, restart_worker_node,
+                                       start_test_ray_cluster, stop_test_ray_cluster, wait_until)
 from tests.support.server import PROJECT_ROOT, copy_bundled_models
 
 APP_PATH = str(PROJECT_ROOT / "app.py")
@@ -208,16 +208,22 @@ def test_board_jobs_train_on_the_worker_seen_by_every_server_cancel_and_queue(bo
     assert node_ip_of_job(other_server.engines["ray"].connection, second) == ray_cluster[0].worker_ip
 
 
-def test_kill_of_the_worker_node_fails_its_job_and_frees_the_slot(board, other_server, ray_cluster):
+def test_kill_of_the_worker_node_fails_its_job_frees_the_slot_and_the_queue_waits(board, other_server, ray_cluster):
     running = board.list_running(engine="ray")
     assert [job.owner for job in running] == ["ben"], "the previous test's second job trains"
     waiting = board.submit(TINY_SPEC, "carl", engine="ray")
     kill_worker_node(ray_cluster[0])
     failed = wait_until(lambda: other_server.tick() or ended(board, running[0].job_id))
     assert failed.status == FAILED and "node" in failed.message and "died" in failed.message, failed.message
-    after = wait_until(lambda: other_server.tick() or ended(board, waiting))
-    assert "offers the 'trainer' resource" in after.message, after.message  # it was claimed: the slot was free
-    assert not board.list_running()
+    assert not board.list_running(), "the slot is free"
+    other_server.tick()  # claims the waiting job into the free slot: no worker node, so it goes back in its place
+    still = board.get(waiting)
+    assert still.status == QUEUED and still.queue_position == 1, still
+    assert "offers the 'trainer' resource" in still.message, still.message
+    restart_worker_node(ray_cluster[0])
+    done = wait_until(lambda: other_server.tick() or ended(board, waiting))
+    assert done.status == FINISHED, done.message  # the job waited, then ran once the node was back
+    assert node_ip_of_job(other_server.engines["ray"].connection, waiting) == ray_cluster[0].worker_ip
 
 
 def test_stopping_the_cluster_stops_every_process_it_started(ray_cluster):

@@ -116,6 +116,8 @@ def show_queued_job(job, key: str) -> None:
                 f"{describe_wait(job.estimated_start_seconds)}.")
     st.caption(f"{describe_settings(job.spec)}. Up to {config.JOB_SLOTS} job{'s' if config.JOB_SLOTS != 1 else ''} "
                "run at once for the whole class; this page follows it when it starts.")
+    if job.message:  # why it went back to the queue (the training cluster cannot take it yet)
+        st.info(f"Waiting: {job.message}", icon=":material/hourglass_top:")
     st.button("Cancel queued job", key=f"cancel_queued_{key}", on_click=cancel_job, args=(job.job_id,),
               icon=":material/close:")
 

@@ -296,7 +296,10 @@ def show_settings() -> None:
 def show_retrain_panel() -> None:
     """The Retrain panel in the sidebar: the job's status (live while it runs) and the settings."""
     if is_streamlit_server():
-        get_job_manager().ensure_dispatching()  # every server process runs queued jobs when a slot frees
+        try:
+            get_job_manager().ensure_dispatching()  # every server process runs queued jobs when a slot frees
+        except ValueError as error:  # a job engine set up wrongly (MNIST_CNN_RAY_ADDRESS without its token)
+            st.sidebar.error(f"Training jobs cannot run on this server: {error}")
     with st.sidebar:
         with st.expander("Retrain", key="retrain_expander", icon=":material/model_training:"):
             show_settings()

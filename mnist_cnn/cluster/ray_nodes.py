@@ -76,11 +76,17 @@ def find_free_port(host: str) -> int:
         return probe.getsockname()[1]
 
 
+# The shell's variables a node (and so every job it runs) is not given: the app's secrets.
+PRIVATE_VARIABLES = ("MNIST_CNN_TEACHER_PASSWORD", "MNIST_CNN_DATABASE_URL")
+
+
 def node_environment(settings: RaySettings) -> dict:
     """A node's environment: token auth on (the token from its file), fast health checks, the venv first on PATH
     (a job's `python` is the project's)."""
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    return {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(settings.token_path),
+    inherited = {name: value for name, value in os.environ.items() if name not in PRIVATE_VARIABLES
+                 and not name.startswith("MNIST_CNN_RAY_")}  # jobs inherit the node's environment
+    return {**inherited, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(settings.token_path),
             "PATH": path, **HEALTH_CHECK_ENV}
 
 

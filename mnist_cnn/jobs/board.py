@@ -132,6 +132,14 @@ class JobBoard:
         job_id = self.run(claim, write=True)
         return self.get(job_id) if job_id else None
 
+    def release(self, job_id: str, message: str = "") -> bool:
+        """Put a claimed job that could not be launched back in the queue, in its place (its order is its id), with
+        a note of why; False if it is no longer running."""
+        return self.run(lambda connection: connection.execute(text(
+            "UPDATE jobs SET status = 'queued', phase = 'queued', runner = NULL, started_at = NULL, "
+            "heartbeat_at = NULL, message = :message WHERE job_id = :job_id AND status = 'running'"),
+            {"job_id": job_id, "message": message}).rowcount == 1, write=True)
+
     def get(self, job_id: str) -> JobSnapshot | None:
         """The job's snapshot (a queued one with its queue position and estimated start), or None."""
         rows = self.read_rows("job_id = :job_id", {"job_id": job_id})

@@ -9,9 +9,10 @@ import uuid
 
 from mnist_cnn import config
 from mnist_cnn.jobs.board import JobBoard
-from mnist_cnn.jobs.spec import CANCELLED, FAILED
+from mnist_cnn.jobs.spec import CANCELLED, FAILED, LaunchLaterError
 
 DISPATCH_SECONDS = 1.0   # how often the dispatcher looks at the board
+LAUNCH_WAIT_SECONDS = 5.0  # how long a start waits for a dispatcher round that is going before leaving it the job
 TIME_LIMIT_MESSAGE = "Stopped after the server's limit of {minutes} minutes; nothing was saved."
 
 _LOGGER = logging.getLogger(__name__)
@@ -36,31 +37,54 @@ class Dispatcher:
 
     def watch_running(self) -> None:
         """The running jobs: keep the time limit; for this server's (or any, if its engine allows) heartbeat,
-        poll for an unreported end, and pass on Cancel."""
+        poll for an unreported end, and pass on Cancel. A job whose engine fails is logged, the others go on."""
         for job in self.board.list_running():
-            if job.elapsed_seconds > config.MAX_JOB_SECONDS and not job.cancel_requested:
-                self.board.request_cancel(job.job_id, TIME_LIMIT_MESSAGE.format(minutes=config.MAX_JOB_SECONDS // 60))
-                job = self.board.get(job.job_id)
-            engine = self.engines.get(job.engine)
-            if engine is None or (engine.tied_to_runner and job.runner != self.runner):
-                continue
-            reason = engine.poll(job)
-            if reason is not None:
-                self.board.mark_ended(job.job_id, CANCELLED if job.cancel_requested else FAILED, reason)
-                continue
-            if job.cancel_requested:
-                engine.stop(job)
-            if engine.keeps_heartbeat:
-                self.board.heartbeat(job.job_id)
+            try:
+                self.watch_job(job)
+            except Exception:  # noqa: BLE001 (a cluster that answers oddly must not stall the whole queue)
+                _LOGGER.exception("Watching job %s failed", job.job_id)
+
+    def watch_job(self, job) -> None:
+        """One running job: its time limit, its end as its engine reports it, Cancel passed on, its heartbeat."""
+        if job.elapsed_seconds > config.MAX_JOB_SECONDS and not job.cancel_requested:
+            self.board.request_cancel(job.job_id, TIME_LIMIT_MESSAGE.format(minutes=config.MAX_JOB_SECONDS // 60))
+            job = self.board.get(job.job_id)
+        engine = self.engines.get(job.engine)
+        if engine is None or (engine.tied_to_runner and job.runner != self.runner):
+            return
+        reason = engine.poll(job)
+        if reason is not None:
+            self.board.mark_ended(job.job_id, CANCELLED if job.cancel_requested else FAILED, reason)
+            return
+        if job.cancel_requested:
+            engine.stop(job)
+        if engine.keeps_heartbeat:
+            self.board.heartbeat(job.job_id)
 
     def claim_and_launch(self) -> None:
-        """Claim queued jobs for each engine while it has a free slot, and launch them."""
+        """Claim queued jobs for each engine while it has a free slot, and launch them. A job its engine cannot take
+        now goes back to the queue, in its place, and that engine gets no more this round."""
         for name, engine in self.engines.items():
             while (job := self.board.claim_next(name, self.runner, self.slots or config.JOB_SLOTS)) is not None:
                 try:
                     engine.launch(job)
+                except LaunchLaterError as error:
+                    self.board.release(job.job_id, str(error))
+                    break
                 except Exception as error:  # noqa: BLE001 (a full store, a process that cannot start: its message)
                     self.board.mark_ended(job.job_id, FAILED, f"The training process could not start: {error}")
+
+    def launch_queued(self) -> None:
+        """What a start needs at once: fail stale jobs and launch queued ones in free slots, without polling the
+        running ones (a slow cluster must not hold up the page). Waits at most LAUNCH_WAIT_SECONDS for a round that
+        is going (the next round launches it then)."""
+        if not self.lock.acquire(timeout=LAUNCH_WAIT_SECONDS):
+            return
+        try:
+            self.board.fail_stale(config.JOB_STALE_SECONDS)
+            self.claim_and_launch()
+        finally:
+            self.lock.release()
 
     def tick(self) -> None:
         """One round: fail stale jobs, watch the running ones, start queued ones (one round at a time)."""

@@ -81,7 +81,7 @@ class JobManager:
         ModelStore(models_dir).check_room()  # refused now with its message, rather than failed later
         job_id = self.board.submit(spec, owner, engine=chosen_engine_name(), resources=resources)
         self.started_ids.append(job_id)
-        self.dispatcher.tick()  # a free slot: it starts now
+        self.dispatcher.launch_queued()  # a free slot: it starts now
         self.ensure_dispatching(forever=False)
         return self.board.get(job_id)
 

@@ -16,14 +16,17 @@ from pathlib import Path
 from mnist_cnn import config
 from mnist_cnn.database import to_url
 from mnist_cnn.jobs.board import JobBoard, default_location
+from mnist_cnn.jobs.spec import LaunchLaterError
 from mnist_cnn.jobs.ray_connection import (ADDRESS_VARIABLE, RayConnection, RayConnectionError,
                                            connection_from_environment, nodes_offering)
 
 # The custom resource every worker node offers (one job at a time on each); the head offers none, so no job runs
 # beside it.
 TRAINER_RESOURCE = "trainer"
-# Environment variables a job must not inherit from the server (the cluster's token stays with the servers).
-PRIVATE_PREFIX = "MNIST_CNN_RAY_"
+# The server's settings a job inherits when set (where the training data is); nothing else of the server's
+# environment, so neither the cluster's token nor the teacher's password reaches a job (Ray keeps a job's
+# environment in its record).
+JOB_VARIABLES = ("MNIST_CNN_DATA", "MNIST_CNN_PENDIGITS")
 # The phase a job shows while Ray holds it until a node with its resources is free (more slots than such nodes).
 WAITING_PHASE = "waiting for a Ray node"
 # A job Ray does not know is failed only once it has been claimed this long (its server submits it right after).
@@ -113,9 +116,8 @@ class RayEngine:
                 f"--models {shlex.quote(self.models_dir)}")
 
     def build_environment(self) -> dict:
-        """The job's environment: the server's MNIST_CNN_* settings, the database and the model volume."""
-        inherited = {name: value for name, value in os.environ.items()
-                     if name.startswith("MNIST_CNN_") and not name.startswith(PRIVATE_PREFIX)}
+        """The job's environment: where the training data is, the database and the model volume."""
+        inherited = {name: os.environ[name] for name in JOB_VARIABLES if os.environ.get(name)}
         return {**inherited, "MNIST_CNN_DATABASE_URL": self.database_url, "MNIST_CNN_MODELS": self.models_dir,
                 "MNIST_CNN_USER_DATA": str(config.USER_DATA_DIR), "PYTHONPATH": str(config.PROJECT_ROOT),
                 "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -127,10 +129,18 @@ class RayEngine:
         ModelStore(self.models_dir).check_room()
 
     def launch(self, job) -> None:
-        """Submit the job to Ray under its board id (Ray refuses a second one); NoNodeForJobError when no node can
-        run it, StoreFullError when the store is full."""
+        """Submit the job to Ray under its board id (Ray refuses a second one). NoNodeForJobError when it asks for
+        a GPU no node has, StoreFullError when the store is full; LaunchLaterError (back to the queue) while the
+        cluster cannot be reached or no worker node is up."""
         self.check_store_room()
-        self.check_resources(job.resources)
+        try:
+            self.check_resources(job.resources)
+        except RayConnectionError as error:
+            raise LaunchLaterError(str(error)) from error
+        except NoNodeForJobError as error:
+            if wants_gpu(job.resources):
+                raise
+            raise LaunchLaterError(str(error)) from error
         gpus = wants_gpu(job.resources)
         self.get_client().submit_job(
             entrypoint=self.build_entrypoint(job), submission_id=job.job_id,
@@ -143,10 +153,8 @@ class RayEngine:
         reached, "MISSING" when Ray does not know the job) and its message."""
         try:
             info = self.get_client().get_job_info(job.job_id)
-        except RuntimeError as error:
+        except Exception as error:  # noqa: BLE001 (down, restarting, a changed token: the heartbeat rule decides)
             return ("MISSING" if "status code 404" in str(error) else "UNKNOWN"), str(error)
-        except OSError as error:  # the head is down or restarting: the board's heartbeat rule decides meanwhile
-            return "UNKNOWN", str(error)
         return info.status.value, info.message or ""
 
     def poll(self, job) -> str | None:
@@ -157,12 +165,16 @@ class RayEngine:
         if status == "MISSING" and time.time() - job.started_at < LAUNCH_GRACE_SECONDS:
             return None  # just claimed: the server that claimed it may not have submitted it yet
         if status == "PENDING" and job.cancel_requested:
+            self.stop_on_ray(job)  # else Ray would start it later, ahead of newer jobs
             return "Cancelled before it started."
         if status == "PENDING":
             try:
                 self.check_resources(job.resources)
-            except (NoNodeForJobError, RayConnectionError) as error:
-                return str(error) if isinstance(error, NoNodeForJobError) else None
+            except NoNodeForJobError as error:
+                self.stop_on_ray(job)
+                return str(error)
+            except RayConnectionError:
+                return None
             self.note_waiting(job)
             return None
         reason = ENDED_REASONS.get(status, lambda text: None)(message)
@@ -190,12 +202,16 @@ class RayEngine:
     def stop(self, job) -> None:
         """Cancel was asked (called every second until the job ended). Its runner stops by itself within a batch
         when the board says cancel; after STOP_GRACE_SECONDS, unless it is saving, Ray is asked to stop it (a job
-        still waiting for its node stays pending on Ray, and its runner ends at once if it ever starts)."""
+        still waiting for its node is stopped on Ray by poll, which ends it on the board)."""
         now = time.monotonic()
         asked_at = self.stop_asked_at.setdefault(job.job_id, now)
         if now - asked_at < STOP_GRACE_SECONDS or job.phase == "saving":
             return
+        self.stop_on_ray(job)
+
+    def stop_on_ray(self, job) -> None:
+        """Ask Ray to stop the job (pending or running); errors ignored: the job's end is decided elsewhere."""
         try:
             self.get_client().stop_job(job.job_id)
-        except (RuntimeError, OSError):
+        except Exception:  # noqa: BLE001
             pass  # unknown to Ray or the head is unreachable: poll says so, the board's heartbeat rule decides

@@ -12,6 +12,10 @@ ACTIVE_STATUSES = (QUEUED, RUNNING)
 ENDED_STATUSES = (FINISHED, CANCELLED, FAILED)
 
 
+class LaunchLaterError(RuntimeError):
+    """An engine cannot take a claimed job now (its cluster is unreachable, no worker is up): back to the queue."""
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """What a job should do: a kind of work, its training settings, and options of that kind (JSON-ready)."""
