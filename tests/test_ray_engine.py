@@ -237,7 +237,7 @@ def test_cancel_reaches_ray_after_a_grace_and_never_while_saving(tmp_path, monke
 
 def test_the_cluster_command_starts_ray_when_asked_and_down_stops_its_nodes(tmp_path):
     from mnist_cnn.cluster.__main__ import parse_arguments
-    from mnist_cnn.cluster.cluster import ClusterSettings, bring_down
+    from mnist_cnn.cluster.cluster import ClusterSettings, bring_down, bring_up
     from mnist_cnn.cluster.ray_nodes import pid_file
 
     assert parse_arguments(["up", "--ray"]).ray and not parse_arguments(["up"]).ray
@@ -246,4 +246,6 @@ def test_the_cluster_command_starts_ray_when_asked_and_down_stops_its_nodes(tmp_
     node = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
     pid_file(settings.ray_settings, "worker").parent.mkdir(parents=True)
     pid_file(settings.ray_settings, "worker").write_text(f"{node.pid}\n")
+    with pytest.raises(ValueError, match="already running"):  # its Ray node counts: nothing else is started
+        bring_up(settings)
     assert bring_down(settings) == ["ray-worker"] and node.wait(timeout=30) is not None

@@ -15,6 +15,7 @@ from pathlib import Path
 from mnist_cnn import config
 from mnist_cnn.cluster import haproxy, postgres
 from mnist_cnn.cluster.ray_nodes import RaySettings, start_ray_cluster, stop_ray_cluster
+from mnist_cnn.cluster.ray_nodes import pid_file as ray_pid_file
 from mnist_cnn.cluster.processes import read_pid, start_logged, stop_pid_file, wait_until_healthy
 from mnist_cnn.database import DATABASE_URL_VARIABLE
 
@@ -108,9 +109,10 @@ def start_balancer(settings: ClusterSettings) -> None:
 
 
 def running_pid_files(settings: ClusterSettings) -> list[Path]:
-    """The pid files of this cluster whose process is still alive."""
-    folder = settings.folder / "pids"
-    return [path for path in sorted(folder.glob("*.pid")) if read_pid(path) is not None] if folder.exists() else []
+    """The pid files of this cluster (its Ray nodes' too) whose process is still alive."""
+    folders = [settings.folder / "pids", ray_pid_file(settings.ray_settings, "head").parent]
+    return [path for folder in folders if folder.exists() for path in sorted(folder.glob("*.pid"))
+            if read_pid(path) is not None]
 
 
 def bring_up(settings: ClusterSettings) -> str:
