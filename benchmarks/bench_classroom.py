@@ -24,7 +24,7 @@ from benchmarks.host_cpu import keep_counted_try, measure_on_whole_machine
 from benchmarks.canvas_values import render_known_drawings
 from benchmarks.server_probe import (count_cpu_seconds, percentile, read_cpu_seconds, start_private_server,
                                      time_reference_work, wait_until_idle)
-from benchmarks.streamlit_client import StudentSession, play_student
+from benchmarks.streamlit_client import StudentSession, play_student, wait_until_warm
 
 # The classes measured by `make bench`, each drawing for this long, idle and while a training job runs.
 CLASS_SIZES = (10, 30, 60)
@@ -89,6 +89,7 @@ async def run_classroom(url: str, students: int, seconds: float = DRAWING_SECOND
     """Play `students` students for `seconds`; summarise latency, lost strokes, errors, CPU and memory."""
     drawings = render_known_drawings()  # rendered before the clock starts
     await play_student(url, -1, 30.0, 1, seed, drawings, pause_range=(0.0, 0.0))  # the page warm, as in class
+    await wait_until_warm(url)  # the network warm too: the teacher opened the app before class
     if server_pid is not None:
         await wait_until_idle(server_pid)  # its one-off warm-up done: the teacher opened the app before class
     teacher = await start_training(url) if with_training else None

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.bench_replicas import play_class
+from benchmarks.streamlit_client import wait_until_warm
 from benchmarks.server_probe import percentile, start_private_server, wait_until_server_idle
 
 # The class each stroke run plays (students and seconds), and the jobs: a short one for the start and end times,
@@ -111,6 +112,7 @@ def measure_strokes(rig: JobRig, folder: Path, students: int, seconds: float) ->
     try:
         wait_until_server_idle(process.pid)
         asyncio.run(play_class(url, 1, 5.0))  # the page warm, as after a teacher's first visit
+        asyncio.run(wait_until_warm(url))  # and its network
         for where in ("idle", "local", "ray"):
             job_id = None if where == "idle" else rig.start_long_job(where)
             results = asyncio.run(play_class(url, students, seconds))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from benchmarks.canvas_values import render_known_drawings
 from benchmarks.server_probe import percentile, read_cpu_seconds
-from benchmarks.streamlit_client import play_student
+from benchmarks.streamlit_client import play_student, wait_until_warm
 
 # The class each run plays: its size, how long it draws, and the seconds over which students arrive.
 STUDENTS = 60
@@ -99,6 +99,8 @@ def measure_replicas(students: int = STUDENTS, seconds: float = SECONDS) -> dict
         direct = settings.replica_urls()[0]
         asyncio.run(play_class(direct, 1, 5.0))  # each replica's page warm, as after a teacher's first visit
         asyncio.run(play_class(settings.url, 1, 5.0, cookie="SERVERID=r2"))
+        for cookie in ("SERVERID=r1", "SERVERID=r2"):  # and each one's network warm
+            asyncio.run(wait_until_warm(settings.url, cookie=cookie))
         time.sleep(2.0)
         return {"direct": measure_class_run(direct, pids, students, seconds),
                 "one_replica_via_haproxy": measure_class_run(settings.url, pids, students, seconds, "SERVERID=r1"),
