@@ -23,8 +23,8 @@ from benchmarks.classroom_report import format_run
 from benchmarks.host_cpu import keep_counted_try, measure_on_whole_machine
 from benchmarks.canvas_values import render_known_drawings
 from benchmarks.server_probe import (count_cpu_seconds, percentile, read_cpu_seconds, start_private_server,
-                                     time_reference_work, wait_until_idle)
-from benchmarks.streamlit_client import StudentSession, play_student, wait_until_warm
+                                     time_reference_work, wait_until_idle, wait_until_warm)
+from benchmarks.streamlit_client import StudentSession, play_student
 
 # The classes measured by `make bench`, each drawing for this long, idle and while a training job runs.
 CLASS_SIZES = (10, 30, 60)

@@ -16,8 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.bench_replicas import play_class
-from benchmarks.streamlit_client import wait_until_warm
-from benchmarks.server_probe import percentile, start_private_server, wait_until_server_idle
+from benchmarks.server_probe import percentile, start_private_server, wait_until_server_idle, wait_until_warm
 
 # The class each stroke run plays (students and seconds), and the jobs: a short one for the start and end times,
 # a long one that trains throughout a class run (cancelled after it).

@@ -16,8 +16,8 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.canvas_values import render_known_drawings
-from benchmarks.server_probe import percentile, read_cpu_seconds
-from benchmarks.streamlit_client import play_student, wait_until_warm
+from benchmarks.server_probe import percentile, read_cpu_seconds, wait_until_warm
+from benchmarks.streamlit_client import play_student
 
 # The class each run plays: its size, how long it draws, and the seconds over which students arrive.
 STUDENTS = 60

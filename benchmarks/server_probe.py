@@ -60,3 +60,16 @@ def time_reference_work() -> float:
     started = time.perf_counter()
     sum(len(str(number)) for number in range(REFERENCE_WORK_ITEMS))
     return time.perf_counter() - started
+
+
+async def wait_until_warm(url: str, cookie: str = "", timeout: float = 180.0) -> None:
+    """Open the page until the server has warmed its network (the Retrain panel shows then): a fresh server answers
+    its first strokes with NumPy and imports TensorFlow in the background, which a measured class must not meet."""
+    from benchmarks.streamlit_client import StudentSession
+
+    session = StudentSession(url, timeout=120.0, cookie=cookie)
+    await session.open()
+    try:
+        await session.wait_for_widget("retrain_epochs", timeout)
+    finally:
+        await session.close()

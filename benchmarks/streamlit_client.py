@@ -305,17 +305,6 @@ class StudentResult:
     cookie: str = ""  # the cookies it sent: behind HAProxy, SERVERID names its replica
 
 
-async def wait_until_warm(url: str, cookie: str = "", timeout: float = 180.0) -> None:
-    """Open the page until the server has warmed its network (the Retrain panel shows then): a fresh server answers
-    its first strokes with NumPy and imports TensorFlow in the background, which a measured class must not meet."""
-    session = StudentSession(url, timeout=120.0, cookie=cookie)
-    await session.open()
-    try:
-        await session.wait_for_widget("retrain_epochs", timeout)
-    finally:
-        await session.close()
-
-
 async def play_student(url: str, number: int, seconds: float, max_strokes: int, seed: int = 0,
                        drawings: dict | None = None, pause_range: tuple = (1.0, 3.0),
                        timeout: float = 60.0, class_ready=None, cookie: str = "") -> StudentResult:
