@@ -33,3 +33,15 @@ def describe_uncertainty(probabilities: np.ndarray) -> str:
     if top - second < UNSURE_MARGIN:
         return (f"The network hesitates between {order[0]} ({top:.0%}) and {order[1]} ({second:.0%}).")
     return ""
+
+
+def build_classification(probabilities: np.ndarray, digit_score: float,
+                         threshold: float | None = None) -> Classification:
+    """The Classification of one input's ten probabilities and digit score; is_digit compares the score with the
+    model's threshold (None: no verdict, the input counts as a digit)."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)  # (10,)
+    digit = int(np.argmax(probabilities))
+    reason = describe_uncertainty(probabilities)
+    return Classification(probabilities, digit, float(probabilities[digit]), bool(reason), reason,
+                          is_digit=threshold is None or digit_score >= threshold, digit_score=digit_score,
+                          digit_threshold=0.0 if threshold is None else threshold)

@@ -11,7 +11,7 @@ import tensorflow as tf
 from mnist_cnn.inputs.images import to_image_batch, to_model_batch, to_unit_floats
 # Classification and the "unsure" rule live in a TensorFlow-free module; named here too, where callers look.
 from mnist_cnn.model.classification import (UNSURE_MARGIN, UNSURE_TOP_PROBABILITY, Classification,  # noqa: F401
-                                            describe_uncertainty)
+                                            build_classification, describe_uncertainty)
 from mnist_cnn.model.forward import compute_hidden_and_scores, get_compiled
 from mnist_cnn.model.layer_types import CONV_LAYERS, STAGE_FOLLOWER_LAYERS, is_softmax_dense
 
@@ -100,13 +100,8 @@ def classify(model: keras.Model, model_input: np.ndarray) -> Classification:
     """
     compute = get_compiled(model, "scores", make_scores_function)
     probabilities, scores = compute(tf.constant(to_image_batch(model_input)))
-    probabilities = np.asarray(probabilities)[0].astype(np.float64)  # (10,)
-    digit_score = float(np.asarray(scores)[0])
-    threshold = get_digit_check(model).threshold
-    digit = int(np.argmax(probabilities))
-    reason = describe_uncertainty(probabilities)
-    return Classification(probabilities, digit, float(probabilities[digit]), bool(reason), reason,
-                          is_digit=digit_score >= threshold, digit_score=digit_score, digit_threshold=threshold)
+    return build_classification(np.asarray(probabilities)[0], float(np.asarray(scores)[0]),  # (10,), a score
+                                get_digit_check(model).threshold)
 
 
 def find_last_conv_layer(model: keras.Model) -> keras.layers.Layer:

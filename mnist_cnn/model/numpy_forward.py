@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_cnn.model.classification import Classification, describe_uncertainty
+from mnist_cnn.inputs.images import to_image_batch, to_model_batch
+from mnist_cnn.model.classification import Classification, build_classification
 
 # The layers this forward pass knows (Keras class names); any other makes read_keras_file raise.
 PASS_THROUGH_LAYERS = ("InputLayer", "Dropout", "SpatialDropout2D", "GaussianNoise")  # identity at inference
@@ -205,21 +206,9 @@ LAYER_FUNCTIONS = {
 }
 
 
-def to_batch(images: np.ndarray) -> np.ndarray:
-    """(n, 28, 28, 1) float32 from (28, 28), (n, 28, 28) or (n, 28, 28, 1) values in [0, 1]."""
-    images = np.asarray(images, np.float32)
-    if images.ndim == 2:
-        images = images[None]
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4 or images.shape[1:] != (28, 28, 1):
-        raise ValueError(f"Expected 28×28 images, got an array of shape {images.shape}.")
-    return images
-
-
 def compute_scores(network: NumpyNetwork, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(probabilities (n, 10), digit scores (n,)): scores as inference.make_scores_function defines them."""
-    batch = to_batch(images)  # (n, 28, 28, 1)
+    batch = to_image_batch(images) if np.ndim(images) == 2 else to_model_batch(images)  # (n, 28, 28, 1)
     last = len(network.layers) - 1
     for index, layer in enumerate(network.layers):
         if index == last and network.ends_in_softmax_dense:
@@ -234,8 +223,4 @@ def compute_scores(network: NumpyNetwork, images: np.ndarray) -> tuple[np.ndarra
 def classify_without_verdict(network: NumpyNetwork, model_input: np.ndarray) -> Classification:
     """Classify one (28, 28) input in [0, 1]; the "not a digit" verdict needs TensorFlow's calibration (left out)."""
     probabilities, scores = compute_scores(network, model_input)
-    probabilities = probabilities[0].astype(np.float64)  # (10,)
-    digit = int(np.argmax(probabilities))
-    reason = describe_uncertainty(probabilities)
-    return Classification(probabilities, digit, float(probabilities[digit]), bool(reason), reason,
-                          digit_score=float(scores[0]))
+    return build_classification(probabilities[0], float(scores[0]))  # (10,), no threshold
