@@ -10,7 +10,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from mnist_cnn.data.outliers import DOODLE_KINDS, UNSEEN_KINDS
+from mnist_cnn.data.outliers import DOODLE_KINDS, HELD_OUT_DOODLE_KINDS, TAUGHT_DOODLE_KINDS, UNSEEN_KINDS
 from benchmarks import bench_classroom, bench_ray, bench_replicas, classroom_report  # class runs, rows, targets
 from benchmarks.host_cpu import describe_steal, measure_steal_share, read_cpu_ticks
 
@@ -162,20 +162,45 @@ def describe_kept_epochs(epochs_that_fit: int) -> str:
     return f"{epochs_that_fit} of {config.MAX_EPOCHS} epochs fit: older ones thinned"
 
 
+def describe_doodles(flagged: dict, kinds: tuple) -> str:
+    """The mean share flagged over some doodle kinds, then each kind's, lowest first."""
+    doodles = {kind.removeprefix("doodle: "): flagged[kind] for kind in kinds if kind in flagged}
+    listed = ", ".join(f"{name} {share:.0%}" for name, share in sorted(doodles.items(), key=lambda item: item[1]))
+    return f"{sum(doodles.values()) / max(len(doodles), 1):.1%} on average: {listed}"
+
+
 def make_not_a_digit_rows(verdict: dict) -> list[tuple[str, str]]:
-    """One row per kind of non-digit drawing (the doodles in one row, kind by kind), then MNIST's false flags."""
+    """One row per kind of non-digit drawing (the doodles in two rows, kind by kind), then MNIST's false flags."""
     flagged = verdict["flagged"]
-    rows = [(f"Not a digit: {kind} flagged{' (kind never trained on)' if kind in UNSEEN_KINDS else ''}",
-             f"{share:.1%} (n ≈ {verdict['per_kind']})")
-            for kind, share in flagged.items() if kind not in DOODLE_KINDS]
-    doodles = {kind.removeprefix("doodle: "): flagged[kind] for kind in DOODLE_KINDS if kind in flagged}
-    if doodles:
-        listed = ", ".join(f"{name} {share:.0%}" for name, share in sorted(doodles.items(), key=lambda item: item[1]))
-        rows.append((f"Not a digit: doodles flagged ({len(doodles)} kinds, none trained on)",
-                     f"{sum(doodles.values()) / len(doodles):.1%} on average (n ≈ {verdict['per_doodle']} each): "
-                     f"{listed}"))
+    unseen = [share for kind, share in flagged.items() if kind in UNSEEN_KINDS]
+    rows = [("Not a digit: all kinds never trained on (letters, shapes, doodles)",
+             f"{sum(unseen) / max(len(unseen), 1):.1%} flagged on average over {len(unseen)} kinds")]
+    rows += [(f"Not a digit: {kind} flagged{' (kind never trained on)' if kind in UNSEEN_KINDS else ''}",
+              f"{share:.1%} (n ≈ {verdict['per_kind']})")
+             for kind, share in flagged.items() if kind not in DOODLE_KINDS]
+    rows.append((f"Not a digit: doodles never trained on ({len(HELD_OUT_DOODLE_KINDS)} kinds)",
+                 f"{describe_doodles(flagged, HELD_OUT_DOODLE_KINDS)} (n ≈ {verdict['per_doodle']} each)"))
+    rows.append((f"Not a digit: doodles of kinds trained on ({len(TAUGHT_DOODLE_KINDS)} kinds)",
+                 f"{describe_doodles(flagged, TAUGHT_DOODLE_KINDS)} (n ≈ {verdict['per_doodle']} each)"))
     return rows + [("Not a digit: MNIST test digits wrongly flagged",
                     f"{verdict['mnist_test_flagged']:.2%} (n = 10000)")]
+
+
+def make_writer_rows(gap: dict) -> list[tuple[str, str]]:
+    """Per drawing condition: the writers trained on beside the held-out ones."""
+    return [(f"Real handwriting, trained vs held-out writers: {name}",
+             f"{scores['trained_writers']:.2%} vs {scores['held_out_writers']:.2%} "
+             f"(gap {100 * (scores['trained_writers'] - scores['held_out_writers']):.2f} points)")
+            for name, scores in gap.items()]
+
+
+def make_per_writer_row(conditions: dict) -> list[tuple[str, str]]:
+    """Each held-out writer's accuracy, the mean over the drawing conditions, lowest first."""
+    writers = next(iter(conditions.values()))["per_writer"]
+    means = {writer: sum(figures["per_writer"][writer] for figures in conditions.values()) / len(conditions)
+             for writer in writers}
+    listed = ", ".join(f"{writer} {value:.1%}" for writer, value in sorted(means.items(), key=lambda item: item[1]))
+    return [("Real handwriting per held-out writer (mean of the 4 conditions)", listed)]
 
 
 ROW_BUILDERS = {
@@ -189,7 +214,12 @@ ROW_BUILDERS = {
         (f"Real handwriting, unseen writers: {name}",
          f"{figures['accuracy']:.2%} (n = {figures['count']}; worst writer {figures['worst_accuracy']:.1%}; "
          f"{figures['flagged_as_not_digit']:.1%} taken for not a digit)")
-        for name, figures in conditions.items()],
+        for name, figures in conditions.items()] + make_per_writer_row(conditions),
+    "writer_gap": make_writer_rows,
+    "digit_styles": lambda styles: [
+        (f"Real handwriting, unseen writers: {style}s (made from their digits)",
+         f"{figures['accuracy']:.1%} read right (n = {figures['count']}; {figures['flagged']:.1%} taken for not a "
+         f"digit)") for style, figures in styles.items()],
     "not_a_digit": lambda verdict: make_not_a_digit_rows(verdict),
     "latency": lambda latency: [
         ("Preprocessing + inference, one drawing", f"median {latency['median_ms']:.1f} ms, "
@@ -233,6 +263,8 @@ def main() -> None:
         "latency": bench_draw.measure_inference_latency,
         "robustness": bench_draw.measure_canvas_robustness,
         "handwriting": bench_handwriting.measure_handwriting,
+        "writer_gap": bench_handwriting.measure_writer_gap,
+        "digit_styles": bench_handwriting.measure_digit_styles,
         "not_a_digit": bench_handwriting.measure_not_a_digit,
         "epoch_seconds": bench_training.measure_epoch_seconds,
         "snapshots": bench_snapshots.measure_snapshot_cost,

@@ -19,7 +19,7 @@ def test_calibration_flags_the_requested_share_of_its_digits(tiny_trained_model,
     digits = x_train[:1000].astype(np.float32) / 255.0
     check = calibrate_digit_check(tiny_trained_model, digits, flagged_share=0.05)
     _, scores = compute_digit_scores(tiny_trained_model, digits)
-    assert check.score == "energy"
+    assert check.score == "top score"
     assert (scores < check.threshold).mean() == pytest.approx(0.05, abs=0.002)
 
 
@@ -62,10 +62,10 @@ def draw_inputs(kind: str, count: int, seed: int) -> np.ndarray:
     return np.stack([model_input for model_input in inputs if model_input is not None])
 
 
-# Joined-up script letters (from stroke data: OpenCV 5 drew its "script" fonts as italic sans, which this model
-# flagged 85% of) and shapes (squares, triangles and rings close to 0, 4 and 7 drawn badly) are never trained
-# on: the model flags more than half of the first and 40% of the second. Issue 28 asks for 90%; not reached.
-@pytest.mark.parametrize(("kind", "least_flagged"), [("script letters", 0.5), ("shapes", 0.4)])
+# Joined-up script letters of the two held-out script fonts (from stroke data: OpenCV 5 drew its "script" fonts as
+# italic sans) and shapes (squares, triangles and rings close to 0, 4 and 7 drawn badly) are never trained on:
+# the bundled model flags about 95% of each (`make bench`); issue 28 asks for 90% of every real kind.
+@pytest.mark.parametrize(("kind", "least_flagged"), [("script letters", 0.85), ("shapes", 0.85)])
 def test_the_bundled_model_flags_non_digits_of_kinds_it_never_saw(bundled_model, kind, least_flagged):
     assert kind in outliers.UNSEEN_KINDS
     _, is_digit = judge_digits(bundled_model, draw_inputs(kind, 100, seed=99))

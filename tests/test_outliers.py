@@ -13,7 +13,7 @@ PAIR = [PenDigit(1, "w1", (np.array([[0.0, 0.0], [0.0, 10.0]]),)),
         PenDigit(7, "w1", (np.array([[0.0, 0.0], [8.0, 0.0], [2.0, 10.0]]),))]
 
 
-@pytest.mark.parametrize("kind", outliers.UNSEEN_KINDS + outliers.TRAINED_KINDS)
+@pytest.mark.parametrize("kind", outliers.MEASURED_KINDS + outliers.TRAINED_KINDS)
 def test_each_kind_draws_ink_on_the_canvas(kind):
     image = outliers.draw_outlier_of_kind(kind, np.random.default_rng(1), PAIR)
     assert image.shape == (CANVAS_SIZE, CANVAS_SIZE) and image.dtype == np.uint8
@@ -26,7 +26,7 @@ def test_every_shape_has_strokes(shape):
     assert strokes and all(stroke.ndim == 2 and stroke.shape[1] == 2 for stroke in strokes)
 
 
-@pytest.mark.parametrize("hand", ["print", "script", "greek"])
+@pytest.mark.parametrize("hand", ["print", "script", "cursive", "greek"])
 def test_letters_that_look_like_digits_are_not_outliers(hand):
     letters = {letter for _, letter in letters_module.list_letters(hand)}
     if hand == "greek":  # keyed by the Latin letter the font puts them on: omicron on "o", iota on "i", ...
@@ -46,7 +46,8 @@ def test_script_letters_come_from_stroke_data_not_a_text_renderer():
     """Each script letter is the bundled Hershey glyph: joined-up (the 'a' is one stroke with its tail), whatever
     OpenCV is installed, and two draws of the same seed give the same picture."""
     fonts = letters_module.load_letter_fonts()
-    assert {name for name, font in fonts.items() if font["hand"] == "script"} == {"scripts", "scriptc", "cursive"}
+    assert {name for name, font in fonts.items() if font["hand"] == "script"} == {"scripts", "scriptc"}
+    assert {name for name, font in fonts.items() if font["hand"] == "cursive"} == {"cursive"}
     assert len(fonts["scripts"]["letters"]["a"]) == 1 and len(fonts["scripts"]["letters"]["a"][0]) > 15
     first, second = (outliers.draw_outlier_of_kind("script letters", np.random.default_rng(3), PAIR) for _ in "ab")
     assert np.array_equal(first, second)
@@ -59,12 +60,23 @@ def test_wobble_bends_strokes_but_keeps_their_ends_near():
     assert np.linalg.norm(bent[0] - stroke[0]) < 1e-9 and np.linalg.norm(bent[-1] - stroke[-1]) < 1e-9
 
 
-def test_doodles_and_unseen_letters_are_never_trained_on():
+def test_held_out_doodles_and_unseen_letters_are_never_trained_on():
     from mnist_cnn.data.extra_training_data import OUTLIER_SHARES
 
     assert set(OUTLIER_SHARES) == set(outliers.TRAINED_KINDS)
     assert not set(outliers.TRAINED_KINDS) & set(outliers.UNSEEN_KINDS)
-    assert set(outliers.DOODLE_KINDS) <= set(outliers.UNSEEN_KINDS)
+    assert set(outliers.HELD_OUT_DOODLE_KINDS) <= set(outliers.UNSEEN_KINDS)
+    assert not set(outliers.HELD_OUT_DOODLE_KINDS) & set(outliers.TAUGHT_DOODLE_KINDS)
+    assert set(outliers.HELD_OUT_DOODLE_KINDS) | set(outliers.TAUGHT_DOODLE_KINDS) == set(outliers.DOODLE_KINDS)
+
+
+def test_named_doodles_for_training_draw_only_the_taught_kinds(monkeypatch):
+    drawn = []
+    monkeypatch.setattr(outliers, "draw_doodle", lambda name, rng: drawn.append(name))
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        outliers.draw_outlier_of_kind("named doodles", rng, PAIR)
+    assert {f"doodle: {name}" for name in drawn} == set(outliers.TAUGHT_DOODLE_KINDS)
 
 
 def test_unknown_kinds_are_refused():

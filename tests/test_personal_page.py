@@ -7,7 +7,7 @@ from tests.support.draw_page import encode_png, prediction_metrics, save_drawing
 
 
 def upload_a_hash_sign(app):
-    """Upload a photo of a '#': a shape the network has never seen, which this person says is a 7."""
+    """Upload a photo of a '#': a shape the network calls no digit, which this person says is a 7."""
     picture = np.full((200, 200), 235, np.uint8)
     for position in (70, 130):
         cv2.line(picture, (position, 30), (position, 170), 20, 9, cv2.LINE_AA)

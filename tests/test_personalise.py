@@ -94,3 +94,16 @@ def test_bad_collections_are_clear_errors(small_model, reference):
         build_adapter(small_model, images, np.array([1, 2, 10]), reference)
     with pytest.raises(ValueError, match="do not belong"):
         build_adapter(small_model, images, np.array([1, 2, 3]), (reference[0][:, :5], reference[1]))
+
+
+def test_a_drawing_without_features_keeps_the_networks_answer():
+    """A drawing the network gives no features at all (far from any digit) cannot be compared with anyone's."""
+    from mnist_cnn.my_digits.personalise import PersonalAdapter, combine_with_vote
+
+    drawings = np.eye(3, dtype=np.float32)[[0, 1]]  # two drawings, labelled 7 and 3
+    adapter = PersonalAdapter(drawings, np.array([7, 3]), (0,) * 10, np.eye(3, dtype=np.float32)[[2]], np.array([1]))
+    probabilities = np.full((2, 10), 0.1)
+    features = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]])  # no features; just like the drawing of a 7
+    mixed = combine_with_vote(adapter, features, probabilities)
+    np.testing.assert_allclose(mixed[0], probabilities[0])
+    assert mixed[1].argmax() == 7 and mixed[1, 7] > 0.5

@@ -63,7 +63,9 @@ def current_adapter() -> PersonalAdapter | None:
 
 
 def describe_answer(classification: Classification) -> str:
-    """'7 (93%)': a digit and its probability."""
+    """'7 (93%)': a digit and its probability; 'not a digit (best guess 1, 14%)' when the verdict says so."""
+    if not classification.is_digit:
+        return f"not a digit (best guess {classification.digit}, {classification.confidence:.0%})"
     return f"{classification.digit} ({classification.confidence:.0%})"
 
 

@@ -8,10 +8,10 @@ SOFTMAX_IS_NOT_CONFIDENCE = (
     "probabilities with a softmax, which always adds up to 100%: it can only share out belief among the ten "
     "digits, never say \"none of them\". A letter or a scribble still gets a winner, often at 99%, because the "
     "softmax looks only at how the scores differ from each other, not at how strong they are. So the app also "
-    "looks at the scores' overall strength (the *energy*, log Σ exp of the scores): real digits excite the "
-    "network strongly, other drawings weakly. Below a threshold that real digits almost never fall under "
-    "(calibrated on MNIST training digits), the answer is \"not a digit\". The network was also shown "
-    "letters, scribbles and pairs of digits during training and taught to give them even probabilities.")
+    "looks at the winning score's strength before the softmax: real digits excite the network strongly, other "
+    "drawings weakly. Below a threshold that real digits almost never fall under (calibrated on MNIST training "
+    "digits), the answer is \"not a digit\". During training the network was also shown letters, scribbles, "
+    "pairs of digits and doodles, and taught to give them even, weak scores.")
 
 
 def describe_verdict(classification) -> str:

@@ -4,6 +4,7 @@ import numpy as np
 
 from mnist_cnn.config import CANVAS_SIZE
 from mnist_cnn.data import outliers
+from mnist_cnn.data.digit_styles import STYLED_DIGITS, restyle_digit
 from mnist_cnn.data.pendigits import EDGE_MARGIN, DrawingCondition, load_pendigits, render_digit, \
     split_by_writer
 from mnist_cnn.inputs.images import to_uint8
@@ -13,9 +14,13 @@ from mnist_cnn.inputs.preprocess import preprocess_drawing
 HEIGHT_RANGE = (0.25, 0.9)
 PEN_RANGE = (6, 38)
 
-# The kinds of non-digit drawing trained on, with their shares. Script-font letters and shapes are never
-# trained on: they measure how the "not a digit" verdict carries over to drawings of unseen kinds.
-OUTLIER_SHARES = {"print letters": 0.5, "scribbles": 0.25, "two digits": 0.25}
+# The kinds of non-digit drawing trained on, with their shares. Two of the three script fonts, Greek letters,
+# shapes and the held-out doodles are never trained on: they measure how the "not a digit" verdict carries over
+# to drawings of unseen kinds.
+OUTLIER_SHARES = {"print letters": 0.2, "cursive letters": 0.15, "scribbles": 0.1, "two digits": 0.1,
+                  "part doodles": 0.3, "named doodles": 0.15}
+# Share of the pen-drawn zeros and sevens drawn in their other style (a slashed zero, a crossed seven).
+RESTYLED_SHARE = 0.4
 
 
 def render_random_condition(digit, rng: np.random.Generator) -> np.ndarray:
@@ -27,12 +32,14 @@ def render_random_condition(digit, rng: np.random.Generator) -> np.ndarray:
 
 
 def make_pen_digit_set(variants: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Each digit of the trainable pendigits writers, `variants` times: (n, 28, 28) uint8 images and labels."""
+    """Each digit of the trainable writers, `variants` times, some restyled: (n, 28, 28) uint8 images and labels."""
     trainable, _ = split_by_writer(load_pendigits())
     rng = np.random.default_rng(seed)
     images, labels = [], []
     for _ in range(variants):
         for digit in trainable:
+            if digit.label in STYLED_DIGITS and rng.random() < RESTYLED_SHARE:
+                digit = restyle_digit(digit, rng)
             model_input = preprocess_drawing(render_random_condition(digit, rng)).model_input
             if model_input is not None:
                 images.append(to_uint8(model_input))

@@ -14,14 +14,17 @@ DIGIT_LIKE_LETTERS = set("OoQDIiLlJjSsZzBbGgqyTt")
 # Greek letters (keyed by the Latin letter the font puts them on) that look like digits: omicron, iota, zeta,
 # beta, tau, upsilon, theta (like 0 or 8), xi, varsigma, delta (like 6 or 8), nu (like v) kept anyway.
 DIGIT_LIKE_GREEK = set("OoIiZzBbTtYyQqCcDdEePp")
+# Fonts whose hand is named apart from their file's: one script font is trained on as "cursive", and the two
+# others stay held out as "script".
+HAND_OF_FONT = {"cursive": "cursive"}
 
 
 @functools.cache
 def load_letter_fonts() -> dict:
-    """{font: {"hand": "print" | "script" | "greek", "letters": {letter: strokes}}} from the bundled file."""
+    """{font: {"hand": "print" | "script" | "cursive" | "greek", "letters": {letter: strokes}}} from the file."""
     with gzip.open(config.LETTER_STROKES_PATH, "rt", encoding="utf-8") as file:
         fonts = json.load(file)["fonts"]
-    return {name: {"hand": font["hand"],
+    return {name: {"hand": HAND_OF_FONT.get(name, font["hand"]),
                    "letters": {letter: [np.asarray(stroke, dtype=np.float64) for stroke in strokes]
                                for letter, strokes in font["letters"].items()}}
             for name, font in fonts.items()}
@@ -33,7 +36,7 @@ def list_letters(hand: str) -> list[tuple[str, str]]:
     pairs = [(name, letter) for name, font in load_letter_fonts().items() if font["hand"] == hand
              for letter in font["letters"] if letter not in excluded]
     if not pairs:
-        raise ValueError(f"No letters of the hand {hand!r}; the hands are print, script and greek.")
+        raise ValueError(f"No letters of the hand {hand!r}; the hands are print, script, cursive and greek.")
     return pairs
 
 

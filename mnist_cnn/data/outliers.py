@@ -4,8 +4,9 @@ import cv2
 import numpy as np
 
 from mnist_cnn.config import CANVAS_SIZE
-from mnist_cnn.data.doodles import DOODLES, make_doodle
+from mnist_cnn.data.doodles import DOODLES, HELD_OUT_DOODLES, make_doodle
 from mnist_cnn.data.letters import make_letter
+from mnist_cnn.data.part_doodles import make_part_doodle
 from mnist_cnn.data.pendigits import PenDigit, draw_strokes, fit_strokes
 
 # Shapes (only measured on, never trained on).
@@ -52,7 +53,7 @@ def wobble(strokes: list[np.ndarray], rng: np.random.Generator, amount: float = 
 
 
 def draw_letter(hand: str, rng: np.random.Generator, canvas_size: int = CANVAS_SIZE) -> np.ndarray:
-    """One letter of a hand ("print", "script", "greek") from stroke data, wobbled, at a random size and place."""
+    """One letter of a hand (print, script, cursive, greek) from stroke data, wobbled, at a random size and place."""
     return draw_fitted(wobble(make_letter(hand, rng), rng), rng, canvas_size)
 
 
@@ -146,18 +147,27 @@ def draw_digit_pair(first: PenDigit, second: PenDigit, rng: np.random.Generator,
 
 
 # The kinds of non-digit drawing the benchmark and tests measure on. The UNSEEN ones are never trained on (by
-# construction: extra_training_data draws only TRAINED_KINDS); each doodle is its own kind, "doodle: <name>".
+# construction: extra_training_data draws only TRAINED_KINDS); each named doodle is its own kind, "doodle: <name>",
+# measured one by one; "named doodles" trains on the doodles not held out, one at random each time.
 DOODLE_KINDS = tuple(f"doodle: {name}" for name in DOODLES)
-UNSEEN_KINDS = ("script letters", "greek letters", "shapes") + DOODLE_KINDS
-TRAINED_KINDS = ("print letters", "scribbles", "two digits")
+HELD_OUT_DOODLE_KINDS = tuple(f"doodle: {name}" for name in HELD_OUT_DOODLES)
+TAUGHT_DOODLE_KINDS = tuple(kind for kind in DOODLE_KINDS if kind not in HELD_OUT_DOODLE_KINDS)
+UNSEEN_KINDS = ("script letters", "greek letters", "shapes") + HELD_OUT_DOODLE_KINDS
+TRAINED_KINDS = ("print letters", "cursive letters", "scribbles", "two digits", "part doodles", "named doodles")
+MEASURED_KINDS = UNSEEN_KINDS + TRAINED_KINDS[:-1] + TAUGHT_DOODLE_KINDS
 
 
 def draw_outlier_of_kind(kind: str, rng: np.random.Generator, digits: list) -> np.ndarray:
-    """One non-digit canvas drawing of a named kind (see UNSEEN_KINDS and TRAINED_KINDS)."""
-    if kind in ("script letters", "print letters", "greek letters"):
+    """One non-digit canvas drawing of a named kind (see UNSEEN_KINDS, TRAINED_KINDS and DOODLE_KINDS)."""
+    if kind in ("script letters", "print letters", "greek letters", "cursive letters"):
         return draw_letter(kind.split()[0], rng)
     if kind.startswith("doodle: "):
         return draw_doodle(kind.removeprefix("doodle: "), rng)
+    if kind == "named doodles":
+        return draw_doodle(TAUGHT_DOODLE_KINDS[int(rng.integers(len(TAUGHT_DOODLE_KINDS)))].removeprefix("doodle: "),
+                           rng)
+    if kind == "part doodles":
+        return draw_fitted(wobble(make_part_doodle(rng), rng), rng)
     if kind == "shapes":
         return draw_shape(SHAPES[int(rng.integers(len(SHAPES)))], rng)
     if kind == "scribbles":
@@ -165,4 +175,4 @@ def draw_outlier_of_kind(kind: str, rng: np.random.Generator, digits: list) -> n
     if kind == "two digits":
         first, second = rng.choice(len(digits), size=2)
         return draw_digit_pair(digits[first], digits[second], rng)
-    raise ValueError(f"Unknown kind {kind!r}; choose one of {', '.join(UNSEEN_KINDS + TRAINED_KINDS)}.")
+    raise ValueError(f"Unknown kind {kind!r}; choose one of {', '.join(MEASURED_KINDS + TRAINED_KINDS[-1:])}.")

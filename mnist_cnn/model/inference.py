@@ -15,8 +15,9 @@ from mnist_cnn.model.classification import (UNSURE_MARGIN, UNSURE_TOP_PROBABILIT
 from mnist_cnn.model.forward import compute_hidden_and_scores, get_compiled
 from mnist_cnn.model.layer_types import CONV_LAYERS, STAGE_FOLLOWER_LAYERS, is_softmax_dense
 
-# "Not a digit": a drawing is judged a digit when its digit score (the energy, log Σ exp(class scores), for
+# "Not a digit": a drawing is judged a digit when its digit score (the top class score before the softmax, for
 # networks that end in a softmax Dense layer; else the top probability) is at least the model's threshold.
+# Training teaches even, weak class scores for non-digits (outlier exposure), so their top score stays low.
 # The threshold is calibrated per model on real digits that no verdict is measured on: the score below which
 # CALIBRATION_FLAGGED_SHARE of the first CALIBRATION_DIGITS MNIST training digits fall.
 CALIBRATION_DIGITS = 5000
@@ -27,7 +28,7 @@ CALIBRATION_FLAGGED_SHARE = 0.003
 class DigitCheck:
     """How a model tells digits from other drawings: which score, and the threshold a digit reaches."""
 
-    score: str        # "energy" (log Σ exp of the class scores) or "top probability"
+    score: str        # "top score" (the largest class score before the softmax) or "top probability"
     threshold: float  # drawings scoring below this are "not a digit"
 
 
@@ -39,15 +40,15 @@ def ends_in_softmax_dense(model: keras.Model) -> bool:
 def make_scores_function(model: keras.Model):
     """Compiled: batch -> (probabilities, digit scores), both from one pass of model(x, training=False)."""
     model_reference = weakref.ref(model)
-    use_energy = ends_in_softmax_dense(model)
+    use_scores = ends_in_softmax_dense(model)
 
     @tf.function(reduce_retracing=True, autograph=False)
     def compute_scores(batch):
-        if not use_energy:
+        if not use_scores:
             probabilities = model_reference()(batch, training=False)  # (batch, 10)
             return probabilities, tf.reduce_max(probabilities, axis=1)
         _, logits, _ = compute_hidden_and_scores(model_reference(), batch)  # (batch, 10)
-        return tf.nn.softmax(logits), tf.reduce_logsumexp(logits, axis=1)
+        return tf.nn.softmax(logits), tf.reduce_max(logits, axis=1)
 
     return compute_scores
 
@@ -70,7 +71,7 @@ def calibrate_digit_check(model: keras.Model, digits: np.ndarray,
     if len(digits) == 0:
         raise ValueError("Calibrating the digit check needs at least one real digit.")
     _, scores = compute_digit_scores(model, digits)
-    score = "energy" if ends_in_softmax_dense(model) else "top probability"
+    score = "top score" if ends_in_softmax_dense(model) else "top probability"
     return DigitCheck(score, float(np.quantile(scores, flagged_share)))
 
 

@@ -136,6 +136,7 @@ def combine_with_vote(adapter: PersonalAdapter, features: np.ndarray, probabilit
     vote /= vote.sum(axis=1, keepdims=True)
     margin = similarities.max(axis=1) - reference_similarities.max(axis=1)  # (n,)
     share = MAX_VOTE_SHARE * np.clip((margin - GATE_START) / (GATE_FULL - GATE_START), 0.0, 1.0)  # (n,)
+    share[~np.any(queries, axis=1)] = 0.0  # no features at all (a drawing far from any digit): nothing to compare
     share = share[:, np.newaxis]  # (n, 1)
     return (1.0 - share) * probabilities + share * vote  # (n, 10), rows sum to 1
 
