@@ -46,7 +46,7 @@ def read_sets(model) -> dict:
             "MNIST test": to_unit_floats(x_test)}
     for condition in CONDITIONS:
         sets[f"pen: {condition.name}"] = prepare_inputs(held_out, condition)[0]
-    for kind in outliers.UNSEEN_KINDS + outliers.TRAINED_KINDS:
+    for kind in outliers.MEASURED_KINDS:
         sets[kind] = draw_outlier_inputs(kind, DRAWINGS_PER_KIND, SEED, held_out)
     return {name: compute_features(model, images)[0].astype(np.float64) for name, images in sets.items()}
 
@@ -146,7 +146,7 @@ def main(model_name: str | None) -> None:
     energy, _, _ = make_energy(model)
     doodles = list(outliers.DOODLE_KINDS)
     for taught, held in ((doodles[0::2], doodles[1::2]), (doodles[1::2], doodles[0::2])):
-        trained = list(outliers.TRAINED_KINDS) + taught
+        trained = [kind for kind in outliers.TRAINED_KINDS if kind in sets and kind not in doodles] + taught
         features = np.concatenate([pool_features(sets["fit"], lambda f: -energy(f))]
                                   + [pool_features(sets[kind], lambda f: -energy(f)) for kind in trained])
         labels = np.r_[np.zeros(len(sets["fit"])), np.ones(len(features) - len(sets["fit"]))]

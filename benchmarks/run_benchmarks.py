@@ -200,7 +200,7 @@ def make_per_writer_row(conditions: dict) -> list[tuple[str, str]]:
     means = {writer: sum(figures["per_writer"][writer] for figures in conditions.values()) / len(conditions)
              for writer in writers}
     listed = ", ".join(f"{writer} {value:.1%}" for writer, value in sorted(means.items(), key=lambda item: item[1]))
-    return [("Real handwriting per held-out writer (mean of the 4 conditions)", listed)]
+    return [(f"Real handwriting per held-out writer (mean of the {len(conditions)} conditions)", listed)]
 
 
 ROW_BUILDERS = {
@@ -217,7 +217,7 @@ ROW_BUILDERS = {
         for name, figures in conditions.items()] + make_per_writer_row(conditions),
     "writer_gap": make_writer_rows,
     "digit_styles": lambda styles: [
-        (f"Real handwriting, unseen writers: {style}s (made from their digits)",
+        (f"Real handwriting, unseen writers: {style}s (made from their digits; centred, large)",
          f"{figures['accuracy']:.1%} read right (n = {figures['count']}; {figures['flagged']:.1%} taken for not a "
          f"digit)") for style, figures in styles.items()],
     "not_a_digit": lambda verdict: make_not_a_digit_rows(verdict),

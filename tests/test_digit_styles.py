@@ -33,3 +33,9 @@ def test_only_zeros_and_sevens_are_restyled():
     assert len(restyle_digit(zero, rng).strokes) == 2 and restyle_digit(zero, rng).label == 0
     assert len(restyle_digit(seven, rng).strokes) == 2
     assert restyle_digit(one, rng) is one
+
+
+def test_a_seven_that_already_has_its_bar_gets_no_second_one():
+    bar = np.array([[10.0, 55.0], [45.0, 55.0]])
+    seven = PenDigit(7, "w1", (SEVEN, bar))  # drawn in two strokes, as most pendigits writers do
+    assert restyle_digit(seven, np.random.default_rng(0)) is seven

@@ -25,10 +25,12 @@ def is_closed(stroke: np.ndarray) -> bool:
     return len(stroke) > 3 and np.linalg.norm(stroke[0] - stroke[-1]) < 1e-3
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_a_doodle_is_never_a_lone_loop_or_a_loop_with_one_line_or_two_loops(seed):
+@pytest.mark.parametrize("seed", range(200))
+def test_a_doodle_is_never_a_loop_with_at_most_one_line_and_specks(seed):
     strokes = part_doodles.make_part_doodle(np.random.default_rng(seed))
-    assert len(strokes) >= 3
+    lines = [stroke for stroke in strokes[1:] if np.ptp(stroke, axis=0).max() > part_doodles.DOT_SIZE]
+    outlines = [stroke for stroke in strokes if is_closed(stroke)]
+    assert len(lines) >= 2 or len(outlines) >= 3  # beside the outline, two strokes that are not dots (or a group)
     assert all(stroke.ndim == 2 and stroke.shape[1] == 2 and len(stroke) >= 2 for stroke in strokes)
     assert all(np.isfinite(stroke).all() for stroke in strokes)
 
@@ -54,3 +56,9 @@ def test_groups_are_placed_whatever_the_seed():
     rng = np.random.default_rng(11)
     for _ in range(1500):
         assert sum(is_closed(stroke) for stroke in part_doodles.make_group(rng)) >= 3
+
+
+def test_dots_do_not_count_as_lines():
+    dot = np.array([[0.5, 0.5], [0.501, 0.502]])
+    line = np.array([[0.1, 0.1], [0.3, 0.4]])
+    assert part_doodles.count_lines([dot, line, dot]) == 1

@@ -37,3 +37,22 @@ def test_a_labelled_drawing_changes_the_answer_and_the_toggle_hides_it(draw_page
     assert answers["The network alone"].startswith(f"{predicted} (")
     draw_page.toggle(key="use_my_drawings_upload").set_value(False).run()
     assert not personal_metrics(draw_page) and prediction_metrics(draw_page)[0].value == predicted
+
+
+def test_a_drawing_labelled_as_the_networks_best_guess_keeps_the_not_a_digit_verdict(draw_page, tmp_path,
+                                                                                     monkeypatch):
+    """When the person's drawings pick the network's own best guess, the caption keeps its 'not a digit'."""
+    import re
+
+    from mnist_cnn import config
+
+    monkeypatch.setattr(config, "USER_DATA_DIR", tmp_path)
+    upload_a_hash_sign(draw_page)
+    assert prediction_metrics(draw_page)[0].value == "not a digit"
+    verdict = next(error.value for error in draw_page.error if "not a digit" in error.value)
+    best_guess = int(re.search(r"best guess would be (\d)", verdict).group(1))
+    save_drawing_as(draw_page, best_guess)
+    assert not draw_page.exception, draw_page.exception
+    assert not personal_metrics(draw_page)  # the same digit: one caption, no side-by-side answers
+    caption = next(caption.value for caption in draw_page.caption if caption.value.startswith("With your 1 drawing"))
+    assert f"**not a digit (best guess {best_guess}," in caption and "the same answer as the network alone" in caption

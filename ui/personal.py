@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -89,8 +90,9 @@ def show_personal_answer(model, model_input: np.ndarray, classification: Classif
 
     personal = classify_personal(model, adapter, model_input)
     drawings = f"your {adapter.size} drawing{'s' if adapter.size != 1 else ''}"
-    if personal.digit == classification.digit:
-        st.caption(f"With {drawings}: **{describe_answer(personal)}**, the same answer as the network alone "
+    if personal.digit == classification.digit:  # the same digit: the network's verdict stands ("not a digit" too)
+        shown = dataclasses.replace(personal, is_digit=classification.is_digit)
+        st.caption(f"With {drawings}: **{describe_answer(shown)}**, the same answer as the network alone "
                    f"({classification.confidence:.0%}).")
         return
     mine, plain = st.columns(2)

@@ -1,4 +1,8 @@
-"""Ways of writing digits that the training writers lack, made from their strokes: a slashed zero, a crossed seven."""
+"""Ways of writing digits that the training writers rarely use, made from their strokes: Ø, and a crossed seven.
+
+No writer of the pendigits set slashes a zero; most cross their sevens (the bar is a second stroke), so only the
+sevens drawn in one stroke get a bar.
+"""
 
 import dataclasses
 
@@ -47,9 +51,9 @@ def add_crossbar(strokes: tuple, rng: np.random.Generator) -> tuple:
 
 
 def restyle_digit(digit: PenDigit, rng: np.random.Generator) -> PenDigit:
-    """The same digit written in its other style (a slashed zero, a crossed seven); other digits as they are."""
+    """The digit in its other style (a slashed zero; a crossed seven if it has no bar); others as they are."""
     if digit.label == 0:
         return dataclasses.replace(digit, strokes=add_slash(digit.strokes, rng))
-    if digit.label == 7:
+    if digit.label == 7 and len(digit.strokes) == 1:  # a seven in two strokes mostly has its bar already
         return dataclasses.replace(digit, strokes=add_crossbar(digit.strokes, rng))
     return digit

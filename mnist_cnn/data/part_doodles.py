@@ -2,8 +2,9 @@
 
 They teach "not a digit" the look of drawings in general (a closed outline with inner details, rays, stems,
 legs, handles, groups of small shapes) rather than a list of named things, so that the verdict carries over
-to doodles of kinds nobody listed. Every doodle has an outline and at least two more strokes: a loop with one
-line through it is a slashed zero, and a loop with one tail is a 6 or a 9, so those are never made.
+to doodles of kinds nobody listed. Every doodle has an outline and at least two more strokes that are not dots:
+a loop with one line through it is a slashed zero, and a loop with one tail is a 6 or a 9 (with or without a
+speck beside it), so those are never made.
 """
 
 import numpy as np
@@ -15,6 +16,7 @@ from mnist_cnn.data.doodles import arc, polyline
 INNER_PARTS = (0, 5)
 OUTER_PARTS = (0, 6)
 MIN_EXTRA_STROKES = 2
+DOT_SIZE = 0.02  # a stroke no longer than this (unit coordinates) is a dot and does not count
 # Share of doodles that are a group of 3 to 5 small closed shapes instead of one outline with parts.
 GROUP_SHARE = 0.2
 # How far apart a group's shapes are (unit coordinates), and how many random places are tried for them.
@@ -118,6 +120,11 @@ def make_group(rng: np.random.Generator) -> list[np.ndarray]:
     return strokes
 
 
+def count_lines(strokes: list[np.ndarray]) -> int:
+    """How many of the strokes are more than a dot (a dot beside a 0 or a 6 leaves it a digit)."""
+    return sum(float(np.ptp(stroke, axis=0).max()) > DOT_SIZE for stroke in strokes)
+
+
 def make_part_doodle(rng: np.random.Generator) -> list[np.ndarray]:
     """The strokes of one doodle built from random parts, in unit coordinates (y down)."""
     if rng.random() < GROUP_SHARE:
@@ -130,6 +137,6 @@ def make_part_doodle(rng: np.random.Generator) -> list[np.ndarray]:
         strokes.extend(make_inner_part(rng, centre, size))
     for _ in range(outer):
         strokes.extend(make_outer_part(rng, centre, size))
-    while len(strokes) < 1 + MIN_EXTRA_STROKES:  # a stem with its leaf is two strokes: an apple
+    while count_lines(strokes[1:]) < MIN_EXTRA_STROKES:  # a stem with its leaf is two strokes: an apple
         strokes.extend(make_outer_part(rng, centre, size) if rng.random() < 0.5 else make_inner_part(rng, centre, size))
     return strokes
