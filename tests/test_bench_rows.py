@@ -32,5 +32,5 @@ def test_per_writer_row_lists_each_writer_by_the_mean_of_the_conditions_lowest_f
 
 
 def test_writer_gap_rows_give_both_figures_and_the_gap():
-    [(name, value)] = make_writer_rows({"thin pen": {"trained_writers": 0.995, "held_out_writers": 0.99}})
+    [(name, value)] = make_writer_rows({"thin pen": {"trained_writers_accuracy": 0.995, "accuracy": 0.99}})
     assert name.endswith("thin pen") and value == "99.50% vs 99.00% (gap 0.50 points)"
