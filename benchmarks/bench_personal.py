@@ -6,6 +6,7 @@ page does. The headline is over the 10 held-out writers (never trained on).
 
 Run: .venv/bin/python -m benchmarks.bench_personal [--writers held-out|all] [--ks 1 3 5]
                                                    [--finetune-writers 3] [--finetune-k 3] [--model PATH]
+     .venv/bin/python -m benchmarks.bench_personal --choose-bonus   (how SAME_HAND_BONUS was chosen)
 """
 
 import argparse
@@ -23,7 +24,8 @@ from mnist_cnn.data.pendigits import CONDITIONS, HELD_OUT_WRITERS, list_writers,
 from mnist_cnn.evaluation.metrics import compute_probabilities
 from mnist_cnn.inputs.preprocess import preprocess_drawing
 from mnist_cnn.my_digits.collections import to_uint8_digit
-from mnist_cnn.my_digits.personalise import build_adapter, compute_reference, predict_personal
+from mnist_cnn.my_digits.personalise import (SAME_HAND_BONUS, build_adapter, combine_with_vote, compute_features,
+                                             compute_reference, predict_personal)
 from mnist_cnn.store.model_store import load_keras_model
 
 # Drawings per digit in a writer's collection, the seed that picks them, and the canvas condition.
@@ -38,6 +40,10 @@ MNIST_CHECK_DIGITS = 1000
 # The fine-tuning settings of the Retrain panel before issue 13 (about 95 s for 30 drawings), for --baseline.
 BASELINE_FINETUNE = {"learning_rate": 1e-4, "mnist_images": 20_000, "last_block_only": False,
                      "blend_check_images": 10_000}
+# --choose-bonus: the same-hand bonuses tried, and the most MNIST test accuracy (of MNIST_CHECK_DIGITS) a bonus may
+# cost any writer's collection.
+BONUSES = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15)
+MNIST_CHANGE_FLOOR = -0.005
 # Targets of issue 13 with K = 3.
 TARGET_INSTANT_MEAN, TARGET_INSTANT_WORST, TARGET_FINETUNED_MEAN = 0.98, 0.96, 0.985
 
@@ -149,7 +155,47 @@ def measure_personalisation(writers=HELD_OUT_WRITERS, ks=KS, finetune_k: int = F
                                "finetune_seconds", "finetune_cpu_seconds", "finetune_mnist_change")}
         results["by_k"][k]["finetuned_writers"] = [row["writer"] for row in rows if "finetuned" in row]
         results["by_k"][k]["writers_below_plain"] = [row["writer"] for row in rows if row["instant"] < row["plain"]]
+    results["bonus_choice"] = measure_bonus_choice(model, reference, rendered, mnist_check)
     return results
+
+
+def count_bonus_errors(model, reference, rendered: dict, mnist_check, k: int = 3) -> np.ndarray:
+    """(bonus, writer, [instant errors, plain errors, MNIST change]) for each of BONUSES, K drawings per digit."""
+    x_check, y_check, plain_check = mnist_check
+    check_features, check_probabilities = compute_features(model, x_check)
+    table = np.zeros((len(BONUSES), len(rendered), 3))
+    for number, (images, labels) in enumerate(rendered.values()):
+        collection, others = split_collection(labels, k, SEED + number)
+        drawings = np.stack([to_uint8_digit(image) for image in images[collection]])
+        adapter = build_adapter(model, drawings, labels[collection], reference)
+        features, probabilities = compute_features(model, images[others])
+        plain_errors = np.sum(probabilities.argmax(axis=1) != labels[others])
+        for row, bonus in enumerate(BONUSES):
+            adapted = combine_with_vote(adapter, features, probabilities.astype(np.float64), bonus)
+            on_mnist = combine_with_vote(adapter, check_features, check_probabilities.astype(np.float64), bonus)
+            table[row, number] = (np.sum(adapted.argmax(axis=1) != labels[others]), plain_errors,
+                                  accuracy(on_mnist, y_check) - plain_check)
+    return table
+
+
+def pick_bonus(table: np.ndarray, writers: list[int]) -> int:
+    """Row of the bonus with the fewest writers below plain, then fewest errors, within the MNIST floor."""
+    def cost(rows: np.ndarray) -> tuple:
+        if rows[:, 2].min() < MNIST_CHANGE_FLOOR:
+            return (np.inf, np.inf)
+        return (int(np.sum(rows[:, 0] > rows[:, 1])), float(rows[:, 0].sum()))
+    return min(range(len(table)), key=lambda row: cost(table[row, writers]))
+
+
+def choose_bonus(table: np.ndarray) -> dict:
+    """Leave-one-writer-out: each writer is read with the bonus picked on the others; and the pick on all."""
+    writers = list(range(table.shape[1]))
+    picks = [pick_bonus(table, [other for other in writers if other != left_out]) for left_out in writers]
+    errors = sum(table[pick, left_out, 0] for left_out, pick in enumerate(picks))
+    return {"picks": [BONUSES[pick] for pick in picks], "left_out_errors": int(errors),
+            "left_out_below_plain": int(sum(table[pick, left_out, 0] > table[pick, left_out, 1]
+                                            for left_out, pick in enumerate(picks))),
+            "pick_on_all": BONUSES[pick_bonus(table, writers)]}
 
 
 def format_rows(results: dict) -> list[tuple[str, str]]:
@@ -172,7 +218,42 @@ def format_rows(results: dict) -> list[tuple[str, str]]:
                       f"{', '.join(summary['finetuned_writers'])})")
         rows.append((f"Personal handwriting, K = {k} drawings per digit, {len(results['writers'])} writers: "
                      f"accuracy on their other digits", value))
+    if "bonus_choice" in results:
+        rows.append(("Personal handwriting, K = 3: instant adaptation's same-hand bonus chosen without the writer "
+                     "it is measured on", describe_bonus_choice(results["bonus_choice"])))
     return rows
+
+
+def measure_bonus_choice(model, reference, rendered: dict, mnist_check) -> dict:
+    """Each bonus's totals over the writers and the leave-one-writer-out choice (K = 3)."""
+    table = count_bonus_errors(model, reference, rendered, mnist_check)
+    digits = sum(len(labels) - 30 for _, labels in rendered.values())
+    totals = [{"bonus": bonus, "errors": int(table[row, :, 0].sum()),
+               "below_plain": int(np.sum(table[row, :, 0] > table[row, :, 1])),
+               "worst_mnist_change": float(table[row, :, 2].min())} for row, bonus in enumerate(BONUSES)]
+    return {"digits": digits, "totals": totals, **choose_bonus(table)}
+
+
+def describe_bonus_choice(choice: dict) -> str:
+    """One line: the leave-one-writer-out accuracy, the picks, and the pick on all writers."""
+    return (f"leaving each writer out, the bonus picked on the other nine ({', '.join(map(str, choice['picks']))}) "
+            f"reads the left-out writer's other digits at {1 - choice['left_out_errors'] / choice['digits']:.2%} "
+            f"({choice['left_out_errors']} errors of {choice['digits']}, {choice['left_out_below_plain']} writers "
+            f"below plain); picked on all writers: {choice['pick_on_all']} (in use: {SAME_HAND_BONUS})")
+
+
+def print_bonus_choice(writers, model_path: Path | None) -> None:
+    """Print each bonus's errors and the leave-one-writer-out choice (K = 3)."""
+    model = load_keras_model(model_path or config.MODELS_DIR / f"{config.DEFAULT_MODEL_NAME}.keras")
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    x_check, y_check = x_test[:MNIST_CHECK_DIGITS], y_test[:MNIST_CHECK_DIGITS]
+    mnist_check = (x_check, y_check, accuracy(compute_probabilities(model, x_check), y_check))
+    choice = measure_bonus_choice(model, compute_reference(model, x_train, y_train), render_writers(writers),
+                                  mnist_check)
+    for total in choice["totals"]:
+        print(f"bonus {total['bonus']:.2f}: {total['errors']} errors of {choice['digits']}, {total['below_plain']} "
+              f"writers below plain, worst MNIST change {100 * total['worst_mnist_change']:+.1f} points")
+    print(describe_bonus_choice(choice))
 
 
 def main() -> None:
@@ -184,8 +265,12 @@ def main() -> None:
     parser.add_argument("--finetune-writers", type=int, default=FINETUNE_WRITERS, help="0: no fine-tuning")
     parser.add_argument("--model", type=Path, default=None, help="a .keras file (default: the bundled default)")
     parser.add_argument("--baseline", action="store_true", help="fine-tune with the pre-issue-13 settings")
+    parser.add_argument("--choose-bonus", action="store_true", help="pick SAME_HAND_BONUS leaving writers out")
     arguments = parser.parse_args()
     writers = HELD_OUT_WRITERS if arguments.writers == "held-out" else list_writers(load_pendigits())
+    if arguments.choose_bonus:
+        print_bonus_choice(writers, arguments.model)
+        return
     results = measure_personalisation(writers, arguments.ks, arguments.finetune_k, arguments.finetune_writers,
                                       arguments.model, arguments.baseline)
     print(f"MNIST reference features: {results['reference_seconds']:.2f} s (once per model)")

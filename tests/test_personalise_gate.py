@@ -1,11 +1,12 @@
 """The gate of instant adaptation: the vote of the person's drawings counts only as far as a digit is closer to them
-than to MNIST."""
+(with the same-hand bonus) than to MNIST."""
 
 import keras
 import numpy as np
 import pytest
 
-from mnist_cnn.my_digits.personalise import (GATE_FULL, GATE_START, MAX_VOTE_SHARE, PersonalAdapter, build_adapter,
+from mnist_cnn.my_digits.personalise import (GATE_FULL, GATE_START, MAX_VOTE_SHARE, SAME_HAND_BONUS, PersonalAdapter,
+                                             build_adapter,
                                              classify_personal, combine_with_vote, compute_features,
                                              compute_reference, predict_personal)
 
@@ -24,9 +25,10 @@ def make_adapter() -> PersonalAdapter:
 
 
 def query_with_margin(margin: float) -> np.ndarray:
-    """A unit feature vector (1, 3) whose similarity to the person's drawing minus that to MNIST is margin."""
+    """A unit feature vector (1, 3) whose margin (similarity to the person's drawing + SAME_HAND_BONUS - that to
+    MNIST) is margin."""
     to_mnist = 0.5 - margin / 2
-    to_person = to_mnist + margin
+    to_person = to_mnist + margin - SAME_HAND_BONUS
     return np.array([[to_person, to_mnist, np.sqrt(1.0 - to_person ** 2 - to_mnist ** 2)]])
 
 
@@ -71,6 +73,17 @@ def test_the_gate_weighs_each_digit_of_a_batch_by_its_own_margin():
     mixed = combine_with_vote(make_adapter(), queries, np.repeat(EVEN, 3, axis=0))
     shares = [vote_share(mixed[row:row + 1]) for row in range(3)]
     assert shares == pytest.approx([0.0, MAX_VOTE_SHARE / 2, MAX_VOTE_SHARE], abs=1e-6)
+
+
+def test_a_digit_as_close_to_the_persons_drawing_as_to_an_mnist_digit_is_read_as_the_persons():
+    """Equal similarities: the bonus makes the margin SAME_HAND_BONUS and tips the vote to the person's label."""
+    equal = np.array([[0.5, 0.5, np.sqrt(0.5)]])
+    mixed = combine_with_vote(make_adapter(), equal, EVEN)
+    assert vote_share(mixed) == pytest.approx(expected_share(SAME_HAND_BONUS), abs=1e-6)
+    assert int(mixed.argmax()) == PERSON_LABEL and mixed[0, PERSON_LABEL] > 3 * mixed[0, MNIST_LABEL]
+    without_bonus = combine_with_vote(make_adapter(), equal, EVEN, same_hand_bonus=0.0)
+    assert vote_share(without_bonus) == pytest.approx(expected_share(0.0), abs=1e-6)
+    assert without_bonus[0, PERSON_LABEL] == pytest.approx(without_bonus[0, MNIST_LABEL])  # an even vote
 
 
 # ---------------------------------------------------------------------------------------------
