@@ -5,6 +5,7 @@ import numpy as np
 from mnist_cnn.config import CANVAS_SIZE
 from mnist_cnn.data import outliers
 from mnist_cnn.data.digit_styles import STYLED_DIGITS, restyle_digit
+from mnist_cnn.data.pen_styles import vary_pen_style
 from mnist_cnn.data.pendigits import EDGE_MARGIN, DrawingCondition, load_pendigits, render_digit, \
     split_by_writer
 from mnist_cnn.inputs.images import to_uint8
@@ -21,6 +22,8 @@ OUTLIER_SHARES = {"print letters": 0.2, "cursive letters": 0.15, "scribbles": 0.
                   "part doodles": 0.3, "named doodles": 0.15}
 # Share of the pen-drawn zeros and sevens drawn in their other style (a slashed zero, a crossed seven).
 RESTYLED_SHARE = 0.4
+# Share of the pen-drawn digits drawn as a slightly different hand would (slant, turn, width, bending, jitter).
+PEN_STYLE_SHARE = 0.7
 
 
 def render_random_condition(digit, rng: np.random.Generator) -> np.ndarray:
@@ -32,7 +35,7 @@ def render_random_condition(digit, rng: np.random.Generator) -> np.ndarray:
 
 
 def make_pen_digit_set(variants: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Each digit of the trainable writers, `variants` times, some restyled: (n, 28, 28) uint8 images and labels."""
+    """Each digit of the trainable writers, `variants` times, some restyled or re-penned: (n, 28, 28) uint8, labels."""
     trainable, _ = split_by_writer(load_pendigits())
     rng = np.random.default_rng(seed)
     images, labels = [], []
@@ -40,6 +43,8 @@ def make_pen_digit_set(variants: int, seed: int = 0) -> tuple[np.ndarray, np.nda
         for digit in trainable:
             if digit.label in STYLED_DIGITS and rng.random() < RESTYLED_SHARE:
                 digit = restyle_digit(digit, rng)
+            if rng.random() < PEN_STYLE_SHARE:
+                digit = vary_pen_style(digit, rng)
             model_input = preprocess_drawing(render_random_condition(digit, rng)).model_input
             if model_input is not None:
                 images.append(to_uint8(model_input))
