@@ -236,7 +236,8 @@ def measure_bonus_choice(model, reference, rendered: dict, mnist_check) -> dict:
 
 def describe_bonus_choice(choice: dict) -> str:
     """One line: the leave-one-writer-out accuracy, the picks, and the pick on all writers."""
-    return (f"leaving each writer out, the bonus picked on the other nine ({', '.join(map(str, choice['picks']))}) "
+    return (f"leaving each writer out, the bonus picked on the other {len(choice['picks']) - 1} writers "
+            f"({', '.join(map(str, choice['picks']))}) "
             f"reads the left-out writer's other digits at {1 - choice['left_out_errors'] / choice['digits']:.2%} "
             f"({choice['left_out_errors']} errors of {choice['digits']}, {choice['left_out_below_plain']} writers "
             f"below plain); picked on all writers: {choice['pick_on_all']} (in use: {SAME_HAND_BONUS})")

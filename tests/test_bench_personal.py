@@ -44,3 +44,12 @@ def test_leaving_each_writer_out_reads_them_with_the_pick_of_the_others():
     choice = choose_bonus(table)
     assert choice["picks"] == [BONUSES[0], BONUSES[0], BONUSES[1]]
     assert choice["left_out_errors"] == 2 + 2 + 5 and choice["left_out_below_plain"] == 1
+
+
+def test_the_row_names_how_many_writers_each_pick_was_made_on():
+    from benchmarks.bench_personal import describe_bonus_choice
+
+    choice = {**choose_bonus(make_table([[2, 2, 4], [1, 1, 5]], plain=[2, 2, 4])), "digits": 300}
+    line = describe_bonus_choice(choice)
+    assert line.startswith("leaving each writer out, the bonus picked on the other 2 writers (0.0, 0.0, 0.02)")
+    assert "97.00% (9 errors of 300, 1 writers below plain); picked on all writers: 0.0" in line
