@@ -19,15 +19,31 @@ def start_logged(command: list[str], pid_file: Path, log_file: Path, env: dict, 
     with log_file.open("ab") as log:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
-    pid_file.parent.mkdir(parents=True, exist_ok=True)
-    pid_file.write_text(f"{process.pid}\n")
+    write_pid_file(pid_file, process.pid)
     return process
 
 
-def read_pid(pid_file: Path) -> int | None:
-    """The pid recorded in a pid file, if the file exists and that process is still alive."""
+def read_start_time(pid: int) -> str | None:
+    """When a process started (clock ticks after boot, from /proc), or None if it is gone: with the pid, it names
+    one process, even after the pid is reused."""
     try:
-        pid = int(pid_file.read_text().strip())
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def write_pid_file(pid_file: Path, pid: int) -> None:
+    """Record a process in a pid file: its pid and its start time."""
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.write_text(f"{pid} {read_start_time(pid) or ''}".strip() + "\n")
+
+
+def read_pid(pid_file: Path) -> int | None:
+    """The pid recorded in a pid file, if the file exists and that very process is still alive: a stale file
+    whose pid now belongs to another process (its start time differs) names nothing."""
+    try:
+        pid, *start_time = pid_file.read_text().split()
+        pid = int(pid)
     except (OSError, ValueError):
         return None
     try:
@@ -35,7 +51,9 @@ def read_pid(pid_file: Path) -> int | None:
     except ProcessLookupError:
         return None
     except PermissionError:
-        return pid
+        pass
+    if start_time and read_start_time(pid) not in (None, start_time[0]):
+        return None
     return pid
 
 
