@@ -35,6 +35,19 @@ def test_letters_that_look_like_digits_are_not_outliers(hand):
         assert not set("OISZBgql") & letters and {"A", "K", "M", "W", "x"} <= letters
 
 
+def test_kana_and_symbols_hold_only_the_glyphs_chosen_as_unlike_digits_and_held_out_kinds():
+    """The bundled file keeps exactly the extractor's chosen glyphs of the kana and symbol fonts: no digit-like
+    kana (し ろ る ...), no held-out shape (circle, square, triangle, star, heart) and no boat or arrow."""
+    from benchmarks.extract_letter_strokes import FONTS, KEPT_GLYPHS
+
+    fonts = letters_module.load_letter_fonts()
+    for name, kept in KEPT_GLYPHS.items():
+        assert fonts[name]["hand"] == FONTS[name] and set(fonts[name]["letters"]) == set(kept)
+    assert not set("HIJLnW") & set(KEPT_GLYPHS["symbolic"])  # circle, square, triangle, star, heart, boat
+    assert {letter for _, letter in letters_module.list_letters("kana")} == set(KEPT_GLYPHS["japanese"])
+    assert len(letters_module.list_letters("symbols")) == len(KEPT_GLYPHS["symbolic"] + KEPT_GLYPHS["mathlow"])
+
+
 @pytest.mark.parametrize("name", sorted(DOODLES))
 def test_every_doodle_has_strokes_that_vary(name):
     first, second = (make_doodle(name, np.random.default_rng(seed)) for seed in (0, 1))

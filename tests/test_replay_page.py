@@ -52,10 +52,10 @@ def test_the_bundled_model_replays_its_whole_lineage_older_epochs_thinned(models
     app = open_training_page_on("default")
     assert not app.exception
     captions = " ".join(caption.value for caption in app.caption)
-    assert "whole lineage, 14 stages" in captions  # the bundled model's curves cover all its stages
+    assert "whole lineage, 19 stages" in captions  # the bundled model's curves cover all its stages
     slider = app.select_slider(key="training_replay_epoch_default")
     epochs = len(ModelStore(models_dir).get("default").metadata["history"]["accuracy"])
-    # 44 epochs of snapshots exceed the file's size bound, so every other older one was dropped; first and last stay
+    # 48 epochs of snapshots exceed the file's size bound, so every other older one was dropped; first and last stay
     kept = [int(option) for option in slider.options]
     assert kept[0] == 1 and kept[-1] == epochs and slider.value == epochs and kept == sorted(set(kept))
     assert epochs / 2 <= len(kept) < epochs

@@ -260,17 +260,17 @@ def test_the_bundled_models_curves_mark_where_each_stage_begins_and_say_why_trai
     from mnist_cnn.training.lineage import list_stage_starts
 
     metadata = json.loads((models_dir / "default.json").read_text())
-    # stages 1-3 trained 16, 5 and 6 epochs, stages 6, 8-10, 12 and 13 6, 3, 2, 2, 2 and 2; the blends (4, 5, 7,
-    # 11, 14) none
+    # stages 1-3 trained 16, 5 and 6 epochs, stages 6, 8-10, 12, 13, 15 and 16 6, 3, 2, 2, 2, 2, 2 and 2; the
+    # blends (4, 5, 7, 11, 14, 17-19) none
     starts = list_stage_starts(metadata)
-    assert [first for first, _ in starts] == [17, 22, 28, 34, 37, 39, 41, 43]
+    assert [first for first, _ in starts] == [17, 22, 28, 34, 37, 39, 41, 43, 45, 47]
     assert starts[1][1] == "stage 3: continued, + pen digits and non-digits" and "non-digits" not in starts[0][1]
     assert [label.split(":")[0] for _, label in starts[2:]] == ["stage 6", "stage 8", "stage 9", "stage 10",
-                                                                 "stage 12", "stage 13"]
+                                                                 "stage 12", "stage 13", "stage 15", "stage 16"]
     chart = make_history_chart(metadata["history"], "accuracy", stage_starts=starts).to_dict()
     rules = next(layer for layer in chart["layer"] if layer["mark"]["type"] == "rule")
     assert [row["epoch"] for row in chart["datasets"][rules["data"]["name"]]] == [16.5, 21.5, 27.5, 33.5, 36.5,
-                                                                                  38.5, 40.5, 42.5]
+                                                                                  38.5, 40.5, 42.5, 44.5, 46.5]
     app = open_training_page()
     assert not app.exception
     assert any("training accuracy drops there" in caption.value for caption in app.caption)

@@ -18,8 +18,8 @@ PEN_RANGE = (6, 38)
 # The kinds of non-digit drawing trained on, with their shares. Two of the three script fonts, Greek letters,
 # shapes and the held-out doodles are never trained on: they measure how the "not a digit" verdict carries over
 # to drawings of unseen kinds.
-OUTLIER_SHARES = {"print letters": 0.2, "cursive letters": 0.15, "scribbles": 0.1, "two digits": 0.1,
-                  "part doodles": 0.3, "named doodles": 0.15}
+OUTLIER_SHARES = {"print letters": 0.17, "cursive letters": 0.13, "kana letters": 0.08, "symbols": 0.08,
+                  "scribbles": 0.09, "two digits": 0.1, "part doodles": 0.25, "named doodles": 0.1}
 # Share of the pen-drawn zeros and sevens drawn in their other style (a slashed zero, a crossed seven).
 RESTYLED_SHARE = 0.4
 # Share of the pen-drawn digits drawn as a slightly different hand would (slant, turn, width, bending, jitter).

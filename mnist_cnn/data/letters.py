@@ -15,13 +15,14 @@ DIGIT_LIKE_LETTERS = set("OoQDIiLlJjSsZzBbGgqyTt")
 # beta, tau, upsilon, theta (like 0 or 8), xi, varsigma, delta (like 6 or 8), nu (like v) kept anyway.
 DIGIT_LIKE_GREEK = set("OoIiZzBbTtYyQqCcDdEePp")
 # Fonts whose hand is named apart from their file's: one script font is trained on as "cursive", and the two
-# others stay held out as "script".
+# others stay held out as "script". The kana and symbols fonts hold only glyphs unlike digits (see
+# benchmarks/extract_letter_strokes.py), so nothing is left out of them here.
 HAND_OF_FONT = {"cursive": "cursive"}
 
 
 @functools.cache
 def load_letter_fonts() -> dict:
-    """{font: {"hand": "print" | "script" | "cursive" | "greek", "letters": {letter: strokes}}} from the file."""
+    """{font: {"hand": "print" | "script" | "cursive" | "greek" | "kana" | "symbols", "letters": {letter: strokes}}}."""
     with gzip.open(config.LETTER_STROKES_PATH, "rt", encoding="utf-8") as file:
         fonts = json.load(file)["fonts"]
     return {name: {"hand": HAND_OF_FONT.get(name, font["hand"]),
@@ -32,11 +33,12 @@ def load_letter_fonts() -> dict:
 
 def list_letters(hand: str) -> list[tuple[str, str]]:
     """(font, letter) pairs of one hand that do not look like digits."""
-    excluded = DIGIT_LIKE_GREEK if hand == "greek" else DIGIT_LIKE_LETTERS
+    excluded = {"greek": DIGIT_LIKE_GREEK, "kana": set(), "symbols": set()}.get(hand, DIGIT_LIKE_LETTERS)
     pairs = [(name, letter) for name, font in load_letter_fonts().items() if font["hand"] == hand
              for letter in font["letters"] if letter not in excluded]
     if not pairs:
-        raise ValueError(f"No letters of the hand {hand!r}; the hands are print, script, cursive and greek.")
+        raise ValueError(f"No letters of the hand {hand!r}; the hands are print, script, cursive, greek, "
+                         "kana and symbols.")
     return pairs
 
 

@@ -53,7 +53,7 @@ def wobble(strokes: list[np.ndarray], rng: np.random.Generator, amount: float = 
 
 
 def draw_letter(hand: str, rng: np.random.Generator, canvas_size: int = CANVAS_SIZE) -> np.ndarray:
-    """One letter of a hand (print, script, cursive, greek) from stroke data, wobbled, at a random size and place."""
+    """One letter or sign of a hand (print, script, cursive, greek, kana, symbols), wobbled, sized and placed."""
     return draw_fitted(wobble(make_letter(hand, rng), rng), rng, canvas_size)
 
 
@@ -153,13 +153,15 @@ DOODLE_KINDS = tuple(f"doodle: {name}" for name in DOODLES)
 HELD_OUT_DOODLE_KINDS = tuple(f"doodle: {name}" for name in HELD_OUT_DOODLES)
 TAUGHT_DOODLE_KINDS = tuple(kind for kind in DOODLE_KINDS if kind not in HELD_OUT_DOODLE_KINDS)
 UNSEEN_KINDS = ("script letters", "greek letters", "shapes") + HELD_OUT_DOODLE_KINDS
-TRAINED_KINDS = ("print letters", "cursive letters", "scribbles", "two digits", "part doodles", "named doodles")
+TRAINED_KINDS = ("print letters", "cursive letters", "kana letters", "symbols", "scribbles", "two digits",
+                 "part doodles", "named doodles")
 MEASURED_KINDS = UNSEEN_KINDS + TRAINED_KINDS[:-1] + TAUGHT_DOODLE_KINDS
 
 
 def draw_outlier_of_kind(kind: str, rng: np.random.Generator, digits: list) -> np.ndarray:
     """One non-digit canvas drawing of a named kind (see UNSEEN_KINDS, TRAINED_KINDS and DOODLE_KINDS)."""
-    if kind in ("script letters", "print letters", "greek letters", "cursive letters"):
+    if kind in ("script letters", "print letters", "greek letters", "cursive letters", "kana letters",
+                "symbols"):
         return draw_letter(kind.split()[0], rng)
     if kind.startswith("doodle: "):
         return draw_doodle(kind.removeprefix("doodle: "), rng)
