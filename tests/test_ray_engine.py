@@ -1,5 +1,6 @@
 """The Ray engine's choices without a cluster: the token and address, what a job asks for, Ray's reasons."""
 
+import socket
 import subprocess
 import sys
 import time
@@ -38,6 +39,19 @@ def test_the_token_comes_from_its_file_or_variable_and_is_required(tmp_path):
 def test_an_unreachable_cluster_is_a_clear_error():
     with pytest.raises(RayConnectionError, match="cannot be reached"):
         request_json(RayConnection("http://127.0.0.1:9", "token"), "/api/v0/nodes")
+
+
+def test_rays_job_client_gives_up_on_a_head_that_never_answers():
+    """A head that accepts the connection but never answers (a hung process, dropped packets) costs each Ray call
+    its timeout, not the minutes Ray's own client would wait."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        connection = RayConnection(f"http://127.0.0.1:{silent.getsockname()[1]}", "token")
+        started = time.monotonic()
+        with pytest.raises(Exception, match="(?i)timed? ?out|timeout"):
+            connection.make_client(timeout=1)  # Ray's client asks for the head's version when made
+        assert time.monotonic() - started < 15
 
 
 def test_the_engine_needs_the_address(monkeypatch, tmp_path):

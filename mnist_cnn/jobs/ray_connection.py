@@ -36,11 +36,16 @@ class RayConnection:
         """The HTTP headers every request carries: Ray's bearer token."""
         return {"Authorization": f"Bearer {self.token}"}
 
-    def make_client(self):
-        """Ray's JobSubmissionClient for this cluster, sending the token with every request."""
+    def make_client(self, timeout: float = REQUEST_TIMEOUT_SECONDS):
+        """Ray's JobSubmissionClient for this cluster, sending the token with every request and giving up on one
+        after `timeout` seconds (Ray's own client waits as long as the network lets it)."""
         from ray.job_submission import JobSubmissionClient
 
-        return JobSubmissionClient(self.address, headers=self.headers)
+        class TimedJobSubmissionClient(JobSubmissionClient):
+            def _do_request(self, method, endpoint, **kwargs):  # Ray passes further keywords on to requests
+                return super()._do_request(method, endpoint, **{"timeout": timeout, **kwargs})
+
+        return TimedJobSubmissionClient(self.address, headers=self.headers)
 
 
 def read_token(environ=None) -> str:
