@@ -18,6 +18,7 @@ from pathlib import Path
 from benchmarks.canvas_values import render_known_drawings
 from benchmarks.server_probe import percentile, read_cpu_seconds, wait_until_warm
 from benchmarks.streamlit_client import play_student
+from mnist_cnn.cluster.processes import read_pid
 
 # The class each run plays: its size, how long it draws, and the seconds over which students arrive.
 STUDENTS = 60
@@ -55,7 +56,7 @@ def read_tree_cpu_seconds(pid: int) -> float:
 
 def read_cluster_pids(folder: Path) -> dict:
     """The pids of the cluster's parts: replica-1, replica-2, haproxy and postgres."""
-    pids = {path.stem: int(path.read_text()) for path in (folder / "pids").glob("*.pid")}
+    pids = {path.stem: read_pid(path) for path in (folder / "pids").glob("*.pid")}
     pids["postgres"] = int((folder / "postgres" / "postmaster.pid").read_text().splitlines()[0])
     return pids
 

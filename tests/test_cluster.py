@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from mnist_cnn.cluster.cluster import bring_down, bring_up
+from mnist_cnn.cluster.processes import read_pid
 from mnist_cnn.database import DATABASE_URL_VARIABLE
 from mnist_cnn.jobs.board import JobBoard
 from mnist_cnn.jobs.spec import JobSpec
@@ -124,7 +125,7 @@ def test_a_killed_replica_leaves_the_class_served(cluster):
     from benchmarks.canvas_values import render_known_drawings
     from benchmarks.streamlit_client import StudentSession
 
-    pid = int((cluster.folder / "pids" / "replica-1.pid").read_text())
+    pid = read_pid(cluster.folder / "pids" / "replica-1.pid")
     os.kill(pid, signal.SIGKILL)
     for _ in range(10):  # the page and its health check still answer through the balancer
         with urllib.request.urlopen(f"{cluster.url}/_stcore/health", timeout=10) as response:
