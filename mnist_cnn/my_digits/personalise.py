@@ -33,7 +33,7 @@ TEMPERATURE = 0.02
 # Added to each similarity to one of the person's drawings, in the vote and in the margin below: a digit as close
 # to the person's drawing of a 1 as to an MNIST 7 is more likely the person's 1. Chosen by leaving each held-out
 # pendigits writer out in turn (benchmarks/bench_personal.py --choose-bonus; its picks are a make bench row).
-SAME_HAND_BONUS = 0.08
+SAME_HAND_BONUS = 0.06
 # The vote's share of the mix, from the margin (similarity to the closest drawing of the person, plus
 # SAME_HAND_BONUS, minus that to the closest MNIST reference digit): 0 below GATE_START, rising linearly to
 # MAX_VOTE_SHARE at GATE_FULL. Chosen on the pendigits writers (benchmarks/bench_personal.py).
