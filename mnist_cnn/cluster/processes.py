@@ -23,11 +23,17 @@ def start_logged(command: list[str], pid_file: Path, log_file: Path, env: dict, 
     return process
 
 
+def read_stat_fields(pid: int | str) -> list[str]:
+    """A process's /proc/PID/stat fields after its command name: state, ppid, pgrp, session, ..., starttime (the
+    20th). OSError when it is gone."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def read_start_time(pid: int) -> str | None:
-    """When a process started (clock ticks after boot, from /proc), or None if it is gone: with the pid, it names
-    one process, even after the pid is reused."""
+    """When a process started (clock ticks after boot), or None if it is gone: with the pid, it names one
+    process, even after the pid is reused."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        return read_stat_fields(pid)[19]
     except (OSError, IndexError):
         return None
 
@@ -67,7 +73,7 @@ def is_running(pid: int) -> bool:
         pass
     try:
         os.kill(pid, 0)
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        return read_stat_fields(pid)[0] != "Z"
     except (ProcessLookupError, FileNotFoundError):
         return False
     except (PermissionError, OSError, IndexError):
@@ -113,7 +119,7 @@ def list_process_tree(pid: int) -> list[int]:
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = read_stat_fields(entry.name)
         except (OSError, IndexError):
             continue
         parents.setdefault(int(fields[1]), []).append(int(entry.name))  # fields: state, ppid, pgrp, session

@@ -14,9 +14,11 @@ DIGIT_LIKE_LETTERS = set("OoQDIiLlJjSsZzBbGgqyTt")
 # Greek letters (keyed by the Latin letter the font puts them on) that look like digits: omicron, iota, zeta,
 # beta, tau, upsilon, theta (like 0 or 8), xi, varsigma, delta (like 6 or 8), nu (like v) kept anyway.
 DIGIT_LIKE_GREEK = set("OoIiZzBbTtYyQqCcDdEePp")
+# The letters left out of each hand; the kana and symbols fonts hold only glyphs unlike digits already (see
+# benchmarks/extract_letter_strokes.py), so nothing more is left out of them.
+EXCLUDED_BY_HAND = {"greek": DIGIT_LIKE_GREEK, "kana": set(), "symbols": set()}
 # Fonts whose hand is named apart from their file's: one script font is trained on as "cursive", and the two
-# others stay held out as "script". The kana and symbols fonts hold only glyphs unlike digits (see
-# benchmarks/extract_letter_strokes.py), so nothing is left out of them here.
+# others stay held out as "script".
 HAND_OF_FONT = {"cursive": "cursive"}
 
 
@@ -33,7 +35,7 @@ def load_letter_fonts() -> dict:
 
 def list_letters(hand: str) -> list[tuple[str, str]]:
     """(font, letter) pairs of one hand that do not look like digits."""
-    excluded = {"greek": DIGIT_LIKE_GREEK, "kana": set(), "symbols": set()}.get(hand, DIGIT_LIKE_LETTERS)
+    excluded = EXCLUDED_BY_HAND.get(hand, DIGIT_LIKE_LETTERS)
     pairs = [(name, letter) for name, font in load_letter_fonts().items() if font["hand"] == hand
              for letter in font["letters"] if letter not in excluded]
     if not pairs:
