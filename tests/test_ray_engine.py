@@ -121,8 +121,17 @@ def test_stopping_a_node_stops_what_it_started_and_nothing_else(tmp_path):
 class FakeRayClient:
     """Ray's job client, answering one status for every job and noting the jobs asked to stop."""
 
-    def __init__(self, status: str, message: str = "", error: Exception | None = None):
+    def __init__(self, status: str, message: str = "", error: Exception | None = None,
+                 submit_error: Exception | None = None):
         self.status, self.message, self.error, self.stopped = status, message, error, []
+        self.submit_error, self.submitted = submit_error, []
+
+    def submit_job(self, submission_id: str, **settings) -> str:
+        """Note the submission, then raise the submission error it was given, if any."""
+        self.submitted.append(submission_id)
+        if self.submit_error is not None:
+            raise self.submit_error
+        return submission_id
 
     def get_job_info(self, job_id: str):
         """The status (or the error) it was given."""
@@ -219,6 +228,33 @@ def test_a_job_waits_in_the_queue_while_no_worker_is_up_but_a_gpu_job_no_node_ca
     monkeypatch.setattr("mnist_cnn.jobs.ray_engine.nodes_offering", unreachable)
     with pytest.raises(LaunchLaterError, match="cannot be reached"):
         engine.launch(make_job())
+
+
+def test_a_submission_whose_answer_is_lost_counts_when_ray_holds_the_job_and_else_goes_back_to_the_queue(
+        tmp_path, monkeypatch):
+    import requests
+
+    from mnist_cnn.jobs.spec import LaunchLaterError
+
+    def launch(client):
+        make_engine(tmp_path, client, nodes=["127.0.0.3"], monkeypatch=monkeypatch).launch(make_job())
+        return client.submitted
+
+    timeout = requests.exceptions.ReadTimeout("Read timed out. (read timeout=10)")
+    assert launch(FakeRayClient("RUNNING", submit_error=timeout)) == ["j1"]  # the head took it: launched
+    not_there = RuntimeError("Request failed with status code 404: Job j1 does not exist.")
+    with pytest.raises(LaunchLaterError, match="did not answer the job's submission"):
+        launch(FakeRayClient("", error=not_there, submit_error=timeout))
+    with pytest.raises(LaunchLaterError):
+        launch(FakeRayClient("", error=requests.exceptions.ConnectionError("refused"),
+                             submit_error=requests.exceptions.ConnectionError("reset")))
+    # the next try of a job an earlier one had submitted after all: Ray refuses the id, and the job runs once
+    taken = RuntimeError("Request failed with status code 400: Job with submission_id j1 already exists. "
+                         "Please use a different submission_id.")
+    assert launch(FakeRayClient("RUNNING", submit_error=taken)) == ["j1"]
+    with pytest.raises(RuntimeError, match="status code 500"):
+        launch(FakeRayClient("", submit_error=RuntimeError("Request failed with status code 500: broken.")))
+    assert launch(FakeRayClient("PENDING")) == ["j1"]
 
 
 def test_a_job_waiting_for_a_busy_node_says_so_and_is_kept_alive_on_the_board(tmp_path, monkeypatch):

@@ -256,6 +256,22 @@ def test_an_ended_job_is_shown_to_sessions_open_then_not_to_later_visitors(model
     assert shown == opened_before_it_ended
 
 
+def test_stage_labels_take_as_few_rows_as_keep_them_apart_and_never_run_past_the_last_epoch():
+    from mnist_cnn.plots.training import LABEL_ROW_PIXELS, place_stage_labels
+
+    # 30 epochs on a 300-px plot: 10 px per epoch, so "stage 2" (48 px) spans 4.8 epochs, a number 1.2 or 1.8
+    starts = [(3, "stage 2: continued"), (6, "stage 3: x"), (9, "stage 4: x"), (12, "stage 5: x"),
+              (28, "stage 6: x"), (29, "stage 7: x"), (30, "stage 12: x")]
+    placed = place_stage_labels(starts, last_epoch=30)
+    assert [row["short"] for row in placed] == ["stage 2", "3", "4", "5", "6", "7", "12"]
+    rows = [(row["pixels"] - 2) // LABEL_ROW_PIXELS for row in placed]
+    # "3" starts inside "stage 2" (2.5 + 4.8 > 5.5), "4" clears it; "7" starts inside "6"; "12" would run past
+    # epoch 30.5, so it ends at its rule (27.7 to 29.5), inside both "6" and "7"
+    assert rows == [0, 1, 0, 0, 0, 1, 2]
+    assert [row["align"] for row in placed] == ["left"] * 6 + ["right"]
+    assert [row["epoch"] for row in placed] == [first - 0.5 for first, _ in starts]
+
+
 def test_the_bundled_models_curves_mark_where_each_stage_begins_and_say_why_training_accuracy_drops(models_dir):
     from mnist_cnn.training.lineage import list_stage_starts
 

@@ -142,11 +142,28 @@ class RayEngine:
                 raise
             raise LaunchLaterError(str(error)) from error
         gpus = wants_gpu(job.resources)
-        self.get_client().submit_job(
-            entrypoint=self.build_entrypoint(job), submission_id=job.job_id,
-            runtime_env={"env_vars": self.build_environment()},
-            entrypoint_num_gpus=gpus or None, entrypoint_resources=None if gpus else {TRAINER_RESOURCE: 1},
-            metadata={"owner": str(job.owner), "app": "mnist-cnn"})
+        try:
+            self.get_client().submit_job(
+                entrypoint=self.build_entrypoint(job), submission_id=job.job_id,
+                runtime_env={"env_vars": self.build_environment()},
+                entrypoint_num_gpus=gpus or None, entrypoint_resources=None if gpus else {TRAINER_RESOURCE: 1},
+                metadata={"owner": str(job.owner), "app": "mnist-cnn"})
+        except Exception as error:
+            self.settle_unanswered_submission(job, error)
+
+    def settle_unanswered_submission(self, job, error: Exception) -> None:
+        """After a submission failed: return when Ray holds the job anyway (the head took it, then the answer was
+        lost; or an earlier try did and Ray refuses the same id), LaunchLaterError (back to the queue, where the
+        same id keeps Ray from running it twice) when the head did not answer, else raise the error."""
+        import requests
+
+        if "already exists" in str(error):
+            return
+        if isinstance(error, (requests.exceptions.Timeout, requests.exceptions.ConnectionError)):
+            if self.read_status(job)[0] not in ("MISSING", "UNKNOWN"):
+                return
+            raise LaunchLaterError(f"The Ray cluster did not answer the job's submission: {error}") from error
+        raise error
 
     def read_status(self, job) -> tuple[str, str]:
         """Ray's status of the job ("PENDING", "RUNNING", "SUCCEEDED", ..., "UNKNOWN" while the head cannot be

@@ -9,6 +9,12 @@ from mnist_cnn.training.lineage import read_total_seconds
 SPLITS = {"training": "", "validation": "val_"}
 SPLIT_COLOURS = alt.Scale(domain=["training", "validation"], range=["#1f77b4", "#e4572e"])
 METRIC_TITLES = {"loss": "loss (cross-entropy)", "accuracy": "accuracy"}
+# Stage labels are about LABEL_CHARACTER_PIXELS wide per character on a plot about PLOT_PIXELS wide (half the page);
+# each goes in the first row (LABEL_ROW_PIXELS apart) where it clears the labels before it, and one that would run
+# past the last epoch ends at its rule instead.
+LABEL_CHARACTER_PIXELS = 6
+PLOT_PIXELS = 300
+LABEL_ROW_PIXELS = 12
 
 
 def split_colour(show_legend: bool = True) -> alt.Color:
@@ -57,12 +63,30 @@ def make_history_chart(history: dict, metric: str, height: int = 240,
     )
     if not stage_starts:
         return curves.properties(height=height, title=metric.capitalize())
-    starts = pd.DataFrame([{"epoch": first - 0.5, "stage": label, "short": label.split(":")[0],
-                            "pixels": 2 + 12 * row} for row, (first, label) in enumerate(stage_starts)])
+    starts = pd.DataFrame(place_stage_labels(stage_starts, int(frame["epoch"].max())))
     rules = alt.Chart(starts).mark_rule(strokeDash=[4, 3], color="#666666").encode(x="epoch:Q", tooltip=["stage:N"])
-    labels = alt.Chart(starts).mark_text(align="left", baseline="top", dx=3, fontSize=10, color="#444444").encode(
-        x="epoch:Q", y=alt.Y("pixels:Q", scale=None), text="short:N", tooltip=["stage:N"])  # staggered rows
-    return alt.layer(curves, rules, labels).properties(height=height, title=metric.capitalize())
+    labels = [alt.Chart(starts[starts["align"] == align]).mark_text(
+        align=align, baseline="top", dx=3 if align == "left" else -3, fontSize=10, color="#444444").encode(
+        x="epoch:Q", y=alt.Y("pixels:Q", scale=None), text="short:N", tooltip=["stage:N"])
+        for align in ("left", "right")]
+    return alt.layer(curves, rules, *labels).properties(height=height, title=metric.capitalize())
+
+
+def place_stage_labels(stage_starts: list[tuple[int, str]], last_epoch: int) -> list[dict]:
+    """One row per stage start: its rule's epoch, label, short label ("stage 2", then only the numbers: "3", "6"),
+    alignment and height (pixels from the top), in as few rows as keep the short labels from overlapping."""
+    epochs_per_pixel = max(last_epoch, 1) / PLOT_PIXELS
+    row_ends, placed = [], []
+    for index, (first, label) in enumerate(stage_starts):
+        short = label.split(":")[0] if index == 0 else label.split(":")[0].removeprefix("stage ")
+        epoch, width = first - 0.5, (len(short) * LABEL_CHARACTER_PIXELS + 6) * epochs_per_pixel
+        align = "left" if epoch + width <= last_epoch + 0.5 else "right"
+        left, right = (epoch, epoch + width) if align == "left" else (epoch - width, epoch)
+        row = next((index for index, end in enumerate(row_ends) if end <= left), len(row_ends))
+        row_ends[row:row + 1] = [right]
+        placed.append({"epoch": epoch, "stage": label, "short": short, "align": align,
+                       "pixels": 2 + LABEL_ROW_PIXELS * row})
+    return placed
 
 
 def make_live_chart(batch_trace: list, history: dict, metric: str, height: int = 200,
