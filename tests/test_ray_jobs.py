@@ -188,8 +188,11 @@ def test_board_jobs_train_on_the_worker_seen_by_every_server_cancel_and_queue(bo
     second = board.submit(long_spec, "ben", engine="ray")
     dispatcher.tick()  # the server that claims and launches it; from now on only the other server watches
     assert (board.get(first).status, board.get(second).status) == (RUNNING, QUEUED)
+    engine = dispatcher.engines["ray"]
     with pytest.raises(RuntimeError, match="already exists"):  # Ray refuses a second submission: it runs once
-        dispatcher.engines["ray"].launch(board.get(first))
+        engine.get_client().submit_job(entrypoint="true", submission_id=first)
+    engine.launch(board.get(first))  # so a retry whose first answer was lost counts as launched, and runs nothing
+    assert [job.submission_id for job in engine.get_client().list_jobs()].count(first) == 1
     training = wait_until(lambda: other_server.tick() or (lambda job: job if job.batch else None)(board.get(first)))
     assert training.phase == "training" and training.batches_per_epoch == 15 and training.batch_trace
     assert node_ip_of_job(other_server.engines["ray"].connection, first) == ray_cluster[0].worker_ip
