@@ -1,4 +1,4 @@
-"""Which "not a digit" score carries over to unseen kinds? Energy, feature-density scores and a small head, compared.
+"""Which "not a digit" score carries over to unseen kinds? Top score, energy, ReAct, feature densities, a head.
 
 Run: `python -m benchmarks.explore_digit_checks [MODEL]` (a few minutes). Every score is calibrated to flag the same
 share of real digits (MNIST training digits and trainable writers' pen digits that no score was fitted on), then
@@ -32,6 +32,9 @@ PCA_SAMPLE = 3000  # the principal components come from this many of the fitting
 NEIGHBOURS = 5
 DRAWINGS_PER_KIND = 200
 SEED = 2026
+# ReAct (Sun et al., 2021): the last hidden features are clipped at this percentile of the fitting digits' values
+# before the read-out, so that a few over-excited units cannot make a non-digit's top score high.
+CLIP_PERCENTILES = (95, 99)
 
 
 def read_sets(model) -> dict:
@@ -92,7 +95,12 @@ def make_scores(model, fit: np.ndarray) -> dict:
         points /= np.linalg.norm(points, axis=1, keepdims=True)
         return -np.sort(points @ reference.T, axis=1)[:, -NEIGHBOURS]
 
-    return {"energy": energy, "Mahalanobis": mahalanobis, "PCA residual": residual, f"{NEIGHBOURS}-NN": nearest}
+    scores = {"top score (the app's)": lambda features: -(features @ weights + bias).max(axis=1), "energy": energy}
+    for percentile in CLIP_PERCENTILES:
+        ceiling = float(np.percentile(fit, percentile))
+        scores[f"ReAct {percentile}% top score"] = \
+            lambda features, ceiling=ceiling: -(np.minimum(features, ceiling) @ weights + bias).max(axis=1)
+    return {**scores, "Mahalanobis": mahalanobis, "PCA residual": residual, f"{NEIGHBOURS}-NN": nearest}
 
 
 def train_head(features: np.ndarray, is_outlier: np.ndarray, steps: int = 1500):
