@@ -270,6 +270,9 @@ def test_stage_labels_take_as_few_rows_as_keep_them_apart_and_never_run_past_the
     assert rows == [0, 1, 0, 0, 0, 1, 2]
     assert [row["align"] for row in placed] == ["left"] * 6 + ["right"]
     assert [row["epoch"] for row in placed] == [first - 0.5 for first, _ in starts]
+    chart = make_history_chart({}, "accuracy", stage_starts=starts).to_dict()  # a lineage without its curves
+    rules = next(layer for layer in chart["layer"] if layer["mark"]["type"] == "rule")
+    assert len(chart["datasets"][rules["data"]["name"]]) == len(starts)
 
 
 def test_the_bundled_models_curves_mark_where_each_stage_begins_and_say_why_training_accuracy_drops(models_dir):

@@ -63,7 +63,8 @@ def make_history_chart(history: dict, metric: str, height: int = 240,
     )
     if not stage_starts:
         return curves.properties(height=height, title=metric.capitalize())
-    starts = pd.DataFrame(place_stage_labels(stage_starts, int(frame["epoch"].max())))
+    last_epoch = int(frame["epoch"].max()) if len(frame) else max(first for first, _ in stage_starts)
+    starts = pd.DataFrame(place_stage_labels(stage_starts, last_epoch))
     rules = alt.Chart(starts).mark_rule(strokeDash=[4, 3], color="#666666").encode(x="epoch:Q", tooltip=["stage:N"])
     labels = [alt.Chart(starts[starts["align"] == align]).mark_text(
         align=align, baseline="top", dx=3 if align == "left" else -3, fontSize=10, color="#444444").encode(
@@ -82,7 +83,7 @@ def place_stage_labels(stage_starts: list[tuple[int, str]], last_epoch: int) -> 
         epoch, width = first - 0.5, (len(short) * LABEL_CHARACTER_PIXELS + 6) * epochs_per_pixel
         align = "left" if epoch + width <= last_epoch + 0.5 else "right"
         left, right = (epoch, epoch + width) if align == "left" else (epoch - width, epoch)
-        row = next((index for index, end in enumerate(row_ends) if end <= left), len(row_ends))
+        row = next((number for number, end in enumerate(row_ends) if end <= left), len(row_ends))
         row_ends[row:row + 1] = [right]
         placed.append({"epoch": epoch, "stage": label, "short": short, "align": align,
                        "pixels": 2 + LABEL_ROW_PIXELS * row})
