@@ -95,12 +95,13 @@ def make_scores(model, fit: np.ndarray) -> dict:
         points /= np.linalg.norm(points, axis=1, keepdims=True)
         return -np.sort(points @ reference.T, axis=1)[:, -NEIGHBOURS]
 
-    scores = {"top score (the app's)": lambda features: -(features @ weights + bias).max(axis=1), "energy": energy}
-    for percentile in CLIP_PERCENTILES:
-        ceiling = float(np.percentile(fit, percentile))
-        scores[f"ReAct {percentile}% top score"] = \
-            lambda features, ceiling=ceiling: -(np.minimum(features, ceiling) @ weights + bias).max(axis=1)
-    return {**scores, "Mahalanobis": mahalanobis, "PCA residual": residual, f"{NEIGHBOURS}-NN": nearest}
+    def top_score(ceiling: float = np.inf):
+        return lambda features: -(np.minimum(features, ceiling) @ weights + bias).max(axis=1)
+
+    clipped = {f"ReAct {percentile}% top score": top_score(float(np.percentile(fit, percentile)))
+               for percentile in CLIP_PERCENTILES}
+    return {"top score (the app's)": top_score(), "energy": energy, **clipped, "Mahalanobis": mahalanobis,
+            "PCA residual": residual, f"{NEIGHBOURS}-NN": nearest}
 
 
 def train_head(features: np.ndarray, is_outlier: np.ndarray, steps: int = 1500):

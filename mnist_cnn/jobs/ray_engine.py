@@ -13,6 +13,8 @@ import shlex
 import time
 from pathlib import Path
 
+import requests
+
 from mnist_cnn import config
 from mnist_cnn.database import to_url
 from mnist_cnn.jobs.board import JobBoard, default_location
@@ -149,15 +151,13 @@ class RayEngine:
                 entrypoint_num_gpus=gpus or None, entrypoint_resources=None if gpus else {TRAINER_RESOURCE: 1},
                 metadata={"owner": str(job.owner), "app": "mnist-cnn"})
         except Exception as error:
-            self.settle_unanswered_submission(job, error)
+            self.settle_failed_submission(job, error)
 
-    def settle_unanswered_submission(self, job, error: Exception) -> None:
+    def settle_failed_submission(self, job, error: Exception) -> None:
         """After a submission failed: return when Ray holds the job anyway (the head took it, then the answer was
         lost; or an earlier try did and Ray refuses the same id), LaunchLaterError (back to the queue, where the
         same id keeps Ray from running it twice) when the head did not answer, else raise the error."""
-        import requests
-
-        if "already exists" in str(error):
+        if isinstance(error, RuntimeError) and "already exists" in str(error):
             return
         if isinstance(error, (requests.exceptions.Timeout, requests.exceptions.ConnectionError)):
             if self.read_status(job)[0] not in ("MISSING", "UNKNOWN"):

@@ -79,7 +79,8 @@ def place_stage_labels(stage_starts: list[tuple[int, str]], last_epoch: int) -> 
     epochs_per_pixel = max(last_epoch, 1) / PLOT_PIXELS
     row_ends, placed = [], []
     for index, (first, label) in enumerate(stage_starts):
-        short = label.split(":")[0] if index == 0 else label.split(":")[0].removeprefix("stage ")
+        short = label.split(":")[0]
+        short = short if index == 0 else short.removeprefix("stage ")
         epoch, width = first - 0.5, (len(short) * LABEL_CHARACTER_PIXELS + 6) * epochs_per_pixel
         align = "left" if epoch + width <= last_epoch + 0.5 else "right"
         left, right = (epoch, epoch + width) if align == "left" else (epoch - width, epoch)
